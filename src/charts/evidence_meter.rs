@@ -1,0 +1,292 @@
+//! Evidence meter: per question, one stacked bar per design tier, split by direction of effect,
+//! with the studies and participants behind each bar. The at-a-glance "how mixed" picture.
+
+use crate::charts::painter::{
+    Align, ChartText, Font, Painter, Weight, text_width, truncate_to_width,
+};
+use crate::charts::palette::{INK, MUTED, PANEL, RULE, direction_fill, direction_ink};
+use crate::charts::{Chart, ChartInput, ChartSpec};
+use crate::model::{Direction, Tier};
+use crate::synthesis::tiers::QuestionTiers;
+
+/// Registration in the chart list.
+pub const SPEC: ChartSpec = ChartSpec {
+    stem: "evidence-meter",
+    build,
+};
+
+const WIDTH: f64 = 1000.0;
+const MARGIN: f64 = 24.0;
+const LABEL_RIGHT: f64 = 250.0;
+const BAR_LEFT: f64 = 262.0;
+const BAR_RIGHT: f64 = 700.0;
+const NOTE_LEFT: f64 = 712.0;
+const ROW: f64 = 30.0;
+const BAR: f64 = 20.0;
+const HEADER: f64 = 112.0;
+const PANEL_TOP: f64 = 50.0;
+const FOOTER: f64 = 44.0;
+
+fn panel_height() -> f64 {
+    PANEL_TOP + ROW * Tier::ALL.len() as f64 + 14.0
+}
+
+fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
+    let registry = input.registry;
+    let synthesis = input.synthesis;
+    if registry.findings.is_empty() {
+        return Err("the registry has no findings yet".to_string());
+    }
+    let topic = registry.topic.clone();
+    let tables = synthesis.tiers.clone();
+    let totals = synthesis.totals;
+    let footer = format!(
+        "{} findings · {} studies · {} participants · registry {} · data as of {}",
+        totals.findings,
+        totals.studies,
+        totals.participants,
+        registry.short_hash(),
+        topic.as_of
+    );
+    let height = (HEADER + panel_height() * tables.len() as f64 + FOOTER).ceil();
+    let title = format!("Evidence meter: {}", topic.title);
+    let description = tables
+        .iter()
+        .map(|t| {
+            let q = &topic.questions[&t.question];
+            let parts: Vec<String> = Direction::ALL
+                .iter()
+                .zip(&t.by_direction)
+                .map(|(d, c)| format!("{} {}", c.findings, q.direction_label(*d)))
+                .collect();
+            format!(
+                "{}: {} findings from {} studies ({}).",
+                q.label,
+                t.total.findings,
+                t.total.studies,
+                parts.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let max_findings = tables
+        .iter()
+        .flat_map(|t| t.rows.iter().map(|r| r.total.findings))
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let title_for_draw = title.clone();
+    let draw = move |p: &mut dyn Painter| {
+        let title = truncate_to_width(&title_for_draw, 20.0, Weight::Bold, WIDTH - 2.0 * MARGIN);
+        p.text(
+            MARGIN,
+            30.0,
+            &title,
+            Align::Left,
+            Font::new(20.0, Weight::Bold, INK),
+        );
+        p.text(MARGIN, 56.0, "Findings by design tier and direction of the point estimate (regardless of significance)", Align::Left, Font::new(12.5, Weight::Normal, MUTED));
+        draw_legend(p, 84.0);
+        let mut top = HEADER;
+        for table in &tables {
+            let question = &topic.questions[&table.question];
+            draw_panel(p, top, table, question, max_findings);
+            top += panel_height();
+        }
+        p.line(
+            &[(MARGIN, top + 8.0), (WIDTH - MARGIN, top + 8.0)],
+            RULE,
+            1.0,
+        );
+        let footer = truncate_to_width(&footer, 11.0, Weight::Normal, WIDTH - 2.0 * MARGIN);
+        p.text(
+            MARGIN,
+            top + 26.0,
+            &footer,
+            Align::Left,
+            Font::new(11.0, Weight::Normal, MUTED),
+        );
+    };
+    Ok(Chart {
+        size: (WIDTH as u32, height as u32),
+        text: ChartText { title, description },
+        caption: "Each bar is one design tier of one question; its length is the number of \
+                  findings, split by the direction of the point estimate relative to the \
+                  question's hypothesis (▲ supports it, ◆ no difference, ▼ against it, ◄► \
+                  conflicting), whatever its statistical significance. The text beside each bar \
+                  gives the studies and participants behind it. Reviews are shown but do not add \
+                  evidence beside the studies they include; case series and reports are \
+                  descriptive."
+            .to_string(),
+        draw: Box::new(draw),
+    })
+}
+
+fn draw_legend(p: &mut dyn Painter, y: f64) {
+    let labels = [
+        (Direction::Positive, "positive: supports the hypothesis"),
+        (Direction::None, "no difference"),
+        (Direction::Negative, "negative: against the hypothesis"),
+        (Direction::Conflicting, "conflicting"),
+    ];
+    let mut x = MARGIN;
+    for (direction, label) in labels {
+        p.rect(
+            x,
+            y - 9.0,
+            x + 26.0,
+            y + 9.0,
+            direction_fill(direction),
+            None,
+        );
+        p.text(
+            x + 13.0,
+            y,
+            direction.symbol(),
+            Align::Center,
+            Font::new(10.0, Weight::Normal, direction_ink(direction)),
+        );
+        p.text(
+            x + 32.0,
+            y,
+            label,
+            Align::Left,
+            Font::new(12.0, Weight::Normal, INK),
+        );
+        x += 32.0 + text_width(label, 12.0, Weight::Normal) + 22.0;
+    }
+}
+
+fn draw_panel(
+    p: &mut dyn Painter,
+    top: f64,
+    table: &QuestionTiers,
+    question: &crate::registry::topic::Question,
+    max_findings: u32,
+) {
+    p.rect(
+        MARGIN - 8.0,
+        top,
+        WIDTH - MARGIN + 8.0,
+        top + panel_height() - 8.0,
+        PANEL,
+        None,
+    );
+    let heading = format!("{} ({})", question.label, table.question);
+    let heading = truncate_to_width(&heading, 15.0, Weight::Bold, WIDTH - 2.0 * MARGIN);
+    p.text(
+        MARGIN,
+        top + 16.0,
+        &heading,
+        Align::Left,
+        Font::new(15.0, Weight::Bold, INK),
+    );
+    let reading = format!(
+        "Hypothesis: {} · ▲ = {} · ▼ = {} · {} findings, {} studies, {} participants",
+        question.hypothesis,
+        question.positive,
+        question.negative,
+        table.total.findings,
+        table.total.studies,
+        table.total.participants
+    );
+    let reading = truncate_to_width(&reading, 11.5, Weight::Normal, WIDTH - 2.0 * MARGIN);
+    p.text(
+        MARGIN,
+        top + 36.0,
+        &reading,
+        Align::Left,
+        Font::new(11.5, Weight::Normal, MUTED),
+    );
+
+    let per_finding = (BAR_RIGHT - BAR_LEFT) / f64::from(max_findings);
+    for (i, row) in table.rows.iter().enumerate() {
+        let centre = top + PANEL_TOP + ROW * i as f64 + ROW / 2.0;
+        let label = match row.tier {
+            Tier::CaseSeriesReports => "Case series / reports (descriptive)",
+            Tier::Review => "Reviews (not counted)",
+            tier => tier.short_label(),
+        };
+        let label = truncate_to_width(label, 12.5, Weight::Normal, LABEL_RIGHT - MARGIN);
+        p.text(
+            LABEL_RIGHT,
+            centre,
+            &label,
+            Align::Right,
+            Font::new(12.5, Weight::Normal, INK),
+        );
+        p.rect(
+            BAR_LEFT,
+            centre - BAR / 2.0,
+            BAR_RIGHT,
+            centre + BAR / 2.0,
+            RULE,
+            None,
+        );
+        if row.total.findings == 0 {
+            p.text(
+                BAR_LEFT + 6.0,
+                centre,
+                "no findings",
+                Align::Left,
+                Font::new(11.0, Weight::Normal, MUTED),
+            );
+            continue;
+        }
+        let mut x = BAR_LEFT;
+        for (direction, cell) in Direction::ALL.iter().zip(&row.by_direction) {
+            if cell.findings == 0 {
+                continue;
+            }
+            let width = per_finding * f64::from(cell.findings);
+            p.rect(
+                x,
+                centre - BAR / 2.0,
+                x + width,
+                centre + BAR / 2.0,
+                direction_fill(*direction),
+                Some(plotters::style::WHITE),
+            );
+            let label = format!("{}{}", direction.symbol(), cell.findings);
+            if text_width(&label, 11.0, Weight::Bold) + 6.0 <= width {
+                p.text(
+                    x + width / 2.0,
+                    centre,
+                    &label,
+                    Align::Center,
+                    Font::new(11.0, Weight::Bold, direction_ink(*direction)),
+                );
+            }
+            x += width;
+        }
+        let note = format!(
+            "{} · {} {} · n = {}",
+            direction_counts(&row.by_direction),
+            row.total.studies,
+            if row.total.studies == 1 {
+                "study"
+            } else {
+                "studies"
+            },
+            row.total.participants
+        );
+        let note = truncate_to_width(&note, 11.0, Weight::Normal, WIDTH - MARGIN - NOTE_LEFT);
+        p.text(
+            NOTE_LEFT,
+            centre,
+            &note,
+            Align::Left,
+            Font::new(11.0, Weight::Normal, INK),
+        );
+    }
+}
+
+/// "▲3 ◆1 ▼0 ◄►0": every direction's count, so narrow segments lose no information.
+fn direction_counts(cells: &[crate::synthesis::counts::CellCount]) -> String {
+    Direction::ALL
+        .iter()
+        .zip(cells)
+        .map(|(d, c)| format!("{}{}", d.symbol(), c.findings))
+        .collect::<Vec<_>>()
+        .join(" ")
+}

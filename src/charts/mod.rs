@@ -1,0 +1,105 @@
+//! Charts: one file per chart, registered in [`CHARTS`]; a shared palette and painter.
+//!
+//! Adding a chart = one new file + one line in [`CHARTS`]; the report and the tests walk the
+//! list, so a new chart is written and covered without further wiring.
+
+pub mod evidence_meter;
+pub mod painter;
+pub mod palette;
+
+use crate::registry::Registry;
+use crate::synthesis::Synthesis;
+use painter::{ChartText, DrawFn};
+
+/// PNG pixels per logical unit: 2× for print by default.
+pub const DEFAULT_PNG_SCALE: u32 = 2;
+
+/// What every chart is drawn from.
+pub struct ChartInput<'a> {
+    /// The validated registry with its topic.
+    pub registry: &'a Registry,
+    /// The aggregated numbers.
+    pub synthesis: &'a Synthesis,
+}
+
+/// A chart ready to render in any format.
+pub struct Chart {
+    /// Logical canvas size (SVG pixels).
+    pub size: (u32, u32),
+    /// Title and description for accessibility.
+    pub text: ChartText,
+    /// How to read the chart, for the report's caption.
+    pub caption: String,
+    /// The drawing routine.
+    pub draw: Box<DrawFn>,
+}
+
+/// A registered chart: its file stem and its builder (`None` when the topic has no data for it).
+pub struct ChartSpec {
+    /// File stem under `charts/`, e.g. `evidence-meter`.
+    pub stem: &'static str,
+    /// Builds the chart, or says why it cannot be drawn for this topic.
+    pub build: fn(&ChartInput<'_>) -> Result<Chart, String>,
+}
+
+/// Every chart, in report order.
+pub const CHARTS: &[ChartSpec] = &[evidence_meter::SPEC];
+
+/// A chart rendered to both formats.
+pub struct RenderedChart {
+    /// File stem.
+    pub stem: &'static str,
+    /// Caption for the report.
+    pub caption: String,
+    /// Title.
+    pub title: String,
+    /// SVG document.
+    pub svg: String,
+    /// PNG bytes.
+    pub png: Vec<u8>,
+}
+
+/// Outcome of one chart for a topic: drawn, or skipped with the reason.
+pub enum ChartOutcome {
+    /// Drawn in both formats.
+    Drawn(RenderedChart),
+    /// Not drawn: the topic has no data for it.
+    Skipped {
+        /// File stem.
+        stem: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Renders every registered chart for a topic.
+pub fn render_all(
+    input: &ChartInput<'_>,
+    png_scale: u32,
+) -> Result<Vec<ChartOutcome>, crate::Error> {
+    CHARTS
+        .iter()
+        .map(|spec| match (spec.build)(input) {
+            Err(reason) => Ok(ChartOutcome::Skipped {
+                stem: spec.stem,
+                reason,
+            }),
+            Ok(chart) => {
+                let fail = |message: String| crate::Error::Chart {
+                    chart: spec.stem.to_string(),
+                    message,
+                };
+                let svg =
+                    painter::render_svg(chart.size, &chart.text, &*chart.draw).map_err(fail)?;
+                let png = painter::render_png(chart.size, png_scale, &*chart.draw).map_err(fail)?;
+                Ok(ChartOutcome::Drawn(RenderedChart {
+                    stem: spec.stem,
+                    caption: chart.caption,
+                    title: chart.text.title,
+                    svg,
+                    png,
+                }))
+            }
+        })
+        .collect()
+}

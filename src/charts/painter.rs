@@ -1,0 +1,385 @@
+//! A small drawing surface over plotters, shared by every chart.
+//!
+//! Charts draw in logical units on a fixed canvas; the painter scales to the output (1× for
+//! SVG, 2× for print PNG) so one drawing routine serves both formats. Text is measured with the
+//! embedded DejaVu Sans, so layout (truncation, label widths) is the same on every machine.
+
+use std::sync::Once;
+
+use plotters::backend::DrawingBackend;
+use plotters::coord::Shift;
+use plotters::prelude::{
+    BitMapBackend, Circle, DrawingArea, IntoDrawingArea, IntoFont, PathElement, Polygon, Rectangle,
+    SVGBackend, Text,
+};
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{Color, FontStyle, RGBColor, ShapeStyle, TextStyle};
+
+/// The font family name every chart uses; registered to the embedded DejaVu Sans. The name is
+/// also what SVG viewers see, so they pick DejaVu Sans where installed.
+pub const FONT_FAMILY: &str = "DejaVu Sans,sans-serif";
+
+static REGISTER_FONT: Once = Once::new();
+
+/// Registers the embedded font once per process (idempotent).
+pub fn register_embedded_font() {
+    REGISTER_FONT.call_once(|| {
+        // The embedded font is a valid TrueType file; failure here would be a build defect.
+        let regular =
+            plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, dejavu::sans::regular());
+        let bold =
+            plotters::style::register_font(FONT_FAMILY, FontStyle::Bold, dejavu::sans::bold());
+        debug_assert!(regular.is_ok() && bold.is_ok());
+    });
+}
+
+/// Horizontal text anchor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Text starts at x.
+    Left,
+    /// Text is centred on x.
+    Center,
+    /// Text ends at x.
+    Right,
+}
+
+/// Size, weight and colour of a text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Font {
+    /// Size in logical units.
+    pub size: f64,
+    /// Weight.
+    pub weight: Weight,
+    /// Colour.
+    pub color: RGBColor,
+}
+
+impl Font {
+    /// A font description.
+    pub fn new(size: f64, weight: Weight, color: RGBColor) -> Font {
+        Font {
+            size,
+            weight,
+            color,
+        }
+    }
+}
+
+/// Text weight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weight {
+    /// Regular.
+    Normal,
+    /// Bold.
+    Bold,
+}
+
+/// The drawing operations charts use, in logical units. Errors are kept inside and reported
+/// once by [`render_svg`] / [`render_png`], so chart code stays linear.
+pub trait Painter {
+    /// A filled rectangle, optionally outlined.
+    fn rect(
+        &mut self,
+        x0: f64,
+        y0: f64,
+        x1: f64,
+        y1: f64,
+        fill: RGBColor,
+        stroke: Option<RGBColor>,
+    );
+    /// A polyline.
+    fn line(&mut self, points: &[(f64, f64)], color: RGBColor, width: f64);
+    /// A filled polygon.
+    fn polygon(&mut self, points: &[(f64, f64)], fill: RGBColor);
+    /// A filled circle.
+    fn circle(&mut self, x: f64, y: f64, radius: f64, fill: RGBColor);
+    /// Text whose vertical centre is at `y`.
+    fn text(&mut self, x: f64, y: f64, text: &str, align: Align, font: Font);
+}
+
+/// Width of `text` at `size` in logical units, measured with the embedded font.
+pub fn text_width(text: &str, size: f64, weight: Weight) -> f64 {
+    register_embedded_font();
+    // Measure at 10× and divide, so integer rounding in plotters does not bias narrow labels.
+    let font = (FONT_FAMILY, size * 10.0)
+        .into_font()
+        .style(font_style(weight));
+    font.box_size(text)
+        .map_or(0.0, |(w, _)| f64::from(w) / 10.0)
+}
+
+/// Cuts `text` to fit `max_width`, ending with an ellipsis when cut.
+pub fn truncate_to_width(text: &str, size: f64, weight: Weight, max_width: f64) -> String {
+    if text_width(text, size, weight) <= max_width {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let (mut low, mut high) = (0, chars.len());
+    while low < high {
+        let mid = (low + high).div_ceil(2);
+        let candidate: String = chars[..mid].iter().collect::<String>() + "…";
+        if text_width(&candidate, size, weight) <= max_width {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    chars[..low]
+        .iter()
+        .collect::<String>()
+        .trim_end()
+        .to_string()
+        + "…"
+}
+
+fn font_style(weight: Weight) -> FontStyle {
+    match weight {
+        Weight::Normal => FontStyle::Normal,
+        Weight::Bold => FontStyle::Bold,
+    }
+}
+
+struct PlottersPainter<'a, DB: DrawingBackend> {
+    area: &'a DrawingArea<DB, Shift>,
+    scale: f64,
+    error: Option<String>,
+}
+
+impl<DB: DrawingBackend> PlottersPainter<'_, DB> {
+    fn at(&self, x: f64, y: f64) -> (i32, i32) {
+        (
+            (x * self.scale).round() as i32,
+            (y * self.scale).round() as i32,
+        )
+    }
+
+    fn keep<E: std::fmt::Debug>(&mut self, result: Result<(), E>) {
+        if let (Err(err), None) = (result, &self.error) {
+            self.error = Some(format!("{err:?}"));
+        }
+    }
+}
+
+impl<DB: DrawingBackend> Painter for PlottersPainter<'_, DB> {
+    fn rect(
+        &mut self,
+        x0: f64,
+        y0: f64,
+        x1: f64,
+        y1: f64,
+        fill: RGBColor,
+        stroke: Option<RGBColor>,
+    ) {
+        let corners = [self.at(x0, y0), self.at(x1, y1)];
+        let result = self.area.draw(&Rectangle::new(corners, fill.filled()));
+        self.keep(result);
+        if let Some(stroke) = stroke {
+            let style = ShapeStyle::from(stroke).stroke_width(self.scale.round() as u32);
+            let result = self.area.draw(&Rectangle::new(corners, style));
+            self.keep(result);
+        }
+    }
+
+    fn line(&mut self, points: &[(f64, f64)], color: RGBColor, width: f64) {
+        let points: Vec<_> = points.iter().map(|(x, y)| self.at(*x, *y)).collect();
+        let style =
+            ShapeStyle::from(color).stroke_width((width * self.scale).round().max(1.0) as u32);
+        let result = self.area.draw(&PathElement::new(points, style));
+        self.keep(result);
+    }
+
+    fn polygon(&mut self, points: &[(f64, f64)], fill: RGBColor) {
+        let points: Vec<_> = points.iter().map(|(x, y)| self.at(*x, *y)).collect();
+        let result = self.area.draw(&Polygon::new(points, fill.filled()));
+        self.keep(result);
+    }
+
+    fn circle(&mut self, x: f64, y: f64, radius: f64, fill: RGBColor) {
+        let centre = self.at(x, y);
+        let radius = (radius * self.scale).round().max(1.0) as u32;
+        let result = self.area.draw(&Circle::new(centre, radius, fill.filled()));
+        self.keep(result);
+    }
+
+    fn text(&mut self, x: f64, y: f64, text: &str, align: Align, font: Font) {
+        let Font {
+            size,
+            weight,
+            color,
+        } = font;
+        let h_pos = match align {
+            Align::Left => HPos::Left,
+            Align::Center => HPos::Center,
+            Align::Right => HPos::Right,
+        };
+        let style = TextStyle::from(
+            (FONT_FAMILY, size * self.scale)
+                .into_font()
+                .style(font_style(weight)),
+        )
+        .color(&color)
+        .pos(Pos::new(h_pos, VPos::Center));
+        let position = self.at(x, y);
+        let result = self
+            .area
+            .draw(&Text::new(text.to_string(), position, style));
+        self.keep(result);
+    }
+}
+
+/// A chart's drawing routine.
+pub type DrawFn = dyn Fn(&mut dyn Painter);
+
+/// Accessible name and description of a chart, written into the SVG as `<title>` and `<desc>`.
+#[derive(Debug, Clone)]
+pub struct ChartText {
+    /// Short title.
+    pub title: String,
+    /// What the chart shows, in words (screen readers, tooltips).
+    pub description: String,
+}
+
+/// Draws a chart as SVG text with `<title>` and `<desc>`.
+pub fn render_svg(size: (u32, u32), text: &ChartText, draw: &DrawFn) -> Result<String, String> {
+    register_embedded_font();
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        area.fill(&plotters::style::WHITE)
+            .map_err(|e| format!("{e:?}"))?;
+        let mut painter = PlottersPainter {
+            area: &area,
+            scale: 1.0,
+            error: None,
+        };
+        draw(&mut painter);
+        if let Some(error) = painter.error {
+            return Err(error);
+        }
+        area.present().map_err(|e| format!("{e:?}"))?;
+    }
+    Ok(add_svg_accessibility(&svg, text))
+}
+
+fn add_svg_accessibility(svg: &str, text: &ChartText) -> String {
+    let Some(open_end) = svg
+        .find("<svg")
+        .and_then(|start| svg[start..].find('>').map(|e| start + e + 1))
+    else {
+        return svg.to_string();
+    };
+    let (head, tail) = svg.split_at(open_end);
+    let head = head.replacen(
+        "<svg ",
+        "<svg role=\"img\" aria-labelledby=\"title desc\" ",
+        1,
+    );
+    format!(
+        "{head}\n<title id=\"title\">{}</title>\n<desc id=\"desc\">{}</desc>{tail}",
+        escape_xml(&text.title),
+        escape_xml(&text.description)
+    )
+}
+
+/// Escapes text for XML/HTML content and attributes.
+pub fn escape_xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Draws a chart as a PNG at `scale` × the logical size, with the resolution recorded
+/// (`pHYs`, 72 dpi per unit of scale).
+pub fn render_png(size: (u32, u32), scale: u32, draw: &DrawFn) -> Result<Vec<u8>, String> {
+    register_embedded_font();
+    let (width, height) = (size.0 * scale, size.1 * scale);
+    let mut pixels = vec![0u8; width as usize * height as usize * 3];
+    {
+        let area = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
+        area.fill(&plotters::style::WHITE)
+            .map_err(|e| format!("{e:?}"))?;
+        let mut painter = PlottersPainter {
+            area: &area,
+            scale: f64::from(scale),
+            error: None,
+        };
+        draw(&mut painter);
+        if let Some(error) = painter.error {
+            return Err(error);
+        }
+        area.present().map_err(|e| format!("{e:?}"))?;
+    }
+    encode_png(&pixels, width, height, scale)
+}
+
+fn encode_png(pixels: &[u8], width: u32, height: u32, scale: u32) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, width, height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Default);
+        // 72 dpi per scale unit, in pixels per metre.
+        let per_metre = (f64::from(72 * scale) / 0.0254).round() as u32;
+        encoder.set_pixel_dims(Some(png::PixelDimensions {
+            xppu: per_metre,
+            yppu: per_metre,
+            unit: png::Unit::Meter,
+        }));
+        let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+        writer.write_image_data(pixels).map_err(|e| e.to_string())?;
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_measured_with_the_embedded_font() {
+        let short = text_width("ab", 12.0, Weight::Normal);
+        let long = text_width("abab", 12.0, Weight::Normal);
+        assert!(short > 5.0 && short < 20.0, "{short}");
+        assert!((long - 2.0 * short).abs() < 1.5, "{short} {long}");
+    }
+
+    #[test]
+    fn long_text_is_truncated_with_an_ellipsis() {
+        let long = "Jimenez-Jimenez FJ, Ayuso P, Alonso-Navarro H, et al. Antioxidants 2022";
+        let cut = truncate_to_width(long, 12.0, Weight::Normal, 120.0);
+        assert!(cut.ends_with('…'));
+        assert!(text_width(&cut, 12.0, Weight::Normal) <= 120.0);
+        assert_eq!(
+            truncate_to_width("short", 12.0, Weight::Normal, 120.0),
+            "short"
+        );
+    }
+
+    #[test]
+    fn svg_gains_title_and_desc() {
+        let text = ChartText {
+            title: "A <b>".into(),
+            description: "d & e".into(),
+        };
+        let svg = render_svg((40, 20), &text, &|p| {
+            p.rect(0.0, 0.0, 10.0, 10.0, plotters::style::BLACK, None)
+        })
+        .unwrap();
+        assert!(
+            svg.contains("<title id=\"title\">A &lt;b&gt;</title>"),
+            "{svg}"
+        );
+        assert!(svg.contains("<desc id=\"desc\">d &amp; e</desc>"));
+    }
+}

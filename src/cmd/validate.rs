@@ -1,0 +1,34 @@
+//! `evsynth validate`: read and check registries, print every problem, compiler style.
+
+use std::path::Path;
+
+use crate::cmd::{locate_topics, report_error};
+use crate::registry;
+
+/// Validates the named topics (or all); exit 0 valid, 1 invalid data, 2 usage or I/O.
+pub fn run(studies: &Path, paths: &[String]) -> u8 {
+    let topics = match locate_topics(studies, paths) {
+        Ok(topics) => topics,
+        Err(error) => return report_error(&error),
+    };
+    let mut exit = 0;
+    for location in &topics {
+        match registry::load(location) {
+            Ok(registry) => {
+                let studies: std::collections::HashSet<&str> = registry
+                    .findings
+                    .iter()
+                    .map(|f| f.study_id.as_str())
+                    .collect();
+                println!(
+                    "{}: ok ({} findings, {} studies)",
+                    location.registry.display(),
+                    registry.findings.len(),
+                    studies.len()
+                );
+            }
+            Err(error) => exit = exit.max(report_error(&error)),
+        }
+    }
+    exit
+}

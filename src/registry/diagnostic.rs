@@ -1,0 +1,90 @@
+//! Compiler-style problem reports: `path:line:column: message`.
+
+use std::fmt;
+
+/// One problem in a registry, located by line and column name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file, as the user named it.
+    pub path: String,
+    /// 1-based line the row starts on (1 = header).
+    pub line: u64,
+    /// The column's header name, when the problem is in one field.
+    pub column: Option<String>,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// A problem with a whole row (path filled in by [`Diagnostics::push`]).
+    pub fn line(line: u64, message: String) -> Diagnostic {
+        Diagnostic {
+            path: String::new(),
+            line,
+            column: None,
+            message,
+        }
+    }
+
+    /// A problem in one field.
+    pub fn column(line: u64, column: &str, message: String) -> Diagnostic {
+        Diagnostic {
+            path: String::new(),
+            line,
+            column: Some(column.to_string()),
+            message,
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(column) => write!(
+                f,
+                "{}:{}:{}: {}",
+                self.path, self.line, column, self.message
+            ),
+            None => write!(f, "{}:{}: {}", self.path, self.line, self.message),
+        }
+    }
+}
+
+/// Problems found in one file.
+#[derive(Debug, Clone)]
+pub struct Diagnostics {
+    path: String,
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    /// An empty list for `path`.
+    pub fn new(path: &str) -> Diagnostics {
+        Diagnostics {
+            path: path.to_string(),
+            items: Vec::new(),
+        }
+    }
+
+    /// Adds a problem, stamping it with this file's path.
+    pub fn push(&mut self, mut diagnostic: Diagnostic) {
+        diagnostic.path.clone_from(&self.path);
+        self.items.push(diagnostic);
+    }
+
+    /// The most recent problem.
+    pub fn last(&self) -> Option<&Diagnostic> {
+        self.items.last()
+    }
+
+    /// True if nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The problems sorted by line (stable, so a row's problems keep column order).
+    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.items.sort_by_key(|d| d.line);
+        self.items
+    }
+}

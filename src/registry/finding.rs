@@ -1,0 +1,186 @@
+//! The typed registry row: one finding, i.e. one outcome of one study.
+
+use std::fmt;
+
+use crate::model::{Confidence, Design, Direction, EffectMeasure, RiskOfBias, Significance};
+
+/// A reported p-value: exact, or only a bound such as `<0.05`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PValue {
+    /// `p = x`.
+    Exact(f64),
+    /// `p < x` (also written `<=x`).
+    Below(f64),
+    /// `p > x` (also written `>=x`).
+    Above(f64),
+}
+
+impl PValue {
+    /// Parses `0.03`, `<0.05`, `<=0.001`, `>0.05`, `≤0.01`; `None` for anything else or a value
+    /// outside [0, 1].
+    pub fn parse(text: &str) -> Option<PValue> {
+        let (constructor, rest): (fn(f64) -> PValue, &str) = if let Some(rest) =
+            text.strip_prefix("<=").or_else(|| text.strip_prefix('≤'))
+        {
+            (PValue::Below, rest)
+        } else if let Some(rest) = text.strip_prefix('<') {
+            (PValue::Below, rest)
+        } else if let Some(rest) = text.strip_prefix(">=").or_else(|| text.strip_prefix('≥')) {
+            (PValue::Above, rest)
+        } else if let Some(rest) = text.strip_prefix('>') {
+            (PValue::Above, rest)
+        } else {
+            (PValue::Exact, text)
+        };
+        let value = parse_plain_number(rest.trim())?;
+        (0.0..=1.0).contains(&value).then(|| constructor(value))
+    }
+
+    /// The number written, exact or bound.
+    pub fn value(self) -> f64 {
+        match self {
+            PValue::Exact(v) | PValue::Below(v) | PValue::Above(v) => v,
+        }
+    }
+}
+
+impl fmt::Display for PValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PValue::Exact(v) => write!(f, "{v}"),
+            PValue::Below(v) => write!(f, "<{v}"),
+            PValue::Above(v) => write!(f, ">{v}"),
+        }
+    }
+}
+
+/// Parses a finite decimal number written with ASCII digits (`1e309`, `NaN`, `inf` and
+/// non-ASCII digits are rejected).
+pub fn parse_plain_number(text: &str) -> Option<f64> {
+    let plausible = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+        && text.bytes().any(|b| b.is_ascii_digit());
+    if !plausible {
+        return None;
+    }
+    text.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Arm-level data from which an effect size can be computed (metafor `escalc` inputs).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArmData {
+    /// Participants in arm 1 (intervention / exposed).
+    pub n1: Option<u32>,
+    /// Mean in arm 1.
+    pub mean1: Option<f64>,
+    /// Standard deviation in arm 1.
+    pub sd1: Option<f64>,
+    /// Participants in arm 2 (control).
+    pub n2: Option<u32>,
+    /// Mean in arm 2.
+    pub mean2: Option<f64>,
+    /// Standard deviation in arm 2.
+    pub sd2: Option<f64>,
+    /// Events in arm 1.
+    pub events1: Option<u32>,
+    /// Events in arm 2.
+    pub events2: Option<u32>,
+}
+
+/// An effect estimate given directly.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EffectData {
+    /// The effect measure (ratios on the log scale).
+    pub measure: Option<EffectMeasure>,
+    /// Point estimate.
+    pub yi: Option<f64>,
+    /// Sampling variance.
+    pub vi: Option<f64>,
+    /// Lower 95% confidence limit (same scale as `yi`).
+    pub ci_low: Option<f64>,
+    /// Upper 95% confidence limit.
+    pub ci_high: Option<f64>,
+    /// Arm-level data.
+    pub arms: ArmData,
+}
+
+/// One registry row, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// The line the row starts on (1-based, header = line 1).
+    pub line: u64,
+    /// Study identifier (slug); with `outcome`, unique.
+    pub study_id: String,
+    /// Citation as it should appear in reports.
+    pub citation: String,
+    /// Year of publication.
+    pub year: i32,
+    /// Verified DOI, if any.
+    pub doi: Option<String>,
+    /// Verified PubMed id, if any.
+    pub pmid: Option<String>,
+    /// Study design.
+    pub design: Design,
+    /// Question key (topic.toml).
+    pub question: String,
+    /// Participants analysed (blank only for reviews that give `k_studies`).
+    pub n: Option<u32>,
+    /// Number of included studies (reviews only).
+    pub k_studies: Option<u32>,
+    /// Population description.
+    pub population: Option<String>,
+    /// Intervention or exposure form key (topic.toml, or `not_applicable`).
+    pub form: String,
+    /// Dose in mg per day.
+    pub dose_mg_day: Option<f64>,
+    /// Duration in weeks.
+    pub duration_weeks: Option<f64>,
+    /// Comparator description.
+    pub comparator: Option<String>,
+    /// Outcome key (topic.toml).
+    pub outcome: String,
+    /// Direction relative to the question's hypothesis.
+    pub direction: Direction,
+    /// Reported significance.
+    pub significant: Option<Significance>,
+    /// Reported p-value.
+    pub p_value: Option<PValue>,
+    /// Effect estimate and arm-level data.
+    pub effect: EffectData,
+    /// Risk-of-bias judgement.
+    pub risk_of_bias: Option<RiskOfBias>,
+    /// How well the record was verified.
+    pub confidence: Option<Confidence>,
+    /// Where the row was extracted from.
+    pub source: Option<String>,
+    /// Free notes.
+    pub notes: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn p_values_parse_exact_and_bounds() {
+        assert_eq!(PValue::parse("0.07"), Some(PValue::Exact(0.07)));
+        assert_eq!(PValue::parse("<0.05"), Some(PValue::Below(0.05)));
+        assert_eq!(PValue::parse("<=.001"), Some(PValue::Below(0.001)));
+        assert_eq!(PValue::parse(">0.05"), Some(PValue::Above(0.05)));
+        assert_eq!(PValue::parse("1.2"), None);
+        assert_eq!(PValue::parse("NaN"), None);
+        assert_eq!(PValue::parse("p<0.05"), None);
+    }
+
+    #[test]
+    fn plain_numbers_reject_overflow_and_foreign_digits() {
+        assert_eq!(parse_plain_number("-0"), Some(-0.0));
+        assert_eq!(parse_plain_number("1e309"), None);
+        assert_eq!(parse_plain_number("inf"), None);
+        assert_eq!(parse_plain_number("١٢"), None);
+        assert_eq!(parse_plain_number("."), None);
+        assert_eq!(parse_plain_number("2.5e-3"), Some(0.0025));
+    }
+}

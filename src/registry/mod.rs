@@ -1,0 +1,210 @@
+//! A topic's registry on disk: finding it, reading it, checking it.
+
+pub mod columns;
+pub mod diagnostic;
+pub mod finding;
+pub mod read;
+pub mod topic;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+pub use diagnostic::Diagnostic;
+pub use finding::Finding;
+pub use topic::Topic;
+
+use crate::error::Error;
+
+/// The registry file name inside a topic directory.
+pub const REGISTRY_FILE: &str = "registry.csv";
+/// The topic description file name inside a topic directory.
+pub const TOPIC_FILE: &str = "topic.toml";
+
+/// Where a topic's files are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicLocation {
+    /// The topic directory's name: the report goes to `<out>/<name>/`.
+    pub name: String,
+    /// The registry CSV.
+    pub registry: PathBuf,
+    /// The topic.toml beside it.
+    pub topic: PathBuf,
+}
+
+impl TopicLocation {
+    /// The location of a topic directory.
+    pub fn of_dir(dir: &Path) -> TopicLocation {
+        TopicLocation::of_registry(&dir.join(REGISTRY_FILE))
+    }
+
+    fn of_registry(registry: &Path) -> TopicLocation {
+        let dir = registry.parent().unwrap_or(Path::new("."));
+        let name = dir
+            .canonicalize()
+            .ok()
+            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "topic".to_string());
+        TopicLocation {
+            name,
+            registry: registry.to_path_buf(),
+            topic: dir.join(TOPIC_FILE),
+        }
+    }
+}
+
+/// Resolves a command-line topic: a topic directory, a registry `.csv` file, or a bare topic
+/// name looked up under `studies_root`.
+pub fn resolve(arg: &str, studies_root: &Path) -> Result<TopicLocation, Error> {
+    let path = Path::new(arg);
+    if path.is_dir() {
+        return Ok(TopicLocation::of_dir(path));
+    }
+    if path.is_file() {
+        return Ok(TopicLocation::of_registry(path));
+    }
+    if topic::is_slug(arg) || is_plain_name(arg) {
+        let dir = studies_root.join(arg);
+        if dir.is_dir() {
+            return Ok(TopicLocation::of_dir(&dir));
+        }
+        return Err(Error::Usage(format!(
+            "no topic \"{arg}\": {} is not a directory; known topics: {}",
+            dir.display(),
+            known_topics(studies_root)
+        )));
+    }
+    Err(Error::Usage(format!(
+        "{arg}: no such topic directory or registry file"
+    )))
+}
+
+/// A name without path separators or dots at the start (e.g. `magnesium-rls`).
+fn is_plain_name(arg: &str) -> bool {
+    !arg.is_empty()
+        && !arg.starts_with('.')
+        && arg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+fn known_topics(studies_root: &Path) -> String {
+    match discover(studies_root) {
+        Ok(topics) if !topics.is_empty() => topics
+            .iter()
+            .map(|t| t.name.clone())
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => "none".to_string(),
+    }
+}
+
+/// Every topic directory (one holding a `registry.csv`) directly under `studies_root`, by name.
+pub fn discover(studies_root: &Path) -> Result<Vec<TopicLocation>, Error> {
+    let entries = std::fs::read_dir(studies_root)
+        .map_err(|e| Error::io(studies_root, "list topics in", e))?;
+    let mut topics = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(studies_root, "list topics in", e))?;
+        let dir = entry.path();
+        if dir.is_dir() && dir.join(REGISTRY_FILE).is_file() {
+            topics.push(TopicLocation::of_dir(&dir));
+        }
+    }
+    topics.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(topics)
+}
+
+/// A validated registry with its topic.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    /// Where it was read from.
+    pub location: TopicLocation,
+    /// The topic description.
+    pub topic: Topic,
+    /// Every row, in file order.
+    pub findings: Vec<Finding>,
+    /// SHA-256 of the registry file's bytes, lowercase hex.
+    pub sha256: String,
+}
+
+impl Registry {
+    /// The first 12 hex digits of the SHA-256, for chart footers.
+    pub fn short_hash(&self) -> &str {
+        &self.sha256[..12]
+    }
+}
+
+/// Reads and validates a topic; `Error::Invalid` carries every problem found.
+pub fn load(location: &TopicLocation) -> Result<Registry, Error> {
+    let topic = Topic::load(&location.topic)?;
+    let bytes =
+        std::fs::read(&location.registry).map_err(|e| Error::io(&location.registry, "read", e))?;
+    let findings = parse(&bytes, &location.registry.display().to_string(), &topic)?;
+    Ok(Registry {
+        location: location.clone(),
+        topic,
+        findings,
+        sha256: sha256_hex(&bytes),
+    })
+}
+
+/// Parses and validates registry bytes against a topic.
+pub fn parse(bytes: &[u8], path: &str, topic: &Topic) -> Result<Vec<Finding>, Error> {
+    let mut outcome = read::read_registry(bytes, path, topic, current_year());
+    validate::check_across_rows(&outcome.findings, &mut outcome.diagnostics);
+    if outcome.diagnostics.is_empty() {
+        Ok(outcome.findings)
+    } else {
+        Err(Error::Invalid(outcome.diagnostics.into_sorted()))
+    }
+}
+
+/// Lowercase hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// This year by the system clock (UTC), the upper bound of `year`.
+pub fn current_year() -> i32 {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    civil_year((seconds / 86_400) as i64)
+}
+
+/// The Gregorian year of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_year(days: i64) -> i32 {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2)) as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_year_matches_known_dates() {
+        assert_eq!(civil_year(0), 1970);
+        assert_eq!(civil_year(10_956), 1999); // 1999-12-31
+        assert_eq!(civil_year(10_957), 2000); // 2000-01-01
+        assert_eq!(civil_year(20_779), 2026); // 2026-11-22
+    }
+
+    #[test]
+    fn sha256_of_abc_is_the_fips_vector() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,643 @@
+//! Reading `registry.csv` into typed findings, collecting every problem with its line and
+//! column name instead of stopping at the first.
+//!
+//! Rows are read as csv `ByteRecord`s and each field goes through its typed parser (the enums
+//! share their keys with serde and clap). A serde-derived row struct would stop at the first
+//! bad field of a record and could not name invalid UTF-8 by column, so it is not used here.
+
+use crate::model::{Confidence, Design, Direction, EffectMeasure, RiskOfBias, Significance};
+use crate::registry::columns::{COLUMNS, Col, position};
+use crate::registry::diagnostic::{Diagnostic, Diagnostics};
+use crate::registry::finding::{ArmData, EffectData, Finding, PValue, parse_plain_number};
+use crate::registry::topic::{Topic, is_slug};
+
+/// The result of reading a registry: the rows that parsed, and every problem found.
+#[derive(Debug)]
+pub struct ReadOutcome {
+    /// Rows whose every field parsed (rows with a problem are left out).
+    pub findings: Vec<Finding>,
+    /// Problems, in the order found (sorted later).
+    pub diagnostics: Diagnostics,
+}
+
+/// Parses registry bytes. `path` is how the file is named in messages; `this_year` bounds `year`.
+pub fn read_registry(bytes: &[u8], path: &str, topic: &Topic, this_year: i32) -> ReadOutcome {
+    let mut diagnostics = Diagnostics::new(path);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut record = csv::ByteRecord::new();
+    let mut findings = Vec::new();
+
+    let header = match reader.read_byte_record(&mut record) {
+        Ok(true) => parse_header(&record, &mut diagnostics),
+        Ok(false) => {
+            diagnostics.push(Diagnostic::line(
+                1,
+                format!(
+                    "the file is empty; its first line must be the header: {}",
+                    crate::registry::columns::header_line()
+                ),
+            ));
+            return ReadOutcome {
+                findings,
+                diagnostics,
+            };
+        }
+        Err(err) => {
+            diagnostics.push(Diagnostic::line(1, format!("unreadable header: {err}")));
+            return ReadOutcome {
+                findings,
+                diagnostics,
+            };
+        }
+    };
+    let parser = RowParser {
+        header: &header,
+        topic,
+        this_year,
+    };
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(err) => {
+                let line = err.position().map_or(0, csv::Position::line);
+                diagnostics.push(Diagnostic::line(line, format!("unreadable row: {err}")));
+                break;
+            }
+        }
+        let line = record.position().map_or(0, csv::Position::line);
+        if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
+            continue; // blank line
+        }
+        if record.len() != header.width {
+            diagnostics.push(Diagnostic::line(
+                line,
+                format!(
+                    "row has {} fields but the header has {}; quote fields that contain commas \
+                     (\"a, b\") and give every column a value or leave it empty",
+                    record.len(),
+                    header.width
+                ),
+            ));
+            continue;
+        }
+        if let Some(finding) = parser.parse_row(&record, line, &mut diagnostics) {
+            findings.push(finding);
+        }
+    }
+    ReadOutcome {
+        findings,
+        diagnostics,
+    }
+}
+
+/// Which file column holds each known column.
+#[derive(Debug)]
+struct Header {
+    index: [Option<usize>; Col::COUNT],
+    width: usize,
+}
+
+fn parse_header(record: &csv::ByteRecord, diagnostics: &mut Diagnostics) -> Header {
+    let mut index = [None; Col::COUNT];
+    for (file_col, raw) in record.iter().enumerate() {
+        let raw = if file_col == 0 {
+            raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw)
+        } else {
+            raw
+        };
+        let Ok(name) = std::str::from_utf8(raw) else {
+            diagnostics.push(Diagnostic::line(
+                1,
+                format!("header field {} is not valid UTF-8", file_col + 1),
+            ));
+            continue;
+        };
+        let name = name.trim();
+        match position(name) {
+            Some(known) if index[known].is_some() => diagnostics.push(Diagnostic::column(
+                1,
+                name,
+                "duplicate column; keep one of the two".to_string(),
+            )),
+            Some(known) => index[known] = Some(file_col),
+            None => diagnostics.push(Diagnostic::column(
+                1,
+                name,
+                match closest_column(name) {
+                    Some(guess) => format!("unknown column; did you mean \"{guess}\"?"),
+                    None => format!(
+                        "unknown column; allowed columns: {}",
+                        crate::registry::columns::header_line().replace(',', ", ")
+                    ),
+                },
+            )),
+        }
+    }
+    for (known, spec) in COLUMNS.iter().enumerate() {
+        if spec.required && index[known].is_none() {
+            diagnostics.push(Diagnostic::column(
+                1,
+                spec.name,
+                "required column is missing from the header; add it".to_string(),
+            ));
+        }
+    }
+    Header {
+        index,
+        width: record.len(),
+    }
+}
+
+/// The known column within edit distance 2 of `name`, if any.
+fn closest_column(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase().replace([' ', '-'], "_");
+    COLUMNS
+        .iter()
+        .map(|c| (edit_distance(&lower, c.name), c.name))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, n)| n)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+struct RowParser<'a> {
+    header: &'a Header,
+    topic: &'a Topic,
+    this_year: i32,
+}
+
+/// Field access and typed parsing for one row; problems go to `diagnostics`.
+struct Row<'r> {
+    record: &'r csv::ByteRecord,
+    header: &'r Header,
+    line: u64,
+    diagnostics: &'r mut Diagnostics,
+    failed: bool,
+}
+
+impl Row<'_> {
+    fn fail(&mut self, col: Col, message: String) {
+        self.failed = true;
+        self.diagnostics
+            .push(Diagnostic::column(self.line, col.name(), message));
+    }
+
+    /// The trimmed text of a column; `None` when the column is absent, empty, or not UTF-8
+    /// (the last reported).
+    fn text(&mut self, col: Col) -> Option<&str> {
+        let file_col = self.header.index[col as usize]?;
+        let raw = &self.record[file_col];
+        match std::str::from_utf8(raw) {
+            Ok(text) => {
+                let text = text.trim();
+                (!text.is_empty()).then_some(text)
+            }
+            Err(err) => {
+                let at = err.valid_up_to();
+                let message = format!(
+                    "invalid UTF-8 (byte 0x{:02X} at byte {} of the field); re-save the file as UTF-8",
+                    raw[at],
+                    at + 1
+                );
+                self.fail(col, message);
+                None
+            }
+        }
+    }
+
+    fn owned(&mut self, col: Col) -> Option<String> {
+        self.text(col).map(str::to_owned)
+    }
+
+    fn required(&mut self, col: Col) -> Option<String> {
+        let value = self.owned(col);
+        if value.is_none() && self.header.index[col as usize].is_some() && !self.failed_on(col) {
+            self.fail(col, "required value is empty".to_string());
+        }
+        value
+    }
+
+    fn failed_on(&self, col: Col) -> bool {
+        let name = col.name();
+        self.diagnostics
+            .last()
+            .is_some_and(|d| d.line == self.line && d.column.as_deref() == Some(name))
+    }
+
+    fn parsed<T>(
+        &mut self,
+        col: Col,
+        parse: impl Fn(&str) -> Option<T>,
+        expected: impl Fn() -> String,
+    ) -> Option<T> {
+        let text = self.text(col)?;
+        match parse(text) {
+            Some(value) => Some(value),
+            None => {
+                let message = format!("unknown value {:?}; expected {}", text, expected());
+                self.fail(col, message);
+                None
+            }
+        }
+    }
+
+    fn enum_value<T>(
+        &mut self,
+        col: Col,
+        parse: fn(&str) -> Option<T>,
+        keys: fn() -> String,
+    ) -> Option<T> {
+        self.parsed(col, parse, || format!("one of: {}", keys()))
+    }
+
+    fn number(&mut self, col: Col, what: &str, ok: impl Fn(f64) -> bool) -> Option<f64> {
+        let text = self.text(col)?;
+        match parse_plain_number(text) {
+            Some(value) if ok(value) => Some(value),
+            Some(_) => {
+                let message = format!("{text} is out of range; expected {what}");
+                self.fail(col, message);
+                None
+            }
+            None => {
+                let message = format!(
+                    "{text:?} is not a number; expected {what} (digits 0-9, . as decimal point)"
+                );
+                self.fail(col, message);
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, col: Col, min: u32) -> Option<u32> {
+        let text = self.text(col)?;
+        let parsed = if text.bytes().all(|b| b.is_ascii_digit()) {
+            text.parse::<u32>().ok()
+        } else {
+            None
+        };
+        match parsed {
+            Some(value) if value >= min => Some(value),
+            _ => {
+                let message =
+                    format!("{text:?} is not a whole number >= {min}; write digits only, e.g. 12");
+                self.fail(col, message);
+                None
+            }
+        }
+    }
+}
+
+impl RowParser<'_> {
+    fn parse_row(
+        &self,
+        record: &csv::ByteRecord,
+        line: u64,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<Finding> {
+        let mut row = Row {
+            record,
+            header: self.header,
+            line,
+            diagnostics,
+            failed: false,
+        };
+        let study_id = row.required(Col::StudyId);
+        if let Some(id) = &study_id
+            && !is_slug(id)
+        {
+            let message = format!(
+                "{id:?} is not a study id; use lowercase letters, digits and _, e.g. hornyak_1998"
+            );
+            row.fail(Col::StudyId, message);
+        }
+        let citation = row.required(Col::Citation);
+        let this_year = self.this_year;
+        let year = row.text(Col::Year).map(str::to_owned);
+        let year = match year {
+            None => {
+                row.required(Col::Year);
+                None
+            }
+            Some(text) => match text.parse::<i32>() {
+                Ok(y)
+                    if (1900..=this_year).contains(&y)
+                        && text.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    Some(y)
+                }
+                _ => {
+                    row.fail(
+                        Col::Year,
+                        format!("{text:?} is not a publication year; expected 1900..={this_year}"),
+                    );
+                    None
+                }
+            },
+        };
+        let doi = row.owned(Col::Doi);
+        if let Some(doi) = &doi
+            && !is_doi(doi)
+        {
+            row.fail(
+                Col::Doi,
+                format!("{doi:?} is not a DOI; write the bare DOI, e.g. 10.1093/sleep/21.5.501"),
+            );
+        }
+        let pmid = row.owned(Col::Pmid);
+        if let Some(pmid) = &pmid
+            && !is_pmid(pmid)
+        {
+            row.fail(
+                Col::Pmid,
+                format!("{pmid:?} is not a PubMed id; write its digits only, e.g. 9703590"),
+            );
+        }
+        let design = match row.text(Col::Design) {
+            None => {
+                row.required(Col::Design);
+                None
+            }
+            Some(_) => row.enum_value(Col::Design, Design::parse, Design::expected),
+        };
+        let question = row.required(Col::Question);
+        if let Some(q) = &question
+            && !self.topic.questions.contains_key(q)
+        {
+            let keys: Vec<&str> = self.topic.questions.keys().map(String::as_str).collect();
+            row.fail(
+                Col::Question,
+                format!(
+                    "unknown value {q:?}; expected one of: {} (questions are defined in topic.toml)",
+                    keys.join(", ")
+                ),
+            );
+        }
+        let n = row.count(Col::N, 1);
+        let k_studies = row.count(Col::KStudies, 1);
+        let population = row.owned(Col::Population);
+        let form = row.required(Col::Form);
+        if let Some(f) = &form
+            && !self.topic.has_form(f)
+        {
+            row.fail(
+                Col::Form,
+                format!(
+                    "unknown value {f:?}; expected one of: {} (forms are defined in topic.toml)",
+                    self.topic.form_keys().join(", ")
+                ),
+            );
+        }
+        let dose_mg_day = row.number(Col::DoseMgDay, "a dose in mg/day > 0", |v| v > 0.0);
+        let duration_weeks = row.number(Col::DurationWeeks, "a duration in weeks > 0", |v| v > 0.0);
+        let comparator = row.owned(Col::Comparator);
+        let outcome = row.required(Col::Outcome);
+        if let Some(o) = &outcome
+            && !self.topic.outcomes.contains_key(o)
+        {
+            let keys: Vec<&str> = self.topic.outcomes.keys().map(String::as_str).collect();
+            row.fail(
+                Col::Outcome,
+                format!(
+                    "unknown value {o:?}; expected one of: {} (outcomes are defined in topic.toml)",
+                    keys.join(", ")
+                ),
+            );
+        }
+        let direction = match row.text(Col::Direction) {
+            None => {
+                row.required(Col::Direction);
+                None
+            }
+            Some(_) => row.enum_value(Col::Direction, Direction::parse, Direction::expected),
+        };
+        let significant = row.enum_value(Col::Significant, Significance::parse, || {
+            format!("{} or empty", Significance::expected())
+        });
+        let p_value = row.parsed(Col::PValue, PValue::parse, || {
+            "a p-value in [0, 1] or a bound such as <0.05".to_string()
+        });
+        let effect = EffectData {
+            measure: row.enum_value(
+                Col::EffectMeasure,
+                EffectMeasure::parse,
+                EffectMeasure::expected,
+            ),
+            yi: row.number(Col::Yi, "a finite number", |_| true),
+            vi: row.number(Col::Vi, "a variance > 0", |v| v > 0.0),
+            ci_low: row.number(Col::CiLow, "a finite number", |_| true),
+            ci_high: row.number(Col::CiHigh, "a finite number", |_| true),
+            arms: ArmData {
+                n1: row.count(Col::N1, 1),
+                mean1: row.number(Col::Mean1, "a finite number", |_| true),
+                sd1: row.number(Col::Sd1, "a standard deviation > 0", |v| v > 0.0),
+                n2: row.count(Col::N2, 1),
+                mean2: row.number(Col::Mean2, "a finite number", |_| true),
+                sd2: row.number(Col::Sd2, "a standard deviation > 0", |v| v > 0.0),
+                events1: row.count(Col::Events1, 0),
+                events2: row.count(Col::Events2, 0),
+            },
+        };
+        let risk_of_bias = row.enum_value(Col::RiskOfBias, RiskOfBias::parse, RiskOfBias::expected);
+        let confidence = row.enum_value(Col::Confidence, Confidence::parse, Confidence::expected);
+        let source = row.owned(Col::Source);
+        let notes = row.owned(Col::Notes);
+
+        if let Some(design) = design {
+            check_sample_size(&mut row, design, n, k_studies);
+        }
+        check_effect(&mut row, &effect);
+
+        if row.failed {
+            return None;
+        }
+        Some(Finding {
+            line,
+            study_id: study_id?,
+            citation: citation?,
+            year: year?,
+            doi,
+            pmid,
+            design: design?,
+            question: question?,
+            n,
+            k_studies,
+            population,
+            form: form?,
+            dose_mg_day,
+            duration_weeks,
+            comparator,
+            outcome: outcome?,
+            direction: direction?,
+            significant,
+            p_value,
+            effect,
+            risk_of_bias,
+            confidence,
+            source,
+            notes,
+        })
+    }
+}
+
+fn check_sample_size(row: &mut Row<'_>, design: Design, n: Option<u32>, k: Option<u32>) {
+    let n_present = row.header.index[Col::N as usize].is_some();
+    if design.is_review() {
+        if n.is_none() && k.is_none() && n_present && !row.failed_on(Col::N) {
+            row.fail(
+                Col::N,
+                "a review needs n (participants pooled) or k_studies (studies included)"
+                    .to_string(),
+            );
+        }
+    } else {
+        if n.is_none() && n_present && !row.failed_on(Col::N) {
+            row.fail(
+                Col::N,
+                "required value is empty; give the participants analysed".to_string(),
+            );
+        }
+        if k.is_some() {
+            row.fail(
+                Col::KStudies,
+                format!("k_studies is for reviews only, but design is {design}; leave it empty"),
+            );
+        }
+    }
+}
+
+fn check_effect(row: &mut Row<'_>, effect: &EffectData) {
+    if let (Some(low), Some(high)) = (effect.ci_low, effect.ci_high) {
+        if low > high {
+            row.fail(
+                Col::CiLow,
+                format!("ci_low {low} is above ci_high {high}; swap them"),
+            );
+        } else if let Some(yi) = effect.yi
+            && !(low..=high).contains(&yi)
+        {
+            row.fail(
+                Col::Yi,
+                format!("yi {yi} lies outside its confidence interval [{low}, {high}]; ratio measures go on the log scale in yi, ci_low and ci_high"),
+            );
+        }
+    }
+    if effect.ci_low.is_some() != effect.ci_high.is_some() {
+        let missing = if effect.ci_low.is_none() {
+            Col::CiLow
+        } else {
+            Col::CiHigh
+        };
+        row.fail(
+            missing,
+            "give both ci_low and ci_high, or neither".to_string(),
+        );
+    }
+    let has_estimate = effect.yi.is_some() || effect.vi.is_some() || effect.ci_low.is_some();
+    let arms = &effect.arms;
+    let has_arms = arms.n1.is_some()
+        || arms.n2.is_some()
+        || arms.mean1.is_some()
+        || arms.mean2.is_some()
+        || arms.sd1.is_some()
+        || arms.sd2.is_some()
+        || arms.events1.is_some()
+        || arms.events2.is_some();
+    if (has_estimate || has_arms) && effect.measure.is_none() && !row.failed_on(Col::EffectMeasure)
+    {
+        row.fail(
+            Col::EffectMeasure,
+            format!(
+                "effect data is given but effect_measure is empty; set one of: {}",
+                EffectMeasure::expected()
+            ),
+        );
+    }
+    if effect.yi.is_some() && effect.vi.is_none() && effect.ci_low.is_none() {
+        row.fail(
+            Col::Vi,
+            "yi needs its variance vi, or ci_low and ci_high".to_string(),
+        );
+    }
+    if effect.yi.is_none() && (effect.vi.is_some() || effect.ci_low.is_some()) {
+        row.fail(
+            Col::Yi,
+            "vi or a confidence interval is given without the estimate yi".to_string(),
+        );
+    }
+    for (events, n, col) in [
+        (arms.events1, arms.n1, Col::Events1),
+        (arms.events2, arms.n2, Col::Events2),
+    ] {
+        if let (Some(events), Some(n)) = (events, n)
+            && events > n
+        {
+            row.fail(
+                col,
+                format!("{events} events exceed the arm's {n} participants"),
+            );
+        }
+    }
+}
+
+/// `10.<4-9 digits>/<suffix without whitespace>`.
+pub fn is_doi(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix("10.") else {
+        return false;
+    };
+    let Some((registrant, suffix)) = rest.split_once('/') else {
+        return false;
+    };
+    (4..=9).contains(&registrant.len())
+        && registrant.bytes().all(|b| b.is_ascii_digit())
+        && !suffix.is_empty()
+        && !suffix.chars().any(char::is_whitespace)
+}
+
+/// 1 to 9 digits, no leading zero.
+pub fn is_pmid(text: &str) -> bool {
+    (1..=9).contains(&text.len())
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && !text.starts_with('0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_format_checked() {
+        assert!(is_doi("10.1093/sleep/21.5.501"));
+        assert!(is_doi("10.1007/s12011-020-02287-5"));
+        assert!(!is_doi("https://doi.org/10.1093/sleep/21.5.501"));
+        assert!(!is_doi("10.12/x"));
+        assert!(!is_doi("10.1093/"));
+        assert!(is_pmid("9703590"));
+        assert!(!is_pmid("PMID9703590"));
+        assert!(!is_pmid("0123"));
+    }
+
+    #[test]
+    fn close_misspellings_of_columns_are_suggested() {
+        assert_eq!(closest_column("studyid"), Some("study_id"));
+        assert_eq!(closest_column("Direction"), Some("direction"));
+        assert_eq!(closest_column("banana"), None);
+    }
+}

@@ -1,0 +1,249 @@
+//! `topic.toml`: what a topic's questions, forms and outcomes mean.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::model::{Direction, QuestionKind};
+
+/// The form key every topic accepts, for rows where no intervention or exposure form applies.
+pub const FORM_NOT_APPLICABLE: &str = "not_applicable";
+
+/// A topic as described by its `topic.toml`. Maps keep the file's order, which is the order
+/// reports list questions, forms and outcomes in.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    /// Human title, e.g. "Magnesium for restless legs syndrome".
+    pub title: String,
+    /// One paragraph on the topic's scope.
+    #[serde(default)]
+    pub description: String,
+    /// The date the registry was last brought up to date (shown on every chart), `YYYY-MM-DD`.
+    pub as_of: String,
+    /// The questions findings answer, by key.
+    pub questions: IndexMap<String, Question>,
+    /// Labels of intervention or exposure forms, by key.
+    #[serde(default)]
+    pub forms: IndexMap<String, String>,
+    /// Labels of outcome domains, by key.
+    pub outcomes: IndexMap<String, String>,
+}
+
+/// One question of a topic, with the hypothesis that directions are coded against.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    /// The question in plain words.
+    pub label: String,
+    /// Intervention or association: never pooled together.
+    pub kind: QuestionKind,
+    /// The hypothesis a `positive` direction supports.
+    pub hypothesis: String,
+    /// What `positive` reads as for this question ("benefit", "Mg lower in RLS").
+    pub positive: String,
+    /// What `negative` reads as ("harm", "Mg higher in RLS").
+    pub negative: String,
+}
+
+impl Question {
+    /// How a direction reads for this question.
+    pub fn direction_label(&self, direction: Direction) -> &str {
+        match direction {
+            Direction::Positive => &self.positive,
+            Direction::Negative => &self.negative,
+            Direction::None => "no difference",
+            Direction::Conflicting => "conflicting",
+        }
+    }
+}
+
+impl Topic {
+    /// Reads and checks a `topic.toml`.
+    pub fn load(path: &Path) -> Result<Topic, Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            action: "read",
+            source,
+        })?;
+        Topic::parse(&text, path)
+    }
+
+    /// Parses `topic.toml` text; `path` names the file in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Topic, Error> {
+        let topic: Topic = toml::from_str(text).map_err(|err| Error::Topic {
+            path: path.to_path_buf(),
+            message: describe_toml_error(text, &err),
+        })?;
+        let problems = topic.problems();
+        if problems.is_empty() {
+            Ok(topic)
+        } else {
+            Err(Error::Topic {
+                path: path.to_path_buf(),
+                message: problems.join("\n"),
+            })
+        }
+    }
+
+    fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.questions.is_empty() {
+            problems.push("[questions] is empty; add at least one question".to_string());
+        }
+        if self.outcomes.is_empty() {
+            problems.push("[outcomes] is empty; add at least one outcome".to_string());
+        }
+        if !is_iso_date(&self.as_of) {
+            problems.push(format!(
+                "as_of: {:?} is not a date; write it as YYYY-MM-DD",
+                self.as_of
+            ));
+        }
+        let keys = self
+            .questions
+            .keys()
+            .map(|k| ("questions", k))
+            .chain(self.forms.keys().map(|k| ("forms", k)))
+            .chain(self.outcomes.keys().map(|k| ("outcomes", k)));
+        for (table, key) in keys {
+            if !is_slug(key) {
+                problems.push(format!(
+                    "[{table}] key {key:?} is not a plain key; use lowercase letters, digits and _"
+                ));
+            }
+        }
+        if self.forms.contains_key(FORM_NOT_APPLICABLE) {
+            problems.push(format!(
+                "[forms] must not define {FORM_NOT_APPLICABLE:?}: every topic accepts it already"
+            ));
+        }
+        problems
+    }
+
+    /// True if `form` is a form key of this topic or `not_applicable`.
+    pub fn has_form(&self, form: &str) -> bool {
+        form == FORM_NOT_APPLICABLE || self.forms.contains_key(form)
+    }
+
+    /// The label of a form key (the key itself for `not_applicable` or unknown keys).
+    pub fn form_label<'a>(&'a self, form: &'a str) -> &'a str {
+        match self.forms.get(form) {
+            Some(label) => label,
+            None if form == FORM_NOT_APPLICABLE => "not applicable",
+            None => form,
+        }
+    }
+
+    /// The label of an outcome key.
+    pub fn outcome_label<'a>(&'a self, outcome: &'a str) -> &'a str {
+        self.outcomes.get(outcome).map_or(outcome, String::as_str)
+    }
+
+    /// Form keys accepted in the registry, in file order, `not_applicable` last.
+    pub fn form_keys(&self) -> Vec<&str> {
+        self.forms
+            .keys()
+            .map(String::as_str)
+            .chain(std::iter::once(FORM_NOT_APPLICABLE))
+            .collect()
+    }
+}
+
+/// True for `[a-z0-9_]+`.
+pub fn is_slug(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+fn is_iso_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
+        && (1..=12).contains(&text[5..7].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&text[8..10].parse::<u32>().unwrap_or(0))
+}
+
+/// Turns a toml error into `line:column: message`, so it reads like the registry's diagnostics.
+fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
+    let message = err.message().trim();
+    match err.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("{line}:{column}: {message}")
+        }
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+title = "T"
+as_of = "2026-01-31"
+[questions.treatment]
+label = "Does X help?"
+kind = "intervention"
+hypothesis = "X reduces symptoms"
+positive = "benefit"
+negative = "harm"
+[forms]
+citrate = "Citrate"
+[outcomes]
+severity = "Severity"
+"#;
+
+    #[test]
+    fn parses_a_minimal_topic_in_file_order() {
+        let topic = Topic::parse(MINIMAL, Path::new("topic.toml")).unwrap();
+        assert_eq!(
+            topic.questions["treatment"].kind,
+            QuestionKind::Intervention
+        );
+        assert_eq!(topic.form_keys(), vec!["citrate", "not_applicable"]);
+        assert!(topic.has_form("not_applicable"));
+        assert!(!topic.has_form("oxide"));
+    }
+
+    #[test]
+    fn reports_unknown_kind_with_line_and_column() {
+        let text = MINIMAL.replace("\"intervention\"", "\"therapy\"");
+        let err = Topic::parse(&text, Path::new("t/topic.toml")).unwrap_err();
+        let shown = err.to_string();
+        assert!(
+            shown.starts_with("t/topic.toml:7:8: unknown value \"therapy\""),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_dates_and_keys() {
+        let text = MINIMAL
+            .replace("2026-01-31", "31/01/2026")
+            .replace("citrate =", "\"Mg citrate\" =");
+        let shown = Topic::parse(&text, Path::new("topic.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            shown.contains("as_of: \"31/01/2026\" is not a date"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("[forms] key \"Mg citrate\" is not a plain key"),
+            "{shown}"
+        );
+    }
+}

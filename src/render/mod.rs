@@ -1,0 +1,5 @@
+//! Writers: CSV tables, the Markdown report, and atomic output of a report's files.
+
+pub mod csv;
+pub mod markdown;
+pub mod output;

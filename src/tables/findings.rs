@@ -1,0 +1,51 @@
+//! `findings.csv`: every finding with its design tier and direction, in registry order.
+
+use crate::registry::Registry;
+use crate::synthesis::Synthesis;
+use crate::tables::{Cell, Table, TableSpec};
+
+/// Registration in the table list.
+pub const SPEC: TableSpec = TableSpec {
+    stem: "findings",
+    build,
+};
+
+fn build(registry: &Registry, _: &Synthesis) -> Table {
+    let rows = registry
+        .findings
+        .iter()
+        .map(|f| {
+            vec![
+                Cell::from(f.study_id.as_str()),
+                Cell::Int(f.year.into()),
+                Cell::from(f.design.key()),
+                Cell::from(f.design.tier().key()),
+                Cell::from(f.question.as_str()),
+                Cell::from(f.outcome.as_str()),
+                Cell::opt_int(f.n),
+                Cell::from(f.form.as_str()),
+                Cell::from(f.direction.key()),
+                Cell::opt_text(f.significant.map(|s| s.key())),
+                Cell::opt_text(f.p_value.map(|p| p.to_string()).as_deref()),
+                Cell::opt_text(f.confidence.map(|c| c.key())),
+            ]
+        })
+        .collect();
+    Table {
+        columns: vec![
+            "study_id",
+            "year",
+            "design",
+            "tier",
+            "question",
+            "outcome",
+            "n",
+            "form",
+            "direction",
+            "significant",
+            "p_value",
+            "confidence",
+        ],
+        rows,
+    }
+}
