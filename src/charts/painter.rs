@@ -9,11 +9,11 @@ use std::sync::Once;
 use plotters::backend::DrawingBackend;
 use plotters::coord::Shift;
 use plotters::prelude::{
-    BitMapBackend, Circle, DrawingArea, IntoDrawingArea, IntoFont, PathElement, Polygon, Rectangle,
+    BitMapBackend, Circle, DrawingArea, IntoDrawingArea, PathElement, Polygon, Rectangle,
     SVGBackend, Text,
 };
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{Color, FontStyle, RGBColor, ShapeStyle, TextStyle};
+use plotters::style::{Color, FontDesc, FontFamily, FontStyle, RGBColor, ShapeStyle, TextStyle};
 
 /// The font family name every chart uses; registered to the embedded DejaVu Sans. The name is
 /// also what SVG viewers see, so they pick DejaVu Sans where installed.
@@ -102,9 +102,7 @@ pub trait Painter {
 pub fn text_width(text: &str, size: f64, weight: Weight) -> f64 {
     register_embedded_font();
     // Measure at 10× and divide, so integer rounding in plotters does not bias narrow labels.
-    let font = (FONT_FAMILY, size * 10.0)
-        .into_font()
-        .style(font_style(weight));
+    let font = font_desc(size * 10.0, weight);
     font.box_size(text)
         .map_or(0.0, |(w, _)| f64::from(w) / 10.0)
 }
@@ -131,6 +129,12 @@ pub fn truncate_to_width(text: &str, size: f64, weight: Weight, max_width: f64) 
         .trim_end()
         .to_string()
         + "…"
+}
+
+/// The embedded font at `size`. (`FontDesc::style` keeps the old face's data in plotters 0.3.7,
+/// so the face is chosen here, at construction.)
+fn font_desc(size: f64, weight: Weight) -> FontDesc<'static> {
+    FontDesc::new(FontFamily::Name(FONT_FAMILY), size, font_style(weight))
 }
 
 fn font_style(weight: Weight) -> FontStyle {
@@ -213,13 +217,9 @@ impl<DB: DrawingBackend> Painter for PlottersPainter<'_, DB> {
             Align::Center => HPos::Center,
             Align::Right => HPos::Right,
         };
-        let style = TextStyle::from(
-            (FONT_FAMILY, size * self.scale)
-                .into_font()
-                .style(font_style(weight)),
-        )
-        .color(&color)
-        .pos(Pos::new(h_pos, VPos::Center));
+        let style = TextStyle::from(font_desc(size * self.scale, weight))
+            .color(&color)
+            .pos(Pos::new(h_pos, VPos::Center));
         let position = self.at(x, y);
         let result = self
             .area
@@ -345,6 +345,13 @@ fn encode_png(pixels: &[u8], width: u32, height: u32, scale: u32) -> Result<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bold_text_uses_the_bold_face() {
+        let normal = text_width("Hello world", 20.0, Weight::Normal);
+        let bold = text_width("Hello world", 20.0, Weight::Bold);
+        assert!(bold > normal + 5.0, "{normal} {bold}");
+    }
 
     #[test]
     fn text_is_measured_with_the_embedded_font() {

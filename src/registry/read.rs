@@ -241,17 +241,18 @@ impl Row<'_> {
             .is_some_and(|d| d.line == self.line && d.column.as_deref() == Some(name))
     }
 
+    /// Parses with `parse`; on failure reports `complaint(text)`.
     fn parsed<T>(
         &mut self,
         col: Col,
         parse: impl Fn(&str) -> Option<T>,
-        expected: impl Fn() -> String,
+        complaint: impl Fn(&str) -> String,
     ) -> Option<T> {
         let text = self.text(col)?;
         match parse(text) {
             Some(value) => Some(value),
             None => {
-                let message = format!("unknown value {:?}; expected {}", text, expected());
+                let message = complaint(text);
                 self.fail(col, message);
                 None
             }
@@ -264,7 +265,9 @@ impl Row<'_> {
         parse: fn(&str) -> Option<T>,
         keys: fn() -> String,
     ) -> Option<T> {
-        self.parsed(col, parse, || format!("one of: {}", keys()))
+        self.parsed(col, parse, |text| {
+            format!("unknown value {text:?}; expected one of: {}", keys())
+        })
     }
 
     fn number(&mut self, col: Col, what: &str, ok: impl Fn(f64) -> bool) -> Option<f64> {
@@ -429,10 +432,10 @@ impl RowParser<'_> {
             Some(_) => row.enum_value(Col::Direction, Direction::parse, Direction::expected),
         };
         let significant = row.enum_value(Col::Significant, Significance::parse, || {
-            format!("{} or empty", Significance::expected())
+            format!("{}, or empty when not reported", Significance::expected())
         });
-        let p_value = row.parsed(Col::PValue, PValue::parse, || {
-            "a p-value in [0, 1] or a bound such as <0.05".to_string()
+        let p_value = row.parsed(Col::PValue, PValue::parse, |text| {
+            format!("{text:?} is not a p-value; write a number in [0, 1] (0.03) or a bound (<0.05)")
         });
         let effect = EffectData {
             measure: row.enum_value(

@@ -224,7 +224,7 @@ severity = "Severity"
         let err = Topic::parse(&text, Path::new("t/topic.toml")).unwrap_err();
         let shown = err.to_string();
         assert!(
-            shown.starts_with("t/topic.toml:7:8: unknown value \"therapy\""),
+            shown.starts_with("t/topic.toml:6:8: unknown value \"therapy\""),
             "{shown}"
         );
     }

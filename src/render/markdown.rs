@@ -39,6 +39,12 @@ fn cell(count: &CellCount) -> String {
     } else {
         "studies"
     };
+    if count.participants == 0 {
+        return format!(
+            "{} ({} {studies}, n not reported)",
+            count.findings, count.studies
+        );
+    }
     format!(
         "{} ({} {studies}, n={})",
         count.findings, count.studies, count.participants
@@ -122,7 +128,7 @@ pub fn report_readme(
         let cells: Vec<String> = table.by_direction.iter().map(cell).collect();
         let _ = writeln!(
             md,
-            "| **All tiers** | {} | {} |\n",
+            "| **All findings** | {} | {} |\n",
             cells.join(" | "),
             cell(&table.total)
         );

@@ -1,0 +1,314 @@
+//! `evsynth validate`: one fixture per defect class, each with its exact messages and exit 1;
+//! clean fixtures and the shipped registry with exit 0.
+
+mod common;
+
+use common::{evsynth, root};
+
+const DIR: &str = "tests/fixtures/validate";
+
+/// Runs validate on one fixture; returns exit code and stderr lines.
+fn validate(fixture: &str) -> (i32, Vec<String>) {
+    let run = evsynth(&["validate", &format!("{DIR}/{fixture}")]);
+    (run.code, run.stderr.lines().map(str::to_owned).collect())
+}
+
+fn expect_invalid(fixture: &str, expected: &[&str]) {
+    let (code, lines) = validate(fixture);
+    let this_year = evsynth::registry::current_year().to_string();
+    let expected: Vec<String> = expected
+        .iter()
+        .map(|line| {
+            format!(
+                "{DIR}/{fixture}:{}",
+                line.replace("{this_year}", &this_year)
+            )
+        })
+        .collect();
+    assert_eq!(lines, expected, "messages for {fixture}");
+    assert_eq!(code, 1, "exit code for {fixture}");
+}
+
+#[test]
+fn the_shipped_registry_is_valid() {
+    let run = evsynth(&["validate"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "studies/magnesium-rls/registry.csv: ok (16 findings, 8 studies)\n"
+    );
+}
+
+#[test]
+fn a_topic_can_be_named_by_directory_name_or_file() {
+    for arg in [
+        "magnesium-rls",
+        "studies/magnesium-rls",
+        "studies/magnesium-rls/registry.csv",
+    ] {
+        let run = evsynth(&["validate", arg]);
+        assert_eq!(run.code, 0, "{arg}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn clean_fixture_is_valid() {
+    assert_eq!(validate("clean.csv"), (0, vec![]));
+}
+
+#[test]
+fn bom_and_crlf_are_accepted() {
+    assert_eq!(validate("bom_crlf.csv"), (0, vec![]));
+}
+
+#[test]
+fn unknown_design_names_the_allowed_values() {
+    expect_invalid(
+        "unknown_design.csv",
+        &[
+            "2:design: unknown value \"RCT?\"; expected one of: systematic_review, meta_analysis, rct, non_randomised_trial, single_arm_trial, cohort, case_control, cross_sectional, case_series, case_report",
+        ],
+    );
+}
+
+#[test]
+fn header_problems_are_reported_by_column_name() {
+    expect_invalid(
+        "missing_column.csv",
+        &["1:direction: required column is missing from the header; add it"],
+    );
+    expect_invalid(
+        "unknown_column.csv",
+        &[
+            "1:studyid: unknown column; did you mean \"study_id\"?",
+            "1:study_id: required column is missing from the header; add it",
+        ],
+    );
+    expect_invalid(
+        "duplicate_column.csv",
+        &["1:year: duplicate column; keep one of the two"],
+    );
+}
+
+#[test]
+fn empty_file_asks_for_the_header() {
+    let (code, lines) = validate("empty_file.csv");
+    assert_eq!(code, 1);
+    assert_eq!(lines.len(), 1);
+    assert!(lines[0].starts_with(&format!(
+        "{DIR}/empty_file.csv:1: the file is empty; its first line must be the header: study_id,citation,year,"
+    )));
+}
+
+#[test]
+fn year_out_of_range_and_not_a_year() {
+    expect_invalid(
+        "bad_year.csv",
+        &[
+            "2:year: \"1850\" is not a publication year; expected 1900..={this_year}",
+            "3:year: \"19x8\" is not a publication year; expected 1900..={this_year}",
+        ],
+    );
+}
+
+#[test]
+fn sample_size_must_be_a_whole_number_of_at_least_one() {
+    expect_invalid(
+        "bad_n.csv",
+        &[
+            "2:n: \"0\" is not a whole number >= 1; write digits only, e.g. 12",
+            "3:n: \"12.5\" is not a whole number >= 1; write digits only, e.g. 12",
+        ],
+    );
+}
+
+#[test]
+fn p_values_must_lie_in_the_unit_interval() {
+    expect_invalid(
+        "p_out_of_range.csv",
+        &[
+            "2:p_value: \"1.5\" is not a p-value; write a number in [0, 1] (0.03) or a bound (<0.05)",
+            "3:p_value: \"p<0.05\" is not a p-value; write a number in [0, 1] (0.03) or a bound (<0.05)",
+        ],
+    );
+}
+
+#[test]
+fn estimate_must_lie_inside_its_interval() {
+    expect_invalid(
+        "ci_order.csv",
+        &[
+            "2:yi: yi 3 lies outside its confidence interval [-1, 1]; ratio measures go on the log scale in yi, ci_low and ci_high",
+            "3:ci_low: ci_low 2 is above ci_high 1; swap them",
+        ],
+    );
+}
+
+#[test]
+fn identifiers_are_format_checked() {
+    expect_invalid(
+        "bad_identifiers.csv",
+        &[
+            "2:doi: \"https://doi.org/10.1000/x\" is not a DOI; write the bare DOI, e.g. 10.1093/sleep/21.5.501",
+            "2:pmid: \"PMID123\" is not a PubMed id; write its digits only, e.g. 9703590",
+        ],
+    );
+}
+
+#[test]
+fn duplicate_findings_and_identifiers_name_the_first_line() {
+    expect_invalid(
+        "duplicate_finding.csv",
+        &[
+            "3:outcome: duplicate finding: study \"a_2020\" already has outcome \"severity\" on line 2; give each outcome of a study one row",
+        ],
+    );
+    expect_invalid(
+        "duplicate_doi.csv",
+        &[
+            "3:doi: doi 10.1000/same already belongs to study \"a_2020\" (line 2); one paper is one study id: reuse \"a_2020\"",
+        ],
+    );
+}
+
+#[test]
+fn study_level_fields_must_agree() {
+    expect_invalid(
+        "study_fields_disagree.csv",
+        &[
+            "3:year: study \"a_2020\" has year \"2019\" here but \"2020\" on line 2; study-level fields must agree on every row of a study",
+            "3:design: study \"a_2020\" has design \"cohort\" here but \"rct\" on line 2; study-level fields must agree on every row of a study",
+        ],
+    );
+}
+
+#[test]
+fn ragged_rows_are_reported_and_the_rest_still_checked() {
+    expect_invalid(
+        "ragged_row.csv",
+        &[
+            "2: row has 21 fields but the header has 20; quote fields that contain commas (\"a, b\") and give every column a value or leave it empty",
+        ],
+    );
+}
+
+#[test]
+fn invalid_utf8_is_reported_with_line_and_column() {
+    expect_invalid(
+        "invalid_utf8.csv",
+        &[
+            "2:citation: invalid UTF-8 (byte 0xE9 at byte 4 of the field); re-save the file as UTF-8",
+        ],
+    );
+}
+
+#[test]
+fn topic_vocabulary_is_enforced() {
+    expect_invalid(
+        "unknown_vocabulary.csv",
+        &[
+            "2:question: unknown value \"safety\"; expected one of: treatment (questions are defined in topic.toml)",
+            "2:form: unknown value \"oxide\"; expected one of: citrate, not_applicable (forms are defined in topic.toml)",
+            "2:outcome: unknown value \"mood\"; expected one of: severity, sleep (outcomes are defined in topic.toml)",
+        ],
+    );
+}
+
+#[test]
+fn enums_and_required_values() {
+    expect_invalid(
+        "unknown_enum_values.csv",
+        &[
+            "2:direction: unknown value \"benefit\"; expected one of: positive, none, negative, conflicting",
+            "2:significant: unknown value \"maybe\"; expected one of: yes, no, or empty when not reported",
+            "2:confidence: unknown value \"very high\"; expected one of: high, medium, low",
+        ],
+    );
+    expect_invalid(
+        "empty_required.csv",
+        &[
+            "2:citation: required value is empty",
+            "2:direction: required value is empty",
+        ],
+    );
+}
+
+#[test]
+fn review_and_effect_rules() {
+    expect_invalid(
+        "review_fields.csv",
+        &[
+            "2:n: a review needs n (participants pooled) or k_studies (studies included)",
+            "3:k_studies: k_studies is for reviews only, but design is rct; leave it empty",
+        ],
+    );
+    expect_invalid(
+        "effect_incomplete.csv",
+        &[
+            "2:effect_measure: effect data is given but effect_measure is empty; set one of: md, smd, rr, or, rd",
+            "2:vi: yi needs its variance vi, or ci_low and ci_high",
+            "3:vi: yi needs its variance vi, or ci_low and ci_high",
+        ],
+    );
+    expect_invalid(
+        "not_a_number.csv",
+        &[
+            "2:yi: \"1e309\" is not a number; expected a finite number (digits 0-9, . as decimal point)",
+            "2:vi: \"NaN\" is not a number; expected a variance > 0 (digits 0-9, . as decimal point)",
+        ],
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once_in_line_order() {
+    expect_invalid(
+        "multiple_errors.csv",
+        &[
+            "2:year: \"3000\" is not a publication year; expected 1900..={this_year}",
+            "2:design: unknown value \"RCT?\"; expected one of: systematic_review, meta_analysis, rct, non_randomised_trial, single_arm_trial, cohort, case_control, cross_sectional, case_series, case_report",
+            "3:study_id: \"B 2000\" is not a study id; use lowercase letters, digits and _, e.g. hornyak_1998",
+            "3:n: \"-3\" is not a whole number >= 1; write digits only, e.g. 12",
+        ],
+    );
+}
+
+#[test]
+fn unknown_topic_is_a_usage_error() {
+    let run = evsynth(&["validate", "no-such-topic"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.starts_with("no topic \"no-such-topic\": studies/no-such-topic is not a directory; known topics: magnesium-rls"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_broken_topic_file_is_invalid_data() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join(DIR).join("clean.csv"),
+        dir.path().join("registry.csv"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("topic.toml"), "title = \"T\"\n").unwrap();
+    let run = evsynth(&["validate", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("topic.toml:1:1: missing field `as_of`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn every_registry_column_is_documented() {
+    let readme = std::fs::read_to_string(root().join("studies/README.md")).unwrap();
+    for column in evsynth::registry::columns::COLUMNS {
+        assert!(
+            readme.contains(&format!("| `{}` |", column.name)),
+            "studies/README.md does not document column {}",
+            column.name
+        );
+    }
+}
