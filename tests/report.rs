@@ -1,0 +1,193 @@
+//! `evsynth report`: determinism, snapshots of the text outputs, PNG sanity, and that a bad
+//! registry writes nothing.
+
+mod common;
+
+use common::{copy_dir, evsynth, evsynth_in, read_tree, root};
+
+fn report_into(out: &std::path::Path) -> common::Run {
+    evsynth(&["report", "magnesium-rls", "--out", out.to_str().unwrap()])
+}
+
+#[test]
+fn report_is_byte_identical_on_rerun_and_matches_the_committed_report() {
+    let first = tempfile::tempdir().unwrap();
+    let second = tempfile::tempdir().unwrap();
+    let run = report_into(first.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(report_into(second.path()).code, 0);
+    let first_tree = read_tree(first.path());
+    assert_eq!(first_tree, read_tree(second.path()));
+    let names: Vec<&str> = first_tree.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "magnesium-rls/README.md",
+            "magnesium-rls/charts/evidence-meter.png",
+            "magnesium-rls/charts/evidence-meter.svg",
+            "magnesium-rls/tables/findings.csv",
+            "magnesium-rls/tables/studies.csv",
+            "magnesium-rls/tables/tier-by-direction.csv",
+        ]
+    );
+    let committed = read_tree(&root().join("reports"));
+    let stale: Vec<&str> = first_tree
+        .iter()
+        .filter(|file| !committed.contains(file))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "reports/ is stale, run `evsynth report`: {stale:?}"
+    );
+}
+
+#[test]
+fn report_text_outputs_match_snapshots() {
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(report_into(out.path()).code, 0);
+    for file in [
+        "README.md",
+        "tables/tier-by-direction.csv",
+        "tables/findings.csv",
+        "tables/studies.csv",
+        "charts/evidence-meter.svg",
+    ] {
+        let text = std::fs::read_to_string(out.path().join("magnesium-rls").join(file)).unwrap();
+        insta::assert_snapshot!(format!("magnesium-rls__{}", file.replace('/', "__")), text);
+    }
+}
+
+#[test]
+fn tier_table_counts_findings_studies_and_participants() {
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(report_into(out.path()).code, 0);
+    let csv = std::fs::read_to_string(
+        out.path()
+            .join("magnesium-rls/tables/tier-by-direction.csv"),
+    )
+    .unwrap();
+    // Hand count from studies/magnesium-rls/registry.csv: Hornyak (n=10, 4 positive) and
+    // Gorantla (n=12, 4 positive + 1 none) are the single-arm trials; the two case-control
+    // studies point opposite ways (Yildirim n=253 lower, Jimenez-Jimenez n=210 higher).
+    for line in [
+        "treatment,non_randomised_trial,positive,benefit,8,2,22",
+        "treatment,non_randomised_trial,none,no difference,1,1,12",
+        "treatment,randomised,positive,benefit,2,1,75",
+        "treatment,observational,positive,benefit,0,0,0",
+        "serum_level,observational,positive,Mg lower in RLS,1,1,253",
+        "serum_level,observational,negative,Mg higher in RLS,1,1,210",
+        "serum_level,case_series_reports,positive,Mg lower in RLS,1,1,10",
+    ] {
+        assert!(csv.lines().any(|l| l == line), "missing {line:?} in\n{csv}");
+    }
+    // 2 questions x 5 tiers x 4 directions, zeros included, plus the header.
+    assert_eq!(csv.lines().count(), 41);
+}
+
+#[test]
+fn png_decodes_at_print_size_and_is_not_blank() {
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(report_into(out.path()).code, 0);
+    let bytes = std::fs::read(out.path().join("magnesium-rls/charts/evidence-meter.png")).unwrap();
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    let svg = std::fs::read_to_string(out.path().join("magnesium-rls/charts/evidence-meter.svg"))
+        .unwrap();
+    let svg_width: u32 = svg
+        .split("width=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let svg_height: u32 = svg
+        .split("height=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!((info.width, info.height), (2 * svg_width, 2 * svg_height));
+    let pixels = &pixels[..info.buffer_size()];
+    let colours: std::collections::HashSet<&[u8]> = pixels.chunks(3).collect();
+    assert!(colours.len() > 50, "only {} colours", colours.len());
+    // The direction palette is present: Okabe-Ito blue (positive) and vermillion (negative).
+    assert!(colours.contains(&[0x00, 0x72, 0xB2][..]));
+    assert!(colours.contains(&[0xD5, 0x5E, 0x00][..]));
+    // Text was drawn: dark ink pixels exist (the font is embedded, not looked up).
+    assert!(
+        pixels
+            .chunks(3)
+            .filter(|p| p.iter().all(|c| *c < 60))
+            .count()
+            > 1000
+    );
+}
+
+#[test]
+fn svg_has_accessible_title_and_description() {
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(report_into(out.path()).code, 0);
+    let svg = std::fs::read_to_string(out.path().join("magnesium-rls/charts/evidence-meter.svg"))
+        .unwrap();
+    assert!(svg.contains(
+        "<title id=\"title\">Evidence meter: Magnesium for restless legs syndrome</title>"
+    ));
+    assert!(svg.contains("Is serum magnesium lower in people with RLS?: 3 findings from 3 studies (2 Mg lower in RLS, 0 no difference, 1 Mg higher in RLS, 0 conflicting)."));
+}
+
+#[test]
+fn invalid_registry_writes_nothing_and_exits_1() {
+    let work = tempfile::tempdir().unwrap();
+    let topic = work.path().join("studies/broken");
+    copy_dir(&root().join("studies/magnesium-rls"), &topic);
+    let registry = topic.join("registry.csv");
+    let text = std::fs::read_to_string(&registry)
+        .unwrap()
+        .replacen(",rct,", ",RCT?,", 1);
+    std::fs::write(&registry, text).unwrap();
+    let run = evsynth_in(work.path(), &["report"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .starts_with("studies/broken/registry.csv:12:design: unknown value \"RCT?\""),
+        "{}",
+        run.stderr
+    );
+    assert!(!work.path().join("reports").exists());
+}
+
+#[test]
+fn hostile_text_is_escaped_in_markdown_and_neutralised_in_csv() {
+    let work = tempfile::tempdir().unwrap();
+    let topic = work.path().join("studies/hostile");
+    std::fs::create_dir_all(&topic).unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/validate/topic.toml"),
+        topic.join("topic.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        topic.join("registry.csv"),
+        "study_id,citation,year,design,question,n,form,outcome,direction\n\
+         x_2020,\"=HYPERLINK(\"\"http://e.vil\"\")<script>alert(1)</script> | *bold*\",2020,rct,treatment,10,citrate,severity,positive\n",
+    )
+    .unwrap();
+    let run = evsynth_in(work.path(), &["report"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let readme = std::fs::read_to_string(work.path().join("reports/hostile/README.md")).unwrap();
+    assert!(readme.contains(
+        "=HYPERLINK(\"http://e.vil\")&lt;script&gt;alert(1)&lt;/script&gt; \\| \\*bold\\*"
+    ));
+    assert!(!readme.contains("<script>"));
+    let studies =
+        std::fs::read_to_string(work.path().join("reports/hostile/tables/studies.csv")).unwrap();
+    assert!(studies.contains("x_2020,\"'=HYPERLINK("), "{studies}");
+}
