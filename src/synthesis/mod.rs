@@ -2,6 +2,7 @@
 
 pub mod counts;
 pub mod tiers;
+pub mod votes;
 
 use crate::error::Error;
 use crate::frame;

@@ -1,0 +1,210 @@
+//! Vote counting on the direction of effect: the exact sign test, the Wilson interval, and the
+//! smallest p-value a count of n studies can reach.
+//!
+//! SWiM guideline (Campbell et al. BMJ 2020;368:l6890) and Cochrane Handbook ch. 12.4.2: count
+//! studies by the direction of their point estimate, never by significance; test the proportion
+//! favouring the hypothesis against ½ with the exact binomial (sign) test.
+
+use std::fmt;
+
+/// z for a two-sided 95% interval, Φ⁻¹(0.975).
+pub const Z_95: f64 = 1.959_963_984_540_054;
+
+/// The smallest positive p-value printed as a number; below it a bound is shown.
+pub const P_FLOOR: f64 = 1e-300;
+
+/// A sign-test p-value, kept in log space so counts of 100k+ studies do not underflow to 0.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PValue {
+    /// Natural log of p (≤ 0).
+    pub ln: f64,
+}
+
+impl PValue {
+    /// The p-value as a number (0 only when it underflows; see [`PValue::display`]).
+    pub fn value(self) -> f64 {
+        self.ln.exp()
+    }
+
+    /// True when p < `alpha`.
+    pub fn below(self, alpha: f64) -> bool {
+        self.ln < alpha.ln()
+    }
+
+    /// p rounded for reading: 4 significant digits, or `< 1e-300` past the floating-point floor.
+    pub fn display(self) -> String {
+        let p = self.value();
+        if p < P_FLOOR {
+            "< 1e-300".to_string()
+        } else if p >= 0.001 {
+            format!("{}", round_significant(p, 4))
+        } else {
+            format!("{p:.3e}")
+        }
+    }
+}
+
+impl fmt::Display for PValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+/// Rounds to `digits` significant digits (for display and stable JSON).
+pub fn round_significant(value: f64, digits: i32) -> f64 {
+    if value == 0.0 || !value.is_finite() {
+        return value;
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let factor = 10f64.powi(digits - 1 - magnitude);
+    (value * factor).round() / factor
+}
+
+/// ln C(n, k), summed so that it stays exact enough for n up to 10⁸.
+fn ln_choose(n: u64, k: u64) -> f64 {
+    let k = k.min(n - k);
+    (0..k)
+        .map(|i| ((n - i) as f64).ln() - ((i + 1) as f64).ln())
+        .sum()
+}
+
+/// Exact two-sided sign test: p = min(1, 2·P(X ≥ max(u, n−u))), X ~ Bin(n, ½).
+/// `None` when n = 0 (no study has a direction).
+///
+/// Oracle: R `binom.test(u, n)$p.value` and scipy `binomtest(u, n).pvalue` agree with this
+/// definition for p = ½ (the distribution is symmetric).
+pub fn sign_test(positive: u64, n: u64) -> Option<PValue> {
+    if n == 0 {
+        return None;
+    }
+    let k = positive.max(n - positive);
+    let ln_half_n = n as f64 * 0.5f64.ln();
+    // Terms C(n, i)·½ⁿ for i = k..=n decrease, since k ≥ n/2: log-sum-exp from the first.
+    let mut ln_term = ln_choose(n, k) + ln_half_n;
+    let ln_first = ln_term;
+    let mut relative_sum = 0.0;
+    for i in k..=n {
+        let relative = (ln_term - ln_first).exp();
+        relative_sum += relative;
+        if relative < 1e-17 * relative_sum {
+            break;
+        }
+        if i < n {
+            ln_term += ((n - i) as f64).ln() - ((i + 1) as f64).ln();
+        }
+    }
+    let ln_tail = ln_first + relative_sum.ln();
+    Some(PValue {
+        ln: (std::f64::consts::LN_2 + ln_tail).min(0.0),
+    })
+}
+
+/// The smallest p the two-sided sign test can give with n studies: min(1, 2·½ⁿ).
+pub fn min_attainable_p(n: u64) -> Option<PValue> {
+    (n > 0).then(|| PValue {
+        ln: (std::f64::consts::LN_2 + n as f64 * 0.5f64.ln()).min(0.0),
+    })
+}
+
+/// A proportion with its Wilson score 95% interval (Wilson 1927; Newcombe 1998, method 3).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Proportion {
+    /// u / n.
+    pub estimate: f64,
+    /// Lower 95% limit.
+    pub low: f64,
+    /// Upper 95% limit.
+    pub high: f64,
+}
+
+/// Wilson score interval for `successes` of `n`; `None` when n = 0.
+pub fn wilson(successes: u64, n: u64) -> Option<Proportion> {
+    if n == 0 {
+        return None;
+    }
+    let n_f = n as f64;
+    let p = successes as f64 / n_f;
+    let z2 = Z_95 * Z_95;
+    let denominator = 1.0 + z2 / n_f;
+    let centre = (p + z2 / (2.0 * n_f)) / denominator;
+    let half = Z_95 / denominator * (p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)).sqrt();
+    Some(Proportion {
+        estimate: p,
+        low: (centre - half).max(0.0),
+        high: (centre + half).min(1.0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, tolerance: f64) -> bool {
+        (a - b).abs() <= tolerance * b.abs().max(1e-300)
+    }
+
+    #[test]
+    fn sign_test_matches_binom_test() {
+        // Expected values: R 4.x `binom.test(u, n)$p.value` (also scipy.stats.binomtest);
+        // see tests/oracle/sign_test.py for the script that prints them.
+        let cases: &[(u64, u64, f64)] = &[
+            (10, 12, 0.038_574_218_75),
+            (2, 12, 0.038_574_218_75),
+            (3, 3, 0.25),
+            (5, 5, 0.0625),
+            (1, 1, 1.0),
+            (0, 1, 1.0),
+            (2, 4, 1.0),
+            (3, 4, 0.625),
+            (7, 10, 0.343_75),
+            (15, 20, 0.041_389_465_332_031_25),
+            (60, 100, 0.056_887_933_640_980_89),
+        ];
+        for &(u, n, expected) in cases {
+            let p = sign_test(u, n).unwrap().value();
+            assert!(close(p, expected, 1e-12), "{u}/{n}: {p} vs {expected}");
+        }
+        assert_eq!(sign_test(0, 0), None);
+    }
+
+    #[test]
+    fn sign_test_stays_positive_past_underflow() {
+        // 100000 of 100000: p = 2·½^100000, ln p = ln 2 − 100000·ln 2.
+        let p = sign_test(100_000, 100_000).unwrap();
+        assert!(close(
+            p.ln,
+            std::f64::consts::LN_2 * (1.0 - 100_000.0),
+            1e-12
+        ));
+        assert_eq!(p.display(), "< 1e-300");
+        // 1200 of 2000: ln p = ln 2 + scipy binom.logsf(1199, 2000, 0.5) (tests/oracle/sign_test.out).
+        let p = sign_test(1_200, 2_000).unwrap();
+        assert!(close(p.ln, -42.494_924_475_521_54, 1e-10), "{}", p.ln);
+    }
+
+    #[test]
+    fn min_attainable_p_is_two_halves_to_the_n() {
+        assert!(close(min_attainable_p(5).unwrap().value(), 0.0625, 1e-15));
+        assert!(close(min_attainable_p(1).unwrap().value(), 1.0, 1e-15));
+        assert_eq!(min_attainable_p(0), None);
+    }
+
+    #[test]
+    fn wilson_matches_published_values() {
+        // DESIGN.md §4 check: 10 of 12 → 0.552–0.953. Exact expected values: statsmodels
+        // proportion_confint(u, n, method="wilson") (tests/oracle/sign_test.out).
+        let cases: &[(u64, u64, f64, f64)] = &[
+            (10, 12, 0.551_969_137_747_026_5, 0.953_034_857_816_146_2),
+            (0, 5, 0.0, 0.434_482_464_783_174_87),
+            (1, 1, 0.206_549_314_377_237_4, 1.0),
+            (3, 4, 0.300_641_842_582_401_84, 0.954_412_739_190_299_5),
+            (2, 3, 0.207_659_600_802_047_7, 0.938_508_055_279_603_7),
+        ];
+        for &(u, n, low, high) in cases {
+            let w = wilson(u, n).unwrap();
+            assert!((w.low - low).abs() < 1e-12, "{u}/{n} low {}", w.low);
+            assert!((w.high - high).abs() < 1e-12, "{u}/{n} high {}", w.high);
+        }
+        assert_eq!(wilson(0, 0), None);
+    }
+}
