@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+
+use crate::model::{Confidence, Design, RiskOfBias};
+use crate::synthesis::selection::Selection;
 
 /// Literature evidence synthesis: study registries to vote counts, tables and charts.
 #[derive(Debug, Parser)]
@@ -25,7 +28,8 @@ pub enum Command {
         #[arg(value_name = "PATH")]
         paths: Vec<String>,
     },
-    /// Write the evidence report of topics to <OUT>/<topic>/ (README.md, tables, charts).
+    /// Write the evidence report of topics to <OUT>/<topic>/ (README.md, summary.json, tables, charts).
+    #[command(after_help = NO_SIGNIFICANCE_FILTER)]
     Report {
         /// Topic directories or bare topic names (default: every topic).
         #[arg(value_name = "TOPIC")]
@@ -36,5 +40,58 @@ pub enum Command {
         /// PNG pixels per SVG pixel (2 = print resolution, 144 dpi).
         #[arg(long, default_value_t = crate::charts::DEFAULT_PNG_SCALE, value_parser = clap::value_parser!(u32).range(1..=8))]
         png_scale: u32,
+        /// Sensitivity analysis options.
+        #[command(flatten)]
+        selection: SelectionArgs,
     },
+    /// Print a topic's vote counts and sign tests as a compact terminal table.
+    #[command(after_help = NO_SIGNIFICANCE_FILTER)]
+    Summary {
+        /// Topic directory or bare topic name.
+        #[arg(value_name = "TOPIC")]
+        topic: String,
+        /// Sensitivity analysis options.
+        #[command(flatten)]
+        selection: SelectionArgs,
+    },
+}
+
+/// Why there is no `--only-significant`.
+const NO_SIGNIFICANCE_FILTER: &str = "There is no --only-significant option: counting only \
+statistically significant findings is invalid vote counting (Cochrane Handbook 12.4.2.3; SWiM). \
+Findings are counted by the direction of their point estimate, whatever their significance.";
+
+/// Sensitivity analyses: which findings enter the synthesis.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SelectionArgs {
+    /// Count case series and case reports as votes (default: described, not counted).
+    #[arg(long)]
+    pub count_case_reports: bool,
+    /// Leave out a design (repeatable).
+    #[arg(long, value_name = "DESIGN")]
+    pub exclude_design: Vec<Design>,
+    /// Keep only records verified at least this well (rows without confidence are left out).
+    #[arg(long, value_name = "LEVEL")]
+    pub min_confidence: Option<Confidence>,
+    /// Leave out findings with this risk of bias (repeatable).
+    #[arg(long, value_name = "LEVEL")]
+    pub exclude_risk_of_bias: Vec<RiskOfBias>,
+}
+
+impl SelectionArgs {
+    /// The selection these flags describe.
+    pub fn selection(&self) -> Selection {
+        let mut excluded_designs = self.exclude_design.clone();
+        excluded_designs.sort();
+        excluded_designs.dedup();
+        let mut excluded_risk_of_bias = self.exclude_risk_of_bias.clone();
+        excluded_risk_of_bias.sort();
+        excluded_risk_of_bias.dedup();
+        Selection {
+            count_case_reports: self.count_case_reports,
+            excluded_designs,
+            min_confidence: self.min_confidence,
+            excluded_risk_of_bias,
+        }
+    }
 }

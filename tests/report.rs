@@ -25,9 +25,13 @@ fn report_is_byte_identical_on_rerun_and_matches_the_committed_report() {
             "magnesium-rls/README.md",
             "magnesium-rls/charts/evidence-meter.png",
             "magnesium-rls/charts/evidence-meter.svg",
+            "magnesium-rls/summary.json",
             "magnesium-rls/tables/findings.csv",
+            "magnesium-rls/tables/form-by-direction.csv",
+            "magnesium-rls/tables/outcome-by-direction.csv",
             "magnesium-rls/tables/studies.csv",
             "magnesium-rls/tables/tier-by-direction.csv",
+            "magnesium-rls/tables/votes.csv",
         ]
     );
     let committed = read_tree(&root().join("reports"));
@@ -49,6 +53,9 @@ fn report_text_outputs_match_snapshots() {
     for file in [
         "README.md",
         "tables/tier-by-direction.csv",
+        "tables/outcome-by-direction.csv",
+        "tables/form-by-direction.csv",
+        "tables/votes.csv",
         "tables/findings.csv",
         "tables/studies.csv",
         "charts/evidence-meter.svg",

@@ -7,7 +7,7 @@ use crate::charts::painter::{
 use crate::charts::palette::{INK, MUTED, PANEL, RULE, direction_fill, direction_ink};
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::{Direction, Tier};
-use crate::synthesis::tiers::QuestionTiers;
+use crate::synthesis::direction_table::DirectionTable;
 
 /// Registration in the chart list.
 pub const SPEC: ChartSpec = ChartSpec {
@@ -38,7 +38,11 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         return Err("the registry has no findings yet".to_string());
     }
     let topic = registry.topic.clone();
-    let tables = synthesis.tiers.clone();
+    let tables: Vec<DirectionTable> = synthesis
+        .questions
+        .iter()
+        .map(|q| q.tiers.clone())
+        .collect();
     let totals = synthesis.totals;
     let footer = format!(
         "{} findings · {} studies · {} participants · registry {} · data as of {}",
@@ -160,7 +164,7 @@ fn draw_legend(p: &mut dyn Painter, y: f64) {
 fn draw_panel(
     p: &mut dyn Painter,
     top: f64,
-    table: &QuestionTiers,
+    table: &DirectionTable,
     question: &crate::registry::topic::Question,
     max_findings: u32,
 ) {
@@ -202,10 +206,11 @@ fn draw_panel(
     let per_finding = (BAR_RIGHT - BAR_LEFT) / f64::from(max_findings);
     for (i, row) in table.rows.iter().enumerate() {
         let centre = top + PANEL_TOP + ROW * i as f64 + ROW / 2.0;
-        let label = match row.tier {
-            Tier::CaseSeriesReports => "Case series / reports (descriptive)",
-            Tier::Review => "Reviews (not counted)",
-            tier => tier.short_label(),
+        let label = match Tier::parse(&row.key) {
+            Some(Tier::CaseSeriesReports) => "Case series / reports (descriptive)",
+            Some(Tier::Review) => "Reviews (not counted)",
+            Some(tier) => tier.short_label(),
+            None => row.key.as_str(),
         };
         let label = truncate_to_width(label, 12.5, Weight::Normal, LABEL_RIGHT - MARGIN);
         p.text(

@@ -1,6 +1,7 @@
 //! Subcommands, one file each. Each returns its exit code after printing what happened.
 
 pub mod report;
+pub mod summary;
 pub mod validate;
 
 use std::path::Path;
@@ -17,7 +18,17 @@ pub fn run(cli: Cli) -> u8 {
             topics,
             out,
             png_scale,
-        } => report::run(&cli.studies, &topics, &out, png_scale),
+            selection,
+        } => report::run(
+            &cli.studies,
+            &topics,
+            &out,
+            png_scale,
+            &selection.selection(),
+        ),
+        Command::Summary { topic, selection } => {
+            summary::run(&cli.studies, &topic, &selection.selection())
+        }
     }
 }
 

@@ -7,19 +7,26 @@ use crate::cmd::{locate_topics, report_error};
 use crate::error::Error;
 use crate::registry::{self, Registry, TopicLocation};
 use crate::render::output::{OutputFile, write_all};
-use crate::render::{csv, markdown};
+use crate::render::{csv, json, markdown};
 use crate::synthesis;
+use crate::synthesis::selection::Selection;
 use crate::tables::TABLES;
 
 /// Writes the report of each named topic (or all); a failing topic does not stop the others.
-pub fn run(studies: &Path, topics: &[String], out: &Path, png_scale: u32) -> u8 {
+pub fn run(
+    studies: &Path,
+    topics: &[String],
+    out: &Path,
+    png_scale: u32,
+    selection: &Selection,
+) -> u8 {
     let topics = match locate_topics(studies, topics) {
         Ok(topics) => topics,
         Err(error) => return report_error(&error),
     };
     let mut exit = 0;
     for location in &topics {
-        match report_topic(location, out, png_scale) {
+        match report_topic(location, out, png_scale, selection) {
             Ok(count) => println!(
                 "{}: wrote {count} files to {}",
                 location.name,
@@ -31,16 +38,27 @@ pub fn run(studies: &Path, topics: &[String], out: &Path, png_scale: u32) -> u8 
     exit
 }
 
-fn report_topic(location: &TopicLocation, out: &Path, png_scale: u32) -> Result<usize, Error> {
+fn report_topic(
+    location: &TopicLocation,
+    out: &Path,
+    png_scale: u32,
+    selection: &Selection,
+) -> Result<usize, Error> {
     let registry = registry::load(location)?;
-    let files = build_report(&registry, png_scale)?;
+    let files = build_report(&registry, selection, png_scale)?;
     write_all(&out.join(&location.name), &files)?;
     Ok(files.len())
 }
 
 /// Generates every file of a topic's report in memory.
-pub fn build_report(registry: &Registry, png_scale: u32) -> Result<Vec<OutputFile>, Error> {
-    let synthesis = synthesis::synthesise(registry)?;
+pub fn build_report(
+    full_registry: &Registry,
+    selection: &Selection,
+    png_scale: u32,
+) -> Result<Vec<OutputFile>, Error> {
+    let (selected, excluded) = full_registry.select(selection);
+    let registry = &selected;
+    let synthesis = synthesis::synthesise(registry, selection, excluded)?;
     let charts = charts::render_all(
         &ChartInput {
             registry,
@@ -52,6 +70,10 @@ pub fn build_report(registry: &Registry, png_scale: u32) -> Result<Vec<OutputFil
         "README.md",
         markdown::report_readme(registry, &synthesis, &charts),
     )];
+    files.push(OutputFile::text(
+        "summary.json",
+        json::summary_json(registry, &synthesis),
+    ));
     for spec in TABLES {
         let table = (spec.build)(registry, &synthesis);
         files.push(OutputFile {

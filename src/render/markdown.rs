@@ -5,9 +5,12 @@ use std::fmt::Write;
 
 use crate::charts::ChartOutcome;
 use crate::model::{Direction, Tier};
-use crate::registry::Registry;
-use crate::synthesis::Synthesis;
+use crate::registry::topic::Question;
+use crate::registry::{Registry, Topic};
 use crate::synthesis::counts::CellCount;
+use crate::synthesis::direction_table::DirectionTable;
+use crate::synthesis::vote_count::VoteCount;
+use crate::synthesis::{QuestionVotes, Synthesis, narrative};
 use crate::tables::studies::studies;
 
 /// Escapes registry text for a Markdown table cell or paragraph: Markdown syntax is
@@ -51,6 +54,118 @@ fn cell(count: &CellCount) -> String {
     )
 }
 
+/// A Markdown table of findings by one dimension × direction.
+fn direction_table(
+    md: &mut String,
+    first_column: &str,
+    table: &DirectionTable,
+    question: &Question,
+    label: &dyn Fn(&str) -> String,
+) {
+    let mut header = format!("| {first_column} |");
+    for direction in Direction::ALL {
+        let _ = write!(
+            header,
+            " {} {} |",
+            direction.symbol(),
+            escape(question.direction_label(*direction))
+        );
+    }
+    header.push_str(" All |");
+    let _ = writeln!(md, "{header}");
+    let _ = writeln!(md, "|---|{}---:|", "---:|".repeat(Direction::ALL.len()));
+    for row in &table.rows {
+        let cells: Vec<String> = row.by_direction.iter().map(cell).collect();
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} |",
+            label(&row.key),
+            cells.join(" | "),
+            cell(&row.total)
+        );
+    }
+    let cells: Vec<String> = table.by_direction.iter().map(cell).collect();
+    let _ = writeln!(
+        md,
+        "| **All findings** | {} | {} |\n",
+        cells.join(" | "),
+        cell(&table.total)
+    );
+}
+
+fn tier_label(key: &str) -> String {
+    match Tier::parse(key) {
+        Some(Tier::CaseSeriesReports) => {
+            format!("{} (descriptive)", Tier::CaseSeriesReports.label())
+        }
+        Some(Tier::Review) => format!("{} (not counted)", Tier::Review.label()),
+        Some(tier) => tier.label().to_string(),
+        None => escape(key),
+    }
+}
+
+fn vote_row(label: &str, votes: &VoteCount) -> String {
+    let dash = || "–".to_string();
+    let share = votes.proportion.map_or_else(dash, |p| {
+        format!(
+            "{:.0}% ({:.0}–{:.0}%)",
+            p.estimate * 100.0,
+            p.low * 100.0,
+            p.high * 100.0
+        )
+    });
+    let counts: Vec<String> = Direction::ALL
+        .iter()
+        .map(|d| votes.count(*d).to_string())
+        .collect();
+    format!(
+        "| {label} | {} | {} | {} | {} | {} | {} |",
+        votes.studies,
+        counts.join(" | "),
+        votes.with_direction,
+        share,
+        votes.sign_test.map_or_else(dash, |p| p.display()),
+        votes.min_attainable_p.map_or_else(dash, |p| p.display()),
+    )
+}
+
+fn vote_table(md: &mut String, topic: &Topic, question: &Question, votes: &QuestionVotes) {
+    let mut header = "| Scope | Studies |".to_string();
+    for direction in Direction::ALL {
+        let _ = write!(
+            header,
+            " {} {} |",
+            direction.symbol(),
+            escape(question.direction_label(*direction))
+        );
+    }
+    header.push_str(" n (▲+▼) | ▲ share (Wilson 95% CI) | Sign test p | Smallest attainable p |");
+    let _ = writeln!(md, "{header}");
+    let _ = writeln!(
+        md,
+        "|---|---:|{}---:|---:|---:|---:|",
+        "---:|".repeat(Direction::ALL.len())
+    );
+    let _ = writeln!(
+        md,
+        "{}",
+        vote_row("**All counted studies**", &votes.overall)
+    );
+    for tier in &votes.by_tier {
+        let label = if tier.counted {
+            tier.tier.label().to_string()
+        } else {
+            format!("{} (descriptive, not counted)", tier.tier.label())
+        };
+        let _ = writeln!(md, "{}", vote_row(&label, &tier.votes));
+    }
+    for (outcome, count) in &votes.by_outcome {
+        let label = format!("Outcome: {}", escape(topic.outcome_label(outcome)));
+        let _ = writeln!(md, "{}", vote_row(&label, count));
+    }
+    md.push('\n');
+}
+
 /// Renders the report README.
 pub fn report_readme(
     registry: &Registry,
@@ -75,21 +190,35 @@ pub fn report_readme(
         totals.studies,
         totals.participants
     );
+    let changes = synthesis.selection.describe();
+    if !changes.is_empty() {
+        let _ = writeln!(
+            md,
+            "> **Sensitivity analysis**, not the primary analysis: {}. {} findings left out.\n",
+            changes.join("; "),
+            synthesis.excluded_findings
+        );
+    }
     let _ = writeln!(
         md,
         "Direction is that of each finding's point estimate relative to its question's \
          hypothesis, whatever its statistical significance (SWiM; Campbell et al. BMJ \
-         2020;368:l6890). Cells give findings (studies, participants); participants count each \
-         study once per cell, with its largest n.\n"
+         2020;368:l6890). Each study casts one vote per scope: the direction shared by at least \
+         70% of its findings there, otherwise conflicting (Boon & Thomson 2021). The sign test \
+         compares ▲ with ▼ votes against a 50:50 split; studies with no difference or \
+         conflicting results are not in its n. Randomised, non-randomised and observational \
+         studies are counted; case series and case reports are described, not counted; \
+         systematic reviews are listed, never counted beside the studies they include.\n"
     );
 
-    for table in &synthesis.tiers {
-        let question = &topic.questions[&table.question];
+    for question_synthesis in &synthesis.questions {
+        let question = &topic.questions[&question_synthesis.key];
+        let votes = &question_synthesis.votes;
         let _ = writeln!(
             md,
             "## {} (`{}`)\n",
             escape(&question.label),
-            table.question
+            question_synthesis.key
         );
         let _ = writeln!(
             md,
@@ -99,40 +228,65 @@ pub fn report_readme(
             escape(&question.positive),
             escape(&question.negative)
         );
-        let mut header = "| Design tier |".to_string();
-        for direction in Direction::ALL {
-            let _ = write!(
-                header,
-                " {} {} |",
-                direction.symbol(),
-                escape(question.direction_label(*direction))
-            );
-        }
-        header.push_str(" All |");
-        let _ = writeln!(md, "{header}");
-        let _ = writeln!(md, "|---|{}---:|", "---:|".repeat(Direction::ALL.len()));
-        for row in &table.rows {
-            let label = match row.tier {
-                Tier::CaseSeriesReports => format!("{} (descriptive)", row.tier.label()),
-                Tier::Review => format!("{} (not counted)", row.tier.label()),
-                tier => tier.label().to_string(),
-            };
-            let cells: Vec<String> = row.by_direction.iter().map(cell).collect();
-            let _ = writeln!(
-                md,
-                "| {label} | {} | {} |",
-                cells.join(" | "),
-                cell(&row.total)
-            );
-        }
-        let cells: Vec<String> = table.by_direction.iter().map(cell).collect();
+        let _ = writeln!(md, "### Vote count (one vote per study)\n");
+        vote_table(&mut md, topic, question, votes);
         let _ = writeln!(
             md,
-            "| **All findings** | {} | {} |\n",
-            cells.join(" | "),
-            cell(&table.total)
+            "{}\n",
+            escape(&narrative::vote_sentence(question, &votes.overall))
         );
+        let _ = writeln!(
+            md,
+            "{}\n",
+            escape(&narrative::leave_one_out_sentence(&votes.leave_one_out))
+        );
+        let reviews: Vec<String> = votes
+            .studies
+            .iter()
+            .filter(|v| v.tier == Tier::Review)
+            .map(|v| {
+                format!(
+                    "{} ({})",
+                    escape(&v.study_id),
+                    escape(question.direction_label(v.direction))
+                )
+            })
+            .collect();
+        if !reviews.is_empty() {
+            let _ = writeln!(
+                md,
+                "Systematic reviews, listed but not counted: {}.\n",
+                reviews.join(", ")
+            );
+        }
 
+        let _ = writeln!(md, "### Findings by design tier\n");
+        let _ = writeln!(
+            md,
+            "Cells give findings (studies, participants); participants count each study once per \
+             cell, with its largest n.\n"
+        );
+        direction_table(
+            &mut md,
+            "Design tier",
+            &question_synthesis.tiers,
+            question,
+            &tier_label,
+        );
+        let _ = writeln!(md, "### Findings by outcome\n");
+        direction_table(
+            &mut md,
+            "Outcome",
+            &question_synthesis.outcomes,
+            question,
+            &|k| escape(topic.outcome_label(k)),
+        );
+        let _ = writeln!(md, "### Findings by form\n");
+        direction_table(&mut md, "Form", &question_synthesis.forms, question, &|k| {
+            escape(topic.form_label(k))
+        });
+
+        let _ = writeln!(md, "### Findings\n");
         let _ = writeln!(
             md,
             "| Study | Design | n | Outcome | Direction | Significant | p |"
@@ -141,7 +295,7 @@ pub fn report_readme(
         for f in registry
             .findings
             .iter()
-            .filter(|f| f.question == table.question)
+            .filter(|f| f.question == question_synthesis.key)
         {
             let _ = writeln!(
                 md,
@@ -227,7 +381,7 @@ pub fn report_readme(
     }
     let _ = writeln!(
         md,
-        "\nTables as CSV: {}.",
+        "\nTables as CSV: {}. Every number above, machine-readable: [summary.json](summary.json).",
         crate::tables::TABLES
             .iter()
             .map(|t| format!("[{0}.csv](tables/{0}.csv)", t.stem))

@@ -1,5 +1,6 @@
 //! Writers: CSV tables, the Markdown report, and atomic output of a report's files.
 
 pub mod csv;
+pub mod json;
 pub mod markdown;
 pub mod output;

@@ -1,31 +1,165 @@
-//! Synthesis: aggregation of findings into the numbers a report shows.
+//! Synthesis: aggregation of findings into the numbers a report shows (polars for the
+//! aggregation, plain f64 functions for the statistics).
 
 pub mod counts;
-pub mod tiers;
+pub mod direction_table;
+pub mod narrative;
+pub mod selection;
+pub mod study_votes;
+pub mod vote_count;
 pub mod votes;
 
 use crate::error::Error;
 use crate::frame;
+use crate::model::Tier;
 use crate::registry::Registry;
 use counts::CellCount;
-use tiers::QuestionTiers;
+use direction_table::{DirectionTable, Rows, direction_tables};
+use selection::Selection;
+use study_votes::{StudyVote, study_votes};
+use vote_count::{LeaveOneOut, VoteCount, count_votes, leave_one_out};
 
 /// Everything a report shows, computed once per topic.
 #[derive(Debug, Clone)]
 pub struct Synthesis {
-    /// Tier × direction tables, one per question in topic order.
-    pub tiers: Vec<QuestionTiers>,
-    /// The whole registry: findings, distinct studies, participants (each study once).
+    /// The analysis options.
+    pub selection: Selection,
+    /// Findings left out by the selection.
+    pub excluded_findings: usize,
+    /// The synthesised findings: count, distinct studies, participants (each study once).
     pub totals: CellCount,
+    /// One entry per question, in topic order.
+    pub questions: Vec<QuestionSynthesis>,
 }
 
-/// Aggregates a validated registry.
-pub fn synthesise(registry: &Registry) -> Result<Synthesis, Error> {
+/// The synthesis of one question.
+#[derive(Debug, Clone)]
+pub struct QuestionSynthesis {
+    /// The question key.
+    pub key: String,
+    /// Findings by design tier × direction (every tier listed).
+    pub tiers: DirectionTable,
+    /// Findings by form × direction (forms with findings).
+    pub forms: DirectionTable,
+    /// Findings by outcome × direction (outcomes with findings).
+    pub outcomes: DirectionTable,
+    /// Vote counts.
+    pub votes: QuestionVotes,
+}
+
+/// Vote counts of a question: overall, per tier, per outcome domain, and leave-one-out.
+#[derive(Debug, Clone)]
+pub struct QuestionVotes {
+    /// Votes of the counted tiers, one per study (70% rule across its findings).
+    pub overall: VoteCount,
+    /// Per tier (reviews excluded), with whether the tier is counted in `overall`.
+    pub by_tier: Vec<TierVotes>,
+    /// Per outcome domain, counted tiers only, outcomes in topic order.
+    pub by_outcome: Vec<(String, VoteCount)>,
+    /// `overall` recounted without each counted study.
+    pub leave_one_out: Vec<LeaveOneOut>,
+    /// Every study's vote on the question, counted or not, by study id.
+    pub studies: Vec<StudyVote>,
+}
+
+/// The votes of one design tier.
+#[derive(Debug, Clone)]
+pub struct TierVotes {
+    /// The tier.
+    pub tier: Tier,
+    /// True if the tier's votes enter the overall count.
+    pub counted: bool,
+    /// Its count.
+    pub votes: VoteCount,
+}
+
+impl Registry {
+    /// The registry restricted to the findings a selection keeps, and how many it left out.
+    pub fn select(&self, selection: &Selection) -> (Registry, usize) {
+        let mut selected = self.clone();
+        selected.findings.retain(|f| selection.keeps(f));
+        let excluded = self.findings.len() - selected.findings.len();
+        (selected, excluded)
+    }
+}
+
+/// Aggregates a (selected) registry.
+pub fn synthesise(
+    registry: &Registry,
+    selection: &Selection,
+    excluded_findings: usize,
+) -> Result<Synthesis, Error> {
+    let topic = &registry.topic;
     let findings = frame::findings_frame(&registry.findings)?;
-    let tiers = tiers::tier_tables(&registry.topic, &findings)?;
+    let tier_keys: Vec<&str> = Tier::ALL.iter().map(|t| t.key()).collect();
+    let form_keys = topic.form_keys();
+    let outcome_keys: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
+    let tiers = direction_tables(topic, &findings, frame::TIER, Rows::All(&tier_keys))?;
+    let forms = direction_tables(topic, &findings, frame::FORM, Rows::Present(&form_keys))?;
+    let outcomes = direction_tables(
+        topic,
+        &findings,
+        frame::OUTCOME,
+        Rows::Present(&outcome_keys),
+    )?;
+    let per_question = study_votes(&findings, false)?;
+    let per_outcome = study_votes(&findings, true)?;
     let totals = counts::count_by(&findings, &[])?
         .into_values()
         .next()
         .unwrap_or_default();
-    Ok(Synthesis { tiers, totals })
+
+    let questions = topic
+        .questions
+        .keys()
+        .zip(tiers.into_iter().zip(forms).zip(outcomes))
+        .map(|(key, ((tiers, forms), outcomes))| {
+            let studies = per_question
+                .get(&vec![key.clone()])
+                .cloned()
+                .unwrap_or_default();
+            let counted: Vec<StudyVote> = studies
+                .iter()
+                .filter(|v| selection.counts_tier(v.tier))
+                .cloned()
+                .collect();
+            let overall = count_votes(&counted);
+            let by_tier = Tier::ALL
+                .iter()
+                .filter(|t| **t != Tier::Review)
+                .map(|tier| TierVotes {
+                    tier: *tier,
+                    counted: selection.counts_tier(*tier),
+                    votes: count_votes(studies.iter().filter(|v| v.tier == *tier)),
+                })
+                .collect();
+            let by_outcome = outcome_keys
+                .iter()
+                .filter_map(|outcome| {
+                    let votes = per_outcome.get(&vec![key.clone(), (*outcome).to_string()])?;
+                    let count = count_votes(votes.iter().filter(|v| selection.counts_tier(v.tier)));
+                    (count.studies > 0).then(|| ((*outcome).to_string(), count))
+                })
+                .collect();
+            QuestionSynthesis {
+                key: key.clone(),
+                tiers,
+                forms,
+                outcomes,
+                votes: QuestionVotes {
+                    leave_one_out: leave_one_out(&counted, &overall),
+                    overall,
+                    by_tier,
+                    by_outcome,
+                    studies,
+                },
+            }
+        })
+        .collect();
+    Ok(Synthesis {
+        selection: selection.clone(),
+        excluded_findings,
+        totals,
+        questions,
+    })
 }

@@ -13,17 +13,35 @@ pub const Z_95: f64 = 1.959_963_984_540_054;
 /// The smallest positive p-value printed as a number; below it a bound is shown.
 pub const P_FLOOR: f64 = 1e-300;
 
-/// A sign-test p-value, kept in log space so counts of 100k+ studies do not underflow to 0.
+/// A sign-test p-value with its natural log, so counts of 100k+ studies, whose p underflows
+/// to 0 as an f64, still compare and print correctly.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PValue {
     /// Natural log of p (≤ 0).
     pub ln: f64,
+    value: f64,
 }
 
 impl PValue {
+    fn from_value(value: f64) -> PValue {
+        let value = value.min(1.0);
+        PValue {
+            ln: value.ln(),
+            value,
+        }
+    }
+
+    fn from_ln(ln: f64) -> PValue {
+        let ln = ln.min(0.0);
+        PValue {
+            ln,
+            value: ln.exp(),
+        }
+    }
+
     /// The p-value as a number (0 only when it underflows; see [`PValue::display`]).
     pub fn value(self) -> f64 {
-        self.ln.exp()
+        self.value
     }
 
     /// True when p < `alpha`.
@@ -68,16 +86,30 @@ fn ln_choose(n: u64, k: u64) -> f64 {
         .sum()
 }
 
+/// Largest n for which the tail is summed exactly in integers (C(126, 63) < 2¹²⁸).
+const EXACT_UP_TO: u64 = 126;
+
 /// Exact two-sided sign test: p = min(1, 2·P(X ≥ max(u, n−u))), X ~ Bin(n, ½).
-/// `None` when n = 0 (no study has a direction).
+/// `None` when n = 0 (no study has a direction). Up to n = 126 the tail is an exact integer
+/// sum; above, it is summed in log space so it does not underflow.
 ///
 /// Oracle: R `binom.test(u, n)$p.value` and scipy `binomtest(u, n).pvalue` agree with this
-/// definition for p = ½ (the distribution is symmetric).
+/// definition for p = ½ (the distribution is symmetric); see tests/oracle/sign_test.py.
 pub fn sign_test(positive: u64, n: u64) -> Option<PValue> {
     if n == 0 {
         return None;
     }
     let k = positive.max(n - positive);
+    if n <= EXACT_UP_TO {
+        let mut coefficient: u128 = 1; // C(n, i), from i = n downwards
+        let mut tail: u128 = 0;
+        for i in (k..=n).rev() {
+            tail += coefficient;
+            coefficient = coefficient * u128::from(i) / u128::from(n - i + 1);
+        }
+        // 2·tail / 2ⁿ: one rounding when the integer becomes an f64.
+        return Some(PValue::from_value(tail as f64 * (1.0 - n as f64).exp2()));
+    }
     let ln_half_n = n as f64 * 0.5f64.ln();
     // Terms C(n, i)·½ⁿ for i = k..=n decrease, since k ≥ n/2: log-sum-exp from the first.
     let mut ln_term = ln_choose(n, k) + ln_half_n;
@@ -93,16 +125,20 @@ pub fn sign_test(positive: u64, n: u64) -> Option<PValue> {
             ln_term += ((n - i) as f64).ln() - ((i + 1) as f64).ln();
         }
     }
-    let ln_tail = ln_first + relative_sum.ln();
-    Some(PValue {
-        ln: (std::f64::consts::LN_2 + ln_tail).min(0.0),
-    })
+    Some(PValue::from_ln(
+        std::f64::consts::LN_2 + ln_first + relative_sum.ln(),
+    ))
 }
 
 /// The smallest p the two-sided sign test can give with n studies: min(1, 2·½ⁿ).
 pub fn min_attainable_p(n: u64) -> Option<PValue> {
-    (n > 0).then(|| PValue {
-        ln: (std::f64::consts::LN_2 + n as f64 * 0.5f64.ln()).min(0.0),
+    (n > 0).then(|| {
+        // 2^(1-n) is exact in f64 down to 2^-1074; the log keeps going past it.
+        let ln = (1.0 - n as f64) * std::f64::consts::LN_2;
+        PValue {
+            ln: ln.min(0.0),
+            value: (1.0 - n as f64).exp2().min(1.0),
+        }
     })
 }
 
@@ -128,10 +164,11 @@ pub fn wilson(successes: u64, n: u64) -> Option<Proportion> {
     let denominator = 1.0 + z2 / n_f;
     let centre = (p + z2 / (2.0 * n_f)) / denominator;
     let half = Z_95 / denominator * (p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)).sqrt();
+    // The interval always contains p̂; min/max only undo rounding at u = 0 or u = n.
     Some(Proportion {
         estimate: p,
-        low: (centre - half).max(0.0),
-        high: (centre + half).min(1.0),
+        low: (centre - half).clamp(0.0, p),
+        high: (centre + half).clamp(p, 1.0),
     })
 }
 
@@ -171,6 +208,7 @@ mod tests {
     fn sign_test_stays_positive_past_underflow() {
         // 100000 of 100000: p = 2·½^100000, ln p = ln 2 − 100000·ln 2.
         let p = sign_test(100_000, 100_000).unwrap();
+        assert_eq!(p.value(), 0.0);
         assert!(close(
             p.ln,
             std::f64::consts::LN_2 * (1.0 - 100_000.0),
@@ -180,6 +218,21 @@ mod tests {
         // 1200 of 2000: ln p = ln 2 + scipy binom.logsf(1199, 2000, 0.5) (tests/oracle/sign_test.out).
         let p = sign_test(1_200, 2_000).unwrap();
         assert!(close(p.ln, -42.494_924_475_521_54, 1e-10), "{}", p.ln);
+    }
+
+    #[test]
+    fn exact_and_log_space_paths_agree_at_the_switch() {
+        // n = 126 is summed exactly, n = 127 in log space; both against scipy-free identities:
+        // all votes one way gives p = 2·½ⁿ.
+        assert_eq!(sign_test(126, 126).unwrap().value(), (-125f64).exp2());
+        assert!(close(
+            sign_test(127, 127).unwrap().value(),
+            (-126f64).exp2(),
+            1e-12
+        ));
+        // Symmetry: u and n − u give the same p on both paths.
+        assert_eq!(sign_test(40, 126), sign_test(86, 126));
+        assert_eq!(sign_test(40, 127), sign_test(87, 127));
     }
 
     #[test]

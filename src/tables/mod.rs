@@ -1,9 +1,10 @@
 //! Report tables: one file per table, registered in [`TABLES`]; each becomes
 //! `tables/<stem>.csv`.
 
+pub mod by_direction;
 pub mod findings;
 pub mod studies;
-pub mod tier_by_direction;
+pub mod votes;
 
 use crate::registry::Registry;
 use crate::synthesis::Synthesis;
@@ -63,4 +64,11 @@ pub struct TableSpec {
 }
 
 /// Every table, in report order.
-pub const TABLES: &[TableSpec] = &[tier_by_direction::SPEC, findings::SPEC, studies::SPEC];
+pub const TABLES: &[TableSpec] = &[
+    votes::SPEC,
+    by_direction::TIER,
+    by_direction::OUTCOME,
+    by_direction::FORM,
+    findings::SPEC,
+    studies::SPEC,
+];

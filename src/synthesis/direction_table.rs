@@ -1,0 +1,89 @@
+//! Findings, studies and participants by one dimension (design tier, form, outcome) ×
+//! direction, per question: how mixed the evidence is and how much stands behind each part.
+
+use std::collections::HashMap;
+
+use polars::prelude::{DataFrame, PolarsResult};
+
+use crate::frame;
+use crate::model::Direction;
+use crate::registry::Topic;
+use crate::synthesis::counts::{CellCount, count_by};
+
+/// One row: a cell per direction (in [`Direction::ALL`] order) and the row total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectionRow {
+    /// The dimension's key (tier, form or outcome key).
+    pub key: String,
+    /// Counts per direction, in [`Direction::ALL`] order.
+    pub by_direction: Vec<CellCount>,
+    /// The whole row (studies and participants counted once).
+    pub total: CellCount,
+}
+
+/// The table of one question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectionTable {
+    /// The question key.
+    pub question: String,
+    /// Rows in the order of the keys given.
+    pub rows: Vec<DirectionRow>,
+    /// Per direction over all rows.
+    pub by_direction: Vec<CellCount>,
+    /// The whole question.
+    pub total: CellCount,
+}
+
+/// Which rows a question's table shows.
+pub enum Rows<'a> {
+    /// Exactly these keys, zero rows included (tiers).
+    All(&'a [&'a str]),
+    /// These keys in this order, but only those with findings (forms, outcomes).
+    Present(&'a [&'a str]),
+}
+
+/// Builds one table per question of the topic, in topic order, over the frame column
+/// `dimension`.
+pub fn direction_tables(
+    topic: &Topic,
+    findings: &DataFrame,
+    dimension: &str,
+    rows: Rows<'_>,
+) -> PolarsResult<Vec<DirectionTable>> {
+    let cells = count_by(findings, &[frame::QUESTION, dimension, frame::DIRECTION])?;
+    let row_totals = count_by(findings, &[frame::QUESTION, dimension])?;
+    let direction_totals = count_by(findings, &[frame::QUESTION, frame::DIRECTION])?;
+    let question_totals = count_by(findings, &[frame::QUESTION])?;
+    let get = |map: &HashMap<Vec<String>, CellCount>, key: &[&str]| {
+        let key: Vec<String> = key.iter().map(|s| (*s).to_string()).collect();
+        map.get(&key).copied().unwrap_or_default()
+    };
+    let (keys, keep_empty) = match rows {
+        Rows::All(keys) => (keys, true),
+        Rows::Present(keys) => (keys, false),
+    };
+    Ok(topic
+        .questions
+        .keys()
+        .map(|question| DirectionTable {
+            question: question.clone(),
+            rows: keys
+                .iter()
+                .map(|key| DirectionRow {
+                    key: (*key).to_string(),
+                    by_direction: Direction::ALL
+                        .iter()
+                        .map(|d| get(&cells, &[question, key, d.key()]))
+                        .collect(),
+                    total: get(&row_totals, &[question, key]),
+                })
+                .filter(|row| keep_empty || row.total.findings > 0)
+                .collect(),
+            by_direction: Direction::ALL
+                .iter()
+                .map(|d| get(&direction_totals, &[question, d.key()]))
+                .collect(),
+            total: get(&question_totals, &[question]),
+        })
+        .collect())
+}

@@ -1,0 +1,118 @@
+//! Plain-words reading of a vote count: what it shows and what it cannot.
+
+use crate::registry::topic::Question;
+use crate::synthesis::vote_count::{LeaveOneOut, Majority, VoteCount};
+
+/// Formats a proportion as a whole percentage.
+fn percent(value: f64) -> String {
+    format!("{:.0}%", value * 100.0)
+}
+
+/// One paragraph under a vote table: the count, the interval, the test, and its limits.
+pub fn vote_sentence(question: &Question, votes: &VoteCount) -> String {
+    let mut text = String::new();
+    let aside = votes.studies - votes.with_direction;
+    if votes.with_direction == 0 {
+        text.push_str(&format!(
+            "None of the {} counted {} points towards \"{}\" or \"{}\", so there is nothing to \
+             test.",
+            votes.studies,
+            plural(votes.studies, "study", "studies"),
+            question.positive,
+            question.negative
+        ));
+    } else {
+        let (Some(proportion), Some(p), Some(min_p)) =
+            (votes.proportion, votes.sign_test, votes.min_attainable_p)
+        else {
+            return text;
+        };
+        text.push_str(&format!(
+            "{} of {} {} with a direction {} towards \"{}\" ({}, Wilson 95% CI {}–{}); exact \
+             sign test p = {}.",
+            votes.positive(),
+            votes.with_direction,
+            plural(votes.with_direction, "study", "studies"),
+            if votes.positive() == 1 {
+                "points"
+            } else {
+                "point"
+            },
+            question.positive,
+            percent(proportion.estimate),
+            percent(proportion.low),
+            percent(proportion.high),
+            p.display()
+        ));
+        if !min_p.below(0.05) {
+            text.push_str(&format!(
+                " With {} {} the smallest attainable p is {}, so this count cannot reach \
+                 p < 0.05 whatever the studies show.",
+                votes.with_direction,
+                plural(votes.with_direction, "study", "studies"),
+                min_p.display()
+            ));
+        } else if p.below(0.05) {
+            text.push_str(" The split is unlikely under a 50:50 null.");
+        } else {
+            text.push_str(" The split is compatible with chance.");
+        }
+        match votes.majority {
+            Majority::Tie => text.push_str(" The studies are evenly split."),
+            Majority::Negative => text.push_str(&format!(
+                " Most point towards \"{}\", against the hypothesis.",
+                question.negative
+            )),
+            _ => {}
+        }
+    }
+    if aside > 0 {
+        text.push_str(&format!(
+            " {} {} found no difference or conflicting results and {} not in n.",
+            aside,
+            plural(aside, "study", "studies"),
+            if aside == 1 { "is" } else { "are" }
+        ));
+    }
+    text.push_str(
+        " A vote count says which way estimates point, not how large the effects are, and \
+         weighs a 10-patient pilot like a large trial.",
+    );
+    text
+}
+
+/// One sentence on leave-one-out.
+pub fn leave_one_out_sentence(results: &[LeaveOneOut]) -> String {
+    if results.is_empty() {
+        return "Leave-one-out: no counted studies.".to_string();
+    }
+    let flips: Vec<&str> = results
+        .iter()
+        .filter(|r| r.flips_majority)
+        .map(|r| r.study_id.as_str())
+        .collect();
+    let significance: Vec<&str> = results
+        .iter()
+        .filter(|r| r.changes_significance)
+        .map(|r| r.study_id.as_str())
+        .collect();
+    let mut text = if flips.is_empty() {
+        "Leave-one-out: no single study changes the majority direction.".to_string()
+    } else {
+        format!(
+            "Leave-one-out: leaving out {} changes the majority direction.",
+            flips.join(", ")
+        )
+    };
+    if !significance.is_empty() {
+        text.push_str(&format!(
+            " Leaving out {} changes whether p < 0.05.",
+            significance.join(", ")
+        ));
+    }
+    text
+}
+
+fn plural(count: u32, one: &'static str, many: &'static str) -> &'static str {
+    if count == 1 { one } else { many }
+}

@@ -1,0 +1,84 @@
+//! Sensitivity analyses: which findings enter the synthesis, and whether case series and case
+//! reports count as votes. Selecting by significance is deliberately not offered: vote counting
+//! by statistical significance is invalid (Cochrane Handbook 12.4.2.3).
+
+use serde::Serialize;
+
+use crate::model::{Confidence, Design, RiskOfBias, Tier};
+use crate::registry::Finding;
+
+/// The analysis options of a run; the default is the primary analysis.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Selection {
+    /// Count case series and case reports as votes (default: descriptive only).
+    pub count_case_reports: bool,
+    /// Designs left out entirely.
+    pub excluded_designs: Vec<Design>,
+    /// Keep only records verified at least this well (rows without `confidence` are left out
+    /// when this is set above `low`).
+    pub min_confidence: Option<Confidence>,
+    /// Risk-of-bias levels left out.
+    pub excluded_risk_of_bias: Vec<RiskOfBias>,
+}
+
+impl Selection {
+    /// True when this is the primary analysis (no option changed).
+    pub fn is_primary(&self) -> bool {
+        *self == Selection::default()
+    }
+
+    /// True if a finding enters the synthesis.
+    pub fn keeps(&self, finding: &Finding) -> bool {
+        if self.excluded_designs.contains(&finding.design) {
+            return false;
+        }
+        if let Some(risk) = finding.risk_of_bias
+            && self.excluded_risk_of_bias.contains(&risk)
+        {
+            return false;
+        }
+        match self.min_confidence {
+            None | Some(Confidence::Low) => true,
+            Some(minimum) => finding.confidence.is_some_and(|c| rank(c) >= rank(minimum)),
+        }
+    }
+
+    /// True if studies of this tier are counted as votes.
+    pub fn counts_tier(&self, tier: Tier) -> bool {
+        match tier {
+            Tier::Randomised | Tier::NonRandomisedTrial | Tier::Observational => true,
+            Tier::CaseSeriesReports => self.count_case_reports,
+            Tier::Review => false,
+        }
+    }
+
+    /// One line per option that departs from the primary analysis.
+    pub fn describe(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if self.count_case_reports {
+            lines.push("case series and case reports are counted as votes".to_string());
+        }
+        if !self.excluded_designs.is_empty() {
+            let designs: Vec<&str> = self.excluded_designs.iter().map(|d| d.key()).collect();
+            lines.push(format!("designs excluded: {}", designs.join(", ")));
+        }
+        if let Some(minimum) = self.min_confidence {
+            lines.push(format!(
+                "only records verified with confidence {minimum} or better"
+            ));
+        }
+        if !self.excluded_risk_of_bias.is_empty() {
+            let levels: Vec<&str> = self.excluded_risk_of_bias.iter().map(|r| r.key()).collect();
+            lines.push(format!("risk of bias excluded: {}", levels.join(", ")));
+        }
+        lines
+    }
+}
+
+fn rank(confidence: Confidence) -> u8 {
+    match confidence {
+        Confidence::Low => 0,
+        Confidence::Medium => 1,
+        Confidence::High => 2,
+    }
+}

@@ -1,0 +1,66 @@
+//! Property tests (proptest): vote counts add up, p-values stay in [0, 1], the sign test is
+//! symmetric, and no byte string given as a registry makes the reader panic.
+
+use evsynth::model::{Direction, Tier};
+use evsynth::synthesis::study_votes::StudyVote;
+use evsynth::synthesis::vote_count::count_votes;
+use evsynth::synthesis::votes::{sign_test, wilson};
+use proptest::prelude::*;
+
+fn direction() -> impl Strategy<Value = Direction> {
+    prop::sample::select(Direction::ALL.to_vec())
+}
+
+proptest! {
+    #[test]
+    fn vote_counts_add_up(directions in prop::collection::vec(direction(), 0..200)) {
+        let votes: Vec<StudyVote> = directions
+            .iter()
+            .enumerate()
+            .map(|(i, d)| StudyVote { study_id: format!("s{i}"), tier: Tier::Randomised, direction: *d, findings: 1, n: Some(1) })
+            .collect();
+        let count = count_votes(&votes);
+        prop_assert_eq!(count.studies as usize, votes.len());
+        prop_assert_eq!(count.by_direction.iter().sum::<u32>() as usize, votes.len());
+        prop_assert_eq!(count.with_direction, count.positive() + count.negative());
+        if let Some(p) = count.sign_test {
+            prop_assert!((0.0..=1.0).contains(&p.value()));
+            prop_assert!(p.value() >= count.min_attainable_p.unwrap().value() * (1.0 - 1e-12));
+        } else {
+            prop_assert_eq!(count.with_direction, 0);
+        }
+    }
+
+    #[test]
+    fn sign_test_is_a_symmetric_probability(n in 1u64..3000, share in 0.0f64..=1.0) {
+        let u = ((n as f64) * share).round() as u64;
+        let p = sign_test(u, n).unwrap();
+        prop_assert!((0.0..=1.0).contains(&p.value()));
+        prop_assert!(p.ln <= 0.0);
+        prop_assert_eq!(sign_test(u, n), sign_test(n - u, n));
+        let w = wilson(u, n).unwrap();
+        prop_assert!(0.0 <= w.low && w.low <= w.estimate && w.estimate <= w.high && w.high <= 1.0);
+    }
+
+    #[test]
+    fn any_bytes_as_a_registry_give_rows_or_diagnostics(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
+        let topic = evsynth::registry::Topic::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/validate/topic.toml"))).unwrap();
+        match evsynth::registry::parse(&bytes, "fuzz.csv", &topic) {
+            Ok(_) | Err(evsynth::Error::Invalid(_)) => {}
+            Err(other) => prop_assert!(false, "unexpected error {other}"),
+        }
+    }
+
+    #[test]
+    fn mutated_valid_registries_never_panic(
+        position in 0usize..600,
+        byte in any::<u8>(),
+    ) {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/validate/clean.csv");
+        let mut bytes = std::fs::read(path).unwrap();
+        let at = position % bytes.len();
+        bytes[at] = byte;
+        let topic = evsynth::registry::Topic::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/validate/topic.toml"))).unwrap();
+        let _ = evsynth::registry::parse(&bytes, "mutated.csv", &topic);
+    }
+}
