@@ -44,6 +44,52 @@ pub enum Command {
         #[command(flatten)]
         selection: SelectionArgs,
     },
+    /// Append findings to a topic's registry after checking it as it would be afterwards.
+    ///
+    /// Missing required fields are asked for on a terminal (exit 2 naming them otherwise).
+    /// Study-level fields (citation, year, doi, pmid, design, k_studies, confidence) are copied
+    /// from the study's earlier rows when left out.
+    Add {
+        /// Topic directory or bare topic name.
+        #[arg(value_name = "TOPIC")]
+        topic: String,
+        /// The new row's values, one flag per registry column.
+        #[command(flatten)]
+        values: crate::cli_columns::ColumnValues,
+        /// Print the rows that would be written; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Append every row of this CSV file (header + rows), all or nothing.
+        #[arg(long, value_name = "FILE")]
+        from_csv: Option<PathBuf>,
+        /// Accept a citation and year that another study id already has.
+        #[arg(long)]
+        allow_duplicate_title: bool,
+    },
+    /// Create studies/<TOPIC>/ with a header-only registry and a topic.toml to fill in.
+    Init {
+        /// New topic name: lowercase letters, digits, - and _.
+        #[arg(value_name = "TOPIC")]
+        topic: String,
+    },
+    /// Rewrite registries in canonical column and row order (--check: only report).
+    Fmt {
+        /// Topic directories or bare topic names (default: every topic).
+        #[arg(value_name = "TOPIC")]
+        topics: Vec<String>,
+        /// Exit 1 if a registry is not in canonical form; change nothing.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Findings added, removed or changed since a git revision, and how the votes moved.
+    Diff {
+        /// Topic directory or bare topic name.
+        #[arg(value_name = "TOPIC")]
+        topic: String,
+        /// The git revision to compare with (e.g. main, HEAD~3).
+        #[arg(long, value_name = "GIT_REV")]
+        since: String,
+    },
     /// Print a topic's vote counts and sign tests as a compact terminal table.
     #[command(after_help = NO_SIGNIFICANCE_FILTER)]
     Summary {

@@ -7,6 +7,7 @@
 
 pub mod charts;
 pub mod cli;
+pub mod cli_columns;
 pub mod cmd;
 pub mod error;
 pub mod frame;

@@ -1,5 +1,9 @@
 //! Subcommands, one file each. Each returns its exit code after printing what happened.
 
+pub mod add;
+pub mod diff;
+pub mod fmt;
+pub mod init;
 pub mod report;
 pub mod summary;
 pub mod validate;
@@ -9,6 +13,24 @@ use std::path::Path;
 use crate::cli::{Cli, Command};
 use crate::error::Error;
 use crate::registry::{self, TopicLocation};
+
+/// Prints to stdout, ignoring a closed pipe (`evsynth summary x | head` must not panic).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// [`out!`] with a newline.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+pub(crate) use {out, outln};
 
 /// Runs a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> u8 {
@@ -29,6 +51,25 @@ pub fn run(cli: Cli) -> u8 {
         Command::Summary { topic, selection } => {
             summary::run(&cli.studies, &topic, &selection.selection())
         }
+        Command::Add {
+            topic,
+            values,
+            dry_run,
+            from_csv,
+            allow_duplicate_title,
+        } => add::run(
+            &cli.studies,
+            &topic,
+            &values,
+            &add::AddOptions {
+                dry_run,
+                from_csv,
+                allow_duplicate_title,
+            },
+        ),
+        Command::Init { topic } => init::run(&cli.studies, &topic),
+        Command::Fmt { topics, check } => fmt::run(&cli.studies, &topics, check),
+        Command::Diff { topic, since } => diff::run(&cli.studies, &topic, &since),
     }
 }
 

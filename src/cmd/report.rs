@@ -27,7 +27,7 @@ pub fn run(
     let mut exit = 0;
     for location in &topics {
         match report_topic(location, out, png_scale, selection) {
-            Ok(count) => println!(
+            Ok(count) => crate::cmd::outln!(
                 "{}: wrote {count} files to {}",
                 location.name,
                 out.join(&location.name).display()

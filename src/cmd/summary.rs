@@ -38,27 +38,32 @@ pub fn run(studies: &Path, topic: &str, selection: &Selection) -> u8 {
         format!("\x1b[{code}m{text}\x1b[0m")
     };
     let topic = &registry.topic;
-    println!(
+    crate::cmd::outln!(
         "{} — {} (registry {}, as of {})",
         registry.location.name,
         topic.title,
         registry.short_hash(),
         topic.as_of
     );
-    println!(
+    crate::cmd::outln!(
         "{} findings, {} studies, {} participants",
-        synthesis.totals.findings, synthesis.totals.studies, synthesis.totals.participants
+        synthesis.totals.findings,
+        synthesis.totals.studies,
+        synthesis.totals.participants
     );
     for change in synthesis.selection.describe() {
-        println!("sensitivity analysis: {change}");
+        crate::cmd::outln!("sensitivity analysis: {change}");
     }
     for q in &synthesis.questions {
         let question = &topic.questions[&q.key];
-        println!(
+        crate::cmd::outln!(
             "\n{} [{}] ({}): {}",
-            question.label, q.key, question.kind, question.hypothesis
+            question.label,
+            q.key,
+            question.kind,
+            question.hypothesis
         );
-        println!(
+        crate::cmd::outln!(
             "  {:<40} {:>7} {:>5} {:>5} {:>5} {:>5} {:>4}  {:<18} {:>9} {:>9}",
             "votes (one per study)",
             "studies",
@@ -88,7 +93,7 @@ pub fn run(studies: &Path, topic: &str, selection: &Selection) -> u8 {
                 },
             );
             let dash = || "–".to_string();
-            println!(
+            crate::cmd::outln!(
                 "  {:<40} {:>7} {} {:>4}  {:<18} {:>9} {:>9}",
                 truncate(&label, 40),
                 votes.studies,
@@ -113,7 +118,7 @@ pub fn run(studies: &Path, topic: &str, selection: &Selection) -> u8 {
         for (outcome, votes) in &q.votes.by_outcome {
             line(format!("  outcome {outcome}"), votes);
         }
-        println!(
+        crate::cmd::outln!(
             "  {}",
             narrative::leave_one_out_sentence(&q.votes.leave_one_out)
         );

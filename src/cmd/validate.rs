@@ -20,7 +20,7 @@ pub fn run(studies: &Path, paths: &[String]) -> u8 {
                     .iter()
                     .map(|f| f.study_id.as_str())
                     .collect();
-                println!(
+                crate::cmd::outln!(
                     "{}: ok ({} findings, {} studies)",
                     location.registry.display(),
                     registry.findings.len(),

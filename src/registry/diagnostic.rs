@@ -39,6 +39,10 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A diagnostic without a file is about a command-line flag; its message names it.
+        if self.path.is_empty() {
+            return f.write_str(&self.message);
+        }
         match &self.column {
             Some(column) => write!(
                 f,

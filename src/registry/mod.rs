@@ -3,9 +3,11 @@
 pub mod columns;
 pub mod diagnostic;
 pub mod finding;
+pub mod raw;
 pub mod read;
 pub mod topic;
 pub mod validate;
+pub mod write;
 
 use std::path::{Path, PathBuf};
 

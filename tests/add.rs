@@ -1,0 +1,555 @@
+//! The reviewer workflow: `init`, `add` (flags, --from-csv, prompts, duplicates, dry run),
+//! safe concurrent and interrupted appends, `fmt`, and `diff`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::{Run, evsynth_in};
+
+/// A scratch directory with `studies/t/` created by `evsynth init t`.
+fn workspace() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let run = evsynth_in(dir.path(), &["init", "t"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let topic = dir.path().join("studies/t/topic.toml");
+    let text = std::fs::read_to_string(&topic).unwrap() + "sleep = \"Sleep quality\"\n";
+    std::fs::write(&topic, text).unwrap();
+    let registry = dir.path().join("studies/t/registry.csv");
+    (dir, registry)
+}
+
+fn add(dir: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["add", "t"];
+    args.extend_from_slice(extra);
+    evsynth_in(dir, &args)
+}
+
+const ROW_A: &[&str] = &[
+    "--study-id",
+    "a_2020",
+    "--citation",
+    "Author A et al. J Sleep 2020;1:1-9",
+    "--year",
+    "2020",
+    "--design",
+    "rct",
+    "--question",
+    "treatment",
+    "--n",
+    "40",
+    "--form",
+    "oral",
+    "--outcome",
+    "severity",
+    "--direction",
+    "positive",
+    "--doi",
+    "10.1000/abc.1",
+];
+
+fn rows(path: &Path) -> usize {
+    std::fs::read_to_string(path).unwrap().lines().count() - 1
+}
+
+#[test]
+fn init_creates_a_valid_empty_topic_and_refuses_to_overwrite() {
+    let (dir, registry) = workspace();
+    assert_eq!(rows(&registry), 0);
+    assert_eq!(evsynth_in(dir.path(), &["validate", "t"]).code, 0);
+    let again = evsynth_in(dir.path(), &["init", "t"]);
+    assert_eq!(again.code, 2);
+    assert!(
+        again
+            .stderr
+            .contains("already holds a topic; nothing was changed")
+    );
+    for bad in ["../escape", "a/b", "has space", ".."] {
+        let run = evsynth_in(dir.path(), &["init", bad]);
+        assert_eq!(run.code, 2, "{bad}");
+        assert!(run.stderr.contains("is not a topic name"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn add_by_flags_appends_one_valid_row() {
+    let (dir, registry) = workspace();
+    let run = add(dir.path(), ROW_A);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "added 1 row(s) to studies/t/registry.csv (line 2)\n"
+    );
+    let text = std::fs::read_to_string(&registry).unwrap();
+    assert!(text.ends_with(
+        "a_2020,Author A et al. J Sleep 2020;1:1-9,2020,10.1000/abc.1,,rct,treatment,40,,,oral,,,,severity,positive,,,,,,,,,,,,,,,,,,,\n"
+    ));
+    assert_eq!(evsynth_in(dir.path(), &["validate", "t"]).code, 0);
+}
+
+#[test]
+fn later_rows_of_a_study_inherit_its_study_level_fields() {
+    let (dir, registry) = workspace();
+    assert_eq!(add(dir.path(), ROW_A).code, 0);
+    let run = add(
+        dir.path(),
+        &[
+            "--study-id",
+            "a_2020",
+            "--question",
+            "treatment",
+            "--n",
+            "40",
+            "--form",
+            "oral",
+            "--outcome",
+            "sleep",
+            "--direction",
+            "none",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let last = std::fs::read_to_string(&registry)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    assert!(
+        last.starts_with(
+            "a_2020,Author A et al. J Sleep 2020;1:1-9,2020,10.1000/abc.1,,rct,treatment,40,"
+        ),
+        "{last}"
+    );
+}
+
+#[test]
+fn missing_required_flags_are_named_when_not_on_a_terminal() {
+    let (dir, registry) = workspace();
+    let run = add(dir.path(), &["--study-id", "a_2020", "--year", "2020"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "missing required flags: --citation --design --question --n --form --outcome --direction (run in a terminal to be asked for them)\n"
+    );
+    assert_eq!(rows(&registry), 0);
+}
+
+#[test]
+fn typos_are_refused_with_the_fix_and_nothing_is_written() {
+    let (dir, registry) = workspace();
+    assert_eq!(add(dir.path(), ROW_A).code, 0);
+    let before = std::fs::read(&registry).unwrap();
+    let mut row: Vec<&str> = ROW_A.to_vec();
+    row[1] = "b_2021";
+    row[7] = "RCT";
+    row[15] = "mood";
+    let run = add(dir.path(), &row);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "--design: unknown value \"RCT\"; expected one of: systematic_review, meta_analysis, rct, non_randomised_trial, single_arm_trial, cohort, case_control, cross_sectional, case_series, case_report\n\
+         --outcome: unknown value \"mood\"; expected one of: severity, sleep (outcomes are defined in topic.toml)\n"
+    );
+    assert_eq!(std::fs::read(&registry).unwrap(), before);
+}
+
+#[test]
+fn each_duplicate_rule_names_the_existing_line() {
+    let (dir, registry) = workspace();
+    assert_eq!(add(dir.path(), ROW_A).code, 0);
+    let before = std::fs::read(&registry).unwrap();
+
+    // Same (study_id, outcome).
+    let run = add(dir.path(), ROW_A);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("--outcome: duplicate finding: study \"a_2020\" already has outcome \"severity\" on line 2"), "{}", run.stderr);
+
+    // Same DOI under another study id.
+    let mut other = ROW_A.to_vec();
+    other[1] = "b_2021";
+    other[3] = "Someone else. Other J 2021";
+    other[5] = "2021";
+    let run = add(dir.path(), &other);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("--doi: doi 10.1000/abc.1 already belongs to study \"a_2020\" (line 2)"),
+        "{}",
+        run.stderr
+    );
+
+    // Same normalised citation and year under another study id (no DOI this time).
+    let same_title = [
+        "--study-id",
+        "a2_2020",
+        "--citation",
+        "author a et al, j sleep 2020; 1:1-9.",
+        "--year",
+        "2020",
+        "--design",
+        "rct",
+        "--question",
+        "treatment",
+        "--n",
+        "40",
+        "--form",
+        "oral",
+        "--outcome",
+        "severity",
+        "--direction",
+        "positive",
+    ];
+    let run = add(dir.path(), &same_title);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(
+            "--citation: same citation and year as study \"a_2020\" on line 2 of the registry"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read(&registry).unwrap(), before);
+
+    let mut allowed = same_title.to_vec();
+    allowed.push("--allow-duplicate-title");
+    assert_eq!(add(dir.path(), &allowed).code, 0);
+}
+
+#[test]
+fn dry_run_prints_the_row_and_writes_nothing() {
+    let (dir, registry) = workspace();
+    let mut row = ROW_A.to_vec();
+    row.push("--dry-run");
+    let run = add(dir.path(), &row);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("\na_2020,Author A et al. J Sleep 2020;1:1-9,2020,")
+    );
+    assert!(
+        run.stdout
+            .ends_with("dry run: 1 row(s) valid, nothing written to studies/t/registry.csv\n")
+    );
+    assert_eq!(rows(&registry), 0);
+}
+
+#[test]
+fn from_csv_is_all_or_nothing() {
+    let (dir, registry) = workspace();
+    let input = dir.path().join("rows.csv");
+    std::fs::write(
+        &input,
+        "study_id,citation,year,design,question,n,form,outcome,direction\n\
+         c_2022,C J 2022,2022,rct,treatment,30,oral,severity,positive\n\
+         d_2023,D J 2023,2023,cohort,treatment,0,oral,severity,positive\n",
+    )
+    .unwrap();
+    let run = add(dir.path(), &["--from-csv", input.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "{}:3:n: \"0\" is not a whole number >= 1; write digits only, e.g. 12\n",
+            input.display()
+        )
+    );
+    assert_eq!(rows(&registry), 0);
+
+    std::fs::write(
+        &input,
+        std::fs::read_to_string(&input)
+            .unwrap()
+            .replace(",0,oral", ",12,oral"),
+    )
+    .unwrap();
+    let run = add(dir.path(), &["--from-csv", input.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "added 2 row(s) to studies/t/registry.csv (line 2-3)\n"
+    );
+    assert_eq!(rows(&registry), 2);
+}
+
+#[test]
+fn a_registry_without_a_final_newline_is_appended_to_cleanly() {
+    let (dir, registry) = workspace();
+    assert_eq!(add(dir.path(), ROW_A).code, 0);
+    let text = std::fs::read_to_string(&registry).unwrap();
+    std::fs::write(&registry, text.trim_end()).unwrap();
+    let mut row = ROW_A.to_vec();
+    row[15] = "sleep";
+    row.extend(["--allow-duplicate-title"]);
+    let run = add(dir.path(), &row[..]);
+    // Same study id with another outcome: the DOI and citation belong to it, so this is fine.
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(rows(&registry), 2);
+    assert_eq!(evsynth_in(dir.path(), &["validate", "t"]).code, 0);
+}
+
+#[test]
+fn a_read_only_registry_gives_a_clear_error_and_stays_unchanged() {
+    let (dir, registry) = workspace();
+    let mut permissions = std::fs::metadata(&registry).unwrap().permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(&registry, permissions).unwrap();
+    let before = std::fs::read(&registry).unwrap();
+    let run = add(dir.path(), ROW_A);
+    // Root ignores file permissions; the check is meaningful only for other users.
+    if run.code != 0 {
+        assert_eq!(run.code, 2);
+        assert!(
+            run.stderr.starts_with(
+                "studies/t/registry.csv: cannot open for appending: Permission denied"
+            ),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(std::fs::read(&registry).unwrap(), before);
+    }
+}
+
+#[test]
+fn two_reviewers_adding_at_once_both_land() {
+    let (dir, registry) = workspace();
+    let spawn = |prefix: &'static str| {
+        let dir = dir.path().to_path_buf();
+        std::thread::spawn(move || {
+            for i in 0..200 {
+                let id = format!("{prefix}_{i}");
+                let citation = format!("Study {prefix} {i}");
+                let run = evsynth_in(
+                    &dir,
+                    &[
+                        "add",
+                        "t",
+                        "--study-id",
+                        &id,
+                        "--citation",
+                        &citation,
+                        "--year",
+                        "2020",
+                        "--design",
+                        "cohort",
+                        "--question",
+                        "treatment",
+                        "--n",
+                        "10",
+                        "--form",
+                        "oral",
+                        "--outcome",
+                        "severity",
+                        "--direction",
+                        "positive",
+                    ],
+                );
+                assert_eq!(run.code, 0, "{}", run.stderr);
+            }
+        })
+    };
+    let first = spawn("p");
+    let second = spawn("q");
+    first.join().unwrap();
+    second.join().unwrap();
+    assert_eq!(rows(&registry), 400);
+    let run = evsynth_in(dir.path(), &["validate", "t"]);
+    assert_eq!(
+        run.stdout,
+        "studies/t/registry.csv: ok (400 findings, 400 studies)\n"
+    );
+}
+
+#[test]
+fn killing_add_at_random_points_never_corrupts_the_registry() {
+    let (dir, registry) = workspace();
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut reported = Vec::new();
+    for i in 0..100 {
+        let id = format!("k_{i}");
+        let citation = format!("Killed study {i}");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_evsynth"))
+            .args([
+                "add",
+                "t",
+                "--study-id",
+                &id,
+                "--citation",
+                &citation,
+                "--year",
+                "2021",
+                "--design",
+                "cohort",
+                "--question",
+                "treatment",
+                "--n",
+                "10",
+                "--form",
+                "oral",
+                "--outcome",
+                "severity",
+                "--direction",
+                "none",
+            ])
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // xorshift: a reproducible delay of 0-8 ms before SIGKILL.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(std::time::Duration::from_micros(seed % 8000));
+        let _ = child.kill();
+        let output = child.wait_with_output().unwrap();
+        if String::from_utf8_lossy(&output.stdout).starts_with("added 1 row") {
+            reported.push(id);
+        }
+        let run = evsynth_in(dir.path(), &["validate", "t"]);
+        assert_eq!(run.code, 0, "after kill {i}: {}", run.stderr);
+    }
+    let text = std::fs::read_to_string(&registry).unwrap();
+    for id in &reported {
+        assert!(
+            text.contains(&format!("\n{id},")),
+            "{id} reported success but is missing"
+        );
+    }
+}
+
+#[test]
+fn interactive_add_prompts_with_choices_and_defaults() {
+    let (dir, registry) = workspace();
+    assert_eq!(add(dir.path(), ROW_A).code, 0);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_evsynth"));
+    command
+        .args(["add", "t", "--study-id", "a_2020"])
+        .current_dir(dir.path());
+    let mut session = rexpect::session::spawn_command(command, Some(10_000)).unwrap();
+    // Study-level fields come from the study's first row; the rest are asked for.
+    session
+        .exp_string("question [treatment] (default treatment): ")
+        .unwrap();
+    session.send_line("").unwrap();
+    session.exp_string("n (default 40): ").unwrap();
+    session.send_line("38").unwrap();
+    session
+        .exp_string("form [oral, not_applicable] (default oral): ")
+        .unwrap();
+    session.send_line("").unwrap();
+    session.exp_string("outcome [severity, sleep]: ").unwrap();
+    session.send_line("severity").unwrap();
+    session
+        .exp_string("direction [positive, none, negative, conflicting]: ")
+        .unwrap();
+    session.send_line("benefit").unwrap();
+    session
+        .exp_string("\"benefit\" is not one of: positive, none, negative, conflicting")
+        .unwrap();
+    session
+        .exp_string("direction [positive, none, negative, conflicting]: ")
+        .unwrap();
+    session.send_line("negative").unwrap();
+    // severity is already taken by this study: refused, nothing written.
+    session.exp_string("duplicate finding").unwrap();
+    session.exp_eof().unwrap();
+    assert_eq!(rows(&registry), 1);
+}
+
+#[test]
+fn fmt_puts_columns_and_rows_in_canonical_order() {
+    let (dir, registry) = workspace();
+    std::fs::write(
+        &registry,
+        "direction,outcome,study_id,citation,year,design,question,n,form\r\n\
+         positive,severity,z_2020,Z 2020,2020,rct,treatment,10,oral\r\n\
+         none,severity,a_2020,A 2020,2020,rct,treatment,12,oral\r\n",
+    )
+    .unwrap();
+    let check = evsynth_in(dir.path(), &["fmt", "t", "--check"]);
+    assert_eq!(check.code, 1);
+    assert_eq!(
+        check.stdout,
+        "studies/t/registry.csv: not in canonical form; run `evsynth fmt t`\n"
+    );
+    assert_eq!(evsynth_in(dir.path(), &["fmt", "t"]).code, 0);
+    let text = std::fs::read_to_string(&registry).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], evsynth::registry::columns::header_line());
+    assert!(lines[1].starts_with("a_2020,A 2020,2020,,,rct,treatment,12,"));
+    assert!(lines[2].starts_with("z_2020,Z 2020,2020,,,rct,treatment,10,"));
+    assert_eq!(evsynth_in(dir.path(), &["fmt", "t", "--check"]).code, 0);
+}
+
+#[test]
+fn shipped_registry_is_in_canonical_form() {
+    let run = common::evsynth(&["fmt", "--check"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn diff_lists_changes_and_the_vote_movement() {
+    let (dir, registry) = workspace();
+    assert_eq!(add(dir.path(), ROW_A).code, 0);
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.org")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.org")
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "first"]);
+    let second = [
+        "--study-id",
+        "b_2021",
+        "--citation",
+        "B. J 2021",
+        "--year",
+        "2021",
+        "--design",
+        "cohort",
+        "--question",
+        "treatment",
+        "--n",
+        "100",
+        "--form",
+        "oral",
+        "--outcome",
+        "severity",
+        "--direction",
+        "negative",
+    ];
+    assert_eq!(add(dir.path(), &second).code, 0);
+    let text = std::fs::read_to_string(&registry)
+        .unwrap()
+        .replace(",40,,,oral", ",44,,,oral");
+    std::fs::write(&registry, text).unwrap();
+    let run = evsynth_in(dir.path(), &["diff", "t", "--since", "HEAD"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "## Registry changes in `t` since `HEAD`\n\n\
+         1 added, 0 removed, 1 changed findings.\n\n\
+         **Added**\n\n\
+         - `b_2021` / `severity`: negative (treatment cohort, n=100)\n\n\
+         **Changed**\n\n\
+         - `a_2020` / `severity`: n: 40 → 44\n\n\
+         **Vote counts** (primary analysis)\n\n\
+         | Question | Before | After |\n\
+         |---|---|---|\n\
+         | treatment | 1 ▲ / 0 ▼ of 1 studies (p = 1) | 1 ▲ / 1 ▼ of 2 studies (p = 1) |\n"
+    );
+}
