@@ -3,8 +3,11 @@
 
 pub mod counts;
 pub mod direction_table;
+pub mod effects;
 pub mod narrative;
+pub mod pool;
 pub mod selection;
+pub mod special;
 pub mod study_votes;
 pub mod vote_count;
 pub mod votes;

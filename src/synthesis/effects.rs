@@ -1,0 +1,141 @@
+//! Effect sizes from a row, as metafor's `escalc` computes them (Viechtbauer, J Stat Softw
+//! 2010;36(3)): MD, SMD (Hedges' g, exact small-sample correction, large-sample variance),
+//! log RR, log OR, RD. Rows that give `yi` with `vi` or a 95% CI are used as given.
+
+use crate::model::EffectMeasure;
+use crate::registry::Finding;
+use crate::synthesis::votes::Z_95;
+
+/// An effect estimate ready to pool.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Effect {
+    /// Estimate (log scale for RR and OR).
+    pub yi: f64,
+    /// Sampling variance.
+    pub vi: f64,
+}
+
+/// Why a row gives no estimate to pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoEffect {
+    /// No effect data at all (the usual case for narrative evidence).
+    NoData,
+    /// The data do not determine an estimate (named reason).
+    Incomplete(&'static str),
+    /// Zero events in both arms: excluded from ratio pooling (no information on the ratio).
+    DoubleZero,
+}
+
+/// The effect of a finding for its measure, or why there is none.
+pub fn effect_of(finding: &Finding) -> Result<(EffectMeasure, Effect), NoEffect> {
+    let data = &finding.effect;
+    let Some(measure) = data.measure else {
+        return Err(NoEffect::NoData);
+    };
+    if let Some(yi) = data.yi {
+        let vi = match (data.vi, data.ci_low, data.ci_high) {
+            (Some(vi), _, _) => vi,
+            (None, Some(low), Some(high)) => ((high - low) / (2.0 * Z_95)).powi(2),
+            _ => {
+                return Err(NoEffect::Incomplete(
+                    "yi without vi or a confidence interval",
+                ));
+            }
+        };
+        if vi <= 0.0 {
+            return Err(NoEffect::Incomplete("a zero-width confidence interval"));
+        }
+        return Ok((measure, Effect { yi, vi }));
+    }
+    let arms = &data.arms;
+    let effect = match measure {
+        EffectMeasure::Md | EffectMeasure::Smd => {
+            let (Some(n1), Some(m1), Some(sd1), Some(n2), Some(m2), Some(sd2)) =
+                (arms.n1, arms.mean1, arms.sd1, arms.n2, arms.mean2, arms.sd2)
+            else {
+                return Err(NoEffect::Incomplete(
+                    "means need n1, mean1, sd1, n2, mean2, sd2",
+                ));
+            };
+            let (n1, n2) = (f64::from(n1), f64::from(n2));
+            if measure == EffectMeasure::Md {
+                mean_difference(n1, m1, sd1, n2, m2, sd2)
+            } else {
+                if n1 + n2 <= 3.0 {
+                    return Err(NoEffect::Incomplete("SMD needs n1 + n2 > 3"));
+                }
+                hedges_g(n1, m1, sd1, n2, m2, sd2)
+            }
+        }
+        EffectMeasure::Rr | EffectMeasure::Or | EffectMeasure::Rd => {
+            let (Some(e1), Some(n1), Some(e2), Some(n2)) =
+                (arms.events1, arms.n1, arms.events2, arms.n2)
+            else {
+                return Err(NoEffect::Incomplete("counts need events1, n1, events2, n2"));
+            };
+            let (a, b, c, d) = (
+                f64::from(e1),
+                f64::from(n1 - e1.min(n1)),
+                f64::from(e2),
+                f64::from(n2 - e2.min(n2)),
+            );
+            if measure != EffectMeasure::Rd && e1 == 0 && e2 == 0 {
+                return Err(NoEffect::DoubleZero);
+            }
+            two_by_two(measure, a, b, c, d)
+        }
+    };
+    Ok((measure, effect))
+}
+
+/// Raw mean difference: yi = m1 − m2, vi = sd1²/n1 + sd2²/n2.
+pub fn mean_difference(n1: f64, m1: f64, sd1: f64, n2: f64, m2: f64, sd2: f64) -> Effect {
+    Effect {
+        yi: m1 - m2,
+        vi: sd1 * sd1 / n1 + sd2 * sd2 / n2,
+    }
+}
+
+/// Hedges' g with the exact correction J(m) = Γ(m/2) / (√(m/2) Γ((m−1)/2)), m = n1 + n2 − 2,
+/// and metafor's default large-sample variance vi = 1/n1 + 1/n2 + g²/(2(n1 + n2)).
+pub fn hedges_g(n1: f64, m1: f64, sd1: f64, n2: f64, m2: f64, sd2: f64) -> Effect {
+    use crate::synthesis::special::ln_gamma;
+    let m = n1 + n2 - 2.0;
+    let pooled_sd = (((n1 - 1.0) * sd1 * sd1 + (n2 - 1.0) * sd2 * sd2) / m).sqrt();
+    let correction = (ln_gamma(m / 2.0) - 0.5 * (m / 2.0).ln() - ln_gamma((m - 1.0) / 2.0)).exp();
+    let g = correction * (m1 - m2) / pooled_sd;
+    Effect {
+        yi: g,
+        vi: 1.0 / n1 + 1.0 / n2 + g * g / (2.0 * (n1 + n2)),
+    }
+}
+
+/// Log RR, log OR or RD from a 2×2 table (a, b events/non-events in arm 1; c, d in arm 2).
+/// For log RR and log OR, 0.5 is added to every cell of a table with a zero cell (metafor's
+/// `add = 1/2, to = "only0"`).
+pub fn two_by_two(measure: EffectMeasure, a: f64, b: f64, c: f64, d: f64) -> Effect {
+    let ratio = matches!(measure, EffectMeasure::Rr | EffectMeasure::Or);
+    let (a, b, c, d) = if ratio && [a, b, c, d].contains(&0.0) {
+        (a + 0.5, b + 0.5, c + 0.5, d + 0.5)
+    } else {
+        (a, b, c, d)
+    };
+    let (n1, n2) = (a + b, c + d);
+    match measure {
+        EffectMeasure::Rr => Effect {
+            yi: ((a / n1) / (c / n2)).ln(),
+            vi: 1.0 / a - 1.0 / n1 + 1.0 / c - 1.0 / n2,
+        },
+        EffectMeasure::Or => Effect {
+            yi: ((a * d) / (b * c)).ln(),
+            vi: 1.0 / a + 1.0 / b + 1.0 / c + 1.0 / d,
+        },
+        _ => {
+            let (p1, p2) = (a / n1, c / n2);
+            Effect {
+                yi: p1 - p2,
+                vi: p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2,
+            }
+        }
+    }
+}

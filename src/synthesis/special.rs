@@ -1,0 +1,265 @@
+//! Special functions for p-values and quantiles: log-gamma, the regularised incomplete gamma
+//! and beta functions, and from them the normal, χ² and t distributions.
+//!
+//! Algorithms: Lanczos log-gamma (g = 7, n = 9; Godfrey's coefficients), series and Lentz
+//! continued fractions for the incomplete gamma and beta functions (Numerical Recipes, 3rd ed.,
+//! §6.2 and §6.4). Accurate to ~1e-14 relative in the ranges used here, checked against R in
+//! the tests.
+
+use std::f64::consts::PI;
+
+const LANCZOS: [f64; 9] = [
+    0.999_999_999_999_809_9,
+    676.520_368_121_885_1,
+    -1_259.139_216_722_402_8,
+    771.323_428_777_653_1,
+    -176.615_029_162_140_6,
+    12.507_343_278_686_905,
+    -0.138_571_095_265_720_12,
+    9.984_369_578_019_572e-6,
+    1.505_632_735_149_311_6e-7,
+];
+
+/// ln Γ(x) for x > 0.
+pub fn ln_gamma(x: f64) -> f64 {
+    if x < 0.5 {
+        // Reflection: Γ(x)Γ(1−x) = π / sin(πx).
+        return (PI / (PI * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut sum = LANCZOS[0];
+    for (i, c) in LANCZOS.iter().enumerate().skip(1) {
+        sum += c / (x + i as f64);
+    }
+    let t = x + 7.5;
+    0.5 * (2.0 * PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+}
+
+/// Regularised lower incomplete gamma P(a, x).
+pub fn gamma_p(a: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x < a + 1.0 {
+        gamma_series(a, x)
+    } else {
+        1.0 - gamma_continued_fraction(a, x)
+    }
+}
+
+/// Regularised upper incomplete gamma Q(a, x) = 1 − P(a, x), accurate in the far tail.
+pub fn gamma_q(a: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 1.0;
+    }
+    if x < a + 1.0 {
+        1.0 - gamma_series(a, x)
+    } else {
+        gamma_continued_fraction(a, x)
+    }
+}
+
+fn gamma_series(a: f64, x: f64) -> f64 {
+    let mut term = 1.0 / a;
+    let mut sum = term;
+    let mut ap = a;
+    for _ in 0..10_000 {
+        ap += 1.0;
+        term *= x / ap;
+        sum += term;
+        if term.abs() < sum.abs() * 1e-16 {
+            break;
+        }
+    }
+    sum * (-x + a * x.ln() - ln_gamma(a)).exp()
+}
+
+fn gamma_continued_fraction(a: f64, x: f64) -> f64 {
+    let tiny = 1e-300;
+    let mut b = x + 1.0 - a;
+    let mut c = 1.0 / tiny;
+    let mut d = 1.0 / b;
+    let mut h = d;
+    for i in 1..10_000 {
+        let an = -(i as f64) * (i as f64 - a);
+        b += 2.0;
+        d = an * d + b;
+        if d.abs() < tiny {
+            d = tiny;
+        }
+        c = b + an / c;
+        if c.abs() < tiny {
+            c = tiny;
+        }
+        d = 1.0 / d;
+        let delta = d * c;
+        h *= delta;
+        if (delta - 1.0).abs() < 1e-16 {
+            break;
+        }
+    }
+    (-x + a * x.ln() - ln_gamma(a)).exp() * h
+}
+
+/// Regularised incomplete beta I_x(a, b).
+pub fn beta_inc(a: f64, b: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln();
+    if x < (a + 1.0) / (a + b + 2.0) {
+        ln_front.exp() * beta_continued_fraction(a, b, x) / a
+    } else {
+        1.0 - ln_front.exp() * beta_continued_fraction(b, a, 1.0 - x) / b
+    }
+}
+
+fn beta_continued_fraction(a: f64, b: f64, x: f64) -> f64 {
+    let tiny = 1e-300;
+    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
+    let mut c = 1.0;
+    let mut d = 1.0 - qab * x / qap;
+    if d.abs() < tiny {
+        d = tiny;
+    }
+    d = 1.0 / d;
+    let mut h = d;
+    for m in 1..10_000 {
+        let m = m as f64;
+        let m2 = 2.0 * m;
+        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+        d = 1.0 + aa * d;
+        if d.abs() < tiny {
+            d = tiny;
+        }
+        c = 1.0 + aa / c;
+        if c.abs() < tiny {
+            c = tiny;
+        }
+        d = 1.0 / d;
+        h *= d * c;
+        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        d = 1.0 + aa * d;
+        if d.abs() < tiny {
+            d = tiny;
+        }
+        c = 1.0 + aa / c;
+        if c.abs() < tiny {
+            c = tiny;
+        }
+        d = 1.0 / d;
+        let delta = d * c;
+        h *= delta;
+        if (delta - 1.0).abs() < 1e-16 {
+            break;
+        }
+    }
+    h
+}
+
+/// Standard normal upper tail P(Z > z), via erfc(x) = Q(½, x²).
+pub fn normal_sf(z: f64) -> f64 {
+    let half = 0.5 * gamma_q(0.5, z * z / 2.0);
+    if z >= 0.0 { half } else { 1.0 - half }
+}
+
+/// Two-sided p-value of a z statistic.
+pub fn normal_two_sided_p(z: f64) -> f64 {
+    gamma_q(0.5, z * z / 2.0)
+}
+
+/// Upper tail of χ² with `df` degrees of freedom.
+pub fn chi_squared_sf(x: f64, df: f64) -> f64 {
+    gamma_q(df / 2.0, x / 2.0)
+}
+
+/// Two-sided p-value of a t statistic with `df` degrees of freedom.
+pub fn t_two_sided_p(t: f64, df: f64) -> f64 {
+    beta_inc(df / 2.0, 0.5, df / (df + t * t))
+}
+
+/// The t quantile with upper tail `upper` (e.g. 0.025 for a 95% interval), by bisection on
+/// the two-sided p (monotone in t), to full double precision.
+pub fn t_quantile_upper(upper: f64, df: f64) -> f64 {
+    let target = 2.0 * upper;
+    let (mut low, mut high) = (0.0f64, 1.0f64);
+    while t_two_sided_p(high, df) > target {
+        high *= 2.0;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (low + high);
+        if t_two_sided_p(mid, df) > target {
+            low = mid;
+        } else {
+            high = mid;
+        }
+        if high - low <= f64::EPSILON * high {
+            break;
+        }
+    }
+    0.5 * (low + high)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, tolerance: f64) -> bool {
+        (a - b).abs() <= tolerance * b.abs()
+    }
+
+    #[test]
+    fn distributions_match_r() {
+        // Expected values: R 4.2.2, printed with sprintf("%.17g", ...); the call is beside each.
+        let cases: &[(&str, f64, f64)] = &[
+            ("lgamma(0.5)", ln_gamma(0.5), 0.572_364_942_924_700_08),
+            ("lgamma(10)", ln_gamma(10.0), 12.801_827_480_081_469),
+            (
+                "2*pnorm(-qnorm(0.975))",
+                normal_two_sided_p(1.959_963_984_540_054),
+                0.050_000_000_000_000_065,
+            ),
+            (
+                "pnorm(3, lower.tail=FALSE)",
+                normal_sf(3.0),
+                0.001_349_898_031_630_094_6,
+            ),
+            (
+                "pchisq(152.233008082373, 12, lower.tail=FALSE)",
+                chi_squared_sf(152.233_008_082_373, 12.0),
+                1.996_764_590_846_238_1e-26,
+            ),
+            (
+                "pchisq(0.5, 7, lower.tail=FALSE)",
+                chi_squared_sf(0.5, 7.0),
+                0.999_446_481_390_425_13,
+            ),
+            (
+                "2*pt(-2, 5)",
+                t_two_sided_p(2.0, 5.0),
+                0.101_939_478_829_858_28,
+            ),
+            (
+                "2*pt(-40, 3)",
+                t_two_sided_p(40.0, 3.0),
+                3.438_068_078_915_854e-5,
+            ),
+            (
+                "qt(0.975, 12)",
+                t_quantile_upper(0.025, 12.0),
+                2.178_812_829_667_228_4,
+            ),
+            (
+                "qt(0.975, 1)",
+                t_quantile_upper(0.025, 1.0),
+                12.706_204_736_174_694,
+            ),
+        ];
+        for (call, ours, r) in cases {
+            assert!(close(*ours, *r, 1e-12), "{call}: {ours} vs R {r}");
+        }
+    }
+}
