@@ -215,7 +215,7 @@ mod tests {
     fn distributions_match_r() {
         // Expected values: R 4.2.2, printed with sprintf("%.17g", ...); the call is beside each.
         let cases: &[(&str, f64, f64)] = &[
-            ("lgamma(0.5)", ln_gamma(0.5), 0.572_364_942_924_700_08),
+            ("lgamma(0.5)", ln_gamma(0.5), 0.572_364_942_924_700_1),
             ("lgamma(10)", ln_gamma(10.0), 12.801_827_480_081_469),
             (
                 "2*pnorm(-qnorm(0.975))",
@@ -230,12 +230,12 @@ mod tests {
             (
                 "pchisq(152.233008082373, 12, lower.tail=FALSE)",
                 chi_squared_sf(152.233_008_082_373, 12.0),
-                1.996_764_590_846_238_1e-26,
+                1.996_764_590_846_238e-26,
             ),
             (
                 "pchisq(0.5, 7, lower.tail=FALSE)",
                 chi_squared_sf(0.5, 7.0),
-                0.999_446_481_390_425_13,
+                0.999_446_481_390_425_1,
             ),
             (
                 "2*pt(-2, 5)",
