@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::model::{Confidence, Design, RiskOfBias};
+use crate::synthesis::pool::{PoolOptions, Tau2Method};
 use crate::synthesis::selection::Selection;
 
 /// Literature evidence synthesis: study registries to vote counts, tables and charts.
@@ -122,6 +123,24 @@ pub struct SelectionArgs {
     /// Leave out findings with this risk of bias (repeatable).
     #[arg(long, value_name = "LEVEL")]
     pub exclude_risk_of_bias: Vec<RiskOfBias>,
+    /// Between-study variance estimator for pooling effect sizes.
+    #[arg(long, value_enum, default_value = "reml", value_name = "METHOD")]
+    pub tau2: Tau2Choice,
+    /// Hartung-Knapp-Sidik-Jonkman standard errors with t(k-1) intervals.
+    #[arg(long)]
+    pub hksj: bool,
+}
+
+/// `--tau2` values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Tau2Choice {
+    /// Restricted maximum likelihood.
+    #[default]
+    Reml,
+    /// DerSimonian-Laird.
+    Dl,
+    /// No between-study variance (fixed effect).
+    Fe,
 }
 
 impl SelectionArgs {
@@ -138,6 +157,14 @@ impl SelectionArgs {
             excluded_designs,
             min_confidence: self.min_confidence,
             excluded_risk_of_bias,
+            pooling: PoolOptions {
+                method: match self.tau2 {
+                    Tau2Choice::Reml => Tau2Method::Reml,
+                    Tau2Choice::Dl => Tau2Method::DerSimonianLaird,
+                    Tau2Choice::Fe => Tau2Method::FixedEffect,
+                },
+                hksj: self.hksj,
+            },
         }
     }
 }

@@ -231,6 +231,40 @@ impl Design {
     }
 }
 
+impl EffectMeasure {
+    /// True for measures pooled on the log scale (RR, OR).
+    pub fn is_ratio(self) -> bool {
+        matches!(self, EffectMeasure::Rr | EffectMeasure::Or)
+    }
+
+    /// A human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            EffectMeasure::Md => "Mean difference",
+            EffectMeasure::Smd => "Standardised mean difference (Hedges' g)",
+            EffectMeasure::Rr => "Risk ratio",
+            EffectMeasure::Or => "Odds ratio",
+            EffectMeasure::Rd => "Risk difference",
+        }
+    }
+
+    /// A short label for table cells and axes.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            EffectMeasure::Md => "MD",
+            EffectMeasure::Smd => "SMD",
+            EffectMeasure::Rr => "RR",
+            EffectMeasure::Or => "OR",
+            EffectMeasure::Rd => "RD",
+        }
+    }
+
+    /// A value on the analysis scale shown in natural units (exp for ratios).
+    pub fn natural(self, value: f64) -> f64 {
+        if self.is_ratio() { value.exp() } else { value }
+    }
+}
+
 impl Tier {
     /// A human label for tables and charts.
     pub fn label(self) -> &'static str {

@@ -186,3 +186,103 @@ fn zero_cells_are_corrected_and_double_zero_trials_excluded_as_in_metafor() {
     assert_eq!(ids.len(), 17);
     assert_eq!(double_zero, ["yucel_2004"]);
 }
+
+/// Done-when of the meta-analysis issue: `evsynth report` on the BCG topic gives metafor's
+/// pooled log risk ratio, τ² and I², draws the forest and funnel plots, and the README says so.
+#[test]
+fn report_on_the_bcg_topic_matches_metafor_end_to_end() {
+    let out = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_evsynth"))
+        .args([
+            "report",
+            "tests/fixtures/topics/bcg",
+            "--out",
+            out.path().to_str().unwrap(),
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dir = out.path().join("bcg");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let analysis = &summary["meta_analysis"]["analyses"][0];
+    assert_eq!(analysis["measure"], "rr");
+    assert_eq!(analysis["favours_lower"], true);
+    let oracle = oracle();
+    for (key, json_key) in [
+        ("estimate", "estimate"),
+        ("tau2", "tau2"),
+        ("i2", "i2"),
+        ("q", "q"),
+        ("pi_low", "pi_low"),
+        ("pi_high", "pi_high"),
+    ] {
+        let expected = oracle[&("bcg".into(), "rr".into(), "REML".into(), key.into())];
+        assert_close(
+            key,
+            analysis["pooled"][json_key].as_f64().unwrap(),
+            expected,
+        );
+    }
+    for chart in [
+        "forest-prevention-tuberculosis-rr",
+        "funnel-prevention-tuberculosis-rr",
+    ] {
+        assert!(
+            dir.join(format!("charts/{chart}.svg")).is_file(),
+            "{chart}.svg"
+        );
+        assert!(
+            dir.join(format!("charts/{chart}.png")).is_file(),
+            "{chart}.png"
+        );
+    }
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    assert!(readme.contains("| Tuberculosis cases | RR | 13 | 0.49 (0.34 to 0.70) | < 0.001 | 0.3132 | 92.2% | 152.23 (< 0.001) | 0.15 to 1.55 | t = -1.40, p = 0.189 |"), "{readme}");
+    insta::assert_snapshot!("bcg__README.md", readme);
+    insta::assert_snapshot!(
+        "bcg__forest.svg",
+        std::fs::read_to_string(dir.join("charts/forest-prevention-tuberculosis-rr.svg")).unwrap()
+    );
+    insta::assert_snapshot!(
+        "bcg__funnel.svg",
+        std::fs::read_to_string(dir.join("charts/funnel-prevention-tuberculosis-rr.svg")).unwrap()
+    );
+}
+
+#[test]
+fn hksj_and_dl_flags_reach_the_report() {
+    let out = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_evsynth"))
+        .args([
+            "report",
+            "tests/fixtures/topics/bcg",
+            "--hksj",
+            "--tau2",
+            "dl",
+            "--out",
+            out.path().to_str().unwrap(),
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("bcg/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let pooled = &summary["meta_analysis"]["analyses"][0]["pooled"];
+    assert_eq!(pooled["options"]["method"], "der_simonian_laird");
+    assert_eq!(pooled["options"]["hksj"], true);
+    // DL τ² from tests/oracle/metafor.out.
+    assert_close(
+        "DL tau2",
+        pooled["tau2"].as_f64().unwrap(),
+        oracle()[&("bcg".into(), "rr".into(), "DL".into(), "tau2".into())],
+    );
+}

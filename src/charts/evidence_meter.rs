@@ -11,8 +11,8 @@ use crate::synthesis::direction_table::DirectionTable;
 
 /// Registration in the chart list.
 pub const SPEC: ChartSpec = ChartSpec {
-    stem: "evidence-meter",
-    build,
+    name: "evidence-meter",
+    build: |input| build(input).map(|chart| vec![chart]),
 };
 
 const WIDTH: f64 = 1000.0;
@@ -112,6 +112,7 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         );
     };
     Ok(Chart {
+        stem: SPEC.name.to_string(),
         size: (WIDTH as u32, height as u32),
         text: ChartText { title, description },
         caption: "Each bar is one design tier of one question; its length is the number of \

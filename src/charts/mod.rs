@@ -3,7 +3,10 @@
 //! Adding a chart = one new file + one line in [`CHARTS`]; the report and the tests walk the
 //! list, so a new chart is written and covered without further wiring.
 
+pub mod axis;
 pub mod evidence_meter;
+pub mod forest;
+pub mod funnel;
 pub mod painter;
 pub mod palette;
 
@@ -24,6 +27,8 @@ pub struct ChartInput<'a> {
 
 /// A chart ready to render in any format.
 pub struct Chart {
+    /// File stem under `charts/`, e.g. `forest-treatment-severity`.
+    pub stem: String,
     /// Logical canvas size (SVG pixels).
     pub size: (u32, u32),
     /// Title and description for accessibility.
@@ -34,21 +39,22 @@ pub struct Chart {
     pub draw: Box<DrawFn>,
 }
 
-/// A registered chart: its file stem and its builder (`None` when the topic has no data for it).
+/// A registered chart kind: its name and its builder, which draws one chart or several (one
+/// per analysis), or says why the topic has no data for it.
 pub struct ChartSpec {
-    /// File stem under `charts/`, e.g. `evidence-meter`.
-    pub stem: &'static str,
-    /// Builds the chart, or says why it cannot be drawn for this topic.
-    pub build: fn(&ChartInput<'_>) -> Result<Chart, String>,
+    /// Name of the chart kind (the file stem, or its prefix for per-analysis charts).
+    pub name: &'static str,
+    /// Builds the charts, or says why none can be drawn for this topic.
+    pub build: fn(&ChartInput<'_>) -> Result<Vec<Chart>, String>,
 }
 
-/// Every chart, in report order.
-pub const CHARTS: &[ChartSpec] = &[evidence_meter::SPEC];
+/// Every chart kind, in report order.
+pub const CHARTS: &[ChartSpec] = &[evidence_meter::SPEC, forest::SPEC, funnel::SPEC];
 
 /// A chart rendered to both formats.
 pub struct RenderedChart {
     /// File stem.
-    pub stem: &'static str,
+    pub stem: String,
     /// Caption for the report.
     pub caption: String,
     /// Title.
@@ -65,7 +71,7 @@ pub enum ChartOutcome {
     Drawn(RenderedChart),
     /// Not drawn: the topic has no data for it.
     Skipped {
-        /// File stem.
+        /// Chart kind.
         stem: &'static str,
         /// Why.
         reason: String,
@@ -77,29 +83,33 @@ pub fn render_all(
     input: &ChartInput<'_>,
     png_scale: u32,
 ) -> Result<Vec<ChartOutcome>, crate::Error> {
-    CHARTS
-        .iter()
-        .map(|spec| match (spec.build)(input) {
-            Err(reason) => Ok(ChartOutcome::Skipped {
-                stem: spec.stem,
+    let mut outcomes = Vec::new();
+    for spec in CHARTS {
+        match (spec.build)(input) {
+            Err(reason) => outcomes.push(ChartOutcome::Skipped {
+                stem: spec.name,
                 reason,
             }),
-            Ok(chart) => {
-                let fail = |message: String| crate::Error::Chart {
-                    chart: spec.stem.to_string(),
-                    message,
-                };
-                let svg =
-                    painter::render_svg(chart.size, &chart.text, &*chart.draw).map_err(fail)?;
-                let png = painter::render_png(chart.size, png_scale, &*chart.draw).map_err(fail)?;
-                Ok(ChartOutcome::Drawn(RenderedChart {
-                    stem: spec.stem,
-                    caption: chart.caption,
-                    title: chart.text.title,
-                    svg,
-                    png,
-                }))
+            Ok(charts) => {
+                for chart in charts {
+                    let fail = |message: String| crate::Error::Chart {
+                        chart: chart.stem.clone(),
+                        message,
+                    };
+                    let svg =
+                        painter::render_svg(chart.size, &chart.text, &*chart.draw).map_err(fail)?;
+                    let png =
+                        painter::render_png(chart.size, png_scale, &*chart.draw).map_err(fail)?;
+                    outcomes.push(ChartOutcome::Drawn(RenderedChart {
+                        stem: chart.stem,
+                        caption: chart.caption,
+                        title: chart.text.title,
+                        svg,
+                        png,
+                    }));
+                }
             }
-        })
-        .collect()
+        }
+    }
+    Ok(outcomes)
 }

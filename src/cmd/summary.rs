@@ -122,6 +122,30 @@ pub fn run(studies: &Path, topic: &str, selection: &Selection) -> u8 {
             "  {}",
             narrative::leave_one_out_sentence(&q.votes.leave_one_out)
         );
+        let analyses: Vec<_> = synthesis
+            .meta
+            .analyses
+            .iter()
+            .filter(|a| a.question == q.key)
+            .collect();
+        if analyses.is_empty() {
+            crate::cmd::outln!(
+                "  pooled effects: none (no outcome has two or more comparable estimates)"
+            );
+        }
+        for a in analyses {
+            let p = &a.pooled;
+            crate::cmd::outln!(
+                "  pooled {} ({}): {}, p {}, k = {}, tau² = {:.4}, I² = {:.1}%",
+                a.outcome,
+                a.measure.short_label(),
+                narrative::estimate_with_ci(a.measure, p.estimate, p.ci_low, p.ci_high),
+                narrative::format_p(p.p),
+                p.k,
+                p.tau2,
+                p.i2
+            );
+        }
     }
     0
 }

@@ -24,6 +24,7 @@ struct Summary<'a> {
     excluded_findings: usize,
     totals: CellCount,
     questions: Vec<QuestionSummary<'a>>,
+    meta_analysis: &'a crate::synthesis::meta::MetaAnalyses,
 }
 
 #[derive(Serialize)]
@@ -230,6 +231,7 @@ pub fn summary_json(registry: &Registry, synthesis: &Synthesis) -> String {
         excluded_findings: synthesis.excluded_findings,
         totals: synthesis.totals,
         questions,
+        meta_analysis: &synthesis.meta,
     };
     // Serialising plain structs of strings and numbers cannot fail.
     let mut text = serde_json::to_string_pretty(&summary).unwrap_or_default();

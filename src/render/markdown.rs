@@ -9,6 +9,7 @@ use crate::registry::topic::Question;
 use crate::registry::{Registry, Topic};
 use crate::synthesis::counts::CellCount;
 use crate::synthesis::direction_table::DirectionTable;
+use crate::synthesis::meta::MetaAnalyses;
 use crate::synthesis::vote_count::VoteCount;
 use crate::synthesis::{QuestionVotes, Synthesis, narrative};
 use crate::tables::studies::studies;
@@ -166,6 +167,151 @@ fn vote_table(md: &mut String, topic: &Topic, question: &Question, votes: &Quest
     md.push('\n');
 }
 
+fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnalyses) {
+    let _ = writeln!(md, "### Pooled effect sizes\n");
+    let analyses: Vec<_> = meta
+        .analyses
+        .iter()
+        .filter(|a| a.question == question)
+        .collect();
+    if !analyses.is_empty() {
+        let _ = writeln!(
+            md,
+            "Model: {}. Pooled per outcome and effect measure, never across questions or measures.\n",
+            narrative::model_label(meta.options)
+        );
+        let _ = writeln!(
+            md,
+            "| Outcome | Measure | k | Pooled (95% CI) | p | τ² | I² | Q (p) | 95% prediction interval | Egger's test |"
+        );
+        let _ = writeln!(md, "|---|---|---:|---|---:|---:|---:|---|---|---|");
+        for a in &analyses {
+            let p = &a.pooled;
+            let egger = match &a.egger {
+                Some(test) => format!("t = {:.2}, p = {}", test.t, narrative::format_p(test.p)),
+                None => format!(
+                    "not meaningful with k < {}",
+                    crate::synthesis::pool::EGGER_MIN_K
+                ),
+            };
+            let converged = if p.converged {
+                ""
+            } else {
+                " (REML did not converge)"
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {}{converged} | {} | {:.4} | {:.1}% | {:.2} ({}) | {:.2} to {:.2} | {} |",
+                escape(topic.outcome_label(&a.outcome)),
+                a.measure.short_label(),
+                p.k,
+                narrative::estimate_with_ci(a.measure, p.estimate, p.ci_low, p.ci_high),
+                narrative::format_p(p.p),
+                p.tau2,
+                p.i2,
+                p.q,
+                narrative::format_p(p.q_p),
+                a.measure.natural(p.pi_low),
+                a.measure.natural(p.pi_high),
+                egger
+            );
+        }
+        md.push('\n');
+        for a in &analyses {
+            if a.leave_one_out.is_empty() {
+                continue;
+            }
+            let (low, high) = a
+                .leave_one_out
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                    (lo.min(p.estimate), hi.max(p.estimate))
+                });
+            let _ = writeln!(
+                md,
+                "{} ({}): fixed effect {}; leaving out one study at a time, the pooled {} ranges from {:.2} to {:.2}.\n",
+                escape(topic.outcome_label(&a.outcome)),
+                a.measure.short_label(),
+                narrative::estimate_with_ci(
+                    a.measure,
+                    a.fixed_effect.estimate,
+                    a.fixed_effect.ci_low,
+                    a.fixed_effect.ci_high
+                ),
+                a.measure.short_label(),
+                a.measure.natural(low),
+                a.measure.natural(high)
+            );
+        }
+    }
+    let not_pooled: Vec<_> = meta
+        .not_pooled
+        .iter()
+        .filter(|n| n.question == question)
+        .collect();
+    if !not_pooled.is_empty() {
+        if analyses.is_empty() {
+            let _ = writeln!(
+                md,
+                "No pooled estimate: no outcome of this question has two or more comparable effect \
+                 estimates (k ≥ 2 with the same measure). This is a finding about the evidence, not \
+                 a failure: the vote count above is the synthesis.\n"
+            );
+        }
+        let mut by_reason: Vec<(&str, Vec<String>)> = Vec::new();
+        for cell in not_pooled {
+            let entry = format!(
+                "{} ({})",
+                escape(topic.outcome_label(&cell.outcome)),
+                cell.findings
+            );
+            match by_reason
+                .iter_mut()
+                .find(|(reason, _)| *reason == cell.reason)
+            {
+                Some((_, outcomes)) => outcomes.push(entry),
+                None => by_reason.push((&cell.reason, vec![entry])),
+            }
+        }
+        for (reason, outcomes) in by_reason {
+            let _ = writeln!(md, "- {}: {}.", capitalise(reason), outcomes.join(", "));
+        }
+        md.push('\n');
+    }
+    for excluded in meta.excluded.iter().filter(|e| {
+        analyses.iter().any(|a| a.outcome == e.outcome)
+            || not_pooled_has(meta, question, &e.outcome)
+    }) {
+        let _ = writeln!(
+            md,
+            "- Not pooled: {} ({}): {}.",
+            escape(&excluded.study_id),
+            escape(topic.outcome_label(&excluded.outcome)),
+            excluded.reason
+        );
+    }
+    if meta
+        .excluded
+        .iter()
+        .any(|e| analyses.iter().any(|a| a.outcome == e.outcome))
+    {
+        md.push('\n');
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().collect::<String>() + chars.as_str()
+    })
+}
+
+fn not_pooled_has(meta: &MetaAnalyses, question: &str, outcome: &str) -> bool {
+    meta.not_pooled
+        .iter()
+        .any(|n| n.question == question && n.outcome == outcome)
+}
+
 /// Renders the report README.
 pub fn report_readme(
     registry: &Registry,
@@ -240,6 +386,7 @@ pub fn report_readme(
             "{}\n",
             escape(&narrative::leave_one_out_sentence(&votes.leave_one_out))
         );
+        meta_section(&mut md, topic, &question_synthesis.key, &synthesis.meta);
         let reviews: Vec<String> = votes
             .studies
             .iter()

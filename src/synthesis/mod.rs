@@ -4,6 +4,7 @@
 pub mod counts;
 pub mod direction_table;
 pub mod effects;
+pub mod meta;
 pub mod narrative;
 pub mod pool;
 pub mod selection;
@@ -33,6 +34,8 @@ pub struct Synthesis {
     pub totals: CellCount,
     /// One entry per question, in topic order.
     pub questions: Vec<QuestionSynthesis>,
+    /// Pooled effect sizes where the data allow, and what could not be pooled.
+    pub meta: meta::MetaAnalyses,
 }
 
 /// The synthesis of one question.
@@ -164,5 +167,6 @@ pub fn synthesise(
         excluded_findings,
         totals,
         questions,
+        meta: meta::meta_analyses(topic, &registry.findings, selection.pooling),
     })
 }

@@ -116,3 +116,42 @@ pub fn leave_one_out_sentence(results: &[LeaveOneOut]) -> String {
 fn plural(count: u32, one: &'static str, many: &'static str) -> &'static str {
     if count == 1 { one } else { many }
 }
+
+/// A p-value for tables: `< 0.001` below a thousandth, else three decimals.
+pub fn format_p(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".to_string()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+/// An estimate with its interval in natural units: `0.49 (0.34 to 0.70)`.
+pub fn estimate_with_ci(
+    measure: crate::model::EffectMeasure,
+    estimate: f64,
+    low: f64,
+    high: f64,
+) -> String {
+    format!(
+        "{:.2} ({:.2} to {:.2})",
+        measure.natural(estimate),
+        measure.natural(low),
+        measure.natural(high)
+    )
+}
+
+/// The model in words: "REML random effects, z-based 95% CI".
+pub fn model_label(options: crate::synthesis::pool::PoolOptions) -> String {
+    use crate::synthesis::pool::Tau2Method;
+    let model = match options.method {
+        Tau2Method::Reml => "random effects (REML τ²)",
+        Tau2Method::DerSimonianLaird => "random effects (DerSimonian-Laird τ²)",
+        Tau2Method::FixedEffect => "fixed effect (inverse variance)",
+    };
+    if options.hksj {
+        format!("{model}, Hartung-Knapp-Sidik-Jonkman t-based 95% CI")
+    } else {
+        format!("{model}, z-based 95% CI")
+    }
+}

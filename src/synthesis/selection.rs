@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::model::{Confidence, Design, RiskOfBias, Tier};
 use crate::registry::Finding;
+use crate::synthesis::pool::{PoolOptions, Tau2Method};
 
 /// The analysis options of a run; the default is the primary analysis.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -19,6 +20,8 @@ pub struct Selection {
     pub min_confidence: Option<Confidence>,
     /// Risk-of-bias levels left out.
     pub excluded_risk_of_bias: Vec<RiskOfBias>,
+    /// How effect sizes are pooled (default: REML random effects, z-based intervals).
+    pub pooling: PoolOptions,
 }
 
 impl Selection {
@@ -66,6 +69,16 @@ impl Selection {
             lines.push(format!(
                 "only records verified with confidence {minimum} or better"
             ));
+        }
+        match self.pooling.method {
+            Tau2Method::Reml => {}
+            Tau2Method::DerSimonianLaird => {
+                lines.push("random effects with the DerSimonian-Laird tau²".to_string());
+            }
+            Tau2Method::FixedEffect => lines.push("fixed-effect pooling".to_string()),
+        }
+        if self.pooling.hksj {
+            lines.push("Hartung-Knapp-Sidik-Jonkman intervals".to_string());
         }
         if !self.excluded_risk_of_bias.is_empty() {
             let levels: Vec<&str> = self.excluded_risk_of_bias.iter().map(|r| r.key()).collect();

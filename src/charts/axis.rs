@@ -1,0 +1,129 @@
+//! A horizontal value axis: maps values to x, and chooses round tick values. Ratio measures
+//! are drawn on a log axis labelled in natural units (0.5, 1, 2), so equal ratios in either
+//! direction look equally large.
+
+/// A value axis between two x positions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Axis {
+    /// Smallest value shown (analysis scale: log for ratios).
+    pub min: f64,
+    /// Largest value shown.
+    pub max: f64,
+    /// x of `min`.
+    pub left: f64,
+    /// x of `max`.
+    pub right: f64,
+    /// Values are logs of ratios: label ticks as exp(value).
+    pub log: bool,
+}
+
+impl Axis {
+    /// x position of a value (not clamped).
+    pub fn x(&self, value: f64) -> f64 {
+        self.left + (value - self.min) / (self.max - self.min) * (self.right - self.left)
+    }
+
+    /// True if the value lies within the axis.
+    pub fn contains(&self, value: f64) -> bool {
+        (self.min..=self.max).contains(&value)
+    }
+
+    /// Round tick values with their labels.
+    pub fn ticks(&self) -> Vec<(f64, String)> {
+        if self.log {
+            let candidates: [f64; 19] = [
+                0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0,
+                50.0, 100.0, 200.0, 500.0, 1000.0,
+            ];
+            let mut ticks: Vec<(f64, String)> = candidates
+                .iter()
+                .filter(|r| self.contains(r.ln()))
+                .map(|r| (r.ln(), format_tick(*r)))
+                .collect();
+            if ticks.len() < 3 {
+                ticks = linear_ticks(self.min, self.max)
+                    .into_iter()
+                    .map(|v| (v, format_tick(round_to(v.exp(), 2))))
+                    .collect();
+            }
+            thin(ticks, 9)
+        } else {
+            linear_ticks(self.min, self.max)
+                .into_iter()
+                .map(|v| (v, format_tick(v)))
+                .collect()
+        }
+    }
+}
+
+fn round_to(value: f64, digits: i32) -> f64 {
+    let magnitude = value.abs().log10().floor() as i32;
+    let factor = 10f64.powi(digits - 1 - magnitude);
+    (value * factor).round() / factor
+}
+
+fn thin(ticks: Vec<(f64, String)>, most: usize) -> Vec<(f64, String)> {
+    if ticks.len() <= most {
+        return ticks;
+    }
+    let step = ticks.len().div_ceil(most);
+    ticks.into_iter().step_by(step).collect()
+}
+
+/// Ticks at 1, 2 or 5 × 10ᵏ, about five of them.
+pub fn linear_ticks(min: f64, max: f64) -> Vec<f64> {
+    let span = (max - min).abs().max(f64::MIN_POSITIVE);
+    let raw = span / 5.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| span / s <= 7.0)
+        .unwrap_or(10.0 * magnitude);
+    let first = (min / step).ceil() as i64;
+    let last = (max / step).floor() as i64;
+    (first..=last)
+        .map(|i| i as f64 * step)
+        .map(|v| if v.abs() < step * 1e-9 { 0.0 } else { v })
+        .collect()
+}
+
+/// A tick label without trailing zeros.
+pub fn format_tick(value: f64) -> String {
+    let text = format!("{value:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_ticks_are_round() {
+        assert_eq!(linear_ticks(-1.2, 3.4), vec![-1.0, 0.0, 1.0, 2.0, 3.0]);
+        let labels: Vec<String> = linear_ticks(0.0, 0.9)
+            .into_iter()
+            .map(format_tick)
+            .collect();
+        assert_eq!(labels, ["0", "0.2", "0.4", "0.6", "0.8"]);
+    }
+
+    #[test]
+    fn ratio_axes_are_labelled_in_natural_units() {
+        let axis = Axis {
+            min: 0.1f64.ln(),
+            max: 2.0f64.ln(),
+            left: 0.0,
+            right: 100.0,
+            log: true,
+        };
+        let labels: Vec<String> = axis.ticks().into_iter().map(|(_, l)| l).collect();
+        assert_eq!(labels, ["0.1", "0.2", "0.5", "1", "2"]);
+        assert!((axis.x(1.0f64.ln()) - 76.86).abs() < 0.01);
+    }
+}

@@ -1,0 +1,203 @@
+//! Funnel plot with Egger's regression test, for analyses of at least ten studies (below ten
+//! the test has too little power to mean anything: Cochrane Handbook 13.3.5.4).
+
+use crate::charts::axis::{Axis, format_tick, linear_ticks};
+use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_to_width};
+use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
+use crate::charts::{Chart, ChartInput, ChartSpec};
+use crate::model::Direction;
+use crate::synthesis::meta::Analysis;
+use crate::synthesis::narrative::format_p;
+use crate::synthesis::pool::EGGER_MIN_K;
+use crate::synthesis::votes::Z_95;
+
+/// Registration in the chart list.
+pub const SPEC: ChartSpec = ChartSpec {
+    name: "funnel",
+    build,
+};
+
+const WIDTH: f64 = 760.0;
+const HEIGHT: f64 = 560.0;
+const LEFT: f64 = 90.0;
+const RIGHT: f64 = WIDTH - 40.0;
+const TOP: f64 = 96.0;
+const BOTTOM: f64 = HEIGHT - 110.0;
+
+fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
+    let charts: Vec<Chart> = input
+        .synthesis
+        .meta
+        .analyses
+        .iter()
+        .filter(|a| a.egger.is_some())
+        .map(|a| funnel(input, a))
+        .collect();
+    if charts.is_empty() {
+        return Err(format!(
+            "no pooled analysis has {EGGER_MIN_K} or more studies; funnel plots and Egger's test are not meaningful below that"
+        ));
+    }
+    Ok(charts)
+}
+
+fn funnel(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
+    let registry = input.registry;
+    let topic = &registry.topic;
+    let question = topic.questions[&analysis.question].label.clone();
+    let outcome = topic.outcome_label(&analysis.outcome).to_string();
+    let analysis = analysis.clone();
+    let centre = analysis.fixed_effect.estimate;
+    let max_se = analysis
+        .studies
+        .iter()
+        .map(|s| s.effect.vi.sqrt())
+        .fold(0.0, f64::max)
+        * 1.08;
+    let spread = analysis
+        .studies
+        .iter()
+        .map(|s| (s.effect.yi - centre).abs())
+        .fold(Z_95 * max_se, f64::max)
+        * 1.05;
+    let axis = Axis {
+        min: centre - spread,
+        max: centre + spread,
+        left: LEFT,
+        right: RIGHT,
+        log: analysis.measure.is_ratio(),
+    };
+    let title = format!("Funnel plot: {question} — {outcome}");
+    let egger = analysis
+        .egger
+        .expect("funnel plots are built only with Egger's test");
+    let description = format!(
+        "{} studies; Egger's test t = {:.2}, p = {}.",
+        analysis.studies.len(),
+        egger.t,
+        format_p(egger.p)
+    );
+    let footer = format!(
+        "k = {} · registry {} · data as of {}",
+        analysis.studies.len(),
+        registry.short_hash(),
+        topic.as_of
+    );
+    let title_for_draw = title.clone();
+    let draw = move |p: &mut dyn Painter| {
+        let y_of = |se: f64| TOP + se / max_se * (BOTTOM - TOP);
+        let title = truncate_to_width(&title_for_draw, 17.0, Weight::Bold, WIDTH - 48.0);
+        p.text(
+            24.0,
+            26.0,
+            &title,
+            Align::Left,
+            Font::new(17.0, Weight::Bold, INK),
+        );
+        let subtitle = format!(
+            "Egger's regression test: t = {:.2} (df = {}), p = {}; pseudo-95% limits around the fixed-effect estimate",
+            egger.t,
+            analysis.studies.len() - 2,
+            format_p(egger.p)
+        );
+        let subtitle = truncate_to_width(&subtitle, 11.5, Weight::Normal, WIDTH - 48.0);
+        p.text(
+            24.0,
+            50.0,
+            &subtitle,
+            Align::Left,
+            Font::new(11.5, Weight::Normal, MUTED),
+        );
+        p.polygon(
+            &[
+                (axis.x(centre), TOP),
+                (axis.x(centre - Z_95 * max_se), BOTTOM),
+                (axis.x(centre + Z_95 * max_se), BOTTOM),
+            ],
+            plotters::style::RGBColor(0xF0, 0xF0, 0xF0),
+        );
+        p.line(
+            &[(axis.x(centre), TOP), (axis.x(centre), BOTTOM)],
+            MUTED,
+            1.0,
+        );
+        p.line(
+            &[
+                (axis.x(centre), TOP),
+                (axis.x(centre - Z_95 * max_se), BOTTOM),
+            ],
+            RULE,
+            1.0,
+        );
+        p.line(
+            &[
+                (axis.x(centre), TOP),
+                (axis.x(centre + Z_95 * max_se), BOTTOM),
+            ],
+            RULE,
+            1.0,
+        );
+        for study in &analysis.studies {
+            let se = study.effect.vi.sqrt();
+            p.circle(
+                axis.x(study.effect.yi),
+                y_of(se),
+                4.5,
+                direction_fill(Direction::Positive),
+            );
+        }
+        // Axes.
+        let small = Font::new(11.0, Weight::Normal, INK);
+        p.line(&[(LEFT, BOTTOM), (RIGHT, BOTTOM)], INK, 1.0);
+        for (value, label) in axis.ticks() {
+            let x = axis.x(value);
+            p.line(&[(x, BOTTOM), (x, BOTTOM + 5.0)], INK, 1.0);
+            p.text(x, BOTTOM + 15.0, &label, Align::Center, small);
+        }
+        let label = if analysis.measure.is_ratio() {
+            format!("{} (log scale)", analysis.measure.label())
+        } else {
+            analysis.measure.label().to_string()
+        };
+        p.text(
+            (LEFT + RIGHT) / 2.0,
+            BOTTOM + 34.0,
+            &label,
+            Align::Center,
+            small,
+        );
+        p.line(&[(LEFT, TOP), (LEFT, BOTTOM)], INK, 1.0);
+        for se in linear_ticks(0.0, max_se) {
+            let y = y_of(se);
+            p.line(&[(LEFT - 5.0, y), (LEFT, y)], INK, 1.0);
+            p.text(LEFT - 8.0, y, &format_tick(se), Align::Right, small);
+        }
+        p.text(24.0, TOP - 14.0, "Standard error", Align::Left, small);
+        p.line(
+            &[(24.0, HEIGHT - 44.0), (WIDTH - 24.0, HEIGHT - 44.0)],
+            RULE,
+            1.0,
+        );
+        p.text(
+            24.0,
+            HEIGHT - 28.0,
+            &footer,
+            Align::Left,
+            Font::new(11.0, Weight::Normal, MUTED),
+        );
+    };
+    Chart {
+        stem: format!(
+            "funnel-{}-{}-{}",
+            analysis.question, analysis.outcome, analysis.measure
+        ),
+        size: (WIDTH as u32, HEIGHT as u32),
+        text: ChartText { title, description },
+        caption: "Each dot is one study: its estimate across, its standard error down (larger \
+                  studies at the top). Without small-study effects the dots scatter symmetrically \
+                  inside the funnel of pseudo-95% limits. Asymmetry has many causes besides \
+                  publication bias; Egger's test is reported only with ten or more studies."
+            .to_string(),
+        draw: Box::new(draw),
+    }
+}

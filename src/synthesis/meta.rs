@@ -1,0 +1,250 @@
+//! Meta-analysis of a topic: per question × outcome × effect measure with k ≥ 2, never across
+//! questions or measures. Records what could not be pooled and why.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::model::{Direction, EffectMeasure};
+use crate::registry::{Finding, Topic};
+use crate::synthesis::effects::{Effect, NoEffect, effect_of};
+use crate::synthesis::pool::{
+    EGGER_MIN_K, EggerTest, PoolOptions, Pooled, Tau2Method, egger, leave_one_out, pool,
+};
+
+/// One study's estimate in an analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StudyEffect {
+    /// Study id.
+    pub study_id: String,
+    /// Participants.
+    pub n: Option<u32>,
+    /// Its estimate.
+    #[serde(flatten)]
+    pub effect: EffectJson,
+}
+
+/// An estimate with its 95% CI, as written to JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EffectJson {
+    /// Estimate.
+    pub yi: f64,
+    /// Variance.
+    pub vi: f64,
+    /// Lower 95% limit.
+    pub ci_low: f64,
+    /// Upper 95% limit.
+    pub ci_high: f64,
+}
+
+impl From<Effect> for EffectJson {
+    fn from(e: Effect) -> EffectJson {
+        let half = crate::synthesis::votes::Z_95 * e.vi.sqrt();
+        EffectJson {
+            yi: e.yi,
+            vi: e.vi,
+            ci_low: e.yi - half,
+            ci_high: e.yi + half,
+        }
+    }
+}
+
+/// A pooled analysis of one question × outcome × measure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Analysis {
+    /// Question key.
+    pub question: String,
+    /// Outcome key.
+    pub outcome: String,
+    /// Effect measure.
+    pub measure: EffectMeasure,
+    /// True if lower values support the question's hypothesis, when the rows' directions say
+    /// so consistently; `None` if they do not.
+    pub favours_lower: Option<bool>,
+    /// The estimates, in registry order.
+    pub studies: Vec<StudyEffect>,
+    /// Random-effects (or the chosen) model.
+    pub pooled: Pooled,
+    /// Fixed-effect model, for comparison.
+    pub fixed_effect: Pooled,
+    /// The model without each study (k ≥ 3), in study order.
+    pub leave_one_out: Vec<Pooled>,
+    /// Egger's test (k ≥ 10 only).
+    pub egger: Option<EggerTest>,
+}
+
+/// A question × outcome whose effect data could not be pooled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotPooled {
+    /// Question key.
+    pub question: String,
+    /// Outcome key.
+    pub outcome: String,
+    /// Findings in this cell.
+    pub findings: usize,
+    /// Findings with a usable estimate, per measure.
+    pub estimates: BTreeMap<EffectMeasure, usize>,
+    /// Why nothing was pooled.
+    pub reason: String,
+}
+
+/// A finding left out of pooling despite effect data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Excluded {
+    /// Study id.
+    pub study_id: String,
+    /// Outcome key.
+    pub outcome: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Every meta-analysis of a topic and what could not be pooled.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetaAnalyses {
+    /// The model used.
+    pub options: PoolOptions,
+    /// Findings with a usable effect estimate.
+    pub findings_with_estimates: usize,
+    /// Pooled analyses, by question (topic order), outcome (topic order), measure.
+    pub analyses: Vec<Analysis>,
+    /// Cells with findings but no pooled estimate.
+    pub not_pooled: Vec<NotPooled>,
+    /// Findings with effect data that could not be used.
+    pub excluded: Vec<Excluded>,
+}
+
+/// Runs every meta-analysis the registry allows.
+pub fn meta_analyses(topic: &Topic, findings: &[Finding], options: PoolOptions) -> MetaAnalyses {
+    let mut analyses = Vec::new();
+    let mut not_pooled = Vec::new();
+    let mut excluded = Vec::new();
+    let mut findings_with_estimates = 0;
+    for question in topic.questions.keys() {
+        for outcome in topic.outcomes.keys() {
+            let cell: Vec<&Finding> = findings
+                .iter()
+                .filter(|f| &f.question == question && &f.outcome == outcome)
+                .collect();
+            if cell.is_empty() {
+                continue;
+            }
+            let mut by_measure: BTreeMap<EffectMeasure, Vec<(&Finding, Effect)>> = BTreeMap::new();
+            for finding in &cell {
+                match effect_of(finding) {
+                    Ok((measure, effect)) => {
+                        findings_with_estimates += 1;
+                        by_measure
+                            .entry(measure)
+                            .or_default()
+                            .push((finding, effect));
+                    }
+                    Err(NoEffect::NoData) => {}
+                    Err(NoEffect::DoubleZero) => excluded.push(Excluded {
+                        study_id: finding.study_id.clone(),
+                        outcome: outcome.clone(),
+                        reason: "zero events in both arms: no information on a ratio".to_string(),
+                    }),
+                    Err(NoEffect::Incomplete(why)) => excluded.push(Excluded {
+                        study_id: finding.study_id.clone(),
+                        outcome: outcome.clone(),
+                        reason: why.to_string(),
+                    }),
+                }
+            }
+            let estimates: BTreeMap<EffectMeasure, usize> = by_measure
+                .iter()
+                .map(|(m, rows)| (*m, rows.len()))
+                .collect();
+            let mut pooled_any = false;
+            for (measure, rows) in by_measure {
+                if rows.len() < 2 {
+                    continue;
+                }
+                pooled_any = true;
+                analyses.push(analyse(question, outcome, measure, &rows, options));
+            }
+            if !pooled_any {
+                let reason = if estimates.is_empty() {
+                    "no finding reports an effect estimate with its variance, confidence interval or arm-level data".to_string()
+                } else {
+                    "fewer than two comparable estimates (same measure)".to_string()
+                };
+                not_pooled.push(NotPooled {
+                    question: question.clone(),
+                    outcome: outcome.clone(),
+                    findings: cell.len(),
+                    estimates,
+                    reason,
+                });
+            }
+        }
+    }
+    MetaAnalyses {
+        options,
+        findings_with_estimates,
+        analyses,
+        not_pooled,
+        excluded,
+    }
+}
+
+fn analyse(
+    question: &str,
+    outcome: &str,
+    measure: EffectMeasure,
+    rows: &[(&Finding, Effect)],
+    options: PoolOptions,
+) -> Analysis {
+    let effects: Vec<Effect> = rows.iter().map(|(_, e)| *e).collect();
+    let fixed = PoolOptions {
+        method: Tau2Method::FixedEffect,
+        hksj: false,
+    };
+    Analysis {
+        question: question.to_string(),
+        outcome: outcome.to_string(),
+        measure,
+        favours_lower: favours_lower(rows),
+        studies: rows
+            .iter()
+            .map(|(f, e)| StudyEffect {
+                study_id: f.study_id.clone(),
+                n: f.n,
+                effect: (*e).into(),
+            })
+            .collect(),
+        pooled: pool(&effects, options),
+        fixed_effect: pool(&effects, fixed),
+        leave_one_out: if effects.len() >= 3 {
+            leave_one_out(&effects, options)
+        } else {
+            Vec::new()
+        },
+        egger: (effects.len() >= EGGER_MIN_K)
+            .then(|| egger(&effects))
+            .flatten(),
+    }
+}
+
+/// Reads the orientation of the measure from the rows: if positive findings have negative
+/// estimates (and negative findings positive ones), lower values favour the hypothesis.
+fn favours_lower(rows: &[(&Finding, Effect)]) -> Option<bool> {
+    let (mut lower, mut higher) = (0, 0);
+    for (finding, effect) in rows {
+        let sign = effect.yi.partial_cmp(&0.0)?;
+        match (finding.direction, sign) {
+            (Direction::Positive, std::cmp::Ordering::Less)
+            | (Direction::Negative, std::cmp::Ordering::Greater) => lower += 1,
+            (Direction::Positive, std::cmp::Ordering::Greater)
+            | (Direction::Negative, std::cmp::Ordering::Less) => higher += 1,
+            _ => {}
+        }
+    }
+    match (lower, higher) {
+        (0, 0) => None,
+        (l, 0) if l > 0 => Some(true),
+        (0, h) if h > 0 => Some(false),
+        _ => None,
+    }
+}
