@@ -38,9 +38,9 @@ pub enum Command {
         /// Output directory.
         #[arg(long, default_value = "reports", value_name = "DIR")]
         out: PathBuf,
-        /// PNG pixels per SVG pixel (2 = print resolution, 144 dpi).
-        #[arg(long, default_value_t = crate::charts::DEFAULT_PNG_SCALE, value_parser = clap::value_parser!(u32).range(1..=8))]
-        png_scale: u32,
+        /// PNG resolution in dots per inch (72 = one pixel per SVG pixel; 144 = 2x for print).
+        #[arg(long, default_value_t = crate::charts::DEFAULT_DPI, value_parser = clap::value_parser!(u32).range(36..=600))]
+        dpi: u32,
         /// Sensitivity analysis options.
         #[command(flatten)]
         selection: SelectionArgs,

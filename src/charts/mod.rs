@@ -3,19 +3,25 @@
 //! Adding a chart = one new file + one line in [`CHARTS`]; the report and the tests walk the
 //! list, so a new chart is written and covered without further wiring.
 
+pub mod albatross;
 pub mod axis;
+pub mod common;
+pub mod effect_direction;
+pub mod evidence_map;
 pub mod evidence_meter;
 pub mod forest;
 pub mod funnel;
+pub mod harvest;
 pub mod painter;
 pub mod palette;
+pub mod timeline;
 
 use crate::registry::Registry;
 use crate::synthesis::Synthesis;
 use painter::{ChartText, DrawFn};
 
-/// PNG pixels per logical unit: 2× for print by default.
-pub const DEFAULT_PNG_SCALE: u32 = 2;
+/// PNG resolution by default: 144 dpi, two pixels per SVG pixel (print).
+pub const DEFAULT_DPI: u32 = 144;
 
 /// What every chart is drawn from.
 pub struct ChartInput<'a> {
@@ -49,7 +55,16 @@ pub struct ChartSpec {
 }
 
 /// Every chart kind, in report order.
-pub const CHARTS: &[ChartSpec] = &[evidence_meter::SPEC, forest::SPEC, funnel::SPEC];
+pub const CHARTS: &[ChartSpec] = &[
+    evidence_meter::SPEC,
+    effect_direction::SPEC,
+    harvest::SPEC,
+    albatross::SPEC,
+    evidence_map::SPEC,
+    timeline::SPEC,
+    forest::SPEC,
+    funnel::SPEC,
+];
 
 /// A chart rendered to both formats.
 pub struct RenderedChart {
@@ -79,10 +94,7 @@ pub enum ChartOutcome {
 }
 
 /// Renders every registered chart for a topic.
-pub fn render_all(
-    input: &ChartInput<'_>,
-    png_scale: u32,
-) -> Result<Vec<ChartOutcome>, crate::Error> {
+pub fn render_all(input: &ChartInput<'_>, dpi: u32) -> Result<Vec<ChartOutcome>, crate::Error> {
     let mut outcomes = Vec::new();
     for spec in CHARTS {
         match (spec.build)(input) {
@@ -98,8 +110,7 @@ pub fn render_all(
                     };
                     let svg =
                         painter::render_svg(chart.size, &chart.text, &*chart.draw).map_err(fail)?;
-                    let png =
-                        painter::render_png(chart.size, png_scale, &*chart.draw).map_err(fail)?;
+                    let png = painter::render_png(chart.size, dpi, &*chart.draw).map_err(fail)?;
                     outcomes.push(ChartOutcome::Drawn(RenderedChart {
                         stem: chart.stem,
                         caption: chart.caption,

@@ -13,7 +13,9 @@ use plotters::prelude::{
     SVGBackend, Text,
 };
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{Color, FontDesc, FontFamily, FontStyle, RGBColor, ShapeStyle, TextStyle};
+use plotters::style::{
+    Color, FontDesc, FontFamily, FontStyle, FontTransform, RGBColor, ShapeStyle, TextStyle,
+};
 
 /// The font family name every chart uses; registered to the embedded DejaVu Sans. The name is
 /// also what SVG viewers see, so they pick DejaVu Sans where installed.
@@ -96,6 +98,8 @@ pub trait Painter {
     fn circle(&mut self, x: f64, y: f64, radius: f64, fill: RGBColor);
     /// Text whose vertical centre is at `y`.
     fn text(&mut self, x: f64, y: f64, text: &str, align: Align, font: Font);
+    /// Text rotated to read bottom to top, starting at (`x`, `y`) and centred on `x`.
+    fn text_up(&mut self, x: f64, y: f64, text: &str, font: Font);
 }
 
 /// Width of `text` at `size` in logical units, measured with the embedded font.
@@ -226,10 +230,72 @@ impl<DB: DrawingBackend> Painter for PlottersPainter<'_, DB> {
             .draw(&Text::new(text.to_string(), position, style));
         self.keep(result);
     }
+
+    fn text_up(&mut self, x: f64, y: f64, text: &str, font: Font) {
+        let Font {
+            size,
+            weight,
+            color,
+        } = font;
+        let style = TextStyle::from(
+            font_desc(size * self.scale, weight).transform(FontTransform::Rotate270),
+        )
+        .color(&color)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+        let position = self.at(x, y);
+        let result = self
+            .area
+            .draw(&Text::new(text.to_string(), position, style));
+        self.keep(result);
+    }
 }
 
 /// A chart's drawing routine.
 pub type DrawFn = dyn Fn(&mut dyn Painter);
+
+/// A text placement as a chart drew it: its box in logical units (for overlap tests).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextBox {
+    /// The text drawn.
+    pub text: String,
+    /// Left, top, right, bottom.
+    pub bounds: (f64, f64, f64, f64),
+}
+
+/// A painter that draws nothing and records every text box and the canvas it was given.
+#[derive(Debug, Default)]
+pub struct RecordingPainter {
+    /// Every text drawn, in order.
+    pub texts: Vec<TextBox>,
+}
+
+impl Painter for RecordingPainter {
+    fn rect(&mut self, _: f64, _: f64, _: f64, _: f64, _: RGBColor, _: Option<RGBColor>) {}
+    fn line(&mut self, _: &[(f64, f64)], _: RGBColor, _: f64) {}
+    fn polygon(&mut self, _: &[(f64, f64)], _: RGBColor) {}
+    fn circle(&mut self, _: f64, _: f64, _: f64, _: RGBColor) {}
+    fn text(&mut self, x: f64, y: f64, text: &str, align: Align, font: Font) {
+        let width = text_width(text, font.size, font.weight);
+        let height = font.size / 1.24;
+        let left = match align {
+            Align::Left => x,
+            Align::Center => x - width / 2.0,
+            Align::Right => x - width,
+        };
+        self.texts.push(TextBox {
+            text: text.to_string(),
+            bounds: (left, y - height / 2.0, left + width, y + height / 2.0),
+        });
+    }
+    fn text_up(&mut self, x: f64, y: f64, text: &str, font: Font) {
+        let width = text_width(text, font.size, font.weight);
+        let height = font.size / 1.24;
+        self.texts.push(TextBox {
+            text: text.to_string(),
+            bounds: (x - height / 2.0, y - width, x + height / 2.0, y),
+        });
+    }
+}
 
 /// Accessible name and description of a chart, written into the SVG as `<title>` and `<desc>`.
 #[derive(Debug, Clone)]
@@ -298,11 +364,13 @@ pub fn escape_xml(text: &str) -> String {
     out
 }
 
-/// Draws a chart as a PNG at `scale` × the logical size, with the resolution recorded
-/// (`pHYs`, 72 dpi per unit of scale).
-pub fn render_png(size: (u32, u32), scale: u32, draw: &DrawFn) -> Result<Vec<u8>, String> {
+/// Draws a chart as a PNG at `dpi` (72 dpi = one pixel per logical unit), with the
+/// resolution recorded in the file (`pHYs`).
+pub fn render_png(size: (u32, u32), dpi: u32, draw: &DrawFn) -> Result<Vec<u8>, String> {
     register_embedded_font();
-    let (width, height) = (size.0 * scale, size.1 * scale);
+    let scale = f64::from(dpi) / 72.0;
+    let width = (f64::from(size.0) * scale).round() as u32;
+    let height = (f64::from(size.1) * scale).round() as u32;
     let mut pixels = vec![0u8; width as usize * height as usize * 3];
     {
         let area = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
@@ -310,7 +378,7 @@ pub fn render_png(size: (u32, u32), scale: u32, draw: &DrawFn) -> Result<Vec<u8>
             .map_err(|e| format!("{e:?}"))?;
         let mut painter = PlottersPainter {
             area: &area,
-            scale: f64::from(scale),
+            scale,
             error: None,
         };
         draw(&mut painter);
@@ -319,18 +387,17 @@ pub fn render_png(size: (u32, u32), scale: u32, draw: &DrawFn) -> Result<Vec<u8>
         }
         area.present().map_err(|e| format!("{e:?}"))?;
     }
-    encode_png(&pixels, width, height, scale)
+    encode_png(&pixels, width, height, dpi)
 }
 
-fn encode_png(pixels: &[u8], width: u32, height: u32, scale: u32) -> Result<Vec<u8>, String> {
+fn encode_png(pixels: &[u8], width: u32, height: u32, dpi: u32) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut bytes, width, height);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
         encoder.set_compression(png::Compression::Default);
-        // 72 dpi per scale unit, in pixels per metre.
-        let per_metre = (f64::from(72 * scale) / 0.0254).round() as u32;
+        let per_metre = (f64::from(dpi) / 0.0254).round() as u32;
         encoder.set_pixel_dims(Some(png::PixelDimensions {
             xppu: per_metre,
             yppu: per_metre,

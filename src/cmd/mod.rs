@@ -39,15 +39,9 @@ pub fn run(cli: Cli) -> u8 {
         Command::Report {
             topics,
             out,
-            png_scale,
+            dpi,
             selection,
-        } => report::run(
-            &cli.studies,
-            &topics,
-            &out,
-            png_scale,
-            &selection.selection(),
-        ),
+        } => report::run(&cli.studies, &topics, &out, dpi, &selection.selection()),
         Command::Summary { topic, selection } => {
             summary::run(&cli.studies, &topic, &selection.selection())
         }

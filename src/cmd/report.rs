@@ -13,20 +13,14 @@ use crate::synthesis::selection::Selection;
 use crate::tables::TABLES;
 
 /// Writes the report of each named topic (or all); a failing topic does not stop the others.
-pub fn run(
-    studies: &Path,
-    topics: &[String],
-    out: &Path,
-    png_scale: u32,
-    selection: &Selection,
-) -> u8 {
+pub fn run(studies: &Path, topics: &[String], out: &Path, dpi: u32, selection: &Selection) -> u8 {
     let topics = match locate_topics(studies, topics) {
         Ok(topics) => topics,
         Err(error) => return report_error(&error),
     };
     let mut exit = 0;
     for location in &topics {
-        match report_topic(location, out, png_scale, selection) {
+        match report_topic(location, out, dpi, selection) {
             Ok(count) => crate::cmd::outln!(
                 "{}: wrote {count} files to {}",
                 location.name,
@@ -41,11 +35,11 @@ pub fn run(
 fn report_topic(
     location: &TopicLocation,
     out: &Path,
-    png_scale: u32,
+    dpi: u32,
     selection: &Selection,
 ) -> Result<usize, Error> {
     let registry = registry::load(location)?;
-    let files = build_report(&registry, selection, png_scale)?;
+    let files = build_report(&registry, selection, dpi)?;
     write_all(&out.join(&location.name), &files)?;
     Ok(files.len())
 }
@@ -54,7 +48,7 @@ fn report_topic(
 pub fn build_report(
     full_registry: &Registry,
     selection: &Selection,
-    png_scale: u32,
+    dpi: u32,
 ) -> Result<Vec<OutputFile>, Error> {
     let (selected, excluded) = full_registry.select(selection);
     let registry = &selected;
@@ -64,7 +58,7 @@ pub fn build_report(
             registry,
             synthesis: &synthesis,
         },
-        png_scale,
+        dpi,
     )?;
     let mut files = vec![OutputFile::text(
         "README.md",

@@ -171,6 +171,29 @@ pub fn normal_two_sided_p(z: f64) -> f64 {
     gamma_q(0.5, z * z / 2.0)
 }
 
+/// z with upper-tail probability `upper` (Φ⁻¹(1 − upper)), by bisection on [`normal_sf`].
+pub fn normal_quantile_upper(upper: f64) -> f64 {
+    if upper >= 0.5 {
+        return -normal_quantile_upper(1.0 - upper);
+    }
+    let (mut low, mut high) = (0.0f64, 1.0f64);
+    while normal_sf(high) > upper {
+        high *= 2.0;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (low + high);
+        if normal_sf(mid) > upper {
+            low = mid;
+        } else {
+            high = mid;
+        }
+        if high - low <= f64::EPSILON * high {
+            break;
+        }
+    }
+    0.5 * (low + high)
+}
+
 /// Upper tail of χ² with `df` degrees of freedom.
 pub fn chi_squared_sf(x: f64, df: f64) -> f64 {
     gamma_q(df / 2.0, x / 2.0)

@@ -1,0 +1,267 @@
+//! Albatross plot (Harrison et al., Res Synth Methods 2017;8:281-289): each finding with a
+//! p-value and n, placed by p on a signed log scale (left: against the hypothesis, right: for
+//! it, centre: p = 1) and n on a log scale, over contours of standardised mean difference
+//! N = z²(8 + d²)/(2d²), z = Φ⁻¹(1 − p/2). A p given only as a bound ("<0.05") is drawn as a
+//! segment over its possible range. One chart per question.
+
+use crate::charts::common::{MARGIN, footer, footer_text, header, marker};
+use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_to_width};
+use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
+use crate::charts::{Chart, ChartInput, ChartSpec};
+use crate::model::Direction;
+use crate::registry::finding::PValue;
+use crate::synthesis::special::normal_quantile_upper;
+
+/// Registration in the chart list.
+pub const SPEC: ChartSpec = ChartSpec {
+    name: "albatross",
+    build,
+};
+
+const WIDTH: f64 = 900.0;
+const HEIGHT: f64 = 640.0;
+const LEFT: f64 = 90.0;
+const RIGHT: f64 = WIDTH - 40.0;
+const TOP: f64 = 90.0;
+const BOTTOM: f64 = HEIGHT - 130.0;
+const CONTOURS: [f64; 4] = [0.1, 0.25, 0.5, 1.0];
+
+struct Point {
+    n: f64,
+    direction: Direction,
+    p: PValue,
+}
+
+fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
+    let charts: Vec<Chart> = input
+        .registry
+        .topic
+        .questions
+        .keys()
+        .filter_map(|q| chart(input, q))
+        .collect();
+    if charts.is_empty() {
+        return Err(
+            "no finding has both a p-value and n with a positive or negative direction".to_string(),
+        );
+    }
+    Ok(charts)
+}
+
+fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
+    let registry = input.registry;
+    let question = registry.topic.questions[question_key].clone();
+    let in_question = registry
+        .findings
+        .iter()
+        .filter(|f| f.question == question_key);
+    let (mut points, mut sideless) = (Vec::new(), Vec::new());
+    for f in in_question {
+        let (Some(p), Some(n)) = (f.p_value, f.n) else {
+            continue;
+        };
+        if matches!(f.direction, Direction::Positive | Direction::Negative)
+            && !matches!(p, PValue::Above(_))
+            && p.value() > 0.0
+        {
+            points.push(Point {
+                n: f64::from(n),
+                direction: f.direction,
+                p,
+            });
+        } else {
+            sideless.push(format!("{} ({}, p {p})", f.study_id, f.outcome));
+        }
+    }
+    if points.is_empty() {
+        return None;
+    }
+    // Signed axis in −log10 p; at least out to p = 0.0001.
+    let extent = points
+        .iter()
+        .map(|pt| -pt.p.value().log10())
+        .fold(4.0, f64::max)
+        .ceil();
+    let x_of = move |p: f64, direction: Direction| {
+        let signed = if direction == Direction::Negative {
+            -1.0
+        } else {
+            1.0
+        } * -p.log10();
+        LEFT + (signed + extent) / (2.0 * extent) * (RIGHT - LEFT)
+    };
+    let n_low = points
+        .iter()
+        .map(|pt| pt.n)
+        .fold(f64::INFINITY, f64::min)
+        .min(10.0);
+    let n_high = points.iter().map(|pt| pt.n).fold(0.0, f64::max).max(1000.0);
+    let (log_low, log_high) = ((n_low / 1.5).log10().floor(), (n_high * 1.5).log10().ceil());
+    let y_of = move |n: f64| BOTTOM - (n.log10() - log_low) / (log_high - log_low) * (BOTTOM - TOP);
+    let title = format!("Albatross plot: {}", question.label);
+    let description = format!(
+        "{} findings with a p-value and n; {} without a side are listed below the plot.",
+        points.len(),
+        sideless.len()
+    );
+    let footer_line = footer_text(registry, &format!("{} findings", points.len()));
+    let subtitle = format!(
+        "x: two-sided p, left = {} (against), right = {} (for); y: participants (log); contours: SMD",
+        question.negative, question.positive
+    );
+    let title_for_draw = title.clone();
+    let draw = move |p: &mut dyn Painter| {
+        header(p, WIDTH, &title_for_draw, &subtitle);
+        // Contours, both sides.
+        for d in CONTOURS {
+            for side in [Direction::Negative, Direction::Positive] {
+                let mut path = Vec::new();
+                for step in 0..=120 {
+                    let log_p = -extent * f64::from(step) / 120.0;
+                    let pv = 10f64.powf(log_p).min(0.999_999);
+                    let z = normal_quantile_upper(pv / 2.0);
+                    let n = z * z * (8.0 + d * d) / (2.0 * d * d);
+                    if n.log10() < log_low || n.log10() > log_high {
+                        continue;
+                    }
+                    path.push((x_of(pv, side), y_of(n)));
+                }
+                if path.len() > 1 {
+                    p.line(&path, RULE, 1.0);
+                    // Label at the outer end, where the contours are far apart.
+                    if let Some((x, y)) = path.last() {
+                        let label_x = if side == Direction::Positive {
+                            x - 4.0
+                        } else {
+                            x + 4.0
+                        };
+                        let align = if side == Direction::Positive {
+                            Align::Right
+                        } else {
+                            Align::Left
+                        };
+                        if *y > TOP + 8.0 {
+                            p.text(
+                                label_x,
+                                *y - 8.0,
+                                &format!("d = {d}"),
+                                align,
+                                Font::new(9.5, Weight::Normal, MUTED),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // Axes.
+        let small = Font::new(10.5, Weight::Normal, INK);
+        p.line(&[(LEFT, BOTTOM), (RIGHT, BOTTOM)], INK, 1.0);
+        p.line(&[(LEFT, TOP), (LEFT, BOTTOM)], INK, 1.0);
+        let centre = x_of(1.0, Direction::Positive);
+        p.line(&[(centre, TOP), (centre, BOTTOM)], MUTED, 1.0);
+        let mut exponent = 1.0;
+        let ticks: Vec<f64> = std::iter::once(1.0)
+            .chain(std::iter::from_fn(|| {
+                exponent += 1.0;
+                (exponent - 1.0 <= extent).then(|| 10f64.powf(-(exponent - 1.0)))
+            }))
+            .collect();
+        for pv in &ticks {
+            for side in [Direction::Negative, Direction::Positive] {
+                if *pv == 1.0 && side == Direction::Negative {
+                    continue;
+                }
+                let x = x_of(*pv, side);
+                p.line(&[(x, BOTTOM), (x, BOTTOM + 5.0)], INK, 1.0);
+                p.text(x, BOTTOM + 15.0, &p_tick(*pv), Align::Center, small);
+            }
+        }
+        p.text(
+            (LEFT + centre) / 2.0,
+            BOTTOM + 34.0,
+            &format!("← {}", question.negative),
+            Align::Center,
+            small,
+        );
+        p.text(
+            (centre + RIGHT) / 2.0,
+            BOTTOM + 34.0,
+            &format!("{} →", question.positive),
+            Align::Center,
+            small,
+        );
+        let mut decade = log_low;
+        while decade <= log_high {
+            let y = y_of(10f64.powf(decade));
+            p.line(&[(LEFT - 5.0, y), (LEFT, y)], INK, 1.0);
+            p.text(
+                LEFT - 8.0,
+                y,
+                &format!("{}", 10f64.powf(decade)),
+                Align::Right,
+                small,
+            );
+            decade += 1.0;
+        }
+        p.text(MARGIN, TOP - 14.0, "Participants", Align::Left, small);
+        // Findings: exact p as markers, bounds as segments towards smaller p.
+        for pt in &points {
+            let y = y_of(pt.n);
+            match pt.p {
+                PValue::Exact(v) => marker(p, x_of(v, pt.direction), y, 11.0, pt.direction),
+                PValue::Below(v) | PValue::Above(v) => {
+                    let from = x_of(v, pt.direction);
+                    let to = x_of(10f64.powf(-extent), pt.direction);
+                    p.line(&[(from, y), (to, y)], direction_fill(pt.direction), 1.5);
+                    marker(p, from, y, 9.0, pt.direction);
+                }
+            }
+        }
+        let mut y = BOTTOM + 58.0;
+        if !sideless.is_empty() {
+            let text = format!(
+                "Not placed (no side, or p > bound): {}",
+                sideless.join("; ")
+            );
+            let text = truncate_to_width(&text, 10.5, Weight::Normal, WIDTH - 2.0 * MARGIN);
+            p.text(
+                MARGIN,
+                y,
+                &text,
+                Align::Left,
+                Font::new(10.5, Weight::Normal, MUTED),
+            );
+            y += 16.0;
+        }
+        let legend = "Marker: exact p. Bar: p given only as a bound, drawn from the bound towards smaller p.";
+        p.text(
+            MARGIN,
+            y,
+            legend,
+            Align::Left,
+            Font::new(10.5, Weight::Normal, MUTED),
+        );
+        footer(p, WIDTH, HEIGHT - 16.0, &footer_line);
+    };
+    Some(Chart {
+        stem: format!("albatross-{question_key}"),
+        size: (WIDTH as u32, HEIGHT as u32),
+        text: ChartText { title, description },
+        caption: "Each finding with a p-value and a sample size sits at its p (centre p = 1, \
+                  smaller p further out: left against the hypothesis, right for it) and its n. The \
+                  grey contours show where a study of that size with a standardised mean difference \
+                  d of 0.1, 0.25, 0.5 or 1 would fall, so the plot suggests effect sizes where \
+                  none were reported. Bars are p-values known only as bounds."
+            .to_string(),
+        draw: Box::new(draw),
+    })
+}
+
+/// A p tick label: 1, 0.1, 0.01, 0.001, then 1e-4, 1e-5, ...
+fn p_tick(p: f64) -> String {
+    if p >= 0.001 {
+        crate::charts::axis::format_tick(p)
+    } else {
+        format!("1e{}", p.log10().round())
+    }
+}

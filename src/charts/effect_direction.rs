@@ -1,0 +1,338 @@
+//! Effect direction plot (Thomson & Thomas, Res Synth Methods 2013;4:95-101; Boon & Thomson
+//! 2021): one row per study, one column per outcome domain plus the study's overall vote; ▲ ▼
+//! ◆ ◄► sized by sample size (< 50, 50-300, > 300); rows shaded by risk of bias; the sign test
+//! of each column underneath. One chart per question.
+
+use std::collections::HashMap;
+
+use crate::charts::common::{MARGIN, direction_legend, footer, footer_text, header, marker};
+use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_to_width};
+use crate::charts::palette::{INK, MUTED, RULE};
+use crate::charts::{Chart, ChartInput, ChartSpec};
+use crate::model::{Direction, RiskOfBias, Tier};
+use crate::registry::Finding;
+use crate::synthesis::study_votes::study_direction;
+use crate::synthesis::vote_count::VoteCount;
+
+/// Registration in the chart list.
+pub const SPEC: ChartSpec = ChartSpec {
+    name: "effect-direction",
+    build,
+};
+
+const WIDTH: f64 = 1000.0;
+const LABEL_RIGHT: f64 = 330.0;
+const ROW: f64 = 24.0;
+const HEADER_HEIGHT: f64 = 150.0;
+const TABLE_TOP: f64 = 100.0;
+
+/// Marker size by participants (Thomson & Thomas: < 50, 50-300, > 300).
+fn marker_size(n: Option<u32>) -> f64 {
+    match n {
+        Some(n) if n > 300 => 16.0,
+        Some(n) if n >= 50 => 12.0,
+        _ => 8.0,
+    }
+}
+
+fn rob_shade(risk: Option<RiskOfBias>) -> Option<plotters::style::RGBColor> {
+    match risk {
+        Some(RiskOfBias::High) => Some(plotters::style::RGBColor(0xF6, 0xD5, 0xCC)),
+        Some(RiskOfBias::SomeConcerns) => Some(plotters::style::RGBColor(0xFB, 0xEE, 0xC8)),
+        Some(RiskOfBias::Unclear) => Some(plotters::style::RGBColor(0xEC, 0xEC, 0xEC)),
+        Some(RiskOfBias::Low) | None => None,
+    }
+}
+
+/// The worst risk of bias among a study's findings.
+fn worst_risk(rows: &[&Finding]) -> Option<RiskOfBias> {
+    let rank = |r: &RiskOfBias| match r {
+        RiskOfBias::Low => 0,
+        RiskOfBias::Unclear => 1,
+        RiskOfBias::SomeConcerns => 2,
+        RiskOfBias::High => 3,
+    };
+    rows.iter().filter_map(|f| f.risk_of_bias).max_by_key(rank)
+}
+
+struct StudyRow {
+    label: String,
+    tier: Tier,
+    n: Option<u32>,
+    cells: Vec<Option<Direction>>,
+    overall: Direction,
+    risk: Option<RiskOfBias>,
+}
+
+fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
+    let charts: Vec<Chart> = input
+        .registry
+        .topic
+        .questions
+        .keys()
+        .filter_map(|q| chart(input, q))
+        .collect();
+    if charts.is_empty() {
+        return Err("no question has findings from primary studies".to_string());
+    }
+    Ok(charts)
+}
+
+fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
+    let registry = input.registry;
+    let topic = &registry.topic;
+    let question = topic.questions[question_key].clone();
+    let findings: Vec<&Finding> = registry
+        .findings
+        .iter()
+        .filter(|f| f.question == question_key && f.design.tier() != Tier::Review)
+        .collect();
+    if findings.is_empty() {
+        return None;
+    }
+    let outcomes: Vec<String> = topic
+        .outcomes
+        .keys()
+        .filter(|o| findings.iter().any(|f| &f.outcome == *o))
+        .cloned()
+        .collect();
+    let mut by_study: Vec<(&str, Vec<&Finding>)> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for f in &findings {
+        let i = *index.entry(&f.study_id).or_insert_with(|| {
+            by_study.push((&f.study_id, Vec::new()));
+            by_study.len() - 1
+        });
+        by_study[i].1.push(f);
+    }
+    let mut rows: Vec<StudyRow> = by_study
+        .into_iter()
+        .map(|(id, rows)| {
+            let mut counts = [0u32; 4];
+            for f in &rows {
+                counts[f.direction as usize] += 1;
+            }
+            let first = rows[0];
+            StudyRow {
+                label: format!(
+                    "{id} · {} · n={}",
+                    first.design.label(),
+                    rows.iter()
+                        .filter_map(|f| f.n)
+                        .max()
+                        .map_or("–".to_string(), |n| n.to_string())
+                ),
+                tier: first.design.tier(),
+                n: rows.iter().filter_map(|f| f.n).max(),
+                cells: outcomes
+                    .iter()
+                    .map(|o| rows.iter().find(|f| &f.outcome == o).map(|f| f.direction))
+                    .collect(),
+                overall: study_direction(counts).unwrap_or(Direction::Conflicting),
+                risk: worst_risk(&rows),
+            }
+        })
+        .collect();
+    rows.sort_by_key(|r| (r.tier, first_year(&findings, &r.label)));
+    let synthesis = input
+        .synthesis
+        .questions
+        .iter()
+        .find(|q| q.key == question_key)?;
+    let mut column_votes: Vec<Option<VoteCount>> = outcomes
+        .iter()
+        .map(|o| {
+            synthesis
+                .votes
+                .by_outcome
+                .iter()
+                .find(|(k, _)| k == o)
+                .map(|(_, v)| v.clone())
+        })
+        .collect();
+    column_votes.push(Some(synthesis.votes.overall.clone()));
+
+    let columns = outcomes.len() + 1;
+    let column_width = ((WIDTH - MARGIN - LABEL_RIGHT - 10.0) / columns as f64).min(90.0);
+    let table_top = TABLE_TOP + HEADER_HEIGHT;
+    let height = (table_top + ROW * rows.len() as f64 + 170.0).ceil();
+    let outcome_labels: Vec<String> = outcomes
+        .iter()
+        .map(|o| topic.outcome_label(o).to_string())
+        .collect();
+    let title = format!("Effect direction plot: {}", question.label);
+    let description = format!(
+        "{} studies by {} outcome domains; overall sign test {}.",
+        rows.len(),
+        outcomes.len(),
+        synthesis
+            .votes
+            .overall
+            .sign_test
+            .map_or("not possible".to_string(), |p| format!(
+                "p = {}",
+                p.display()
+            ))
+    );
+    let footer_line = footer_text(registry, &format!("{} studies", rows.len()));
+    let subtitle = format!(
+        "▲ {} · ▼ {} · ◆ no difference · ◄► conflicting; marker size by n (<50, 50-300, >300)",
+        question.positive, question.negative
+    );
+    let title_for_draw = title.clone();
+    let draw = move |p: &mut dyn Painter| {
+        header(p, WIDTH, &title_for_draw, &subtitle);
+        let x_of = |column: usize| LABEL_RIGHT + 10.0 + column_width * (column as f64 + 0.5);
+        let head = Font::new(11.0, Weight::Normal, INK);
+        for (i, label) in outcome_labels
+            .iter()
+            .chain(std::iter::once(&"Overall (70% rule)".to_string()))
+            .enumerate()
+        {
+            let label = truncate_to_width(label, 11.0, Weight::Normal, HEADER_HEIGHT - 10.0);
+            p.text_up(x_of(i), table_top - 8.0, &label, head);
+        }
+        p.text(
+            MARGIN,
+            table_top - 12.0,
+            "Study (by design tier, then year)",
+            Align::Left,
+            Font::new(11.0, Weight::Bold, INK),
+        );
+        p.line(
+            &[(MARGIN, table_top - 2.0), (WIDTH - MARGIN, table_top - 2.0)],
+            RULE,
+            1.0,
+        );
+        let body = Font::new(11.0, Weight::Normal, INK);
+        for (r, row) in rows.iter().enumerate() {
+            let y = table_top + ROW * r as f64 + ROW / 2.0;
+            if let Some(shade) = rob_shade(row.risk) {
+                p.rect(
+                    MARGIN,
+                    y - ROW / 2.0,
+                    WIDTH - MARGIN,
+                    y + ROW / 2.0,
+                    shade,
+                    None,
+                );
+            }
+            let label = if row.tier == Tier::CaseSeriesReports {
+                format!("{} (descriptive)", row.label)
+            } else {
+                row.label.clone()
+            };
+            let label = truncate_to_width(&label, 11.0, Weight::Normal, LABEL_RIGHT - MARGIN - 6.0);
+            p.text(MARGIN, y, &label, Align::Left, body);
+            for (c, cell) in row.cells.iter().enumerate() {
+                if let Some(direction) = cell {
+                    marker(p, x_of(c), y, marker_size(row.n), *direction);
+                }
+            }
+            marker(p, x_of(columns - 1), y, marker_size(row.n), row.overall);
+        }
+        let bottom = table_top + ROW * rows.len() as f64;
+        p.line(
+            &[(MARGIN, bottom + 2.0), (WIDTH - MARGIN, bottom + 2.0)],
+            RULE,
+            1.0,
+        );
+        p.text(
+            MARGIN,
+            bottom + 16.0,
+            "Sign test (counted studies): ▲ of ▲+▼",
+            Align::Left,
+            Font::new(11.0, Weight::Bold, INK),
+        );
+        p.text(
+            MARGIN,
+            bottom + 32.0,
+            "two-sided p (smallest attainable)",
+            Align::Left,
+            Font::new(11.0, Weight::Normal, MUTED),
+        );
+        let small = Font::new(10.0, Weight::Normal, INK);
+        for (c, votes) in column_votes.iter().enumerate() {
+            let Some(votes) = votes else { continue };
+            p.text(
+                x_of(c),
+                bottom + 16.0,
+                &format!("{}/{}", votes.positive(), votes.with_direction),
+                Align::Center,
+                small,
+            );
+            let p_text = votes.sign_test.map_or("–".to_string(), |v| v.display());
+            let p_text = truncate_to_width(&p_text, 10.0, Weight::Normal, column_width - 4.0);
+            p.text(
+                x_of(c),
+                bottom + 32.0,
+                &p_text,
+                Align::Center,
+                Font::new(10.0, Weight::Normal, MUTED),
+            );
+            let min_text = votes
+                .min_attainable_p
+                .map_or("–".to_string(), |v| format!("({})", v.display()));
+            let min_text = truncate_to_width(&min_text, 10.0, Weight::Normal, column_width - 4.0);
+            p.text(
+                x_of(c),
+                bottom + 46.0,
+                &min_text,
+                Align::Center,
+                Font::new(10.0, Weight::Normal, MUTED),
+            );
+        }
+        let legend_y = bottom + 74.0;
+        direction_legend(
+            p,
+            MARGIN,
+            legend_y,
+            ["positive", "no difference", "negative", "conflicting"],
+        );
+        let mut x = MARGIN;
+        let legend_y = legend_y + 22.0;
+        p.text(x, legend_y, "Row shading, risk of bias:", Align::Left, body);
+        x += 160.0;
+        for (risk, label) in [
+            (RiskOfBias::High, "high"),
+            (RiskOfBias::SomeConcerns, "some concerns"),
+            (RiskOfBias::Unclear, "unclear"),
+            (RiskOfBias::Low, "low or not assessed"),
+        ] {
+            let shade = rob_shade(Some(risk)).unwrap_or(plotters::style::WHITE);
+            p.rect(
+                x,
+                legend_y - 7.0,
+                x + 22.0,
+                legend_y + 7.0,
+                shade,
+                Some(RULE),
+            );
+            p.text(x + 28.0, legend_y, label, Align::Left, body);
+            x += 28.0 + crate::charts::painter::text_width(label, 11.0, Weight::Normal) + 18.0;
+        }
+        footer(p, WIDTH, height - 16.0, &footer_line);
+    };
+    Some(Chart {
+        stem: format!("effect-direction-{question_key}"),
+        size: (WIDTH as u32, height as u32),
+        text: ChartText { title, description },
+        caption: "One row per study (reviews left out), sorted by design tier and year; one column \
+                  per outcome domain and a last column with the study's overall vote (the \
+                  direction of at least 70% of its findings, else conflicting). Marker shape gives \
+                  the direction, its size the sample size. Under each column: positive votes of all \
+                  votes with a direction and the sign test's p, with the smallest p that column \
+                  could reach in brackets. Case series and reports are shown but not counted."
+            .to_string(),
+        draw: Box::new(draw),
+    })
+}
+
+fn first_year(findings: &[&Finding], label: &str) -> (i32, String) {
+    let id = label.split(" · ").next().unwrap_or_default();
+    let year = findings
+        .iter()
+        .find(|f| f.study_id == id)
+        .map_or(0, |f| f.year);
+    (year, id.to_string())
+}

@@ -1,0 +1,227 @@
+//! Evidence map: for each question, a form × outcome matrix; each cell holds the findings and
+//! participants there, coloured by the balance of directions. Empty cells are the gaps.
+
+use crate::charts::common::{MARGIN, footer, footer_text, header};
+use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_to_width};
+use crate::charts::palette::{INK, MUTED, RULE};
+use crate::charts::{Chart, ChartInput, ChartSpec};
+use crate::model::Direction;
+use crate::registry::Finding;
+
+/// Registration in the chart list.
+pub const SPEC: ChartSpec = ChartSpec {
+    name: "evidence-map",
+    build,
+};
+
+const WIDTH: f64 = 1000.0;
+const LABEL_RIGHT: f64 = 250.0;
+const HEADER_HEIGHT: f64 = 150.0;
+const ROW: f64 = 44.0;
+
+/// Blend between white and the direction colour by the share of findings pointing that way.
+fn cell_colour(cells: &[u32; 4]) -> plotters::style::RGBColor {
+    let total: u32 = cells.iter().sum();
+    let (pos, neg) = (
+        cells[Direction::Positive as usize],
+        cells[Direction::Negative as usize],
+    );
+    let balance = (f64::from(pos) - f64::from(neg)) / f64::from(total.max(1));
+    let target = if balance > 0.0 {
+        crate::charts::palette::direction_fill(Direction::Positive)
+    } else if balance < 0.0 {
+        crate::charts::palette::direction_fill(Direction::Negative)
+    } else {
+        plotters::style::RGBColor(0xBB, 0xBB, 0xBB)
+    };
+    let strength = 0.25 + 0.45 * balance.abs();
+    let mix = |c: u8| (255.0 - (255.0 - f64::from(c)) * strength).round() as u8;
+    plotters::style::RGBColor(mix(target.0), mix(target.1), mix(target.2))
+}
+
+fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
+    let charts: Vec<Chart> = input
+        .registry
+        .topic
+        .questions
+        .keys()
+        .filter_map(|q| chart(input, q))
+        .collect();
+    if charts.is_empty() {
+        return Err("the registry has no findings yet".to_string());
+    }
+    Ok(charts)
+}
+
+fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
+    let registry = input.registry;
+    let topic = &registry.topic;
+    let findings: Vec<&Finding> = registry
+        .findings
+        .iter()
+        .filter(|f| f.question == question_key)
+        .collect();
+    if findings.is_empty() {
+        return None;
+    }
+    let forms: Vec<String> = topic
+        .form_keys()
+        .into_iter()
+        .filter(|k| findings.iter().any(|f| f.form == *k))
+        .map(str::to_owned)
+        .collect();
+    let outcomes: Vec<String> = topic
+        .outcomes
+        .keys()
+        .filter(|o| findings.iter().any(|f| &f.outcome == *o))
+        .cloned()
+        .collect();
+    // cells[form][outcome] = (directions, studies' participants)
+    let cells: Vec<Vec<([u32; 4], u64)>> = forms
+        .iter()
+        .map(|form| {
+            outcomes
+                .iter()
+                .map(|outcome| {
+                    let mut counts = [0u32; 4];
+                    let mut participants = 0u64;
+                    for f in findings
+                        .iter()
+                        .filter(|f| &f.form == form && &f.outcome == outcome)
+                    {
+                        counts[f.direction as usize] += 1;
+                        participants += u64::from(f.n.unwrap_or(0));
+                    }
+                    (counts, participants)
+                })
+                .collect()
+        })
+        .collect();
+    let gaps = cells
+        .iter()
+        .flatten()
+        .filter(|(c, _)| c.iter().sum::<u32>() == 0)
+        .count();
+    let question = topic.questions[question_key].clone();
+    let form_labels: Vec<String> = forms
+        .iter()
+        .map(|f| topic.form_label(f).to_string())
+        .collect();
+    let outcome_labels: Vec<String> = outcomes
+        .iter()
+        .map(|o| topic.outcome_label(o).to_string())
+        .collect();
+    let column_width = ((WIDTH - MARGIN - LABEL_RIGHT - 10.0) / outcomes.len() as f64).min(110.0);
+    let table_top = 100.0 + HEADER_HEIGHT;
+    let height = (table_top + ROW * forms.len() as f64 + 90.0).ceil();
+    let title = format!("Evidence map: {}", question.label);
+    let description = format!(
+        "{} forms by {} outcomes; {} of {} cells have no findings.",
+        forms.len(),
+        outcomes.len(),
+        gaps,
+        forms.len() * outcomes.len()
+    );
+    let footer_line = footer_text(
+        registry,
+        &format!("{} findings; {} empty cells", findings.len(), gaps),
+    );
+    let subtitle = format!(
+        "Cell: findings and participants (n summed over findings); colour: ▲ {} (blue) vs ▼ {} (orange)",
+        question.positive, question.negative
+    );
+    let title_for_draw = title.clone();
+    let draw = move |p: &mut dyn Painter| {
+        header(p, WIDTH, &title_for_draw, &subtitle);
+        let x_of = |c: usize| LABEL_RIGHT + 10.0 + column_width * c as f64;
+        for (c, label) in outcome_labels.iter().enumerate() {
+            let label = truncate_to_width(label, 11.0, Weight::Normal, HEADER_HEIGHT - 10.0);
+            p.text_up(
+                x_of(c) + column_width / 2.0,
+                table_top - 8.0,
+                &label,
+                Font::new(11.0, Weight::Normal, INK),
+            );
+        }
+        for (r, form) in form_labels.iter().enumerate() {
+            let top = table_top + ROW * r as f64;
+            let label = truncate_to_width(form, 11.5, Weight::Normal, LABEL_RIGHT - MARGIN);
+            p.text(
+                LABEL_RIGHT,
+                top + ROW / 2.0,
+                &label,
+                Align::Right,
+                Font::new(11.5, Weight::Normal, INK),
+            );
+            for (c, (counts, participants)) in cells[r].iter().enumerate() {
+                let (x0, x1) = (x_of(c) + 2.0, x_of(c) + column_width - 2.0);
+                let total: u32 = counts.iter().sum();
+                if total == 0 {
+                    p.rect(
+                        x0,
+                        top + 2.0,
+                        x1,
+                        top + ROW - 2.0,
+                        plotters::style::WHITE,
+                        Some(RULE),
+                    );
+                    p.text(
+                        (x0 + x1) / 2.0,
+                        top + ROW / 2.0,
+                        "–",
+                        Align::Center,
+                        Font::new(11.0, Weight::Normal, MUTED),
+                    );
+                    continue;
+                }
+                p.rect(
+                    x0,
+                    top + 2.0,
+                    x1,
+                    top + ROW - 2.0,
+                    cell_colour(counts),
+                    Some(RULE),
+                );
+                let symbols: Vec<String> = Direction::ALL
+                    .iter()
+                    .zip(counts)
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(d, n)| format!("{}{n}", d.symbol()))
+                    .collect();
+                let line = truncate_to_width(&symbols.join(" "), 10.5, Weight::Bold, x1 - x0 - 4.0);
+                p.text(
+                    (x0 + x1) / 2.0,
+                    top + 15.0,
+                    &line,
+                    Align::Center,
+                    Font::new(10.5, Weight::Bold, INK),
+                );
+                let n = truncate_to_width(
+                    &format!("n={participants}"),
+                    10.0,
+                    Weight::Normal,
+                    x1 - x0 - 4.0,
+                );
+                p.text(
+                    (x0 + x1) / 2.0,
+                    top + 31.0,
+                    &n,
+                    Align::Center,
+                    Font::new(10.0, Weight::Normal, INK),
+                );
+            }
+        }
+        footer(p, WIDTH, height - 16.0, &footer_line);
+    };
+    Some(Chart {
+        stem: format!("evidence-map-{question_key}"),
+        size: (WIDTH as u32, height as u32),
+        text: ChartText { title, description },
+        caption: "Rows are intervention or exposure forms, columns outcome domains. A cell gives \
+                  the findings by direction and the participants behind them, shaded blue where \
+                  findings support the hypothesis and orange where they go against it. Cells with \
+                  a dash are gaps: no study looked at that form and outcome."
+            .to_string(),
+        draw: Box::new(draw),
+    })
+}

@@ -1,0 +1,222 @@
+//! Cumulative timeline: for each question, the findings published up to each year, stacked by
+//! direction, with the year of each systematic review marked — how the picture moved over time.
+
+use crate::charts::axis::{format_tick, linear_ticks};
+use crate::charts::common::{MARGIN, footer, footer_text, header};
+use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_to_width};
+use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
+use crate::charts::{Chart, ChartInput, ChartSpec};
+use crate::model::{Direction, Tier};
+
+/// Registration in the chart list.
+pub const SPEC: ChartSpec = ChartSpec {
+    name: "timeline",
+    build: |input| build(input).map(|chart| vec![chart]),
+};
+
+const WIDTH: f64 = 1000.0;
+const PANEL_HEIGHT: f64 = 280.0;
+const TOP: f64 = 96.0;
+const PLOT_LEFT: f64 = 70.0;
+const PLOT_RIGHT: f64 = WIDTH - MARGIN;
+
+struct Panel {
+    label: String,
+    /// Cumulative findings per year and direction, years `first..=last`.
+    cumulative: Vec<[u32; 4]>,
+    reviews: Vec<(i32, String)>,
+}
+
+fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
+    let registry = input.registry;
+    let findings = &registry.findings;
+    if findings.is_empty() {
+        return Err("the registry has no findings yet".to_string());
+    }
+    let first = findings.iter().map(|f| f.year).min().unwrap_or(2000);
+    let last = findings.iter().map(|f| f.year).max().unwrap_or(2000);
+    let years: Vec<i32> = (first..=last).collect();
+    let panels: Vec<Panel> = registry
+        .topic
+        .questions
+        .iter()
+        .filter(|(key, _)| findings.iter().any(|f| &f.question == *key))
+        .map(|(key, question)| {
+            let mut running = [0u32; 4];
+            let cumulative = years
+                .iter()
+                .map(|year| {
+                    for f in findings.iter().filter(|f| {
+                        &f.question == key && f.year == *year && f.design.tier() != Tier::Review
+                    }) {
+                        running[f.direction as usize] += 1;
+                    }
+                    running
+                })
+                .collect();
+            let mut reviews: Vec<(i32, String)> = findings
+                .iter()
+                .filter(|f| &f.question == key && f.design.tier() == Tier::Review)
+                .map(|f| (f.year, f.study_id.clone()))
+                .collect();
+            reviews.dedup();
+            Panel {
+                label: format!("{} ({key})", question.label),
+                cumulative,
+                reviews,
+            }
+        })
+        .collect();
+    let height = (TOP + PANEL_HEIGHT * panels.len() as f64 + 60.0).ceil();
+    let title = format!("Cumulative timeline: {}", registry.topic.title);
+    let description = panels
+        .iter()
+        .map(|panel| {
+            let end = panel.cumulative.last().copied().unwrap_or_default();
+            format!(
+                "{}: {} findings by {last}.",
+                panel.label,
+                end.iter().sum::<u32>()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let footer_line = footer_text(
+        registry,
+        &format!("findings of primary studies by year of publication, {first}-{last}"),
+    );
+    let title_for_draw = title.clone();
+    let draw = move |p: &mut dyn Painter| {
+        header(
+            p,
+            WIDTH,
+            &title_for_draw,
+            "Findings published up to each year, stacked by direction (▲ positive, ◆ none, ▼ negative, ◄► conflicting); dashed: systematic reviews",
+        );
+        let slot = (PLOT_RIGHT - PLOT_LEFT) / years.len() as f64;
+        let x_of = |i: usize| PLOT_LEFT + slot * i as f64;
+        for (k, panel) in panels.iter().enumerate() {
+            let top = TOP + PANEL_HEIGHT * k as f64;
+            let heading = truncate_to_width(&panel.label, 14.0, Weight::Bold, WIDTH - 2.0 * MARGIN);
+            p.text(
+                MARGIN,
+                top + 10.0,
+                &heading,
+                Align::Left,
+                Font::new(14.0, Weight::Bold, INK),
+            );
+            let (plot_top, base) = (top + 52.0, top + PANEL_HEIGHT - 50.0);
+            let max = panel
+                .cumulative
+                .iter()
+                .map(|c| c.iter().sum::<u32>())
+                .max()
+                .unwrap_or(1)
+                .max(1);
+            let y_of = |v: f64| base - v / f64::from(max) * (base - plot_top);
+            for tick in linear_ticks(0.0, f64::from(max)) {
+                if tick.fract() != 0.0 {
+                    continue;
+                }
+                let y = y_of(tick);
+                p.line(&[(PLOT_LEFT, y), (PLOT_RIGHT, y)], RULE, 1.0);
+                p.text(
+                    PLOT_LEFT - 8.0,
+                    y,
+                    &format_tick(tick),
+                    Align::Right,
+                    Font::new(10.5, Weight::Normal, INK),
+                );
+            }
+            for (i, counts) in panel.cumulative.iter().enumerate() {
+                let mut stacked = 0.0;
+                for direction in Direction::ALL {
+                    let count = f64::from(counts[*direction as usize]);
+                    if count == 0.0 {
+                        continue;
+                    }
+                    let (y0, y1) = (y_of(stacked), y_of(stacked + count));
+                    p.rect(
+                        x_of(i) + slot * 0.1,
+                        y1,
+                        x_of(i) + slot * 0.9,
+                        y0,
+                        direction_fill(*direction),
+                        None,
+                    );
+                    stacked += count;
+                }
+            }
+            p.line(&[(PLOT_LEFT, base), (PLOT_RIGHT, base)], INK, 1.0);
+            let every = (years.len() as f64 / 12.0).ceil().max(1.0) as usize;
+            for (i, year) in years.iter().enumerate() {
+                if i.is_multiple_of(every) {
+                    p.text(
+                        x_of(i) + slot / 2.0,
+                        base + 14.0,
+                        &year.to_string(),
+                        Align::Center,
+                        Font::new(10.5, Weight::Normal, INK),
+                    );
+                }
+            }
+            // Reviews: a dashed line per year with a number above it, and a numbered list
+            // under the axis, so labels never cover bars or each other.
+            let mut groups: Vec<(i32, Vec<&str>)> = Vec::new();
+            for (year, id) in &panel.reviews {
+                match groups.iter_mut().find(|(y, _)| y == year) {
+                    Some((_, ids)) => ids.push(id),
+                    None => groups.push((*year, vec![id])),
+                }
+            }
+            groups.sort();
+            let mut last_right = f64::NEG_INFINITY;
+            let mut legend = Vec::new();
+            for (number, (year, ids)) in groups.iter().enumerate() {
+                let i = (year - years[0]) as usize;
+                let x = x_of(i) + slot / 2.0;
+                let mut y = plot_top;
+                while y < base {
+                    p.line(&[(x, y), (x, (y + 5.0).min(base))], MUTED, 1.0);
+                    y += 9.0;
+                }
+                let tag = format!("R{}", number + 1);
+                let half = crate::charts::painter::text_width(&tag, 10.0, Weight::Bold) / 2.0;
+                if x - half > last_right + 2.0 {
+                    p.text(
+                        x,
+                        plot_top - 10.0,
+                        &tag,
+                        Align::Center,
+                        Font::new(10.0, Weight::Bold, MUTED),
+                    );
+                    last_right = x + half;
+                }
+                legend.push(format!("{tag} {} ({year})", ids.join(", ")));
+            }
+            if !legend.is_empty() {
+                let text = format!("Systematic reviews: {}", legend.join(" · "));
+                let text = truncate_to_width(&text, 10.0, Weight::Normal, WIDTH - 2.0 * MARGIN);
+                p.text(
+                    MARGIN,
+                    base + 32.0,
+                    &text,
+                    Align::Left,
+                    Font::new(10.0, Weight::Normal, MUTED),
+                );
+            }
+        }
+        footer(p, WIDTH, height - 16.0, &footer_line);
+    };
+    Ok(Chart {
+        stem: SPEC.name.to_string(),
+        size: (WIDTH as u32, height as u32),
+        text: ChartText { title, description },
+        caption: "Each bar counts the findings of primary studies published up to that year, \
+                  stacked by direction, so the bars grow as evidence accumulates. Dashed lines \
+                  mark systematic reviews: what a review could have seen is everything to the left \
+                  of its line."
+            .to_string(),
+        draw: Box::new(draw),
+    })
+}

@@ -1,0 +1,129 @@
+//! Every registered chart, on every fixture topic: drawn without a label running off the
+//! canvas or overlapping another (text boxes measured with the embedded font), and rendered
+//! to a PNG that decodes at 2× and is not blank. The list walk means a new chart is covered
+//! without touching this file.
+
+use std::path::Path;
+
+use evsynth::charts::painter::{RecordingPainter, TextBox, render_png};
+use evsynth::charts::{CHARTS, ChartInput};
+use evsynth::registry::{self, Registry, TopicLocation};
+use evsynth::synthesis::selection::Selection;
+use evsynth::synthesis::{Synthesis, synthesise};
+
+fn topic(path: &str) -> (Registry, Synthesis) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    let registry = registry::load(&TopicLocation::of_dir(&dir)).unwrap();
+    let synthesis = synthesise(&registry, &Selection::default(), 0).unwrap();
+    (registry, synthesis)
+}
+
+const TOPICS: &[&str] = &[
+    "studies/magnesium-rls",
+    "tests/fixtures/topics/stress",
+    "tests/fixtures/topics/bcg",
+    "tests/fixtures/topics/twelve-studies",
+    "tests/fixtures/topics/normand1999",
+];
+
+fn overlaps(a: &TextBox, b: &TextBox) -> bool {
+    const SLACK: f64 = 0.5;
+    a.bounds.0 + SLACK < b.bounds.2
+        && b.bounds.0 + SLACK < a.bounds.2
+        && a.bounds.1 + SLACK < b.bounds.3
+        && b.bounds.1 + SLACK < a.bounds.3
+}
+
+#[test]
+fn no_label_overlaps_another_or_leaves_the_canvas() {
+    for path in TOPICS {
+        let (registry, synthesis) = topic(path);
+        let input = ChartInput {
+            registry: &registry,
+            synthesis: &synthesis,
+        };
+        for spec in CHARTS {
+            let Ok(charts) = (spec.build)(&input) else {
+                continue;
+            };
+            for chart in charts {
+                let mut recorder = RecordingPainter::default();
+                (chart.draw)(&mut recorder);
+                let (width, height) = (f64::from(chart.size.0), f64::from(chart.size.1));
+                for text in &recorder.texts {
+                    let (l, t, r, b) = text.bounds;
+                    assert!(
+                        l >= 0.0 && t >= 0.0 && r <= width && b <= height,
+                        "{path} {}: {:?} leaves the {width}x{height} canvas at {:?}",
+                        chart.stem,
+                        text.text,
+                        text.bounds
+                    );
+                }
+                for (i, a) in recorder.texts.iter().enumerate() {
+                    for b in &recorder.texts[i + 1..] {
+                        assert!(
+                            !overlaps(a, b),
+                            "{path} {}: {:?} {:?} overlaps {:?} {:?}",
+                            chart.stem,
+                            a.text,
+                            a.bounds,
+                            b.text,
+                            b.bounds
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_chart_kind_draws_for_the_stress_topic_and_its_png_is_sane() {
+    let (registry, synthesis) = topic("tests/fixtures/topics/stress");
+    let input = ChartInput {
+        registry: &registry,
+        synthesis: &synthesis,
+    };
+    for spec in CHARTS {
+        let charts =
+            (spec.build)(&input).unwrap_or_else(|why| panic!("{} not drawn: {why}", spec.name));
+        assert!(!charts.is_empty(), "{}", spec.name);
+        for chart in charts {
+            assert!(
+                chart.stem.starts_with(spec.name),
+                "{} does not start with {}",
+                chart.stem,
+                spec.name
+            );
+            let png = render_png(chart.size, 144, &*chart.draw).unwrap();
+            let decoder = png::Decoder::new(std::io::Cursor::new(png));
+            let mut reader = decoder.read_info().unwrap();
+            let mut pixels = vec![0; reader.output_buffer_size()];
+            let info = reader.next_frame(&mut pixels).unwrap();
+            assert_eq!(
+                (info.width, info.height),
+                (2 * chart.size.0, 2 * chart.size.1),
+                "{}",
+                chart.stem
+            );
+            let distinct: std::collections::HashSet<&[u8]> =
+                pixels[..info.buffer_size()].chunks(3).collect();
+            assert!(distinct.len() > 20, "{} looks blank", chart.stem);
+        }
+    }
+}
+
+#[test]
+fn charts_without_data_are_skipped_with_a_reason() {
+    let (registry, synthesis) = topic("studies/magnesium-rls");
+    let input = ChartInput {
+        registry: &registry,
+        synthesis: &synthesis,
+    };
+    let forest = CHARTS.iter().find(|c| c.name == "forest").unwrap();
+    assert_eq!(
+        (forest.build)(&input).err().as_deref(),
+        Some("no outcome has two or more comparable effect estimates to pool")
+    );
+}
