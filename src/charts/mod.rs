@@ -14,6 +14,7 @@ pub mod funnel;
 pub mod harvest;
 pub mod painter;
 pub mod palette;
+pub mod svg_text;
 pub mod timeline;
 
 use crate::registry::Registry;
@@ -109,7 +110,8 @@ pub fn render_all(input: &ChartInput<'_>, dpi: u32) -> Result<Vec<ChartOutcome>,
                         message,
                     };
                     let svg =
-                        painter::render_svg(chart.size, &chart.text, &*chart.draw).map_err(fail)?;
+                        painter::render_svg(chart.size, &chart.text, &chart.stem, &*chart.draw)
+                            .map_err(fail)?;
                     let png = painter::render_png(chart.size, dpi, &*chart.draw).map_err(fail)?;
                     outcomes.push(ChartOutcome::Drawn(RenderedChart {
                         stem: chart.stem,

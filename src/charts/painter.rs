@@ -6,6 +6,8 @@
 
 use std::sync::Once;
 
+use crate::charts::svg_text::SvgText;
+
 use plotters::backend::DrawingBackend;
 use plotters::coord::Shift;
 use plotters::prelude::{
@@ -306,29 +308,79 @@ pub struct ChartText {
     pub description: String,
 }
 
-/// Draws a chart as SVG text with `<title>` and `<desc>`.
-pub fn render_svg(size: (u32, u32), text: &ChartText, draw: &DrawFn) -> Result<String, String> {
+/// SVG drawing: shapes through plotters' SVG backend, text as glyph outlines.
+struct SvgPainter<'a, 'b> {
+    shapes: PlottersPainter<'a, SVGBackend<'b>>,
+    text: SvgText,
+}
+
+impl Painter for SvgPainter<'_, '_> {
+    fn rect(
+        &mut self,
+        x0: f64,
+        y0: f64,
+        x1: f64,
+        y1: f64,
+        fill: RGBColor,
+        stroke: Option<RGBColor>,
+    ) {
+        self.shapes.rect(x0, y0, x1, y1, fill, stroke);
+    }
+    fn line(&mut self, points: &[(f64, f64)], color: RGBColor, width: f64) {
+        self.shapes.line(points, color, width);
+    }
+    fn polygon(&mut self, points: &[(f64, f64)], fill: RGBColor) {
+        self.shapes.polygon(points, fill);
+    }
+    fn circle(&mut self, x: f64, y: f64, radius: f64, fill: RGBColor) {
+        self.shapes.circle(x, y, radius, fill);
+    }
+    fn text(&mut self, x: f64, y: f64, text: &str, align: Align, font: Font) {
+        self.text.add(x, y, text, align, font, false);
+    }
+    fn text_up(&mut self, x: f64, y: f64, text: &str, font: Font) {
+        self.text.add(x, y, text, Align::Left, font, true);
+    }
+}
+
+/// Draws a chart as SVG with `<title>` and `<desc>`; text is drawn as glyph outlines whose
+/// ids start with `id_prefix`.
+pub fn render_svg(
+    size: (u32, u32),
+    text: &ChartText,
+    id_prefix: &str,
+    draw: &DrawFn,
+) -> Result<String, String> {
     register_embedded_font();
     let mut svg = String::new();
+    let glyphs;
     {
         let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         area.fill(&plotters::style::WHITE)
             .map_err(|e| format!("{e:?}"))?;
-        let mut painter = PlottersPainter {
-            area: &area,
-            scale: 1.0,
-            error: None,
+        let mut painter = SvgPainter {
+            shapes: PlottersPainter {
+                area: &area,
+                scale: 1.0,
+                error: None,
+            },
+            text: SvgText::new(id_prefix),
         };
         draw(&mut painter);
-        if let Some(error) = painter.error {
+        if let Some(error) = painter.shapes.error {
             return Err(error);
         }
         area.present().map_err(|e| format!("{e:?}"))?;
+        glyphs = painter.text.finish();
     }
-    Ok(add_svg_accessibility(&svg, text))
+    let svg = match svg.rfind("</svg>") {
+        Some(end) => format!("{}{glyphs}{}", &svg[..end], &svg[end..]),
+        None => svg,
+    };
+    Ok(add_svg_accessibility(&svg, text, id_prefix))
 }
 
-fn add_svg_accessibility(svg: &str, text: &ChartText) -> String {
+fn add_svg_accessibility(svg: &str, text: &ChartText, id_prefix: &str) -> String {
     let Some(open_end) = svg
         .find("<svg")
         .and_then(|start| svg[start..].find('>').map(|e| start + e + 1))
@@ -338,11 +390,11 @@ fn add_svg_accessibility(svg: &str, text: &ChartText) -> String {
     let (head, tail) = svg.split_at(open_end);
     let head = head.replacen(
         "<svg ",
-        "<svg role=\"img\" aria-labelledby=\"title desc\" ",
+        &format!("<svg role=\"img\" aria-labelledby=\"{id_prefix}-title {id_prefix}-desc\" "),
         1,
     );
     format!(
-        "{head}\n<title id=\"title\">{}</title>\n<desc id=\"desc\">{}</desc>{tail}",
+        "{head}\n<title id=\"{id_prefix}-title\">{}</title>\n<desc id=\"{id_prefix}-desc\">{}</desc>{tail}",
         escape_xml(&text.title),
         escape_xml(&text.description)
     )
@@ -446,14 +498,36 @@ mod tests {
             title: "A <b>".into(),
             description: "d & e".into(),
         };
-        let svg = render_svg((40, 20), &text, &|p| {
+        let svg = render_svg((40, 20), &text, "t", &|p| {
             p.rect(0.0, 0.0, 10.0, 10.0, plotters::style::BLACK, None)
         })
         .unwrap();
         assert!(
-            svg.contains("<title id=\"title\">A &lt;b&gt;</title>"),
+            svg.contains("<title id=\"t-title\">A &lt;b&gt;</title>"),
             "{svg}"
         );
-        assert!(svg.contains("<desc id=\"desc\">d &amp; e</desc>"));
+        assert!(svg.contains("<desc id=\"t-desc\">d &amp; e</desc>"));
+    }
+
+    #[test]
+    fn svg_text_is_outlines_not_fonts() {
+        let text = ChartText {
+            title: "T".into(),
+            description: "D".into(),
+        };
+        let svg = render_svg((200, 40), &text, "c", &|p| {
+            p.text(
+                10.0,
+                20.0,
+                "Hob",
+                Align::Left,
+                Font::new(12.0, Weight::Bold, plotters::style::BLACK),
+            );
+        })
+        .unwrap();
+        assert!(!svg.contains("<text"), "{svg}");
+        // One definition per distinct glyph, one use per character.
+        assert_eq!(svg.matches("<path id=\"c-b").count(), 3);
+        assert_eq!(svg.matches("<use href=\"#c-b").count(), 3);
     }
 }
