@@ -151,7 +151,7 @@ fn svg_has_accessible_title_and_description() {
     let svg = std::fs::read_to_string(out.path().join("magnesium-rls/charts/evidence-meter.svg"))
         .unwrap();
     assert!(svg.contains(
-        "<title id=\"title\">Evidence meter: Magnesium for restless legs syndrome</title>"
+        "<title id=\"evidence-meter-title\">Evidence meter: Magnesium for restless legs syndrome</title>"
     ));
     assert!(svg.contains("Is serum magnesium lower in people with RLS?: 3 findings from 3 studies (2 Mg lower in RLS, 0 no difference, 1 Mg higher in RLS, 0 conflicting)."));
 }
