@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use crate::charts::common::{MARGIN, direction_legend, footer, footer_text, header, marker};
-use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_to_width};
+use crate::charts::painter::{
+    Align, ChartText, Font, Painter, Weight, label_up, truncate_to_width,
+};
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::{Direction, RiskOfBias, Tier};
@@ -189,8 +191,14 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
             .chain(std::iter::once(&"Overall (70% rule)".to_string()))
             .enumerate()
         {
-            let label = truncate_to_width(label, 11.0, Weight::Normal, HEADER_HEIGHT - 10.0);
-            p.text_up(x_of(i), table_top - 8.0, &label, head);
+            label_up(
+                p,
+                x_of(i),
+                table_top - 8.0,
+                label,
+                HEADER_HEIGHT - 10.0,
+                head,
+            );
         }
         p.text(
             MARGIN,
@@ -222,8 +230,15 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
             } else {
                 row.label.clone()
             };
-            let label = truncate_to_width(&label, 11.0, Weight::Normal, LABEL_RIGHT - MARGIN - 6.0);
-            p.text(MARGIN, y, &label, Align::Left, body);
+            crate::charts::painter::label(
+                p,
+                MARGIN,
+                y,
+                &label,
+                LABEL_RIGHT - MARGIN - 6.0,
+                Align::Left,
+                body,
+            );
             for (c, cell) in row.cells.iter().enumerate() {
                 if let Some(direction) = cell {
                     marker(p, x_of(c), y, marker_size(row.n), *direction);

@@ -2,7 +2,9 @@
 //! participants there, coloured by the balance of directions. Empty cells are the gaps.
 
 use crate::charts::common::{MARGIN, footer, footer_text, header};
-use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_to_width};
+use crate::charts::painter::{
+    Align, ChartText, Font, Painter, Weight, label_up, truncate_to_width,
+};
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::Direction;
@@ -135,11 +137,12 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
         header(p, WIDTH, &title_for_draw, &subtitle);
         let x_of = |c: usize| LABEL_RIGHT + 10.0 + column_width * c as f64;
         for (c, label) in outcome_labels.iter().enumerate() {
-            let label = truncate_to_width(label, 11.0, Weight::Normal, HEADER_HEIGHT - 10.0);
-            p.text_up(
+            label_up(
+                p,
                 x_of(c) + column_width / 2.0,
                 table_top - 8.0,
-                &label,
+                label,
+                HEADER_HEIGHT - 10.0,
                 Font::new(11.0, Weight::Normal, INK),
             );
         }

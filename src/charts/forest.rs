@@ -138,13 +138,15 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         let body = Font::new(12.0, Weight::Normal, INK);
         for (i, study) in analysis.studies.iter().enumerate() {
             let y = TOP + ROW * i as f64 + ROW / 2.0;
-            let label = truncate_to_width(
+            crate::charts::painter::label(
+                p,
+                MARGIN,
+                y,
                 &study.study_id,
-                12.0,
-                Weight::Normal,
                 N_RIGHT - MARGIN - 40.0,
+                Align::Left,
+                body,
             );
-            p.text(MARGIN, y, &label, Align::Left, body);
             p.text(
                 N_RIGHT,
                 y,

@@ -4,7 +4,7 @@
 
 use crate::charts::common::{MARGIN, footer, footer_text, header, marker};
 use crate::charts::painter::{
-    Align, ChartText, Font, Painter, Weight, text_width, truncate_to_width,
+    Align, ChartText, Font, Painter, Weight, label_up, text_width, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, PANEL, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec};
@@ -125,17 +125,13 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
                         fill,
                         Some(direction_fill(*direction)),
                     );
-                    let label = truncate_to_width(
-                        &vote.study_id,
-                        10.0,
-                        Weight::Normal,
-                        bar_top - top - 32.0,
-                    );
                     if bar >= 11.0 {
-                        p.text_up(
+                        label_up(
+                            p,
                             x0 + bar / 2.0,
                             bar_top - 4.0,
-                            &label,
+                            &vote.study_id,
+                            bar_top - top - 32.0,
                             Font::new(10.0, Weight::Normal, INK),
                         );
                     }

@@ -102,6 +102,37 @@ pub trait Painter {
     fn text(&mut self, x: f64, y: f64, text: &str, align: Align, font: Font);
     /// Text rotated to read bottom to top, starting at (`x`, `y`) and centred on `x`.
     fn text_up(&mut self, x: f64, y: f64, text: &str, font: Font);
+    /// The full text of the next (truncated) label, shown as a tooltip where the format has
+    /// them (SVG `<title>`); ignored elsewhere.
+    fn tooltip(&mut self, _full: &str) {}
+}
+
+/// Draws `full` cut to `max_width` with an ellipsis; when cut, the full text becomes the
+/// label's tooltip (SVG `<title>`).
+#[allow(clippy::too_many_arguments)]
+pub fn label(
+    p: &mut dyn Painter,
+    x: f64,
+    y: f64,
+    full: &str,
+    max_width: f64,
+    align: Align,
+    font: Font,
+) {
+    let shown = truncate_to_width(full, font.size, font.weight, max_width);
+    if shown != full {
+        p.tooltip(full);
+    }
+    p.text(x, y, &shown, align, font);
+}
+
+/// [`label`], rotated to read bottom to top.
+pub fn label_up(p: &mut dyn Painter, x: f64, y: f64, full: &str, max_width: f64, font: Font) {
+    let shown = truncate_to_width(full, font.size, font.weight, max_width);
+    if shown != full {
+        p.tooltip(full);
+    }
+    p.text_up(x, y, &shown, font);
 }
 
 /// Width of `text` at `size` in logical units, measured with the embedded font.
@@ -340,6 +371,9 @@ impl Painter for SvgPainter<'_, '_> {
     }
     fn text_up(&mut self, x: f64, y: f64, text: &str, font: Font) {
         self.text.add(x, y, text, Align::Left, font, true);
+    }
+    fn tooltip(&mut self, full: &str) {
+        self.text.tooltip(full);
     }
 }
 

@@ -27,6 +27,7 @@ fn face(weight: Weight) -> &'static FontRef<'static> {
 #[derive(Debug, Default)]
 pub struct SvgText {
     prefix: String,
+    pending_tooltip: Option<String>,
     defs: BTreeMap<(u8, u16), String>,
     body: String,
 }
@@ -43,6 +44,11 @@ impl SvgText {
             prefix: prefix.to_string(),
             ..SvgText::default()
         }
+    }
+
+    /// Sets the tooltip of the next text.
+    pub fn tooltip(&mut self, full: &str) {
+        self.pending_tooltip = Some(full.to_string());
     }
 
     /// Adds a text; `up` rotates it to read bottom to top from (x, y).
@@ -96,9 +102,18 @@ impl SvgText {
         } else {
             format!("translate({left:.2} {baseline:.2})")
         };
+        let title = self
+            .pending_tooltip
+            .take()
+            .map_or_else(String::new, |full| {
+                format!(
+                    "<title>{}</title>",
+                    crate::charts::painter::escape_xml(&full)
+                )
+            });
         let _ = writeln!(
             self.body,
-            "<g fill=\"{}\" transform=\"{transform}\">{uses}</g>",
+            "<g fill=\"{}\" transform=\"{transform}\">{title}{uses}</g>",
             colour(font.color)
         );
     }
