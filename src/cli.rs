@@ -41,6 +41,9 @@ pub enum Command {
         /// PNG resolution in dots per inch (72 = one pixel per SVG pixel; 144 = 2x for print).
         #[arg(long, default_value_t = crate::charts::DEFAULT_DPI, value_parser = clap::value_parser!(u32).range(36..=600))]
         dpi: u32,
+        /// Write nothing; exit 1 listing every output file that differs from what is on disk.
+        #[arg(long)]
+        check: bool,
         /// Sensitivity analysis options.
         #[command(flatten)]
         selection: SelectionArgs,

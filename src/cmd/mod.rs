@@ -40,8 +40,18 @@ pub fn run(cli: Cli) -> u8 {
             topics,
             out,
             dpi,
+            check,
             selection,
-        } => report::run(&cli.studies, &topics, &out, dpi, &selection.selection()),
+        } => report::run(
+            &cli.studies,
+            &topics,
+            &report::ReportOptions {
+                out,
+                dpi,
+                selection: selection.selection(),
+                check,
+            },
+        ),
         Command::Summary { topic, selection } => {
             summary::run(&cli.studies, &topic, &selection.selection())
         }

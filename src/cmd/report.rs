@@ -7,49 +7,174 @@ use crate::cmd::{locate_topics, report_error};
 use crate::error::Error;
 use crate::registry::{self, Registry, TopicLocation};
 use crate::render::output::{OutputFile, write_all};
-use crate::render::{csv, json, markdown};
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::render::html::IndexEntry;
+use crate::render::{csv, html, json, markdown};
 use crate::synthesis;
 use crate::synthesis::selection::Selection;
 use crate::tables::TABLES;
 
-/// Writes the report of each named topic (or all); a failing topic does not stop the others.
-pub fn run(studies: &Path, topics: &[String], out: &Path, dpi: u32, selection: &Selection) -> u8 {
-    let topics = match locate_topics(studies, topics) {
-        Ok(topics) => topics,
+/// Options of `evsynth report`.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// Output directory.
+    pub out: std::path::PathBuf,
+    /// PNG resolution.
+    pub dpi: u32,
+    /// Sensitivity analysis.
+    pub selection: Selection,
+    /// Compare with what is on disk instead of writing.
+    pub check: bool,
+}
+
+/// One topic's result: its generated files and the index line, or the error.
+struct Generated {
+    location: TopicLocation,
+    result: Result<(Vec<OutputFile>, IndexEntry), Error>,
+}
+
+/// Reports every named topic (or all) in parallel; a failing topic does not stop the others.
+/// With `check`, writes nothing and exits 1 listing every file that differs from the disk.
+pub fn run(studies: &Path, topics: &[String], options: &ReportOptions) -> u8 {
+    let all_topics = topics.is_empty();
+    let locations = match locate_topics(studies, topics) {
+        Ok(locations) => locations,
         Err(error) => return report_error(&error),
     };
+    let progress = progress_bar(locations.len());
+    let generated: Vec<Generated> = locations
+        .par_iter()
+        .map(|location| {
+            let result = registry::load(location)
+                .and_then(|registry| build_report(&registry, &options.selection, options.dpi));
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+            Generated {
+                location: location.clone(),
+                result,
+            }
+        })
+        .collect();
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+
     let mut exit = 0;
-    for location in &topics {
-        match report_topic(location, out, dpi, selection) {
-            Ok(count) => crate::cmd::outln!(
-                "{}: wrote {count} files to {}",
-                location.name,
-                out.join(&location.name).display()
-            ),
+    let mut stale = Vec::new();
+    let mut entries = Vec::new();
+    for topic in generated {
+        let dir = options.out.join(&topic.location.name);
+        match topic.result {
             Err(error) => exit = exit.max(report_error(&error)),
+            Ok((files, entry)) => {
+                if options.check {
+                    stale.extend(stale_files(&dir, &files));
+                } else if let Err(error) = write_all(&dir, &files) {
+                    exit = exit.max(report_error(&error));
+                    continue;
+                } else {
+                    crate::cmd::outln!(
+                        "{}: wrote {} files to {}",
+                        topic.location.name,
+                        files.len(),
+                        dir.display()
+                    );
+                }
+                entries.push(entry);
+            }
+        }
+    }
+    // The index lists the topics that were reported; with none, nothing is written at all.
+    if all_topics && !entries.is_empty() {
+        let index = OutputFile::text("index.html", html::index_html(&entries));
+        if options.check {
+            stale.extend(stale_files(&options.out, std::slice::from_ref(&index)));
+        } else if let Err(error) = write_all(&options.out, &[index]) {
+            exit = exit.max(report_error(&error));
+        }
+    }
+    if options.check {
+        if stale.is_empty() {
+            crate::cmd::outln!("reports are up to date");
+        } else {
+            for path in &stale {
+                crate::cmd::outln!("stale: {}", path.display());
+            }
+            crate::cmd::outln!(
+                "{} stale files; run `evsynth report` and commit the result",
+                stale.len()
+            );
+            exit = exit.max(1);
         }
     }
     exit
 }
 
-fn report_topic(
-    location: &TopicLocation,
-    out: &Path,
-    dpi: u32,
-    selection: &Selection,
-) -> Result<usize, Error> {
-    let registry = registry::load(location)?;
-    let files = build_report(&registry, selection, dpi)?;
-    write_all(&out.join(&location.name), &files)?;
-    Ok(files.len())
+/// A progress bar on a terminal; none when piped, in CI, or for a single topic.
+fn progress_bar(topics: usize) -> Option<ProgressBar> {
+    let terminal = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    (terminal && topics > 1).then(|| {
+        let bar = ProgressBar::new(topics as u64);
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} topics {elapsed}") {
+            bar.set_style(style);
+        }
+        bar
+    })
 }
 
-/// Generates every file of a topic's report in memory.
+/// Generated files that differ from, or are missing on, disk.
+fn stale_files(dir: &Path, files: &[OutputFile]) -> Vec<std::path::PathBuf> {
+    files
+        .iter()
+        .map(|file| dir.join(&file.path))
+        .zip(files)
+        .filter(|(path, file)| std::fs::read(path).ok().as_deref() != Some(file.bytes.as_slice()))
+        .map(|(path, _)| path)
+        .collect()
+}
+
+fn index_entry(registry: &Registry, synthesis: &synthesis::Synthesis) -> IndexEntry {
+    IndexEntry {
+        name: registry.location.name.clone(),
+        title: registry.topic.title.clone(),
+        totals: (
+            synthesis.totals.findings,
+            synthesis.totals.studies,
+            synthesis.totals.participants,
+        ),
+        questions: synthesis
+            .questions
+            .iter()
+            .map(|q| {
+                let votes = &q.votes.overall;
+                let p = votes
+                    .sign_test
+                    .map_or_else(|| "no test".to_string(), |p| format!("p = {}", p.display()));
+                (
+                    registry.topic.questions[&q.key].label.clone(),
+                    format!(
+                        "{} ▲ / {} ▼ of {} studies ({p})",
+                        votes.positive(),
+                        votes.negative(),
+                        votes.studies
+                    ),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Generates every file of a topic's report in memory, and its line in the topic index.
 pub fn build_report(
     full_registry: &Registry,
     selection: &Selection,
     dpi: u32,
-) -> Result<Vec<OutputFile>, Error> {
+) -> Result<(Vec<OutputFile>, IndexEntry), Error> {
     let (selected, excluded) = full_registry.select(selection);
     let registry = &selected;
     let synthesis = synthesis::synthesise(registry, selection, excluded)?;
@@ -60,13 +185,33 @@ pub fn build_report(
         },
         dpi,
     )?;
-    let mut files = vec![OutputFile::text(
-        "README.md",
-        markdown::report_readme(registry, &synthesis, &charts),
-    )];
+    let readme = markdown::report_readme(registry, &synthesis, &charts);
+    let drawn_charts: Vec<&crate::charts::RenderedChart> = charts
+        .iter()
+        .filter_map(|c| match c {
+            ChartOutcome::Drawn(chart) => Some(chart),
+            ChartOutcome::Skipped { .. } => None,
+        })
+        .collect();
+    let page = html::report_html(
+        &format!("Evidence report: {}", registry.topic.title),
+        &readme,
+        &drawn_charts,
+    );
+    let mut files = vec![
+        OutputFile::text("README.md", readme),
+        OutputFile::text("index.html", page),
+    ];
+    let drawn: Vec<String> = charts
+        .iter()
+        .filter_map(|c| match c {
+            ChartOutcome::Drawn(chart) => Some(chart.stem.clone()),
+            ChartOutcome::Skipped { .. } => None,
+        })
+        .collect();
     files.push(OutputFile::text(
         "summary.json",
-        json::summary_json(registry, &synthesis),
+        json::summary_json(registry, &synthesis, &drawn),
     ));
     for spec in TABLES {
         let table = (spec.build)(registry, &synthesis);
@@ -87,5 +232,5 @@ pub fn build_report(
             });
         }
     }
-    Ok(files)
+    Ok((files, index_entry(registry, &synthesis)))
 }

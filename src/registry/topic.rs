@@ -30,6 +30,55 @@ pub struct Topic {
     pub forms: IndexMap<String, String>,
     /// Labels of outcome domains, by key.
     pub outcomes: IndexMap<String, String>,
+    /// Reviewers' certainty judgements that replace the computed ones.
+    #[serde(default)]
+    pub certainty: Vec<CertaintyOverride>,
+}
+
+/// A GRADE domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Domain {
+    /// Risk of bias.
+    RiskOfBias,
+    /// Inconsistency.
+    Inconsistency,
+    /// Indirectness.
+    Indirectness,
+    /// Imprecision.
+    Imprecision,
+    /// Publication bias.
+    PublicationBias,
+}
+
+impl Domain {
+    /// The domain's name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Domain::RiskOfBias => "Risk of bias",
+            Domain::Inconsistency => "Inconsistency",
+            Domain::Indirectness => "Indirectness",
+            Domain::Imprecision => "Imprecision",
+            Domain::PublicationBias => "Publication bias",
+        }
+    }
+}
+
+/// `[[certainty]]` in topic.toml: a reviewer's judgement of one domain, with the reason shown
+/// in the report's footnotes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertaintyOverride {
+    /// Question key.
+    pub question: String,
+    /// Outcome key; absent = every outcome of the question.
+    pub outcome: Option<String>,
+    /// The domain judged.
+    pub domain: Domain,
+    /// Levels down: 0, 1 or 2.
+    pub downgrade: u8,
+    /// Why (required: a judgement without a reason is not shown).
+    pub reason: String,
 }
 
 /// One question of a topic, with the hypothesis that directions are coded against.
@@ -112,6 +161,35 @@ impl Topic {
             if !is_slug(key) {
                 problems.push(format!(
                     "[{table}] key {key:?} is not a plain key; use lowercase letters, digits and _"
+                ));
+            }
+        }
+        for (i, o) in self.certainty.iter().enumerate() {
+            if !self.questions.contains_key(&o.question) {
+                problems.push(format!(
+                    "[[certainty]] #{}: unknown question {:?}",
+                    i + 1,
+                    o.question
+                ));
+            }
+            if let Some(outcome) = &o.outcome
+                && !self.outcomes.contains_key(outcome)
+            {
+                problems.push(format!(
+                    "[[certainty]] #{}: unknown outcome {outcome:?}",
+                    i + 1
+                ));
+            }
+            if o.downgrade > 2 {
+                problems.push(format!(
+                    "[[certainty]] #{}: downgrade must be 0, 1 or 2",
+                    i + 1
+                ));
+            }
+            if o.reason.trim().is_empty() {
+                problems.push(format!(
+                    "[[certainty]] #{}: give the reason for the judgement",
+                    i + 1
                 ));
             }
         }

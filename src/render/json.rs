@@ -25,6 +25,8 @@ struct Summary<'a> {
     totals: CellCount,
     questions: Vec<QuestionSummary<'a>>,
     meta_analysis: &'a crate::synthesis::meta::MetaAnalyses,
+    certainty: &'a [crate::synthesis::certainty::Certainty],
+    swim: Vec<crate::synthesis::swim::SwimItem>,
 }
 
 #[derive(Serialize)]
@@ -154,7 +156,7 @@ fn rows(table: &DirectionTable) -> Vec<DirectionRowJson<'_>> {
 }
 
 /// Serialises the synthesis of a registry as pretty JSON with a trailing newline.
-pub fn summary_json(registry: &Registry, synthesis: &Synthesis) -> String {
+pub fn summary_json(registry: &Registry, synthesis: &Synthesis, charts: &[String]) -> String {
     let topic = &registry.topic;
     let questions = synthesis
         .questions
@@ -232,6 +234,8 @@ pub fn summary_json(registry: &Registry, synthesis: &Synthesis) -> String {
         totals: synthesis.totals,
         questions,
         meta_analysis: &synthesis.meta,
+        certainty: &synthesis.certainty,
+        swim: crate::synthesis::swim::checklist(registry, synthesis, charts),
     };
     // Serialising plain structs of strings and numbers cannot fail.
     let mut text = serde_json::to_string_pretty(&summary).unwrap_or_default();

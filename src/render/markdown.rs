@@ -312,6 +312,145 @@ fn not_pooled_has(meta: &MetaAnalyses, question: &str, outcome: &str) -> bool {
         .any(|n| n.question == question && n.outcome == outcome)
 }
 
+fn summary_of_findings(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
+    let _ = writeln!(md, "## Summary of findings\n");
+    if synthesis.certainty.is_empty() {
+        let _ = writeln!(
+            md,
+            "No outcome has counted studies, so no certainty is rated.\n"
+        );
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "Certainty of evidence per question and outcome, GRADE adapted for narrative synthesis \
+         (Murad et al. 2017): start High with randomised evidence, Low otherwise; each serious \
+         concern lowers it one level.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| Question | Outcome | Studies | Participants | Votes ▲ of ▲+▼ | Pooled effect | Certainty | Why |"
+    );
+    let _ = writeln!(md, "|---|---|---:|---:|---|---|---|---|");
+    let mut footnotes = Vec::new();
+    for c in &synthesis.certainty {
+        let votes = synthesis
+            .questions
+            .iter()
+            .find(|q| q.key == c.question)
+            .and_then(|q| q.votes.by_outcome.iter().find(|(o, _)| o == &c.outcome))
+            .map_or_else(
+                || "–".to_string(),
+                |(_, v)| {
+                    let p = v
+                        .sign_test
+                        .map_or_else(|| "no test".to_string(), |p| format!("p = {}", p.display()));
+                    format!("{} of {} ({p})", v.positive(), v.with_direction)
+                },
+            );
+        let pooled = synthesis
+            .meta
+            .analyses
+            .iter()
+            .find(|a| a.question == c.question && a.outcome == c.outcome)
+            .map_or_else(
+                || "not pooled".to_string(),
+                |a| {
+                    format!(
+                        "{} {}",
+                        a.measure.short_label(),
+                        narrative::estimate_with_ci(
+                            a.measure,
+                            a.pooled.estimate,
+                            a.pooled.ci_low,
+                            a.pooled.ci_high
+                        )
+                    )
+                },
+            );
+        let mut reasons = Vec::new();
+        for j in c
+            .judgements
+            .iter()
+            .filter(|j| j.downgrade > 0 || j.overridden)
+        {
+            let mut reason = format!(
+                "{} −{}: {}",
+                j.domain.label(),
+                j.downgrade,
+                escape(&j.reason)
+            );
+            if j.overridden {
+                footnotes.push(format!(
+                    "{} / {} / {}: reviewer's judgement in topic.toml — {}",
+                    c.question,
+                    c.outcome,
+                    j.domain.label(),
+                    escape(&j.reason)
+                ));
+                reason.push_str(&format!(" [^{}]", footnotes.len()));
+            }
+            reasons.push(reason);
+        }
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} {} | {} |",
+            escape(&topic.questions[&c.question].label),
+            escape(topic.outcome_label(&c.outcome)),
+            c.studies,
+            c.participants,
+            votes,
+            pooled,
+            c.level.symbols(),
+            c.level.label(),
+            if reasons.is_empty() {
+                "no serious concerns".to_string()
+            } else {
+                reasons.join("; ")
+            }
+        );
+    }
+    md.push('\n');
+    for (i, note) in footnotes.iter().enumerate() {
+        let _ = writeln!(md, "[^{}]: {note}", i + 1);
+    }
+    if !footnotes.is_empty() {
+        md.push('\n');
+    }
+}
+
+fn swim_section(
+    md: &mut String,
+    registry: &Registry,
+    synthesis: &Synthesis,
+    charts: &[ChartOutcome],
+) {
+    let drawn: Vec<String> = charts
+        .iter()
+        .filter_map(|c| match c {
+            ChartOutcome::Drawn(chart) => Some(chart.stem.clone()),
+            ChartOutcome::Skipped { .. } => None,
+        })
+        .collect();
+    let _ = writeln!(md, "## SWiM reporting checklist\n");
+    let _ = writeln!(
+        md,
+        "What this synthesis did for each item of the SWiM guideline (Campbell et al. BMJ 2020;368:l6890).\n"
+    );
+    let _ = writeln!(md, "| Item | What evsynth did |");
+    let _ = writeln!(md, "|---|---|");
+    for item in crate::synthesis::swim::checklist(registry, synthesis, &drawn) {
+        let _ = writeln!(
+            md,
+            "| {}. {} | {} |",
+            item.item,
+            item.title,
+            escape(&item.text)
+        );
+    }
+    md.push('\n');
+}
+
 /// Renders the report README.
 pub fn report_readme(
     registry: &Registry,
@@ -356,6 +495,8 @@ pub fn report_readme(
          studies are counted; case series and case reports are described, not counted; \
          systematic reviews are listed, never counted beside the studies they include.\n"
     );
+
+    summary_of_findings(&mut md, topic, synthesis);
 
     for question_synthesis in &synthesis.questions {
         let question = &topic.questions[&question_synthesis.key];
@@ -484,6 +625,8 @@ pub fn report_readme(
             }
         }
     }
+
+    swim_section(&mut md, registry, synthesis, charts);
 
     let _ = writeln!(md, "## Studies\n");
     let _ = writeln!(

@@ -1,6 +1,7 @@
 //! Synthesis: aggregation of findings into the numbers a report shows (polars for the
 //! aggregation, plain f64 functions for the statistics).
 
+pub mod certainty;
 pub mod counts;
 pub mod direction_table;
 pub mod effects;
@@ -10,6 +11,7 @@ pub mod pool;
 pub mod selection;
 pub mod special;
 pub mod study_votes;
+pub mod swim;
 pub mod vote_count;
 pub mod votes;
 
@@ -36,6 +38,8 @@ pub struct Synthesis {
     pub questions: Vec<QuestionSynthesis>,
     /// Pooled effect sizes where the data allow, and what could not be pooled.
     pub meta: meta::MetaAnalyses,
+    /// Certainty of evidence per question × outcome.
+    pub certainty: Vec<certainty::Certainty>,
 }
 
 /// The synthesis of one question.
@@ -115,6 +119,7 @@ pub fn synthesise(
         .next()
         .unwrap_or_default();
 
+    let meta = meta::meta_analyses(topic, &registry.findings, selection.pooling);
     let questions = topic
         .questions
         .keys()
@@ -167,6 +172,7 @@ pub fn synthesise(
         excluded_findings,
         totals,
         questions,
-        meta: meta::meta_analyses(topic, &registry.findings, selection.pooling),
+        certainty: certainty::certainty(topic, &registry.findings, selection, &meta),
+        meta,
     })
 }

@@ -1,0 +1,322 @@
+//! Certainty of evidence per question × outcome: GRADE adapted for narrative synthesis (Murad
+//! et al., Evid Based Med 2017;22:85-87). Start High when randomised evidence is counted, Low
+//! otherwise; downgrade one level per serious concern, each with its reason computed from the
+//! data; reviewers can override any domain in topic.toml with a written reason.
+
+use serde::Serialize;
+
+use crate::model::{Direction, RiskOfBias, Tier};
+use crate::registry::Finding;
+use crate::registry::topic::{CertaintyOverride, Domain, Topic};
+use crate::synthesis::meta::MetaAnalyses;
+use crate::synthesis::selection::Selection;
+
+/// GRADE certainty levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// Very low.
+    VeryLow,
+    /// Low.
+    Low,
+    /// Moderate.
+    Moderate,
+    /// High.
+    High,
+}
+
+impl Level {
+    /// The level's name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::VeryLow => "Very low",
+            Level::Low => "Low",
+            Level::Moderate => "Moderate",
+            Level::High => "High",
+        }
+    }
+
+    /// GRADE symbols: ⊕⊕⊕⊕ High … ⊕◯◯◯ Very low.
+    pub fn symbols(self) -> &'static str {
+        match self {
+            Level::VeryLow => "⊕◯◯◯",
+            Level::Low => "⊕⊕◯◯",
+            Level::Moderate => "⊕⊕⊕◯",
+            Level::High => "⊕⊕⊕⊕",
+        }
+    }
+
+    fn down(self, steps: u8) -> Level {
+        let rank = (self as u8).saturating_sub(steps);
+        [Level::VeryLow, Level::Low, Level::Moderate, Level::High][usize::from(rank)]
+    }
+}
+
+/// One domain's judgement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Judgement {
+    /// The domain.
+    pub domain: Domain,
+    /// Levels down (0, 1 or 2).
+    pub downgrade: u8,
+    /// Why, in words.
+    pub reason: String,
+    /// True if a reviewer set this in topic.toml.
+    pub overridden: bool,
+}
+
+/// The certainty of one question × outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Certainty {
+    /// Question key.
+    pub question: String,
+    /// Outcome key.
+    pub outcome: String,
+    /// Counted studies.
+    pub studies: usize,
+    /// Participants in them (each study once).
+    pub participants: u64,
+    /// Where the rating started.
+    pub start: Level,
+    /// Every domain, in GRADE order.
+    pub judgements: Vec<Judgement>,
+    /// The resulting level.
+    pub level: Level,
+}
+
+/// Studies below this size count as small for the publication-bias signal.
+const SMALL_STUDY: u32 = 100;
+/// Total participants at or below which evidence is imprecise (GRADE's optimal information
+/// size rule of thumb for continuous outcomes).
+const OPTIMAL_INFORMATION_SIZE: u64 = 400;
+
+/// Rates every question × outcome that has counted studies.
+pub fn certainty(
+    topic: &Topic,
+    findings: &[Finding],
+    selection: &Selection,
+    meta: &MetaAnalyses,
+) -> Vec<Certainty> {
+    let mut ratings = Vec::new();
+    for question in topic.questions.keys() {
+        for outcome in topic.outcomes.keys() {
+            let counted: Vec<&Finding> = findings
+                .iter()
+                .filter(|f| {
+                    &f.question == question
+                        && &f.outcome == outcome
+                        && selection.counts_tier(f.design.tier())
+                })
+                .collect();
+            if counted.is_empty() {
+                continue;
+            }
+            let i2 = meta
+                .analyses
+                .iter()
+                .filter(|a| &a.question == question && &a.outcome == outcome)
+                .map(|a| a.pooled.i2)
+                .fold(None, |max: Option<f64>, i2| {
+                    Some(max.map_or(i2, |m| m.max(i2)))
+                });
+            ratings.push(rate(topic, question, outcome, &counted, i2));
+        }
+    }
+    ratings
+}
+
+fn rate(
+    topic: &Topic,
+    question: &str,
+    outcome: &str,
+    counted: &[&Finding],
+    i2: Option<f64>,
+) -> Certainty {
+    // (study_id, outcome) is unique, so each finding here is one study.
+    let participants: u64 = counted.iter().map(|f| u64::from(f.n.unwrap_or(0))).sum();
+    let randomised = counted.iter().any(|f| f.design.tier() == Tier::Randomised);
+    let start = if randomised { Level::High } else { Level::Low };
+    let mut judgements = vec![
+        risk_of_bias(counted, participants),
+        inconsistency(counted, i2),
+        indirectness(),
+        imprecision(counted.len(), participants),
+        publication_bias(counted),
+    ];
+    for judgement in &mut judgements {
+        if let Some(o) = find_override(&topic.certainty, question, outcome, judgement.domain) {
+            judgement.downgrade = o.downgrade;
+            judgement.reason.clone_from(&o.reason);
+            judgement.overridden = true;
+        }
+    }
+    let total: u8 = judgements.iter().map(|j| j.downgrade).sum();
+    Certainty {
+        question: question.to_string(),
+        outcome: outcome.to_string(),
+        studies: counted.len(),
+        participants,
+        start,
+        level: start.down(total),
+        judgements,
+    }
+}
+
+fn find_override<'a>(
+    overrides: &'a [CertaintyOverride],
+    question: &str,
+    outcome: &str,
+    domain: Domain,
+) -> Option<&'a CertaintyOverride> {
+    overrides.iter().find(|o| {
+        o.question == question
+            && o.domain == domain
+            && o.outcome.as_deref().is_none_or(|x| x == outcome)
+    })
+}
+
+fn judgement(domain: Domain, downgrade: u8, reason: String) -> Judgement {
+    Judgement {
+        domain,
+        downgrade,
+        reason,
+        overridden: false,
+    }
+}
+
+/// Serious if most participants are in studies at high risk of bias; uncontrolled single-arm
+/// trials count as high risk when not assessed.
+fn risk_of_bias(counted: &[&Finding], participants: u64) -> Judgement {
+    let high = |f: &&&Finding| {
+        f.risk_of_bias == Some(RiskOfBias::High)
+            || (f.risk_of_bias.is_none() && f.design == crate::model::Design::SingleArmTrial)
+    };
+    let at_high: u64 = counted
+        .iter()
+        .filter(high)
+        .map(|f| u64::from(f.n.unwrap_or(0)))
+        .sum();
+    let assessed = counted.iter().filter(|f| f.risk_of_bias.is_some()).count();
+    if participants > 0 && at_high * 2 > participants {
+        return judgement(
+            Domain::RiskOfBias,
+            1,
+            format!(
+                "{at_high} of {participants} participants are in studies at high risk of bias or without a control group"
+            ),
+        );
+    }
+    if assessed == 0 {
+        return judgement(
+            Domain::RiskOfBias,
+            1,
+            "risk of bias not assessed for any study".to_string(),
+        );
+    }
+    judgement(Domain::RiskOfBias, 0, "no serious concern".to_string())
+}
+
+/// I² at or above which pooled estimates are seriously inconsistent (Cochrane Handbook
+/// 10.10.2: "may represent considerable heterogeneity").
+const SERIOUS_I2: f64 = 75.0;
+
+/// Serious if positive and negative votes both make up at least a quarter of those with a
+/// direction, or a pooled analysis of the outcome has I² ≥ 75%.
+fn inconsistency(counted: &[&Finding], i2: Option<f64>) -> Judgement {
+    if let Some(i2) = i2.filter(|i2| *i2 >= SERIOUS_I2) {
+        return judgement(
+            Domain::Inconsistency,
+            1,
+            format!("considerable heterogeneity among pooled estimates (I² = {i2:.0}%)"),
+        );
+    }
+    let positive = counted
+        .iter()
+        .filter(|f| f.direction == Direction::Positive)
+        .count();
+    let negative = counted
+        .iter()
+        .filter(|f| f.direction == Direction::Negative)
+        .count();
+    let with_direction = positive + negative;
+    if with_direction >= 2 && positive.min(negative) * 4 >= with_direction {
+        return judgement(
+            Domain::Inconsistency,
+            1,
+            format!("directions disagree: {positive} positive, {negative} negative"),
+        );
+    }
+    if counted.len() == 1 {
+        return judgement(
+            Domain::Inconsistency,
+            0,
+            "single study: consistency cannot be judged".to_string(),
+        );
+    }
+    judgement(Domain::Inconsistency, 0, "no serious concern".to_string())
+}
+
+fn indirectness() -> Judgement {
+    judgement(
+        Domain::Indirectness,
+        0,
+        "not judged from the data; set it in topic.toml if populations, forms or outcomes are indirect".to_string(),
+    )
+}
+
+/// Serious when the total sample is at most 400; very serious when it is also one study.
+fn imprecision(studies: usize, participants: u64) -> Judgement {
+    match (studies, participants) {
+        (1, n) if n <= OPTIMAL_INFORMATION_SIZE => judgement(
+            Domain::Imprecision,
+            2,
+            format!("a single study of {n} participants"),
+        ),
+        (_, n) if n <= OPTIMAL_INFORMATION_SIZE => judgement(
+            Domain::Imprecision,
+            1,
+            format!("{n} participants in total (at most {OPTIMAL_INFORMATION_SIZE})"),
+        ),
+        (1, n) => judgement(
+            Domain::Imprecision,
+            1,
+            format!("a single study ({n} participants)"),
+        ),
+        _ => judgement(Domain::Imprecision, 0, "no serious concern".to_string()),
+    }
+}
+
+/// Suspected when every counted study is small and positive.
+fn publication_bias(counted: &[&Finding]) -> Judgement {
+    let all_small = counted.iter().all(|f| f.n.is_some_and(|n| n < SMALL_STUDY));
+    let all_positive = counted.iter().all(|f| f.direction == Direction::Positive);
+    if counted.len() >= 2 && all_small && all_positive {
+        return judgement(
+            Domain::PublicationBias,
+            1,
+            format!("only small studies (n < {SMALL_STUDY}), all positive"),
+        );
+    }
+    judgement(Domain::PublicationBias, 0, "not suspected".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_go_down_and_stop_at_very_low() {
+        assert_eq!(Level::High.down(1), Level::Moderate);
+        assert_eq!(Level::Low.down(1), Level::VeryLow);
+        assert_eq!(Level::Low.down(3), Level::VeryLow);
+        assert_eq!(Level::High.down(0), Level::High);
+    }
+
+    #[test]
+    fn imprecision_grades_by_size_and_count() {
+        assert_eq!(imprecision(1, 75).downgrade, 2);
+        assert_eq!(imprecision(3, 97).downgrade, 1);
+        assert_eq!(imprecision(1, 500).downgrade, 1);
+        assert_eq!(imprecision(4, 2000).downgrade, 0);
+    }
+}

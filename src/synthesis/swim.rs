@@ -1,0 +1,144 @@
+//! The SWiM reporting checklist (Campbell et al., BMJ 2020;368:l6890): for each of its nine
+//! items, what evsynth did for this topic, filled from the data and topic.toml.
+
+use serde::Serialize;
+
+use crate::model::Confidence;
+use crate::registry::Registry;
+use crate::synthesis::Synthesis;
+use crate::synthesis::certainty::Level;
+use crate::synthesis::narrative::model_label;
+
+/// One checklist item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SwimItem {
+    /// Item number, 1-9.
+    pub item: u8,
+    /// SWiM's name for the item.
+    pub title: &'static str,
+    /// What was done.
+    pub text: String,
+}
+
+/// Fills the nine SWiM items. `charts` names the charts drawn.
+pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) -> Vec<SwimItem> {
+    let topic = &registry.topic;
+    let questions: Vec<String> = topic
+        .questions
+        .iter()
+        .map(|(key, q)| format!("{} ({}, {})", q.label, key, q.kind))
+        .collect();
+    let outcomes_used = topic
+        .outcomes
+        .keys()
+        .filter(|o| registry.findings.iter().any(|f| &f.outcome == *o))
+        .count();
+    let with_estimates = synthesis.meta.findings_with_estimates;
+    let pooled = synthesis.meta.analyses.len();
+    let counted: Vec<_> = synthesis
+        .questions
+        .iter()
+        .flat_map(|q| q.votes.studies.iter())
+        .filter(|v| synthesis.selection.counts_tier(v.tier))
+        .collect();
+    let small = counted
+        .iter()
+        .filter(|v| v.n.is_some_and(|n| n < 50))
+        .count();
+    let assessed = registry
+        .findings
+        .iter()
+        .filter(|f| f.risk_of_bias.is_some())
+        .count();
+    let low_confidence = registry
+        .findings
+        .iter()
+        .filter(|f| f.confidence == Some(Confidence::Low))
+        .map(|f| f.study_id.as_str())
+        .collect::<std::collections::BTreeSet<_>>();
+    let levels: Vec<String> = [Level::High, Level::Moderate, Level::Low, Level::VeryLow]
+        .iter()
+        .map(|level| {
+            let n = synthesis
+                .certainty
+                .iter()
+                .filter(|c| c.level == *level)
+                .count();
+            format!("{} {}", n, level.label().to_lowercase())
+        })
+        .collect();
+    let sensitivity = synthesis.selection.describe();
+    vec![
+        SwimItem {
+            item: 1,
+            title: "Grouping studies for synthesis",
+            text: format!(
+                "Findings are grouped by question — {} — and by outcome domain ({} domains with findings). Intervention and association questions are never combined; directions are coded against each question's hypothesis.",
+                questions.join("; "),
+                outcomes_used
+            ),
+        },
+        SwimItem {
+            item: 2,
+            title: "Standardised metric used",
+            text: format!(
+                "Direction of effect of each finding's point estimate (positive, no difference, negative, conflicting), whatever its significance; one vote per study and domain by the 70% rule. Effect sizes as metafor's escalc where arm-level data or estimates exist: {with_estimates} findings."
+            ),
+        },
+        SwimItem {
+            item: 3,
+            title: "Synthesis method",
+            text: format!(
+                "Vote counting with the exact two-sided sign test, its smallest attainable p and a Wilson 95% interval for the share of positive votes. Meta-analysis ({}) where an outcome has two or more comparable estimates: {} analyses.",
+                model_label(synthesis.meta.options),
+                pooled
+            ),
+        },
+        SwimItem {
+            item: 4,
+            title: "Criteria used to prioritise results",
+            text: "Evidence tiers: randomised trials, then non-randomised and single-arm trials, then observational studies; each tier is also counted separately. Case series and case reports are described, not counted; systematic reviews are listed, never counted beside the studies they include.".to_string(),
+        },
+        SwimItem {
+            item: 5,
+            title: "Investigation of heterogeneity in reported effects",
+            text: format!(
+                "Votes are shown per design tier and per outcome domain; leave-one-out names any study that decides the majority; pooled analyses report τ², I², Q and a prediction interval. Sensitivity analysis in this run: {}.",
+                if sensitivity.is_empty() { "none (primary analysis)".to_string() } else { sensitivity.join("; ") }
+            ),
+        },
+        SwimItem {
+            item: 6,
+            title: "Certainty of evidence",
+            text: format!(
+                "GRADE adapted for narrative synthesis (Murad et al. 2017): start high with randomised evidence, low otherwise; downgrade for risk of bias, inconsistency of directions, imprecision (total n ≤ 400, single study), publication-bias signal (only small positive studies); indirectness from topic.toml. Ratings: {} question × outcome combinations.",
+                levels.join(", ")
+            ),
+        },
+        SwimItem {
+            item: 7,
+            title: "Data presentation methods",
+            text: format!(
+                "Tables of findings, studies and participants by design tier, outcome and form; vote-count tables; a summary of findings table. Charts: {}.",
+                if charts.is_empty() { "none".to_string() } else { charts.join(", ") }
+            ),
+        },
+        SwimItem {
+            item: 8,
+            title: "Reporting results",
+            text: "Each vote count is followed by a plain-language reading of what it shows and what it cannot; every number is also in summary.json with the registry's SHA-256, so a report can be traced to its input.".to_string(),
+        },
+        SwimItem {
+            item: 9,
+            title: "Limitations of the synthesis",
+            text: format!(
+                "Vote counting ignores the size of effects and of studies: {} of {} counted studies have fewer than 50 participants. Risk of bias is recorded for {} of {} findings. Records with low verification confidence: {}. With few studies the sign test cannot reach significance; the smallest attainable p is reported beside every test.",
+                small,
+                counted.len(),
+                assessed,
+                registry.findings.len(),
+                if low_confidence.is_empty() { "none".to_string() } else { low_confidence.into_iter().collect::<Vec<_>>().join(", ") }
+            ),
+        },
+    ]
+}
