@@ -41,9 +41,10 @@ fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
         .filter_map(|q| chart(input, q))
         .collect();
     if charts.is_empty() {
-        return Err(
-            "no finding has both a p-value and n with a positive or negative direction".to_string(),
-        );
+        return Err(format!(
+            "no question has between 1 and {} findings with a p-value, n and a positive or negative direction",
+            crate::charts::MAX_CHART_POINTS
+        ));
     }
     Ok(charts)
 }
@@ -73,7 +74,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
             sideless.push(format!("{} ({}, p {p})", f.study_id, f.outcome));
         }
     }
-    if points.is_empty() {
+    if points.is_empty() || points.len() > crate::charts::MAX_CHART_POINTS {
         return None;
     }
     // Signed axis in −log10 p; at least out to p = 0.0001.

@@ -67,6 +67,17 @@ struct StudyRow {
 }
 
 fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
+    let too_many = input
+        .synthesis
+        .questions
+        .iter()
+        .all(|q| q.votes.studies.len() > crate::charts::MAX_CHART_ROWS);
+    if too_many {
+        return Err(format!(
+            "more than {} studies per question: a row per study would not be readable; see tables/votes.csv",
+            crate::charts::MAX_CHART_ROWS
+        ));
+    }
     let charts: Vec<Chart> = input
         .registry
         .topic
@@ -90,6 +101,17 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
         .filter(|f| f.question == question_key && f.design.tier() != Tier::Review)
         .collect();
     if findings.is_empty() {
+        return None;
+    }
+    let studies = input
+        .synthesis
+        .questions
+        .iter()
+        .find(|q| q.key == question_key)?
+        .votes
+        .studies
+        .len();
+    if studies > crate::charts::MAX_CHART_ROWS {
         return None;
     }
     let outcomes: Vec<String> = topic

@@ -32,11 +32,19 @@ fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
     if meta.analyses.is_empty() {
         return Err("no outcome has two or more comparable effect estimates to pool".to_string());
     }
-    Ok(meta
+    let charts: Vec<Chart> = meta
         .analyses
         .iter()
+        .filter(|a| a.studies.len() <= crate::charts::MAX_CHART_ROWS)
         .map(|analysis| forest(input, analysis))
-        .collect())
+        .collect();
+    if charts.is_empty() {
+        return Err(format!(
+            "every pooled analysis has more than {} studies, too many rows for a forest plot; the pooled results are in the report's tables",
+            crate::charts::MAX_CHART_ROWS
+        ));
+    }
+    Ok(charts)
 }
 
 /// The axis: every estimate, the pooled CI and the null, padded; study CIs and the prediction

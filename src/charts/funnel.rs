@@ -30,7 +30,7 @@ fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
         .meta
         .analyses
         .iter()
-        .filter(|a| a.egger.is_some())
+        .filter(|a| a.egger.is_some() && a.studies.len() <= crate::charts::MAX_CHART_POINTS)
         .map(|a| funnel(input, a))
         .collect();
     if charts.is_empty() {

@@ -53,6 +53,15 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
     if panels.is_empty() {
         return Err("no question has findings from primary studies".to_string());
     }
+    if panels
+        .iter()
+        .any(|(_, votes)| votes.len() > crate::charts::MAX_CHART_ROWS)
+    {
+        return Err(format!(
+            "more than {} studies in a question: one bar per study would not be readable; see tables/votes.csv",
+            crate::charts::MAX_CHART_ROWS
+        ));
+    }
     let height = (TOP + PANEL_HEIGHT * panels.len() as f64 + 70.0).ceil();
     let title = format!("Harvest plot: {}", topic.title);
     let description = panels

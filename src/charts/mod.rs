@@ -21,6 +21,12 @@ use crate::registry::Registry;
 use crate::synthesis::Synthesis;
 use painter::{ChartText, DrawFn};
 
+/// Most rows (studies) a row-per-study chart draws; beyond this it is not readable at any
+/// size, so the chart is not written and the report points to the tables instead.
+pub const MAX_CHART_ROWS: usize = 150;
+/// Most points a scatter chart (albatross, funnel) draws.
+pub const MAX_CHART_POINTS: usize = 2000;
+
 /// PNG resolution by default: 144 dpi, two pixels per SVG pixel (print).
 pub const DEFAULT_DPI: u32 = 144;
 
@@ -94,35 +100,39 @@ pub enum ChartOutcome {
     },
 }
 
-/// Renders every registered chart for a topic.
+/// Renders every registered chart for a topic; the charts are drawn in parallel.
 pub fn render_all(input: &ChartInput<'_>, dpi: u32) -> Result<Vec<ChartOutcome>, crate::Error> {
-    let mut outcomes = Vec::new();
+    use rayon::prelude::*;
+    let mut planned: Vec<Result<Chart, ChartOutcome>> = Vec::new();
     for spec in CHARTS {
         match (spec.build)(input) {
-            Err(reason) => outcomes.push(ChartOutcome::Skipped {
+            Err(reason) => planned.push(Err(ChartOutcome::Skipped {
                 stem: spec.name,
                 reason,
-            }),
-            Ok(charts) => {
-                for chart in charts {
-                    let fail = |message: String| crate::Error::Chart {
-                        chart: chart.stem.clone(),
-                        message,
-                    };
-                    let svg =
-                        painter::render_svg(chart.size, &chart.text, &chart.stem, &*chart.draw)
-                            .map_err(fail)?;
-                    let png = painter::render_png(chart.size, dpi, &*chart.draw).map_err(fail)?;
-                    outcomes.push(ChartOutcome::Drawn(RenderedChart {
-                        stem: chart.stem,
-                        caption: chart.caption,
-                        title: chart.text.title,
-                        svg,
-                        png,
-                    }));
-                }
-            }
+            })),
+            Ok(charts) => planned.extend(charts.into_iter().map(Ok)),
         }
     }
-    Ok(outcomes)
+    planned
+        .into_par_iter()
+        .map(|plan| match plan {
+            Err(skipped) => Ok(skipped),
+            Ok(chart) => {
+                let fail = |message: String| crate::Error::Chart {
+                    chart: chart.stem.clone(),
+                    message,
+                };
+                let svg = painter::render_svg(chart.size, &chart.text, &chart.stem, &*chart.draw)
+                    .map_err(fail)?;
+                let png = painter::render_png(chart.size, dpi, &*chart.draw).map_err(fail)?;
+                Ok(ChartOutcome::Drawn(RenderedChart {
+                    stem: chart.stem,
+                    caption: chart.caption,
+                    title: chart.text.title,
+                    svg,
+                    png,
+                }))
+            }
+        })
+        .collect()
 }

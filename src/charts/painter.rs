@@ -284,7 +284,7 @@ impl<DB: DrawingBackend> Painter for PlottersPainter<'_, DB> {
 }
 
 /// A chart's drawing routine.
-pub type DrawFn = dyn Fn(&mut dyn Painter);
+pub type DrawFn = dyn Fn(&mut dyn Painter) + Send + Sync;
 
 /// A text placement as a chart drew it: its box in logical units (for overlap tests).
 #[derive(Debug, Clone, PartialEq)]
@@ -457,11 +457,10 @@ pub fn render_png(size: (u32, u32), dpi: u32, draw: &DrawFn) -> Result<Vec<u8>, 
     let scale = f64::from(dpi) / 72.0;
     let width = (f64::from(size.0) * scale).round() as u32;
     let height = (f64::from(size.1) * scale).round() as u32;
-    let mut pixels = vec![0u8; width as usize * height as usize * 3];
+    // Start white: the background needs no drawing pass of its own.
+    let mut pixels = vec![255u8; width as usize * height as usize * 3];
     {
         let area = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
-        area.fill(&plotters::style::WHITE)
-            .map_err(|e| format!("{e:?}"))?;
         let mut painter = PlottersPainter {
             area: &area,
             scale,
@@ -482,7 +481,7 @@ fn encode_png(pixels: &[u8], width: u32, height: u32, dpi: u32) -> Result<Vec<u8
         let mut encoder = png::Encoder::new(&mut bytes, width, height);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
-        encoder.set_compression(png::Compression::Default);
+        encoder.set_compression(png::Compression::Fast);
         let per_metre = (f64::from(dpi) / 0.0254).round() as u32;
         encoder.set_pixel_dims(Some(png::PixelDimensions {
             xppu: per_metre,

@@ -67,41 +67,44 @@ pub fn check_across_rows(findings: &[Finding], diagnostics: &mut Diagnostics) {
     }
 }
 
-/// Study-level fields must repeat identically on every row of a study.
+/// Study-level fields must repeat identically on every row of a study. Compared in place;
+/// text is only built for a mismatch (this runs once per row).
 fn check_study_fields(first: &Finding, row: &Finding, diagnostics: &mut Diagnostics) {
-    let pairs: [(Col, String, String); 7] = [
-        (Col::Citation, first.citation.clone(), row.citation.clone()),
-        (Col::Year, first.year.to_string(), row.year.to_string()),
-        (Col::Doi, show(&first.doi), show(&row.doi)),
-        (Col::Pmid, show(&first.pmid), show(&row.pmid)),
-        (
-            Col::Design,
-            first.design.to_string(),
-            row.design.to_string(),
-        ),
-        (Col::KStudies, show(&first.k_studies), show(&row.k_studies)),
-        (
-            Col::Confidence,
-            show(&first.confidence),
-            show(&row.confidence),
-        ),
+    let mismatches = [
+        (Col::Citation, first.citation != row.citation),
+        (Col::Year, first.year != row.year),
+        (Col::Doi, first.doi != row.doi),
+        (Col::Pmid, first.pmid != row.pmid),
+        (Col::Design, first.design != row.design),
+        (Col::KStudies, first.k_studies != row.k_studies),
+        (Col::Confidence, first.confidence != row.confidence),
     ];
-    for (col, expected, found) in pairs {
-        if expected != found {
-            diagnostics.push(Diagnostic::column(
-                row.line,
-                col.name(),
-                format!(
-                    "study \"{}\" has {} {} here but {} on line {}; study-level fields must agree \
-                     on every row of a study",
-                    row.study_id,
-                    col.name(),
-                    quoted(&found),
-                    quoted(&expected),
-                    first.line
-                ),
-            ));
+    for (col, differs) in mismatches {
+        if !differs {
+            continue;
         }
+        let (expected, found) = match col {
+            Col::Citation => (first.citation.clone(), row.citation.clone()),
+            Col::Year => (first.year.to_string(), row.year.to_string()),
+            Col::Doi => (show(&first.doi), show(&row.doi)),
+            Col::Pmid => (show(&first.pmid), show(&row.pmid)),
+            Col::Design => (first.design.to_string(), row.design.to_string()),
+            Col::KStudies => (show(&first.k_studies), show(&row.k_studies)),
+            _ => (show(&first.confidence), show(&row.confidence)),
+        };
+        diagnostics.push(Diagnostic::column(
+            row.line,
+            col.name(),
+            format!(
+                "study \"{}\" has {} {} here but {} on line {}; study-level fields must agree \
+                 on every row of a study",
+                row.study_id,
+                col.name(),
+                quoted(&found),
+                quoted(&expected),
+                first.line
+            ),
+        ));
     }
 }
 

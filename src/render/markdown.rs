@@ -14,6 +14,10 @@ use crate::synthesis::vote_count::VoteCount;
 use crate::synthesis::{QuestionVotes, Synthesis, narrative};
 use crate::tables::studies::studies;
 
+/// Most findings (per question) and studies listed in the README; the rest are in the CSV
+/// tables, which list everything.
+const MAX_LISTED: usize = 500;
+
 /// Escapes registry text for a Markdown table cell or paragraph: Markdown syntax is
 /// backslash-escaped, HTML is entity-escaped, and line breaks become spaces.
 pub fn escape(text: &str) -> String {
@@ -580,11 +584,12 @@ pub fn report_readme(
             "| Study | Design | n | Outcome | Direction | Significant | p |"
         );
         let _ = writeln!(md, "|---|---|---:|---|---|---|---|");
-        for f in registry
+        let in_question: Vec<_> = registry
             .findings
             .iter()
             .filter(|f| f.question == question_synthesis.key)
-        {
+            .collect();
+        for f in in_question.iter().take(MAX_LISTED) {
             let _ = writeln!(
                 md,
                 "| {} | {} | {} | {} | {} {} | {} | {} |",
@@ -597,6 +602,13 @@ pub fn report_readme(
                 f.significant.map_or("–", |s| s.key()),
                 f.p_value
                     .map_or_else(|| "–".to_string(), |p| escape(&p.to_string())),
+            );
+        }
+        if in_question.len() > MAX_LISTED {
+            let _ = writeln!(
+                md,
+                "\n…and {} more findings: every finding is in [tables/findings.csv](tables/findings.csv).",
+                in_question.len() - MAX_LISTED
             );
         }
         md.push('\n');
@@ -634,7 +646,8 @@ pub fn report_readme(
         "| Study | Citation | Design | n | Identifiers | Record confidence |"
     );
     let _ = writeln!(md, "|---|---|---|---:|---|---|");
-    for (first, rows) in studies(registry) {
+    let all_studies = studies(registry);
+    for (first, rows) in all_studies.iter().take(MAX_LISTED) {
         let n = rows.iter().filter_map(|r| r.n).max();
         let n = match (n, first.k_studies) {
             (Some(n), _) => n.to_string(),
@@ -667,6 +680,13 @@ pub fn report_readme(
                 ids.join(" ")
             },
             first.confidence.map_or("–", |c| c.key())
+        );
+    }
+    if all_studies.len() > MAX_LISTED {
+        let _ = writeln!(
+            md,
+            "\n…and {} more studies: every study is in [tables/studies.csv](tables/studies.csv).",
+            all_studies.len() - MAX_LISTED
         );
     }
     let _ = writeln!(

@@ -12,6 +12,9 @@ use crate::synthesis::pool::{
     EGGER_MIN_K, EggerTest, PoolOptions, Pooled, Tau2Method, egger, leave_one_out, pool,
 };
 
+/// Largest k for which leave-one-out is computed (it refits the model k times).
+pub const LEAVE_ONE_OUT_MAX_K: usize = 200;
+
 /// One study's estimate in an analysis.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StudyEffect {
@@ -67,7 +70,7 @@ pub struct Analysis {
     pub pooled: Pooled,
     /// Fixed-effect model, for comparison.
     pub fixed_effect: Pooled,
-    /// The model without each study (k ≥ 3), in study order.
+    /// The model without each study (3 ≤ k ≤ 200), in study order.
     pub leave_one_out: Vec<Pooled>,
     /// Egger's test (k ≥ 10 only).
     pub egger: Option<EggerTest>,
@@ -216,7 +219,7 @@ fn analyse(
             .collect(),
         pooled: pool(&effects, options),
         fixed_effect: pool(&effects, fixed),
-        leave_one_out: if effects.len() >= 3 {
+        leave_one_out: if (3..=LEAVE_ONE_OUT_MAX_K).contains(&effects.len()) {
             leave_one_out(&effects, options)
         } else {
             Vec::new()
