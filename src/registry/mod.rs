@@ -70,6 +70,7 @@ pub fn resolve(arg: &str, studies_root: &Path) -> Result<TopicLocation, Error> {
     if topic::is_slug(arg) || is_plain_name(arg) {
         let dir = studies_root.join(arg);
         if dir.is_dir() {
+            stays_inside(studies_root, &dir)?;
             return Ok(TopicLocation::of_dir(&dir));
         }
         return Err(Error::Usage(format!(
@@ -81,6 +82,31 @@ pub fn resolve(arg: &str, studies_root: &Path) -> Result<TopicLocation, Error> {
     Err(Error::Usage(format!(
         "{arg}: no such topic directory or registry file"
     )))
+}
+
+/// Refuses a topic under `studies_root` whose directory or files resolve outside it (a
+/// symlink pointing elsewhere), so a topic name can never reach files it should not.
+fn stays_inside(studies_root: &Path, dir: &Path) -> Result<(), Error> {
+    let root = studies_root
+        .canonicalize()
+        .map_err(|e| Error::io(studies_root, "resolve", e))?;
+    for path in [
+        dir.to_path_buf(),
+        dir.join(REGISTRY_FILE),
+        dir.join(TOPIC_FILE),
+    ] {
+        if let Ok(real) = path.canonicalize()
+            && !real.starts_with(&root)
+        {
+            return Err(Error::Usage(format!(
+                "{} resolves to {}, outside {}; topics must stay inside it (a symlink out of it is refused)",
+                path.display(),
+                real.display(),
+                studies_root.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A name without path separators or dots at the start (e.g. `magnesium-rls`).
@@ -112,6 +138,7 @@ pub fn discover(studies_root: &Path) -> Result<Vec<TopicLocation>, Error> {
         let entry = entry.map_err(|e| Error::io(studies_root, "list topics in", e))?;
         let dir = entry.path();
         if dir.is_dir() && dir.join(REGISTRY_FILE).is_file() {
+            stays_inside(studies_root, &dir)?;
             topics.push(TopicLocation::of_dir(&dir));
         }
     }

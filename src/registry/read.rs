@@ -73,11 +73,22 @@ pub fn read_registry(bytes: &[u8], path: &str, topic: &Topic, this_year: i32) ->
             continue; // blank line
         }
         if record.len() != header.width {
+            let spanned = record
+                .iter()
+                .map(|f| f.iter().filter(|b| **b == b'\n').count())
+                .sum::<usize>();
+            let hint = if spanned > 0 {
+                format!(
+                    "; this row runs over {} more lines: look for an unclosed quote (\")",
+                    spanned
+                )
+            } else {
+                "; quote fields that contain commas (\"a, b\") and give every column a value or leave it empty".to_string()
+            };
             diagnostics.push(Diagnostic::line(
                 line,
                 format!(
-                    "row has {} fields but the header has {}; quote fields that contain commas \
-                     (\"a, b\") and give every column a value or leave it empty",
+                    "row has {} fields but the header has {}{hint}",
                     record.len(),
                     header.width
                 ),

@@ -1,0 +1,167 @@
+//! Hostile and odd input: every case ends in exit 0, 1 or 2 with a message — never a panic
+//! (exit 101), a hang, or a file written half-way.
+
+mod common;
+
+use std::path::Path;
+
+use common::{evsynth_in, root};
+
+/// A scratch workspace with topic `t` (the validation fixtures' topic) and `registry` bytes.
+fn topic_with(registry: &[u8]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = dir.path().join("studies/t");
+    std::fs::create_dir_all(&topic).unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/validate/topic.toml"),
+        topic.join("topic.toml"),
+    )
+    .unwrap();
+    std::fs::write(topic.join("registry.csv"), registry).unwrap();
+    dir
+}
+
+const HEADER: &str = "study_id,citation,year,design,question,n,form,outcome,direction\n";
+
+fn validate(registry: &[u8]) -> common::Run {
+    let dir = topic_with(registry);
+    evsynth_in(dir.path(), &["validate", "t"])
+}
+
+#[test]
+fn header_only_is_a_valid_empty_registry_and_reports_say_so() {
+    let dir = topic_with(HEADER.as_bytes());
+    assert_eq!(evsynth_in(dir.path(), &["validate", "t"]).code, 0);
+    let run = evsynth_in(dir.path(), &["report", "t"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let readme = std::fs::read_to_string(dir.path().join("reports/t/README.md")).unwrap();
+    assert!(
+        readme.contains("**0 findings from 0 studies, 0 participants**"),
+        "{readme}"
+    );
+    assert!(readme.contains("`evidence-meter` not drawn: the registry has no findings yet."));
+}
+
+#[test]
+fn a_ten_megabyte_field_is_read_and_checked() {
+    let big = "x".repeat(10 * 1024 * 1024);
+    let registry =
+        format!("{HEADER}a_1,\"{big}\",2020,rct,treatment,10,citrate,severity,positive\n");
+    let run = validate(registry.as_bytes());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn a_million_columns_in_one_row_is_a_ragged_row() {
+    let wide = ",".repeat(1_000_000);
+    let registry = format!("{HEADER}a_1,c,2020,rct,treatment,10,citrate,severity,positive{wide}\n");
+    let run = validate(registry.as_bytes());
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains(":2: row has 1000009 fields but the header has 9"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn unbalanced_quotes_are_reported_not_swallowed_silently() {
+    let registry = format!(
+        "{HEADER}a_1,\"unclosed citation,2020,rct,treatment,10,citrate,severity,positive\nb_2,c,2021,rct,treatment,10,citrate,severity,positive\n"
+    );
+    let run = validate(registry.as_bytes());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "studies/t/registry.csv:2: row has 2 fields but the header has 9; this row runs over 2 more lines: look for an unclosed quote (\")\n"
+    );
+}
+
+#[test]
+fn nul_bytes_and_odd_numbers_are_reported() {
+    let registry = format!(
+        "{HEADER}a_1,c\0c,2020,rct,treatment,１０,citrate,severity,positive\nb_2,c,2020,rct,treatment,-0,citrate,severity,positive\n"
+    );
+    let run = validate(registry.as_bytes());
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains(":2:n: \"１０\" is not a whole number >= 1"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains(":3:n: \"-0\" is not a whole number >= 1"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn topic_names_that_escape_are_refused() {
+    let dir = topic_with(HEADER.as_bytes());
+    for bad in ["../t", "..", "/etc"] {
+        let run = evsynth_in(dir.path(), &["validate", bad]);
+        assert_ne!(run.code, 0, "{bad}");
+        assert_ne!(run.code, 101, "{bad}");
+    }
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        dir.path().join("studies/t/topic.toml"),
+        outside.path().join("topic.toml"),
+    )
+    .unwrap();
+    std::fs::write(outside.path().join("registry.csv"), HEADER).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("studies/escape")).unwrap();
+    for args in [&["validate", "escape"][..], &["report"][..]] {
+        let run = evsynth_in(dir.path(), args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("outside studies; topics must stay inside it"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(!dir.path().join("reports").exists());
+}
+
+#[test]
+fn an_unwritable_output_directory_is_a_clear_error() {
+    let dir = topic_with(
+        format!("{HEADER}a_1,c,2020,rct,treatment,10,citrate,severity,positive\n").as_bytes(),
+    );
+    std::fs::write(dir.path().join("not-a-dir"), "file").unwrap();
+    let run = evsynth_in(dir.path(), &["report", "t", "--out", "not-a-dir"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .starts_with("not-a-dir/t: cannot create directory:"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("not-a-dir")).unwrap(),
+        "file"
+    );
+}
+
+#[test]
+fn a_broken_topic_toml_is_named_with_its_line() {
+    let dir = topic_with(HEADER.as_bytes());
+    std::fs::write(
+        dir.path().join("studies/t/topic.toml"),
+        "title = \"T\nas_of =",
+    )
+    .unwrap();
+    let run = evsynth_in(dir.path(), &["validate", "t"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.starts_with("studies/t/topic.toml:1:"),
+        "{}",
+        run.stderr
+    );
+    assert!(Path::new(&dir.path().join("studies/t/registry.csv")).is_file());
+}
