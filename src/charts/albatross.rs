@@ -33,20 +33,12 @@ struct Point {
 }
 
 fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
-    let charts: Vec<Chart> = input
-        .registry
-        .topic
-        .questions
-        .keys()
-        .filter_map(|q| chart(input, q))
-        .collect();
-    if charts.is_empty() {
-        return Err(format!(
+    crate::charts::common::per_question(input, chart, || {
+        format!(
             "no question has between 1 and {} findings with a p-value, n and a positive or negative direction",
             crate::charts::MAX_CHART_POINTS
-        ));
-    }
-    Ok(charts)
+        )
+    })
 }
 
 fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {

@@ -11,6 +11,26 @@ use crate::registry::Registry;
 /// Left and right margin of every chart.
 pub const MARGIN: f64 = 24.0;
 
+/// One chart per question of the topic (those `chart` draws), or `why_none` when none.
+pub fn per_question(
+    input: &crate::charts::ChartInput<'_>,
+    chart: fn(&crate::charts::ChartInput<'_>, &str) -> Option<crate::charts::Chart>,
+    why_none: impl FnOnce() -> String,
+) -> Result<Vec<crate::charts::Chart>, String> {
+    let charts: Vec<crate::charts::Chart> = input
+        .registry
+        .topic
+        .questions
+        .keys()
+        .filter_map(|q| chart(input, q))
+        .collect();
+    if charts.is_empty() {
+        Err(why_none())
+    } else {
+        Ok(charts)
+    }
+}
+
 /// Title (bold, 18) and subtitle (12, muted) at the top of a chart of `width`.
 pub fn header(p: &mut dyn Painter, width: f64, title: &str, subtitle: &str) {
     let title = truncate_to_width(title, 18.0, Weight::Bold, width - 2.0 * MARGIN);

@@ -78,17 +78,9 @@ fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
             crate::charts::MAX_CHART_ROWS
         ));
     }
-    let charts: Vec<Chart> = input
-        .registry
-        .topic
-        .questions
-        .keys()
-        .filter_map(|q| chart(input, q))
-        .collect();
-    if charts.is_empty() {
-        return Err("no question has findings from primary studies".to_string());
-    }
-    Ok(charts)
+    crate::charts::common::per_question(input, chart, || {
+        "no question has findings from primary studies".to_string()
+    })
 }
 
 fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {

@@ -42,17 +42,9 @@ fn cell_colour(cells: &[u32; 4]) -> plotters::style::RGBColor {
 }
 
 fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
-    let charts: Vec<Chart> = input
-        .registry
-        .topic
-        .questions
-        .keys()
-        .filter_map(|q| chart(input, q))
-        .collect();
-    if charts.is_empty() {
-        return Err("the registry has no findings yet".to_string());
-    }
-    Ok(charts)
+    crate::charts::common::per_question(input, chart, || {
+        "the registry has no findings yet".to_string()
+    })
 }
 
 fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {

@@ -112,23 +112,8 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
     );
     let title_for_draw = title.clone();
     let draw = move |p: &mut dyn Painter| {
-        let title = truncate_to_width(&title_for_draw, 18.0, Weight::Bold, WIDTH - 2.0 * MARGIN);
-        p.text(
-            MARGIN,
-            26.0,
-            &title,
-            Align::Left,
-            Font::new(18.0, Weight::Bold, INK),
-        );
         let subtitle = format!("{} · {}", measure.label(), model_label(pooled.options));
-        let subtitle = truncate_to_width(&subtitle, 12.0, Weight::Normal, WIDTH - 2.0 * MARGIN);
-        p.text(
-            MARGIN,
-            50.0,
-            &subtitle,
-            Align::Left,
-            Font::new(12.0, Weight::Normal, MUTED),
-        );
+        crate::charts::common::header(p, WIDTH, &title_for_draw, &subtitle);
         let header = Font::new(12.0, Weight::Bold, INK);
         p.text(MARGIN, 78.0, "Study", Align::Left, header);
         p.text(N_RIGHT, 78.0, "n", Align::Right, header);

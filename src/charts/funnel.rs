@@ -2,7 +2,7 @@
 //! the test has too little power to mean anything: Cochrane Handbook 13.3.5.4).
 
 use crate::charts::axis::{Axis, format_tick, linear_ticks};
-use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_to_width};
+use crate::charts::painter::{Align, ChartText, Font, Painter, Weight};
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::Direction;
@@ -86,28 +86,13 @@ fn funnel(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
     let title_for_draw = title.clone();
     let draw = move |p: &mut dyn Painter| {
         let y_of = |se: f64| TOP + se / max_se * (BOTTOM - TOP);
-        let title = truncate_to_width(&title_for_draw, 17.0, Weight::Bold, WIDTH - 48.0);
-        p.text(
-            24.0,
-            26.0,
-            &title,
-            Align::Left,
-            Font::new(17.0, Weight::Bold, INK),
-        );
         let subtitle = format!(
             "Egger's regression test: t = {:.2} (df = {}), p = {}; pseudo-95% limits around the fixed-effect estimate",
             egger.t,
             analysis.studies.len() - 2,
             format_p(egger.p)
         );
-        let subtitle = truncate_to_width(&subtitle, 11.5, Weight::Normal, WIDTH - 48.0);
-        p.text(
-            24.0,
-            50.0,
-            &subtitle,
-            Align::Left,
-            Font::new(11.5, Weight::Normal, MUTED),
-        );
+        crate::charts::common::header(p, WIDTH, &title_for_draw, &subtitle);
         p.polygon(
             &[
                 (axis.x(centre), TOP),

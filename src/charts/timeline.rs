@@ -42,14 +42,20 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         .iter()
         .filter(|(key, _)| findings.iter().any(|f| &f.question == *key))
         .map(|(key, question)| {
-            let mut running = [0u32; 4];
-            let cumulative = years
+            // One pass over the findings: new findings per year and direction.
+            let mut per_year = vec![[0u32; 4]; years.len()];
+            for f in findings
                 .iter()
-                .map(|year| {
-                    for f in findings.iter().filter(|f| {
-                        &f.question == key && f.year == *year && f.design.tier() != Tier::Review
-                    }) {
-                        running[f.direction as usize] += 1;
+                .filter(|f| &f.question == key && f.design.tier() != Tier::Review)
+            {
+                per_year[(f.year - first) as usize][f.direction as usize] += 1;
+            }
+            let mut running = [0u32; 4];
+            let cumulative = per_year
+                .iter()
+                .map(|added| {
+                    for (total, new) in running.iter_mut().zip(added) {
+                        *total += new;
                     }
                     running
                 })

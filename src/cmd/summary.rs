@@ -18,7 +18,7 @@ pub fn run(studies: &Path, topic: &str, selection: &Selection) -> u8 {
         .and_then(|registry| {
             let (selected, excluded) = registry.select(selection);
             let synthesis = synthesise(&selected, selection, excluded)?;
-            Ok((selected, synthesis))
+            Ok((selected.into_owned(), synthesis))
         });
     let (registry, synthesis) = match result {
         Ok(done) => done,

@@ -85,11 +85,15 @@ pub struct TierVotes {
 
 impl Registry {
     /// The registry restricted to the findings a selection keeps, and how many it left out.
-    pub fn select(&self, selection: &Selection) -> (Registry, usize) {
+    /// Borrowed, not copied, when every finding is kept (the primary analysis).
+    pub fn select(&self, selection: &Selection) -> (std::borrow::Cow<'_, Registry>, usize) {
+        if self.findings.iter().all(|f| selection.keeps(f)) {
+            return (std::borrow::Cow::Borrowed(self), 0);
+        }
         let mut selected = self.clone();
         selected.findings.retain(|f| selection.keeps(f));
         let excluded = self.findings.len() - selected.findings.len();
-        (selected, excluded)
+        (std::borrow::Cow::Owned(selected), excluded)
     }
 }
 

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Reproduces the README's performance table: wall time (median of runs) and peak RSS of
+# evsynth on the shipped topic and on generated registries, on this machine.
+#   bash bench/run.sh            # shipped topic, 1k, 100k, 1M findings, batch of 1000 x 50
+#   SIZES="1000 100000" bash bench/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked --quiet
+bin=$PWD/target/release/evsynth
+work=${BENCH_DIR:-/tmp/evsynth-bench}
+mkdir -p "$work"
+runs=${RUNS:-5}
+
+# median wall seconds and max RSS (MiB) of `runs` runs of a command
+measure() {
+  local times=() rss=0
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>&1 || true
+    read -r t m < "$work/time.txt"
+    times+=("$t"); [ "$m" -gt "$rss" ] && rss=$m
+  done
+  local median
+  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  printf '%s s | %s MiB' "$median" "$((rss / 1024))"
+}
+
+echo "| task | median wall | peak RSS |"
+echo "|---|---:|---:|"
+echo "| report, shipped topic (16 findings, 9 chart kinds, HTML) | $(measure "$bin" report --out "$work/out") |"
+echo "| validate, shipped topic | $(measure "$bin" validate) |"
+for n in ${SIZES:-1000 100000 1000000}; do
+  [ -f "$work/r$n/registry.csv" ] || python3 bench/generate.py registry "$n" "$work/r$n"
+  echo "| validate, $n findings | $(measure "$bin" validate "$work/r$n") |"
+  echo "| report, $n findings | $(RUNS=$([ "$n" -ge 1000000 ] && echo 1 || echo "$runs") measure "$bin" report "$work/r$n" --out "$work/out") |"
+done
+if [ -z "${SIZES:-}" ]; then
+  [ -d "$work/batch" ] || python3 bench/generate.py batch 1000 50 "$work/batch"
+  echo "| report, batch of 1000 topics x 50 findings | $(RUNS=1 measure "$bin" --studies "$work/batch" report --out "$work/batch-out") |"
+  [ -f "$work/r100000/registry.csv" ] || python3 bench/generate.py registry 100000 "$work/r100000"
+  cp -r "$work/r100000" "$work/add100k"
+  echo "| add one row to a 100k-finding registry | $(RUNS=1 measure "$bin" add "$work/add100k" --study-id bench_new --citation "Bench new 2026" --year 2026 --design rct --question treatment --n 10 --form citrate --outcome severity --direction positive) |"
+  rm -rf "$work/add100k"
+fi
