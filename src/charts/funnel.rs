@@ -30,8 +30,8 @@ fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
         .meta
         .analyses
         .iter()
-        .filter(|a| a.egger.is_some() && a.studies.len() <= crate::charts::MAX_CHART_POINTS)
-        .map(|a| funnel(input, a))
+        .filter(|a| a.studies.len() <= crate::charts::MAX_CHART_POINTS)
+        .filter_map(|a| Some(funnel(input, a, a.egger?)))
         .collect();
     if charts.is_empty() {
         return Err(format!(
@@ -41,7 +41,11 @@ fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
     Ok(charts)
 }
 
-fn funnel(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
+fn funnel(
+    input: &ChartInput<'_>,
+    analysis: &Analysis,
+    egger: crate::synthesis::pool::EggerTest,
+) -> Chart {
     let registry = input.registry;
     let topic = &registry.topic;
     let question = topic.questions[&analysis.question].label.clone();
@@ -68,9 +72,6 @@ fn funnel(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         log: analysis.measure.is_ratio(),
     };
     let title = format!("Funnel plot: {question} — {outcome}");
-    let egger = analysis
-        .egger
-        .expect("funnel plots are built only with Egger's test");
     let description = format!(
         "{} studies; Egger's test t = {:.2}, p = {}.",
         analysis.studies.len(),

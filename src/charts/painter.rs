@@ -109,7 +109,6 @@ pub trait Painter {
 
 /// Draws `full` cut to `max_width` with an ellipsis; when cut, the full text becomes the
 /// label's tooltip (SVG `<title>`).
-#[allow(clippy::too_many_arguments)]
 pub fn label(
     p: &mut dyn Painter,
     x: f64,
