@@ -37,7 +37,7 @@ if [ -z "${SIZES:-}" ]; then
   [ -d "$work/batch" ] || python3 bench/generate.py batch 1000 50 "$work/batch"
   echo "| report, batch of 1000 topics x 50 findings | $(RUNS=1 measure "$bin" --studies "$work/batch" report --out "$work/batch-out") |"
   [ -f "$work/r100000/registry.csv" ] || python3 bench/generate.py registry 100000 "$work/r100000"
-  cp -r "$work/r100000" "$work/add100k"
+  rm -rf "$work/add100k" && cp -r "$work/r100000" "$work/add100k"
   echo "| add one row to a 100k-finding registry | $(RUNS=1 measure "$bin" add "$work/add100k" --study-id bench_new --citation "Bench new 2026" --year 2026 --design rct --question treatment --n 10 --form citrate --outcome severity --direction positive) |"
   rm -rf "$work/add100k"
 fi

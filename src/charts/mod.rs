@@ -113,26 +113,30 @@ pub fn render_all(input: &ChartInput<'_>, dpi: u32) -> Result<Vec<ChartOutcome>,
             Ok(charts) => planned.extend(charts.into_iter().map(Ok)),
         }
     }
-    planned
-        .into_par_iter()
-        .map(|plan| match plan {
-            Err(skipped) => Ok(skipped),
-            Ok(chart) => {
-                let fail = |message: String| crate::Error::Chart {
-                    chart: chart.stem.clone(),
-                    message,
-                };
-                let svg = painter::render_svg(chart.size, &chart.text, &chart.stem, &*chart.draw)
-                    .map_err(fail)?;
-                let png = painter::render_png(chart.size, dpi, &*chart.draw).map_err(fail)?;
-                Ok(ChartOutcome::Drawn(RenderedChart {
-                    stem: chart.stem,
-                    caption: chart.caption,
-                    title: chart.text.title,
-                    svg,
-                    png,
-                }))
-            }
-        })
-        .collect()
+    // Inside a batch the topics already run in parallel: draw sequentially there, so rayon
+    // does not nest work-stealing joins (which deepens worker stacks without bound).
+    let render = |plan: Result<Chart, ChartOutcome>| match plan {
+        Err(skipped) => Ok(skipped),
+        Ok(chart) => {
+            let fail = |message: String| crate::Error::Chart {
+                chart: chart.stem.clone(),
+                message,
+            };
+            let svg = painter::render_svg(chart.size, &chart.text, &chart.stem, &*chart.draw)
+                .map_err(fail)?;
+            let png = painter::render_png(chart.size, dpi, &*chart.draw).map_err(fail)?;
+            Ok(ChartOutcome::Drawn(RenderedChart {
+                stem: chart.stem,
+                caption: chart.caption,
+                title: chart.text.title,
+                svg,
+                png,
+            }))
+        }
+    };
+    if rayon::current_thread_index().is_some() {
+        planned.into_iter().map(render).collect()
+    } else {
+        planned.into_par_iter().map(render).collect()
+    }
 }

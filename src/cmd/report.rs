@@ -31,10 +31,36 @@ pub struct ReportOptions {
     pub check: bool,
 }
 
-/// One topic's result: its generated files and the index line, or the error.
-struct Generated {
+/// What became of one topic: written (or checked) with its index line, or the error.
+struct Done {
     location: TopicLocation,
-    result: Result<(Vec<OutputFile>, IndexEntry), Error>,
+    result: Result<Outcome, Error>,
+}
+
+/// A topic reported: its index line, how many files, and (with `--check`) the stale ones.
+struct Outcome {
+    entry: IndexEntry,
+    files: usize,
+    stale: Vec<std::path::PathBuf>,
+}
+
+/// Generates one topic's report and writes it (or compares it with the disk). Files are
+/// written as soon as the topic is done, so a batch holds one topic's output at a time.
+fn report_topic(location: &TopicLocation, options: &ReportOptions) -> Result<Outcome, Error> {
+    let registry = registry::load(location)?;
+    let (files, entry) = build_report(&registry, &options.selection, options.dpi)?;
+    let dir = options.out.join(&location.name);
+    let stale = if options.check {
+        stale_files(&dir, &files)
+    } else {
+        write_all(&dir, &files)?;
+        Vec::new()
+    };
+    Ok(Outcome {
+        entry,
+        files: files.len(),
+        stale,
+    })
 }
 
 /// Reports every named topic (or all) in parallel; a failing topic does not stop the others.
@@ -46,20 +72,30 @@ pub fn run(studies: &Path, topics: &[String], options: &ReportOptions) -> u8 {
         Err(error) => return report_error(&error),
     };
     let progress = progress_bar(locations.len());
-    let generated: Vec<Generated> = locations
-        .par_iter()
-        .map(|location| {
-            let result = registry::load(location)
-                .and_then(|registry| build_report(&registry, &options.selection, options.dpi));
-            if let Some(bar) = &progress {
-                bar.inc(1);
-            }
-            Generated {
-                location: location.clone(),
-                result,
-            }
-        })
-        .collect();
+    // A pool of our own with roomy stacks: polars and plotters are called from its workers.
+    let pool = match rayon::ThreadPoolBuilder::new().stack_size(32 << 20).build() {
+        Ok(pool) => pool,
+        Err(error) => {
+            return report_error(&Error::Usage(format!(
+                "cannot start worker threads: {error}"
+            )));
+        }
+    };
+    let done: Vec<Done> = pool.install(|| {
+        locations
+            .par_iter()
+            .map(|location| {
+                let result = report_topic(location, options);
+                if let Some(bar) = &progress {
+                    bar.inc(1);
+                }
+                Done {
+                    location: location.clone(),
+                    result,
+                }
+            })
+            .collect()
+    });
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -67,25 +103,20 @@ pub fn run(studies: &Path, topics: &[String], options: &ReportOptions) -> u8 {
     let mut exit = 0;
     let mut stale = Vec::new();
     let mut entries = Vec::new();
-    for topic in generated {
-        let dir = options.out.join(&topic.location.name);
+    for topic in done {
         match topic.result {
             Err(error) => exit = exit.max(report_error(&error)),
-            Ok((files, entry)) => {
-                if options.check {
-                    stale.extend(stale_files(&dir, &files));
-                } else if let Err(error) = write_all(&dir, &files) {
-                    exit = exit.max(report_error(&error));
-                    continue;
-                } else {
+            Ok(outcome) => {
+                if !options.check {
                     crate::cmd::outln!(
                         "{}: wrote {} files to {}",
                         topic.location.name,
-                        files.len(),
-                        dir.display()
+                        outcome.files,
+                        options.out.join(&topic.location.name).display()
                     );
                 }
-                entries.push(entry);
+                stale.extend(outcome.stale);
+                entries.push(outcome.entry);
             }
         }
     }
