@@ -100,6 +100,25 @@ pub enum ChartOutcome {
     },
 }
 
+impl ChartOutcome {
+    /// The chart, if it was drawn.
+    pub fn drawn(&self) -> Option<&RenderedChart> {
+        match self {
+            ChartOutcome::Drawn(chart) => Some(chart),
+            ChartOutcome::Skipped { .. } => None,
+        }
+    }
+}
+
+/// File stems of the charts that were drawn, in report order.
+pub fn drawn_stems(charts: &[ChartOutcome]) -> Vec<String> {
+    charts
+        .iter()
+        .filter_map(ChartOutcome::drawn)
+        .map(|c| c.stem.clone())
+        .collect()
+}
+
 /// Renders every registered chart for a topic; the charts are drawn in parallel.
 pub fn render_all(input: &ChartInput<'_>, dpi: u32) -> Result<Vec<ChartOutcome>, crate::Error> {
     use rayon::prelude::*;

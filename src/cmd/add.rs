@@ -165,23 +165,26 @@ fn header_of(bytes: &[u8]) -> Option<Vec<String>> {
         .from_reader(bytes);
     let mut record = csv::StringRecord::new();
     match reader.read_record(&mut record) {
-        Ok(true) => Some(
-            record
-                .iter()
-                .enumerate()
-                .map(|(i, f)| {
-                    if i == 0 {
-                        f.trim_start_matches('\u{feff}')
-                    } else {
-                        f
-                    }
-                    .trim()
-                    .to_string()
-                })
-                .collect(),
-        ),
+        Ok(true) => Some(header_names(&record)),
         _ => None,
     }
+}
+
+/// Header names with a UTF-8 byte-order mark and surrounding spaces removed.
+fn header_names(record: &csv::StringRecord) -> Vec<String> {
+    record
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            if i == 0 {
+                f.trim_start_matches('\u{feff}')
+            } else {
+                f
+            }
+            .trim()
+            .to_string()
+        })
+        .collect()
 }
 
 /// Lines in the file, counting a last line without newline.
@@ -199,19 +202,7 @@ fn read_rows_file(path: &Path) -> Result<Vec<NewRow>, Error> {
         .from_reader(bytes.as_slice());
     let mut records = reader.records();
     let header: Vec<String> = match records.next() {
-        Some(Ok(record)) => record
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                if i == 0 {
-                    f.trim_start_matches('\u{feff}')
-                } else {
-                    f
-                }
-                .trim()
-                .to_string()
-            })
-            .collect(),
+        Some(Ok(record)) => header_names(&record),
         Some(Err(error)) => {
             return Err(Error::Usage(format!("{shown}: unreadable header: {error}")));
         }

@@ -217,13 +217,8 @@ pub fn build_report(
         dpi,
     )?;
     let readme = markdown::report_readme(registry, &synthesis, &charts);
-    let drawn_charts: Vec<&crate::charts::RenderedChart> = charts
-        .iter()
-        .filter_map(|c| match c {
-            ChartOutcome::Drawn(chart) => Some(chart),
-            ChartOutcome::Skipped { .. } => None,
-        })
-        .collect();
+    let drawn_charts: Vec<&crate::charts::RenderedChart> =
+        charts.iter().filter_map(ChartOutcome::drawn).collect();
     let page = html::report_html(
         &format!("Evidence report: {}", registry.topic.title),
         &readme,
@@ -233,13 +228,7 @@ pub fn build_report(
         OutputFile::text("README.md", readme),
         OutputFile::text("index.html", page),
     ];
-    let drawn: Vec<String> = charts
-        .iter()
-        .filter_map(|c| match c {
-            ChartOutcome::Drawn(chart) => Some(chart.stem.clone()),
-            ChartOutcome::Skipped { .. } => None,
-        })
-        .collect();
+    let drawn = charts::drawn_stems(&charts);
     files.push(OutputFile::text(
         "summary.json",
         json::summary_json(registry, &synthesis, &drawn),

@@ -429,13 +429,7 @@ fn swim_section(
     synthesis: &Synthesis,
     charts: &[ChartOutcome],
 ) {
-    let drawn: Vec<String> = charts
-        .iter()
-        .filter_map(|c| match c {
-            ChartOutcome::Drawn(chart) => Some(chart.stem.clone()),
-            ChartOutcome::Skipped { .. } => None,
-        })
-        .collect();
+    let drawn = crate::charts::drawn_stems(charts);
     let _ = writeln!(md, "## SWiM reporting checklist\n");
     let _ = writeln!(
         md,
