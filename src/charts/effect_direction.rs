@@ -59,6 +59,8 @@ fn worst_risk(rows: &[&Finding]) -> Option<RiskOfBias> {
 
 struct StudyRow {
     label: String,
+    /// Sort order: design tier, then year, then study id.
+    order: (Tier, i32, String),
     tier: Tier,
     n: Option<u32>,
     cells: Vec<Option<Direction>>,
@@ -129,17 +131,16 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
                 counts[f.direction as usize] += 1;
             }
             let first = rows[0];
+            let n = rows.iter().filter_map(|f| f.n).max();
             StudyRow {
                 label: format!(
                     "{id} · {} · n={}",
                     first.design.label(),
-                    rows.iter()
-                        .filter_map(|f| f.n)
-                        .max()
-                        .map_or("–".to_string(), |n| n.to_string())
+                    n.map_or("–".to_string(), |n| n.to_string())
                 ),
+                order: (first.design.tier(), first.year, id.to_string()),
                 tier: first.design.tier(),
-                n: rows.iter().filter_map(|f| f.n).max(),
+                n,
                 cells: outcomes
                     .iter()
                     .map(|o| rows.iter().find(|f| &f.outcome == o).map(|f| f.direction))
@@ -149,7 +150,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
             }
         })
         .collect();
-    rows.sort_by_key(|r| (r.tier, first_year(&findings, &r.label)));
+    rows.sort_by(|a, b| a.order.cmp(&b.order));
     let synthesis = input
         .synthesis
         .questions
@@ -355,13 +356,4 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
             .to_string(),
         draw: Box::new(draw),
     })
-}
-
-fn first_year(findings: &[&Finding], label: &str) -> (i32, String) {
-    let id = label.split(" · ").next().unwrap_or_default();
-    let year = findings
-        .iter()
-        .find(|f| f.study_id == id)
-        .map_or(0, |f| f.year);
-    (year, id.to_string())
 }

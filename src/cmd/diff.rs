@@ -9,10 +9,9 @@ use std::process::Command;
 use crate::cmd::report_error;
 use crate::error::Error;
 use crate::registry::raw::{RawRow, raw_rows};
-use crate::registry::{self, Registry, Topic, TopicLocation};
+use crate::registry::{self, Registry, Topic};
 use crate::synthesis::selection::Selection;
-use crate::synthesis::vote_count::VoteCount;
-use crate::synthesis::{Synthesis, synthesise};
+use crate::synthesis::{Synthesis, narrative, synthesise};
 
 /// Prints the diff of one topic against `since`.
 pub fn run(studies: &Path, topic: &str, since: &str) -> u8 {
@@ -68,7 +67,7 @@ fn diff(studies: &Path, topic_arg: &str, since: &str) -> Result<String, Error> {
         registry::parse(&old_bytes, &format!("{since}:registry.csv"), &old_topic)?
     };
     let old = Registry {
-        location: TopicLocation { ..location.clone() },
+        location: location.clone(),
         topic: old_topic,
         findings: old_findings,
         sha256: registry::sha256_hex(&old_bytes),
@@ -109,18 +108,6 @@ fn describe(row: &RawRow) -> String {
         get("question"),
         get("design"),
         get("n")
-    )
-}
-
-fn vote_cell(votes: &VoteCount) -> String {
-    let p = votes
-        .sign_test
-        .map_or_else(|| "no test".to_string(), |p| format!("p = {}", p.display()));
-    format!(
-        "{} ▲ / {} ▼ of {} studies ({p})",
-        votes.positive(),
-        votes.negative(),
-        votes.studies
     )
 }
 
@@ -194,7 +181,7 @@ fn render(
             s.questions
                 .iter()
                 .find(|q| &q.key == question)
-                .map(|q| vote_cell(&q.votes.overall))
+                .map(|q| narrative::vote_brief(&q.votes.overall))
         };
         let _ = writeln!(
             md,

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use crate::render::html::IndexEntry;
 use crate::render::{csv, html, json, markdown};
 use crate::synthesis;
+use crate::synthesis::narrative;
 use crate::synthesis::selection::Selection;
 use crate::tables::TABLES;
 
@@ -182,18 +183,9 @@ fn index_entry(registry: &Registry, synthesis: &synthesis::Synthesis) -> IndexEn
             .questions
             .iter()
             .map(|q| {
-                let votes = &q.votes.overall;
-                let p = votes
-                    .sign_test
-                    .map_or_else(|| "no test".to_string(), |p| format!("p = {}", p.display()));
                 (
                     registry.topic.questions[&q.key].label.clone(),
-                    format!(
-                        "{} ▲ / {} ▼ of {} studies ({p})",
-                        votes.positive(),
-                        votes.negative(),
-                        votes.studies
-                    ),
+                    narrative::vote_brief(&q.votes.overall),
                 )
             })
             .collect(),

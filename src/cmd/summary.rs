@@ -81,17 +81,7 @@ pub fn run(studies: &Path, topic: &str, selection: &Selection) -> u8 {
                 .iter()
                 .map(|d| paint(*d, format!("{:>5}", votes.count(*d))))
                 .collect();
-            let share = votes.proportion.map_or_else(
-                || "–".to_string(),
-                |p| {
-                    format!(
-                        "{:.0}% ({:.0}–{:.0}%)",
-                        p.estimate * 100.0,
-                        p.low * 100.0,
-                        p.high * 100.0
-                    )
-                },
-            );
+            let share = narrative::share_with_ci(votes);
             let dash = || "–".to_string();
             crate::cmd::outln!(
                 "  {:<40} {:>7} {} {:>4}  {:<18} {:>9} {:>9}",

@@ -67,7 +67,7 @@ pub fn resolve(arg: &str, studies_root: &Path) -> Result<TopicLocation, Error> {
     if path.is_file() {
         return Ok(TopicLocation::of_registry(path));
     }
-    if topic::is_slug(arg) || is_plain_name(arg) {
+    if is_plain_name(arg) {
         let dir = studies_root.join(arg);
         if dir.is_dir() {
             stays_inside(studies_root, &dir)?;

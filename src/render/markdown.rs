@@ -111,14 +111,7 @@ fn tier_label(key: &str) -> String {
 
 fn vote_row(label: &str, votes: &VoteCount) -> String {
     let dash = || "–".to_string();
-    let share = votes.proportion.map_or_else(dash, |p| {
-        format!(
-            "{:.0}% ({:.0}–{:.0}%)",
-            p.estimate * 100.0,
-            p.low * 100.0,
-            p.high * 100.0
-        )
-    });
+    let share = narrative::share_with_ci(votes);
     let counts: Vec<String> = Direction::ALL
         .iter()
         .map(|d| votes.count(*d).to_string())

@@ -117,6 +117,34 @@ fn plural(count: u32, one: &'static str, many: &'static str) -> &'static str {
     if count == 1 { one } else { many }
 }
 
+/// One line per vote count: "3 ▲ / 1 ▼ of 5 studies (p = 0.625)".
+pub fn vote_brief(votes: &VoteCount) -> String {
+    let p = votes
+        .sign_test
+        .map_or_else(|| "no test".to_string(), |p| format!("p = {}", p.display()));
+    format!(
+        "{} ▲ / {} ▼ of {} studies ({p})",
+        votes.positive(),
+        votes.negative(),
+        votes.studies
+    )
+}
+
+/// The positive share with its Wilson interval, "75% (30–95%)", or "–" without votes.
+pub fn share_with_ci(votes: &VoteCount) -> String {
+    votes.proportion.map_or_else(
+        || "–".to_string(),
+        |p| {
+            format!(
+                "{:.0}% ({:.0}–{:.0}%)",
+                p.estimate * 100.0,
+                p.low * 100.0,
+                p.high * 100.0
+            )
+        },
+    )
+}
+
 /// A p-value for tables: `< 0.001` below a thousandth, else three decimals.
 pub fn format_p(p: f64) -> String {
     if p < 0.001 {
