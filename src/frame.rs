@@ -1,44 +1,250 @@
 //! Findings as a polars DataFrame: the one place rows become columns. Column names are
 //! constants so the synthesis code and this file cannot drift apart.
+//!
+//! Key columns (study, question, tier, design, form, outcome, direction) hold `u32` codes, not
+//! strings: grouping a million rows by integers is several times faster than by text, and the
+//! [`Codebook`] turns codes back into keys when results are read.
 
-use polars::prelude::{Column, DataFrame, PolarsResult};
+use std::collections::HashMap;
 
-use crate::registry::Finding;
+use foldhash::fast::RandomState;
+use polars::prelude::{Column, DataFrame, DataType, Expr, PolarsError, PolarsResult, col, lit};
 
-/// Study identifier (string).
+use crate::model::{Design, Direction, Tier};
+use crate::registry::topic::FORM_NOT_APPLICABLE;
+use crate::registry::{Finding, Topic};
+
+/// Study identifier (code).
 pub const STUDY_ID: &str = "study_id";
-/// Question key (string).
+/// Question key (code).
 pub const QUESTION: &str = "question";
-/// Evidence tier key (string).
+/// Evidence tier key (code).
 pub const TIER: &str = "tier";
-/// Design key (string).
+/// Design key (code).
 pub const DESIGN: &str = "design";
-/// Form key (string).
+/// Form key (code).
 pub const FORM: &str = "form";
-/// Outcome key (string).
+/// Outcome key (code).
 pub const OUTCOME: &str = "outcome";
-/// Direction key (string).
+/// Direction key (code).
 pub const DIRECTION: &str = "direction";
 /// Participants analysed (u32, null for reviews without n).
 pub const N: &str = "n";
 /// Year of publication (i32).
 pub const YEAR: &str = "year";
 
-/// Builds the findings frame from validated rows.
-pub fn findings_frame(findings: &[Finding]) -> PolarsResult<DataFrame> {
-    let strings = |f: fn(&Finding) -> &str| -> Vec<&str> { findings.iter().map(f).collect() };
-    DataFrame::new_infer_height(vec![
-        Column::new(STUDY_ID.into(), strings(|f| &f.study_id)),
-        Column::new(QUESTION.into(), strings(|f| &f.question)),
-        Column::new(TIER.into(), strings(|f| f.design.tier().key())),
-        Column::new(DESIGN.into(), strings(|f| f.design.key())),
-        Column::new(FORM.into(), strings(|f| &f.form)),
-        Column::new(OUTCOME.into(), strings(|f| &f.outcome)),
-        Column::new(DIRECTION.into(), strings(|f| f.direction.key())),
+/// The findings frame with the keys behind its coded columns.
+pub struct FindingsFrame<'a> {
+    /// The columns.
+    pub frame: DataFrame,
+    /// Code → key, per coded column.
+    pub codes: Codebook<'a>,
+}
+
+impl FindingsFrame<'_> {
+    /// Packs coded `columns` into one `u64` key expression named `key` (the last column in
+    /// the lowest bits), so polars groups by one integer instead of several columns.
+    pub fn packed_key(&self, columns: &[&str]) -> PolarsResult<(Expr, Packing)> {
+        let mut fields = Vec::with_capacity(columns.len());
+        let mut shift = 0u32;
+        for column in columns.iter().rev() {
+            let bits = usize::BITS - self.codes.len(column).leading_zeros();
+            fields.push((shift, (1u64 << bits) - 1));
+            shift += bits;
+        }
+        if shift > 64 {
+            return Err(PolarsError::ComputeError(
+                format!(
+                    "the registry has too many distinct studies, forms or outcomes to group by \
+                     {columns:?} ({shift} bits of codes; at most 64)"
+                )
+                .into(),
+            ));
+        }
+        fields.reverse();
+        let expr = columns
+            .iter()
+            .zip(&fields)
+            .map(|(column, (shift, _))| {
+                col(*column).cast(DataType::UInt64) * lit(1u64.checked_shl(*shift).unwrap_or(0))
+            })
+            .reduce(|a, b| a + b)
+            .unwrap_or_else(|| lit(0u64))
+            .alias(KEY);
+        Ok((expr, Packing { fields }))
+    }
+}
+
+/// Name of the packed key column.
+pub const KEY: &str = "key";
+
+/// Where each column's code sits in a packed key.
+#[derive(Debug, Clone)]
+pub struct Packing {
+    fields: Vec<(u32, u64)>,
+}
+
+impl Packing {
+    /// The code of the `index`-th packed column.
+    pub fn code(&self, key: u64, index: usize) -> u32 {
+        self.fields
+            .get(index)
+            .map_or(u32::MAX, |(shift, mask)| ((key >> shift) & mask) as u32)
+    }
+
+    /// The key with the last column's bits dropped (e.g. a cell key without its study).
+    pub fn without_last(&self, key: u64) -> u64 {
+        key.checked_shr(self.last_bits()).unwrap_or(0)
+    }
+
+    /// Bits of the last packed column.
+    pub fn last_bits(&self) -> u32 {
+        self.fields.last().map_or(0, |(_, mask)| mask.count_ones())
+    }
+}
+
+/// The key behind each code of the coded columns.
+pub struct Codebook<'a> {
+    studies: Vec<&'a str>,
+    questions: Vec<&'a str>,
+    forms: Vec<&'a str>,
+    outcomes: Vec<&'a str>,
+}
+
+impl Codebook<'_> {
+    /// How many codes coded column `column` has.
+    pub fn len(&self, column: &str) -> usize {
+        match column {
+            STUDY_ID => self.studies.len(),
+            QUESTION => self.questions.len(),
+            FORM => self.forms.len(),
+            OUTCOME => self.outcomes.len(),
+            TIER => Tier::ALL.len(),
+            DESIGN => Design::ALL.len(),
+            DIRECTION => Direction::ALL.len(),
+            _ => 0,
+        }
+    }
+
+    /// The key of `code` in coded column `column`; empty for an unknown column or code.
+    pub fn key(&self, column: &str, code: u32) -> &str {
+        let code = code as usize;
+        match column {
+            STUDY_ID => self.studies.get(code).copied().unwrap_or_default(),
+            QUESTION => self.questions.get(code).copied().unwrap_or_default(),
+            FORM => self.forms.get(code).copied().unwrap_or_default(),
+            OUTCOME => self.outcomes.get(code).copied().unwrap_or_default(),
+            TIER => Tier::ALL.get(code).map_or("", |t| t.key()),
+            DESIGN => Design::ALL.get(code).map_or("", |d| d.key()),
+            DIRECTION => Direction::ALL.get(code).map_or("", |d| d.key()),
+            _ => "",
+        }
+    }
+}
+
+/// Codes keys by their position in a fixed list.
+struct Coder<'a> {
+    codes: HashMap<&'a str, u32, RandomState>,
+}
+
+impl<'a> Coder<'a> {
+    fn new(keys: &[&'a str]) -> Coder<'a> {
+        Coder {
+            codes: keys.iter().zip(0u32..).map(|(k, c)| (*k, c)).collect(),
+        }
+    }
+
+    fn code(&self, key: &str) -> u32 {
+        self.codes.get(key).copied().unwrap_or(u32::MAX)
+    }
+}
+
+fn position<T: PartialEq>(all: &[T], value: &T) -> u32 {
+    all.iter().position(|v| v == value).unwrap_or(usize::MAX) as u32
+}
+
+/// Builds the findings frame from validated rows of `topic`.
+pub fn findings_frame<'a>(
+    topic: &'a Topic,
+    findings: &'a [Finding],
+) -> PolarsResult<FindingsFrame<'a>> {
+    let questions: Vec<&str> = topic.questions.keys().map(String::as_str).collect();
+    let mut forms: Vec<&str> = topic.forms.keys().map(String::as_str).collect();
+    forms.push(FORM_NOT_APPLICABLE);
+    let outcomes: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
+
+    // Studies are coded in order of study id, so sorting by code sorts by id.
+    let mut study_codes: HashMap<&str, u32, RandomState> =
+        HashMap::with_capacity_and_hasher(findings.len() / 2, RandomState::default());
+    let mut studies = Vec::new();
+    let first_seen: Vec<u32> = findings
+        .iter()
+        .map(|f| {
+            *study_codes.entry(&f.study_id).or_insert_with(|| {
+                studies.push(f.study_id.as_str());
+                (studies.len() - 1) as u32
+            })
+        })
+        .collect();
+    let mut by_id: Vec<u32> = (0..studies.len() as u32).collect();
+    by_id.sort_unstable_by_key(|code| studies[*code as usize]);
+    let mut rank = vec![0u32; studies.len()];
+    for (position, code) in (0u32..).zip(&by_id) {
+        rank[*code as usize] = position;
+    }
+    let study: Vec<u32> = first_seen.iter().map(|code| rank[*code as usize]).collect();
+    let studies: Vec<&str> = by_id.iter().map(|code| studies[*code as usize]).collect();
+    let (question_coder, form_coder, outcome_coder) = (
+        Coder::new(&questions),
+        Coder::new(&forms),
+        Coder::new(&outcomes),
+    );
+    let coded = |code: fn(&Finding) -> u32| -> Vec<u32> { findings.iter().map(code).collect() };
+    let frame = DataFrame::new_infer_height(vec![
+        Column::new(STUDY_ID.into(), study),
+        Column::new(
+            QUESTION.into(),
+            findings
+                .iter()
+                .map(|f| question_coder.code(&f.question))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            TIER.into(),
+            coded(|f| position(Tier::ALL, &f.design.tier())),
+        ),
+        Column::new(DESIGN.into(), coded(|f| position(Design::ALL, &f.design))),
+        Column::new(
+            FORM.into(),
+            findings
+                .iter()
+                .map(|f| form_coder.code(&f.form))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            OUTCOME.into(),
+            findings
+                .iter()
+                .map(|f| outcome_coder.code(&f.outcome))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            DIRECTION.into(),
+            coded(|f| position(Direction::ALL, &f.direction)),
+        ),
         Column::new(N.into(), findings.iter().map(|f| f.n).collect::<Vec<_>>()),
         Column::new(
             YEAR.into(),
             findings.iter().map(|f| f.year).collect::<Vec<_>>(),
         ),
-    ])
+    ])?;
+    Ok(FindingsFrame {
+        frame,
+        codes: Codebook {
+            studies,
+            questions,
+            forms,
+            outcomes,
+        },
+    })
 }

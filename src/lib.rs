@@ -16,5 +16,6 @@ pub mod registry;
 pub mod render;
 pub mod synthesis;
 pub mod tables;
+pub mod timing;
 
 pub use error::Error;

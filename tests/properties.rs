@@ -64,3 +64,50 @@ proptest! {
         let _ = evsynth::registry::parse(&bytes, "mutated.csv", &topic);
     }
 }
+
+/// Reads `bytes` in chunks of `chunk` bytes and whole; both must give the same rows and the
+/// same diagnostics (with the same line numbers).
+fn chunked_equals_whole(bytes: &[u8], chunk: usize) -> Result<(), TestCaseError> {
+    use evsynth::registry::read::read_registry_in_chunks;
+    let topic = evsynth::registry::Topic::load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/studies/magnesium-rls/topic.toml"
+    )))
+    .unwrap();
+    let chunked = read_registry_in_chunks(bytes, "r.csv", &topic, 2026, chunk);
+    let whole = read_registry_in_chunks(bytes, "r.csv", &topic, 2026, usize::MAX);
+    prop_assert_eq!(&chunked.findings, &whole.findings);
+    prop_assert_eq!(
+        chunked.diagnostics.into_sorted(),
+        whole.diagnostics.into_sorted()
+    );
+    Ok(())
+}
+
+proptest! {
+    #[test]
+    fn chunked_reads_equal_whole_reads(
+        edits in prop::collection::vec((0usize..100_000, prop::sample::select(b"\"\n,\r x\xC3".to_vec())), 0..4),
+        chunk in 1usize..400,
+    ) {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/studies/magnesium-rls/registry.csv");
+        let mut bytes = std::fs::read(path).unwrap();
+        for (position, byte) in edits {
+            let at = position % bytes.len();
+            bytes[at] = byte;
+        }
+        chunked_equals_whole(&bytes, chunk)?;
+    }
+}
+
+#[test]
+fn the_shipped_registry_reads_the_same_in_chunks() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/studies/magnesium-rls/registry.csv"
+    );
+    let bytes = std::fs::read(path).unwrap();
+    for chunk in [1, 7, 64, 500, 5000] {
+        chunked_equals_whole(&bytes, chunk).unwrap();
+    }
+}

@@ -139,7 +139,7 @@ fn terminal_summary_is_plain_when_piped() {
     assert!(!run.stdout.contains('\x1b'));
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines[1], "16 findings, 8 studies, 571 participants");
-    assert!(run.stdout.contains("Leave-one-out: leaving out jimenezjimenez_2022, yildirim_2020 changes the majority direction."));
+    assert!(run.stdout.contains("Leave-one-out: leaving out yildirim_2020 (▲) or jimenezjimenez_2022 (▼) changes the majority direction."));
     let overall: Vec<&str> = lines
         .iter()
         .filter(|l| l.trim_start().starts_with("all counted studies"))

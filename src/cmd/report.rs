@@ -54,6 +54,7 @@ fn report_topic(location: &TopicLocation, options: &ReportOptions) -> Result<Out
     let stale = if options.check {
         stale_files(&dir, &files)
     } else {
+        let _phase = crate::timing::phase("write files");
         write_all(&dir, &files)?;
         Vec::new()
     };
@@ -201,6 +202,7 @@ pub fn build_report(
     let (selected, excluded) = full_registry.select(selection);
     let registry = &selected;
     let synthesis = synthesis::synthesise(registry, selection, excluded)?;
+    let phase = crate::timing::phase("charts");
     let charts = charts::render_all(
         &ChartInput {
             registry,
@@ -208,6 +210,8 @@ pub fn build_report(
         },
         dpi,
     )?;
+    drop(phase);
+    let _phase = crate::timing::phase("README, HTML, JSON, tables");
     let readme = markdown::report_readme(registry, &synthesis, &charts);
     let drawn_charts: Vec<&crate::charts::RenderedChart> =
         charts.iter().filter_map(ChartOutcome::drawn).collect();
@@ -225,13 +229,19 @@ pub fn build_report(
         "summary.json",
         json::summary_json(registry, &synthesis, &drawn),
     ));
-    for spec in TABLES {
-        let table = (spec.build)(registry, &synthesis);
-        files.push(OutputFile {
-            path: format!("tables/{}.csv", spec.stem),
-            bytes: csv::table_to_csv(&table),
-        });
-    }
+    // Tables are independent, and at scale the per-finding ones are the largest files.
+    files.extend(
+        TABLES
+            .par_iter()
+            .map(|spec| {
+                let table = (spec.build)(registry, &synthesis);
+                OutputFile {
+                    path: format!("tables/{}.csv", spec.stem),
+                    bytes: csv::table_to_csv(&table),
+                }
+            })
+            .collect::<Vec<_>>(),
+    );
     for chart in charts {
         if let ChartOutcome::Drawn(chart) = chart {
             files.push(OutputFile::text(

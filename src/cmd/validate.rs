@@ -15,11 +15,12 @@ pub fn run(studies: &Path, paths: &[String]) -> u8 {
     for location in &topics {
         match registry::load(location) {
             Ok(registry) => {
-                let studies: std::collections::HashSet<&str> = registry
-                    .findings
-                    .iter()
-                    .map(|f| f.study_id.as_str())
-                    .collect();
+                let studies: std::collections::HashSet<&str, foldhash::fast::RandomState> =
+                    registry
+                        .findings
+                        .iter()
+                        .map(|f| f.study_id.as_str())
+                        .collect();
                 crate::cmd::outln!(
                     "{}: ok ({} findings, {} studies)",
                     location.registry.display(),

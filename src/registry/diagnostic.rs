@@ -76,6 +76,11 @@ impl Diagnostics {
         self.items.push(diagnostic);
     }
 
+    /// Appends the problems of another list of the same file.
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+
     /// The most recent problem.
     pub fn last(&self) -> Option<&Diagnostic> {
         self.items.last()

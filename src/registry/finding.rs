@@ -118,9 +118,9 @@ pub struct Finding {
     /// Year of publication.
     pub year: i32,
     /// Verified DOI, if any.
-    pub doi: Option<String>,
+    pub doi: Option<Box<str>>,
     /// Verified PubMed id, if any.
-    pub pmid: Option<String>,
+    pub pmid: Option<Box<str>>,
     /// Study design.
     pub design: Design,
     /// Question key (topic.toml).
@@ -130,7 +130,7 @@ pub struct Finding {
     /// Number of included studies (reviews only).
     pub k_studies: Option<u32>,
     /// Population description.
-    pub population: Option<String>,
+    pub population: Option<Box<str>>,
     /// Intervention or exposure form key (topic.toml, or `not_applicable`).
     pub form: String,
     /// Dose in mg per day.
@@ -138,7 +138,7 @@ pub struct Finding {
     /// Duration in weeks.
     pub duration_weeks: Option<f64>,
     /// Comparator description.
-    pub comparator: Option<String>,
+    pub comparator: Option<Box<str>>,
     /// Outcome key (topic.toml).
     pub outcome: String,
     /// Direction relative to the question's hypothesis.
@@ -147,16 +147,17 @@ pub struct Finding {
     pub significant: Option<Significance>,
     /// Reported p-value.
     pub p_value: Option<PValue>,
-    /// Effect estimate and arm-level data.
-    pub effect: EffectData,
+    /// Effect estimate and arm-level data; `None` when the row has none (most rows), which
+    /// keeps a finding small in million-row registries.
+    pub effect: Option<Box<EffectData>>,
     /// Risk-of-bias judgement.
     pub risk_of_bias: Option<RiskOfBias>,
     /// How well the record was verified.
     pub confidence: Option<Confidence>,
     /// Where the row was extracted from.
-    pub source: Option<String>,
+    pub source: Option<Box<str>>,
     /// Free notes.
-    pub notes: Option<String>,
+    pub notes: Option<Box<str>>,
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! A topic's registry on disk: finding it, reading it, checking it.
 
+pub mod chunks;
 pub mod columns;
 pub mod diagnostic;
 pub mod finding;
@@ -169,21 +170,31 @@ impl Registry {
 /// Reads and validates a topic; `Error::Invalid` carries every problem found.
 pub fn load(location: &TopicLocation) -> Result<Registry, Error> {
     let topic = Topic::load(&location.topic)?;
+    let _phase = crate::timing::phase("load registry");
     let bytes =
         std::fs::read(&location.registry).map_err(|e| Error::io(&location.registry, "read", e))?;
-    let findings = parse(&bytes, &location.registry.display().to_string(), &topic)?;
+    let (findings, sha256) = rayon::join(
+        || parse(&bytes, &location.registry.display().to_string(), &topic),
+        || sha256_hex(&bytes),
+    );
     Ok(Registry {
         location: location.clone(),
         topic,
-        findings,
-        sha256: sha256_hex(&bytes),
+        findings: findings?,
+        sha256,
     })
 }
 
 /// Parses and validates registry bytes against a topic.
 pub fn parse(bytes: &[u8], path: &str, topic: &Topic) -> Result<Vec<Finding>, Error> {
-    let mut outcome = read::read_registry(bytes, path, topic, current_year());
-    validate::check_across_rows(&outcome.findings, &mut outcome.diagnostics);
+    let mut outcome = {
+        let _phase = crate::timing::phase("parse rows");
+        read::read_registry(bytes, path, topic, current_year())
+    };
+    {
+        let _phase = crate::timing::phase("cross-row checks");
+        validate::check_across_rows(&outcome.findings, &mut outcome.diagnostics);
+    }
     if outcome.diagnostics.is_empty() {
         Ok(outcome.findings)
     } else {

@@ -20,15 +20,34 @@ pub struct ReadOutcome {
     pub diagnostics: Diagnostics,
 }
 
+/// Inputs smaller than this are read on one thread; larger ones in chunks on every core.
+pub const PARALLEL_MIN_BYTES: usize = 1 << 20;
+
 /// Parses registry bytes. `path` is how the file is named in messages; `this_year` bounds `year`.
+///
+/// Large inputs are cut at record boundaries into chunks that are parsed in parallel; the
+/// result (findings, diagnostics, line numbers) is the same as a sequential read's, which is
+/// also what is used whenever a chunk meets a malformed record.
 pub fn read_registry(bytes: &[u8], path: &str, topic: &Topic, this_year: i32) -> ReadOutcome {
+    let chunk_bytes = (bytes.len() / (4 * rayon::current_num_threads())).max(PARALLEL_MIN_BYTES);
+    read_registry_in_chunks(bytes, path, topic, this_year, chunk_bytes)
+}
+
+/// [`read_registry`] with a given chunk size (tests use tiny chunks to check that chunked and
+/// sequential reads agree).
+pub fn read_registry_in_chunks(
+    bytes: &[u8],
+    path: &str,
+    topic: &Topic,
+    this_year: i32,
+    chunk_bytes: usize,
+) -> ReadOutcome {
     let mut diagnostics = Diagnostics::new(path);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(bytes);
     let mut record = csv::ByteRecord::new();
-    let mut findings = Vec::new();
 
     let header = match reader.read_byte_record(&mut record) {
         Ok(true) => parse_header(&record, &mut diagnostics),
@@ -41,14 +60,14 @@ pub fn read_registry(bytes: &[u8], path: &str, topic: &Topic, this_year: i32) ->
                 ),
             ));
             return ReadOutcome {
-                findings,
+                findings: Vec::new(),
                 diagnostics,
             };
         }
         Err(err) => {
             diagnostics.push(Diagnostic::line(1, format!("unreadable header: {err}")));
             return ReadOutcome {
-                findings,
+                findings: Vec::new(),
                 diagnostics,
             };
         }
@@ -58,21 +77,89 @@ pub fn read_registry(bytes: &[u8], path: &str, topic: &Topic, this_year: i32) ->
         topic,
         this_year,
     };
+    let body_start = usize::try_from(reader.position().byte()).unwrap_or(bytes.len());
+    let body_line = reader.position().line();
+    let chunks = crate::registry::chunks::split_records(bytes, body_start, chunk_bytes);
+    if chunks.len() > 1 {
+        use rayon::prelude::*;
+        let lines = crate::registry::chunks::first_lines(bytes, &chunks, body_line);
+        let parts: Vec<Option<ReadOutcome>> = chunks
+            .par_iter()
+            .zip(lines)
+            .map(|(range, first_line)| {
+                let mut part = ReadOutcome {
+                    findings: Vec::new(),
+                    diagnostics: Diagnostics::new(path),
+                };
+                read_rows(&bytes[range.clone()], first_line, &parser, &mut part, true)
+                    .then_some(part)
+            })
+            .collect();
+        if parts.iter().all(Option::is_some) {
+            let total = parts.iter().flatten().map(|p| p.findings.len()).sum();
+            let mut outcome = ReadOutcome {
+                findings: Vec::with_capacity(total),
+                diagnostics,
+            };
+            for part in parts.into_iter().flatten() {
+                outcome.findings.extend(part.findings);
+                outcome.diagnostics.extend(part.diagnostics);
+            }
+            return outcome;
+        }
+    }
+    let mut outcome = ReadOutcome {
+        findings: Vec::new(),
+        diagnostics,
+    };
+    read_rows(
+        &bytes[body_start..],
+        body_line,
+        &parser,
+        &mut outcome,
+        false,
+    );
+    outcome
+}
+
+/// Reads the records of `body` (whose first line is `first_line`) into `outcome`. With
+/// `strict`, stops and returns false at the first malformed record (unreadable, or with the
+/// wrong number of fields) so the caller can re-read the whole file sequentially.
+fn read_rows(
+    body: &[u8],
+    first_line: u64,
+    parser: &RowParser<'_>,
+    outcome: &mut ReadOutcome,
+    strict: bool,
+) -> bool {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
+    let mut record = csv::ByteRecord::new();
+    let width = parser.header.width;
+    let diagnostics = &mut outcome.diagnostics;
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(err) => {
-                let line = err.position().map_or(0, csv::Position::line);
+                if strict {
+                    return false;
+                }
+                let line = err.position().map_or(0, csv::Position::line) + first_line - 1;
                 diagnostics.push(Diagnostic::line(line, format!("unreadable row: {err}")));
                 break;
             }
         }
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = record.position().map_or(0, csv::Position::line) + first_line - 1;
         if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
             continue; // blank line
         }
-        if record.len() != header.width {
+        if record.len() != width {
+            if strict {
+                return false;
+            }
             let spanned = record
                 .iter()
                 .map(|f| f.iter().filter(|b| **b == b'\n').count())
@@ -88,21 +175,17 @@ pub fn read_registry(bytes: &[u8], path: &str, topic: &Topic, this_year: i32) ->
             diagnostics.push(Diagnostic::line(
                 line,
                 format!(
-                    "row has {} fields but the header has {}{hint}",
+                    "row has {} fields but the header has {width}{hint}",
                     record.len(),
-                    header.width
                 ),
             ));
             continue;
         }
-        if let Some(finding) = parser.parse_row(&record, line, &mut diagnostics) {
-            findings.push(finding);
+        if let Some(finding) = parser.parse_row(&record, line, diagnostics) {
+            outcome.findings.push(finding);
         }
     }
-    ReadOutcome {
-        findings,
-        diagnostics,
-    }
+    true
 }
 
 /// Which file column holds each known column.
@@ -188,6 +271,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
+/// Typed parsing of rows against a header and topic (shared by the chunk readers).
 struct RowParser<'a> {
     header: &'a Header,
     topic: &'a Topic,
@@ -235,6 +319,10 @@ impl Row<'_> {
 
     fn owned(&mut self, col: Col) -> Option<String> {
         self.text(col).map(str::to_owned)
+    }
+
+    fn boxed(&mut self, col: Col) -> Option<Box<str>> {
+        self.text(col).map(Box::from)
     }
 
     fn required(&mut self, col: Col) -> Option<String> {
@@ -366,7 +454,7 @@ impl RowParser<'_> {
                 }
             },
         };
-        let doi = row.owned(Col::Doi);
+        let doi = row.boxed(Col::Doi);
         if let Some(doi) = &doi
             && !is_doi(doi)
         {
@@ -375,7 +463,7 @@ impl RowParser<'_> {
                 format!("{doi:?} is not a DOI; write the bare DOI, e.g. 10.1093/sleep/21.5.501"),
             );
         }
-        let pmid = row.owned(Col::Pmid);
+        let pmid = row.boxed(Col::Pmid);
         if let Some(pmid) = &pmid
             && !is_pmid(pmid)
         {
@@ -406,7 +494,7 @@ impl RowParser<'_> {
         }
         let n = row.count(Col::N, 1);
         let k_studies = row.count(Col::KStudies, 1);
-        let population = row.owned(Col::Population);
+        let population = row.boxed(Col::Population);
         let form = row.required(Col::Form);
         if let Some(f) = &form
             && !self.topic.has_form(f)
@@ -421,7 +509,7 @@ impl RowParser<'_> {
         }
         let dose_mg_day = row.number(Col::DoseMgDay, "a dose in mg/day > 0", |v| v > 0.0);
         let duration_weeks = row.number(Col::DurationWeeks, "a duration in weeks > 0", |v| v > 0.0);
-        let comparator = row.owned(Col::Comparator);
+        let comparator = row.boxed(Col::Comparator);
         let outcome = row.required(Col::Outcome);
         if let Some(o) = &outcome
             && !self.topic.outcomes.contains_key(o)
@@ -471,8 +559,8 @@ impl RowParser<'_> {
         };
         let risk_of_bias = row.enum_value(Col::RiskOfBias, RiskOfBias::parse, RiskOfBias::expected);
         let confidence = row.enum_value(Col::Confidence, Confidence::parse, Confidence::expected);
-        let source = row.owned(Col::Source);
-        let notes = row.owned(Col::Notes);
+        let source = row.boxed(Col::Source);
+        let notes = row.boxed(Col::Notes);
 
         if let Some(design) = design {
             check_sample_size(&mut row, design, n, k_studies);
@@ -502,7 +590,7 @@ impl RowParser<'_> {
             direction: direction?,
             significant,
             p_value,
-            effect,
+            effect: (effect != EffectData::default()).then(|| Box::new(effect)),
             risk_of_bias,
             confidence,
             source,

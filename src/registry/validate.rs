@@ -4,16 +4,23 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
+use foldhash::fast::RandomState;
+
 use crate::registry::columns::Col;
 use crate::registry::diagnostic::{Diagnostic, Diagnostics};
 use crate::registry::finding::Finding;
 
 /// Adds a diagnostic for every cross-row problem in `findings`.
 pub fn check_across_rows(findings: &[Finding], diagnostics: &mut Diagnostics) {
-    let mut first_row_of_study: HashMap<&str, &Finding> = HashMap::new();
-    let mut finding_lines: HashMap<(&str, &str), u64> = HashMap::new();
-    let mut doi_owner: HashMap<&str, &Finding> = HashMap::new();
-    let mut pmid_owner: HashMap<&str, &Finding> = HashMap::new();
+    // foldhash: these maps see every row of million-row registries; keys come from the file,
+    // but a per-process random seed keeps them safe from crafted collisions.
+    let rows = findings.len();
+    let mut first_row_of_study: HashMap<&str, &Finding, RandomState> =
+        HashMap::with_capacity_and_hasher(rows / 2, RandomState::default());
+    let mut finding_lines: HashMap<(&str, &str), u64, RandomState> =
+        HashMap::with_capacity_and_hasher(rows, RandomState::default());
+    let mut doi_owner: HashMap<&str, &Finding, RandomState> = HashMap::default();
+    let mut pmid_owner: HashMap<&str, &Finding, RandomState> = HashMap::default();
 
     for finding in findings {
         match first_row_of_study.entry(&finding.study_id) {

@@ -1,36 +1,56 @@
 //! Tables as CSV. Text cells that a spreadsheet would run as a formula are prefixed with `'`
 //! (OWASP "CSV injection" guidance), so opening a report never executes registry text.
 
+use std::fmt::Write as _;
+
 use crate::tables::{Cell, Table};
 
 /// Serialises a table to CSV bytes (LF line ends, minimal quoting).
-pub fn table_to_csv(table: &Table) -> Vec<u8> {
+pub fn table_to_csv(table: &Table<'_>) -> Vec<u8> {
     let mut writer = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
+        .from_writer(Vec::with_capacity(64 * (table.rows.len() + 1)));
     // Writing to a Vec cannot fail; the rows all have the header's length by construction.
     let _ = writer.write_record(&table.columns);
+    let mut number = String::new();
     for row in &table.rows {
-        let fields: Vec<String> = row.iter().map(cell_text).collect();
-        let _ = writer.write_record(&fields);
+        for cell in row {
+            let _ = match cell {
+                Cell::Text(text) if needs_neutralising(text) => {
+                    writer.write_field(neutralise_formula(text))
+                }
+                Cell::Text(text) => writer.write_field(text.as_bytes()),
+                Cell::Int(value) => {
+                    number.clear();
+                    let _ = write!(number, "{value}");
+                    writer.write_field(&number)
+                }
+                Cell::Real(value) => {
+                    number.clear();
+                    let _ = write!(number, "{value}");
+                    writer.write_field(&number)
+                }
+                Cell::Empty => writer.write_field(""),
+            };
+        }
+        let _ = writer.write_record(None::<&[u8]>);
     }
     writer.into_inner().unwrap_or_default()
 }
 
-fn cell_text(cell: &Cell) -> String {
-    match cell {
-        Cell::Text(text) => neutralise_formula(text),
-        Cell::Int(value) => value.to_string(),
-        Cell::Real(value) => value.to_string(),
-        Cell::Empty => String::new(),
-    }
+fn needs_neutralising(text: &str) -> bool {
+    matches!(
+        text.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
 }
 
 /// Prefixes `'` to text starting with `=`, `+`, `-`, `@`, tab or carriage return.
 pub fn neutralise_formula(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_string(),
+    if needs_neutralising(text) {
+        format!("'{text}")
+    } else {
+        text.to_string()
     }
 }
 

@@ -12,7 +12,7 @@ use crate::synthesis::vote_count::{LeaveOneOut, Majority, VoteCount};
 use crate::synthesis::{Synthesis, narrative};
 
 /// Version of the summary.json layout; bumped when keys change meaning.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Summary<'a> {
@@ -55,7 +55,6 @@ struct QuestionSummary<'a> {
     by_tier: Vec<DirectionRowJson<'a>>,
     by_outcome: Vec<DirectionRowJson<'a>>,
     by_form: Vec<DirectionRowJson<'a>>,
-    studies: Vec<StudyJson<'a>>,
 }
 
 #[derive(Serialize)]
@@ -130,16 +129,6 @@ struct DirectionRowJson<'a> {
     total: CellCount,
 }
 
-#[derive(Serialize)]
-struct StudyJson<'a> {
-    study_id: &'a str,
-    tier: Tier,
-    direction: Direction,
-    findings: u32,
-    n: Option<u32>,
-    counted: bool,
-}
-
 fn rows(table: &DirectionTable) -> Vec<DirectionRowJson<'_>> {
     table
         .rows
@@ -201,19 +190,6 @@ pub fn summary_json(registry: &Registry, synthesis: &Synthesis, charts: &[String
                 by_tier: rows(&q.tiers),
                 by_outcome: rows(&q.outcomes),
                 by_form: rows(&q.forms),
-                studies: q
-                    .votes
-                    .studies
-                    .iter()
-                    .map(|v| StudyJson {
-                        study_id: &v.study_id,
-                        tier: v.tier,
-                        direction: v.direction,
-                        findings: v.findings,
-                        n: v.n,
-                        counted: synthesis.selection.counts_tier(v.tier),
-                    })
-                    .collect(),
             }
         })
         .collect();

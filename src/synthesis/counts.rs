@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
-use polars::prelude::{DataFrame, IntoLazy, PolarsResult, col, len};
+use polars::prelude::{IntoLazy, PolarsResult, col, len};
 
-use crate::frame;
+use crate::frame::{self, FindingsFrame};
 
 /// What stands behind one cell of a summary table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -22,54 +22,56 @@ pub struct CellCount {
 
 /// Counts per distinct value of `keys` (frame column names). The map's key holds the values
 /// in the order of `keys`; combinations without rows are absent (callers fill zero cells).
-pub fn count_by(frame: &DataFrame, keys: &[&str]) -> PolarsResult<HashMap<Vec<String>, CellCount>> {
-    let mut study_keys: Vec<_> = keys.iter().map(|k| col(*k)).collect();
-    study_keys.push(col(frame::STUDY_ID));
-    let cell_keys: Vec<_> = keys.iter().map(|k| col(*k)).collect();
-    let counted = frame
+///
+/// polars groups the findings by (keys, study), packed into one integer, into one row per
+/// study and cell; those rows are then summed per cell.
+pub fn count_by(
+    findings: &FindingsFrame<'_>,
+    keys: &[&str],
+) -> PolarsResult<HashMap<Vec<String>, CellCount>> {
+    let mut columns = keys.to_vec();
+    columns.push(frame::STUDY_ID);
+    let (key, packing) = findings.packed_key(&columns)?;
+    let per_study = findings
+        .frame
         .clone()
         .lazy()
-        .group_by(study_keys)
+        .group_by([key])
         .agg([len().alias("findings"), col(frame::N).max().alias("n")])
-        .group_by(cell_keys)
-        .agg([
-            col("findings").sum().alias("findings"),
-            len().alias("studies"),
-            col("n")
-                .cast(polars::prelude::DataType::UInt64)
-                .sum()
-                .alias("participants"),
-        ])
         .collect()?;
-
-    let key_columns = keys
-        .iter()
-        .map(|k| counted.column(k).and_then(|c| c.str().cloned()))
-        .collect::<PolarsResult<Vec<_>>>()?;
-    let findings = counted
+    let study_keys = per_study.column(frame::KEY)?.u64()?;
+    let finding_counts = per_study
         .column("findings")?
         .cast(&polars::prelude::DataType::UInt32)?;
-    let findings = findings.u32()?;
-    let studies = counted
-        .column("studies")?
-        .cast(&polars::prelude::DataType::UInt32)?;
-    let studies = studies.u32()?;
-    let participants = counted.column("participants")?.u64()?;
+    let finding_counts = finding_counts.u32()?;
+    let n = per_study.column("n")?.u32()?;
 
-    let mut cells = HashMap::with_capacity(counted.height());
-    for row in 0..counted.height() {
-        let key = key_columns
-            .iter()
-            .map(|c| c.get(row).unwrap_or_default().to_string())
-            .collect();
-        cells.insert(
-            key,
-            CellCount {
-                findings: findings.get(row).unwrap_or(0),
-                studies: studies.get(row).unwrap_or(0),
-                participants: participants.get(row).unwrap_or(0),
-            },
-        );
+    let mut by_cell: HashMap<u64, CellCount, foldhash::fast::RandomState> = HashMap::default();
+    for ((study_key, findings_of_study), n) in
+        study_keys.iter().zip(finding_counts.iter()).zip(n.iter())
+    {
+        let cell = by_cell
+            .entry(packing.without_last(study_key.unwrap_or_default()))
+            .or_default();
+        cell.findings += findings_of_study.unwrap_or(0);
+        cell.studies += 1;
+        cell.participants += u64::from(n.unwrap_or(0));
     }
-    Ok(cells)
+    let cell_packing = findings.packed_key(keys)?.1;
+    Ok(by_cell
+        .into_iter()
+        .map(|(cell, count)| {
+            let key = keys
+                .iter()
+                .enumerate()
+                .map(|(i, column)| {
+                    findings
+                        .codes
+                        .key(column, cell_packing.code(cell, i))
+                        .to_string()
+                })
+                .collect();
+            (key, count)
+        })
+        .collect())
 }

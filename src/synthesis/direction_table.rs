@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use polars::prelude::{DataFrame, PolarsResult};
+use polars::prelude::PolarsResult;
 
-use crate::frame;
+use crate::frame::{self, FindingsFrame};
 use crate::model::Direction;
 use crate::registry::Topic;
 use crate::synthesis::counts::{CellCount, count_by};
@@ -42,48 +42,65 @@ pub enum Rows<'a> {
     Present(&'a [&'a str]),
 }
 
-/// Builds one table per question of the topic, in topic order, over the frame column
-/// `dimension`.
+/// For each `(dimension, rows)`, one table per question of the topic, in topic order, over
+/// the frame column `dimension`. The counts (two polars group-bys each) run in parallel.
 pub fn direction_tables(
     topic: &Topic,
-    findings: &DataFrame,
-    dimension: &str,
-    rows: Rows<'_>,
-) -> PolarsResult<Vec<DirectionTable>> {
-    let cells = count_by(findings, &[frame::QUESTION, dimension, frame::DIRECTION])?;
-    let row_totals = count_by(findings, &[frame::QUESTION, dimension])?;
-    let direction_totals = count_by(findings, &[frame::QUESTION, frame::DIRECTION])?;
-    let question_totals = count_by(findings, &[frame::QUESTION])?;
-    let get = |map: &HashMap<Vec<String>, CellCount>, key: &[&str]| {
+    findings: &FindingsFrame<'_>,
+    dimensions: &[(&str, Rows<'_>)],
+) -> PolarsResult<Vec<Vec<DirectionTable>>> {
+    use rayon::prelude::*;
+    type Cells = HashMap<Vec<String>, CellCount>;
+    let mut key_sets: Vec<Vec<&str>> = vec![
+        vec![frame::QUESTION, frame::DIRECTION],
+        vec![frame::QUESTION],
+    ];
+    for (dimension, _) in dimensions {
+        key_sets.push(vec![frame::QUESTION, dimension, frame::DIRECTION]);
+        key_sets.push(vec![frame::QUESTION, dimension]);
+    }
+    let counted: Vec<Cells> = key_sets
+        .par_iter()
+        .map(|keys| count_by(findings, keys))
+        .collect::<PolarsResult<_>>()?;
+    let get = |map: &Cells, key: &[&str]| {
         let key: Vec<String> = key.iter().map(|s| (*s).to_string()).collect();
         map.get(&key).copied().unwrap_or_default()
     };
-    let (keys, keep_empty) = match rows {
-        Rows::All(keys) => (keys, true),
-        Rows::Present(keys) => (keys, false),
-    };
-    Ok(topic
-        .questions
-        .keys()
-        .map(|question| DirectionTable {
-            question: question.clone(),
-            rows: keys
-                .iter()
-                .map(|key| DirectionRow {
-                    key: (*key).to_string(),
+    let (direction_totals, question_totals) = (&counted[0], &counted[1]);
+    Ok(dimensions
+        .iter()
+        .zip(counted[2..].chunks(2))
+        .map(|((_, rows), pair)| {
+            let (cells, row_totals) = (&pair[0], &pair[1]);
+            let (keys, keep_empty) = match rows {
+                Rows::All(keys) => (keys, true),
+                Rows::Present(keys) => (keys, false),
+            };
+            topic
+                .questions
+                .keys()
+                .map(|question| DirectionTable {
+                    question: question.clone(),
+                    rows: keys
+                        .iter()
+                        .map(|key| DirectionRow {
+                            key: (*key).to_string(),
+                            by_direction: Direction::ALL
+                                .iter()
+                                .map(|d| get(cells, &[question, key, d.key()]))
+                                .collect(),
+                            total: get(row_totals, &[question, key]),
+                        })
+                        .filter(|row| keep_empty || row.total.findings > 0)
+                        .collect(),
                     by_direction: Direction::ALL
                         .iter()
-                        .map(|d| get(&cells, &[question, key, d.key()]))
+                        .map(|d| get(direction_totals, &[question, d.key()]))
                         .collect(),
-                    total: get(&row_totals, &[question, key]),
+                    total: get(question_totals, &[question]),
                 })
-                .filter(|row| keep_empty || row.total.findings > 0)
-                .collect(),
-            by_direction: Direction::ALL
-                .iter()
-                .map(|d| get(&direction_totals, &[question, d.key()]))
-                .collect(),
-            total: get(&question_totals, &[question]),
+                .collect()
         })
         .collect())
 }

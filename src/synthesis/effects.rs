@@ -28,7 +28,9 @@ pub enum NoEffect {
 
 /// The effect of a finding for its measure, or why there is none.
 pub fn effect_of(finding: &Finding) -> Result<(EffectMeasure, Effect), NoEffect> {
-    let data = &finding.effect;
+    let Some(data) = finding.effect.as_deref() else {
+        return Err(NoEffect::NoData);
+    };
     let Some(measure) = data.measure else {
         return Err(NoEffect::NoData);
     };

@@ -104,18 +104,28 @@ pub fn synthesise(
     excluded_findings: usize,
 ) -> Result<Synthesis, Error> {
     let topic = &registry.topic;
-    let findings = frame::findings_frame(&registry.findings)?;
+    let phase = crate::timing::phase("build frame");
+    let findings = frame::findings_frame(topic, &registry.findings)?;
+    drop(phase);
+    let phase = crate::timing::phase("aggregate (polars)");
     let tier_keys: Vec<&str> = Tier::ALL.iter().map(|t| t.key()).collect();
     let form_keys = topic.form_keys();
     let outcome_keys: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
-    let tiers = direction_tables(topic, &findings, frame::TIER, Rows::All(&tier_keys))?;
-    let forms = direction_tables(topic, &findings, frame::FORM, Rows::Present(&form_keys))?;
-    let outcomes = direction_tables(
+    let mut tables = direction_tables(
         topic,
         &findings,
-        frame::OUTCOME,
-        Rows::Present(&outcome_keys),
-    )?;
+        &[
+            (frame::TIER, Rows::All(&tier_keys)),
+            (frame::FORM, Rows::Present(&form_keys)),
+            (frame::OUTCOME, Rows::Present(&outcome_keys)),
+        ],
+    )?
+    .into_iter();
+    let (tiers, forms, outcomes) = (
+        tables.next().unwrap_or_default(),
+        tables.next().unwrap_or_default(),
+        tables.next().unwrap_or_default(),
+    );
     let per_question = study_votes(&findings, false)?;
     let per_outcome = study_votes(&findings, true)?;
     let totals = counts::count_by(&findings, &[])?
@@ -123,6 +133,8 @@ pub fn synthesise(
         .next()
         .unwrap_or_default();
 
+    drop(phase);
+    let _phase = crate::timing::phase("meta-analysis, votes, certainty");
     let meta = meta::meta_analyses(topic, &registry.findings, selection.pooling);
     let questions = topic
         .questions

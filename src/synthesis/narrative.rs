@@ -86,28 +86,39 @@ pub fn leave_one_out_sentence(results: &[LeaveOneOut]) -> String {
     if results.is_empty() {
         return "Leave-one-out: no counted studies.".to_string();
     }
-    let flips: Vec<&str> = results
-        .iter()
-        .filter(|r| r.flips_majority)
-        .map(|r| r.study_id.as_str())
-        .collect();
-    let significance: Vec<&str> = results
-        .iter()
-        .filter(|r| r.changes_significance)
-        .map(|r| r.study_id.as_str())
-        .collect();
+    let named = |groups: Vec<&LeaveOneOut>| -> String {
+        groups
+            .iter()
+            .map(|g| {
+                let ids = g.first_studies.join(", ");
+                if g.studies as usize <= g.first_studies.len() {
+                    format!("{ids} ({})", g.direction.symbol())
+                } else {
+                    format!(
+                        "any one of the {} {} studies ({ids}, …)",
+                        g.studies,
+                        g.direction.symbol()
+                    )
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    let flips: Vec<&LeaveOneOut> = results.iter().filter(|r| r.flips_majority).collect();
+    let significance: Vec<&LeaveOneOut> =
+        results.iter().filter(|r| r.changes_significance).collect();
     let mut text = if flips.is_empty() {
         "Leave-one-out: no single study changes the majority direction.".to_string()
     } else {
         format!(
             "Leave-one-out: leaving out {} changes the majority direction.",
-            flips.join(", ")
+            named(flips)
         )
     };
     if !significance.is_empty() {
         text.push_str(&format!(
             " Leaving out {} changes whether p < 0.05.",
-            significance.join(", ")
+            named(significance)
         ));
     }
     text

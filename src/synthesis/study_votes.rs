@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use polars::prelude::{DataFrame, IntoLazy, PolarsResult, col, len, lit};
+use polars::prelude::{IntoLazy, PolarsResult, col, len, lit};
 
-use crate::frame;
+use crate::frame::{self, FindingsFrame};
 use crate::model::{Direction, Tier};
 
 /// Share of a study's findings that must agree for the study to take their direction.
@@ -50,44 +50,44 @@ pub struct StudyVote {
 /// Study votes per question (key: question) when `by_outcome` is false, or per question and
 /// outcome (key: question, outcome) when true. Votes are sorted by study id.
 pub fn study_votes(
-    findings: &DataFrame,
+    findings: &FindingsFrame<'_>,
     by_outcome: bool,
 ) -> PolarsResult<HashMap<Vec<String>, Vec<StudyVote>>> {
-    let mut keys = vec![col(frame::QUESTION)];
+    let mut columns = vec![frame::QUESTION];
     if by_outcome {
-        keys.push(col(frame::OUTCOME));
+        columns.push(frame::OUTCOME);
     }
-    keys.push(col(frame::STUDY_ID));
-    keys.push(col(frame::TIER));
-    let mut aggregations = vec![len().alias("findings"), col(frame::N).max().alias("n")];
-    for direction in Direction::ALL {
+    columns.push(frame::STUDY_ID);
+    let (key, packing) = findings.packed_key(&columns)?;
+    // A study's design (and so its tier) is the same on all its rows (validated).
+    let mut aggregations = vec![
+        len().alias("findings"),
+        col(frame::N).max().alias("n"),
+        col(frame::TIER).first().alias(frame::TIER),
+    ];
+    for (code, direction) in (0u32..).zip(Direction::ALL) {
         aggregations.push(
             col(frame::DIRECTION)
-                .eq(lit(direction.key()))
+                .eq(lit(code))
                 .cast(polars::prelude::DataType::UInt32)
                 .sum()
                 .alias(direction.key()),
         );
     }
     let grouped = findings
+        .frame
         .clone()
         .lazy()
-        .group_by(keys)
+        .group_by([key])
         .agg(aggregations)
         .sort(
-            [frame::STUDY_ID],
+            [frame::KEY],
             polars::prelude::SortMultipleOptions::default(),
         )
         .collect()?;
 
-    let question = grouped.column(frame::QUESTION)?.str()?;
-    let outcome = if by_outcome {
-        Some(grouped.column(frame::OUTCOME)?.str()?)
-    } else {
-        None
-    };
-    let study = grouped.column(frame::STUDY_ID)?.str()?;
-    let tier = grouped.column(frame::TIER)?.str()?;
+    let keys = grouped.column(frame::KEY)?.u64()?;
+    let tier = grouped.column(frame::TIER)?.u32()?;
     let total = grouped
         .column("findings")?
         .cast(&polars::prelude::DataType::UInt32)?;
@@ -98,27 +98,60 @@ pub fn study_votes(
         .map(|d| grouped.column(d.key()).and_then(|c| c.u32().cloned()))
         .collect::<PolarsResult<Vec<_>>>()?;
 
+    // Sorted by the packed key: by question (and outcome), then by study code, which follows
+    // study id order, so each group comes out whole and sorted.
+    let codes = &findings.codes;
+    let study_column = columns.len() - 1;
     let mut votes: HashMap<Vec<String>, Vec<StudyVote>> = HashMap::new();
+    let mut current: Option<(u64, Vec<StudyVote>)> = None;
     for row in 0..grouped.height() {
         let counts: [u32; 4] = std::array::from_fn(|i| per_direction[i].get(row).unwrap_or(0));
-        let (Some(direction), Some(tier)) =
-            (study_direction(counts), tier.get(row).and_then(Tier::parse))
+        let tier = tier
+            .get(row)
+            .and_then(|code| Tier::ALL.get(code as usize).copied());
+        let (Some(direction), Some(tier), Some(key)) =
+            (study_direction(counts), tier, keys.get(row))
         else {
             continue;
         };
-        let mut key = vec![question.get(row).unwrap_or_default().to_string()];
-        if let Some(outcome) = outcome {
-            key.push(outcome.get(row).unwrap_or_default().to_string());
+        let group = packing.without_last(key);
+        if current.as_ref().is_none_or(|(g, _)| *g != group) {
+            if let Some((previous, list)) = current.take() {
+                votes.insert(group_key(codes, &columns, &packing, previous), list);
+            }
+            current = Some((group, Vec::new()));
         }
-        votes.entry(key).or_default().push(StudyVote {
-            study_id: study.get(row).unwrap_or_default().to_string(),
-            tier,
-            direction,
-            findings: total.get(row).unwrap_or(0),
-            n: n.get(row),
-        });
+        if let Some((_, list)) = current.as_mut() {
+            list.push(StudyVote {
+                study_id: codes
+                    .key(frame::STUDY_ID, packing.code(key, study_column))
+                    .to_string(),
+                tier,
+                direction,
+                findings: total.get(row).unwrap_or(0),
+                n: n.get(row),
+            });
+        }
+    }
+    if let Some((previous, list)) = current {
+        votes.insert(group_key(codes, &columns, &packing, previous), list);
     }
     Ok(votes)
+}
+
+/// The keys (question, and outcome) of a group of packed study keys.
+fn group_key(
+    codes: &frame::Codebook<'_>,
+    columns: &[&str],
+    packing: &frame::Packing,
+    group: u64,
+) -> Vec<String> {
+    let key = group << packing.last_bits();
+    columns[..columns.len() - 1]
+        .iter()
+        .enumerate()
+        .map(|(i, column)| codes.key(column, packing.code(key, i)).to_string())
+        .collect()
 }
 
 #[cfg(test)]

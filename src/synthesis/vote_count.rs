@@ -99,16 +99,25 @@ fn from_counts(studies: u32, by_direction: [u32; 4], participants: u64) -> VoteC
     }
 }
 
-/// What happens to a scope's count without one study.
+/// Study ids named per leave-one-out group in reports; the rest are counted.
+pub const NAMED_STUDIES: usize = 5;
+
+/// What happens to a scope's count without any one study whose vote is `direction`.
+///
+/// Leaving out a study changes only the count of its own direction, so every study with the
+/// same vote gives the same recount: results are grouped by that vote (at most four groups),
+/// which keeps the result the same size for 10 studies or 10 million.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LeaveOneOut {
-    /// The study left out.
-    pub study_id: String,
-    /// Its vote.
+    /// The vote of the study left out.
     pub direction: Direction,
-    /// The majority without it.
+    /// How many counted studies have that vote.
+    pub studies: u32,
+    /// The first of them by study id (at most [`NAMED_STUDIES`]), for the reading.
+    pub first_studies: Vec<String>,
+    /// The majority without one of them.
     pub majority_without: Majority,
-    /// The sign test without it.
+    /// The sign test without one of them.
     pub sign_test_without: Option<f64>,
     /// True if the majority differs from the full count's.
     pub flips_majority: bool,
@@ -116,25 +125,34 @@ pub struct LeaveOneOut {
     pub changes_significance: bool,
 }
 
-/// Recounts `votes` once without each study (leave-one-out on the vote count).
+/// Recounts `votes` without one study of each direction (leave-one-out on the vote count),
+/// in [`Direction::ALL`] order, for the directions that have votes.
 pub fn leave_one_out(votes: &[StudyVote], full: &VoteCount) -> Vec<LeaveOneOut> {
     let significant = |count: &VoteCount| count.sign_test.is_some_and(|p| p.below(0.05));
-    // Leaving out a study changes only the count of its direction, so there are at most four
-    // distinct recounts: compute each once (this keeps 100k studies linear, not quadratic).
-    let mut recounts: [Option<VoteCount>; 4] = Default::default();
-    votes
+    let mut first_studies: [Vec<&str>; 4] = Default::default();
+    for vote in votes {
+        let named = &mut first_studies[vote.direction as usize];
+        if named.len() < NAMED_STUDIES || named.last().is_some_and(|l| *l > vote.study_id.as_str())
+        {
+            named.push(&vote.study_id);
+            named.sort_unstable();
+            named.truncate(NAMED_STUDIES);
+        }
+    }
+    Direction::ALL
         .iter()
-        .map(|left_out| {
-            let without = recounts[left_out.direction as usize]
-                .get_or_insert_with(|| {
-                    let mut by_direction = full.by_direction;
-                    by_direction[left_out.direction as usize] -= 1;
-                    from_counts(full.studies - 1, by_direction, 0)
-                })
-                .clone();
+        .filter(|d| full.count(**d) > 0)
+        .map(|direction| {
+            let mut by_direction = full.by_direction;
+            by_direction[*direction as usize] -= 1;
+            let without = from_counts(full.studies - 1, by_direction, 0);
             LeaveOneOut {
-                study_id: left_out.study_id.clone(),
-                direction: left_out.direction,
+                direction: *direction,
+                studies: full.count(*direction),
+                first_studies: first_studies[*direction as usize]
+                    .iter()
+                    .map(|s| (*s).to_string())
+                    .collect(),
                 majority_without: without.majority,
                 sign_test_without: without.sign_test.map(PValue::value),
                 flips_majority: without.majority != full.majority,
@@ -186,8 +204,28 @@ mod tests {
         ];
         let full = count_votes(&votes);
         let loo = leave_one_out(&votes, &full);
-        assert!(loo[0].flips_majority && loo[2].flips_majority);
+        // Groups in Direction::ALL order: positive (a, c), then negative (b).
+        assert_eq!(loo.len(), 2);
+        assert_eq!(loo[0].direction, Direction::Positive);
+        assert_eq!(loo[0].studies, 2);
+        assert_eq!(loo[0].first_studies, ["a", "c"]);
+        assert!(loo[0].flips_majority);
         assert_eq!(loo[0].majority_without, Majority::Tie);
+        assert_eq!(loo[1].direction, Direction::Negative);
         assert!(!loo[1].flips_majority);
+        // 2 positive of 2 with a direction: binom.test(2, 2)$p.value = 0.5
+        assert_eq!(loo[1].sign_test_without, Some(0.5));
+    }
+
+    #[test]
+    fn leave_one_out_names_the_first_studies_by_id() {
+        let votes: Vec<StudyVote> = ["f", "b", "h", "a", "g", "c", "e", "d"]
+            .iter()
+            .map(|id| vote(id, Direction::Positive))
+            .collect();
+        let loo = leave_one_out(&votes, &count_votes(&votes));
+        assert_eq!(loo.len(), 1);
+        assert_eq!(loo[0].studies, 8);
+        assert_eq!(loo[0].first_studies, ["a", "b", "c", "d", "e"]);
     }
 }

@@ -26,12 +26,12 @@ pub const FORM: TableSpec = TableSpec {
     build: |registry, synthesis| build(registry, synthesis, "form", |q| &q.forms),
 };
 
-fn build(
-    registry: &Registry,
-    synthesis: &Synthesis,
+fn build<'a>(
+    registry: &'a Registry,
+    synthesis: &'a Synthesis,
     dimension: &'static str,
     table_of: fn(&QuestionSynthesis) -> &DirectionTable,
-) -> Table {
+) -> Table<'a> {
     let mut rows = Vec::new();
     for table in synthesis.questions.iter().map(table_of) {
         let question = &registry.topic.questions[&table.question];

@@ -10,7 +10,7 @@ pub const SPEC: TableSpec = TableSpec {
     build,
 };
 
-fn build(registry: &Registry, _: &Synthesis) -> Table {
+fn build<'a>(registry: &'a Registry, _: &'a Synthesis) -> Table<'a> {
     let rows = registry
         .findings
         .iter()
@@ -26,7 +26,7 @@ fn build(registry: &Registry, _: &Synthesis) -> Table {
                 Cell::from(f.form.as_str()),
                 Cell::from(f.direction.key()),
                 Cell::opt_text(f.significant.map(|s| s.key())),
-                Cell::opt_text(f.p_value.map(|p| p.to_string()).as_deref()),
+                Cell::opt_string(f.p_value.map(|p| p.to_string())),
                 Cell::opt_text(f.confidence.map(|c| c.key())),
             ]
         })

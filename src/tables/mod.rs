@@ -4,16 +4,20 @@
 pub mod by_direction;
 pub mod findings;
 pub mod studies;
+pub mod study_votes;
 pub mod votes;
+
+use std::borrow::Cow;
 
 use crate::registry::Registry;
 use crate::synthesis::Synthesis;
 
-/// One cell of a table.
+/// One cell of a table; text is borrowed from the registry or synthesis where it can be, so
+/// a million-row table does not copy every string.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
+pub enum Cell<'a> {
     /// Free text (escaped against spreadsheet formulas when written).
-    Text(String),
+    Text(Cow<'a, str>),
     /// A whole number.
     Int(i64),
     /// A real number.
@@ -22,37 +26,42 @@ pub enum Cell {
     Empty,
 }
 
-impl Cell {
+impl<'a> Cell<'a> {
     /// Text from an optional string.
-    pub fn opt_text(value: Option<&str>) -> Cell {
-        value.map_or(Cell::Empty, |v| Cell::Text(v.to_string()))
+    pub fn opt_text(value: Option<&'a str>) -> Cell<'a> {
+        value.map_or(Cell::Empty, |v| Cell::Text(Cow::Borrowed(v)))
+    }
+
+    /// Text from an optional owned string.
+    pub fn opt_string(value: Option<String>) -> Cell<'a> {
+        value.map_or(Cell::Empty, |v| Cell::Text(Cow::Owned(v)))
     }
 
     /// A number from an optional integer.
-    pub fn opt_int(value: Option<impl Into<i64>>) -> Cell {
+    pub fn opt_int(value: Option<impl Into<i64>>) -> Cell<'a> {
         value.map_or(Cell::Empty, |v| Cell::Int(v.into()))
     }
 }
 
-impl From<&str> for Cell {
-    fn from(value: &str) -> Cell {
-        Cell::Text(value.to_string())
+impl<'a> From<&'a str> for Cell<'a> {
+    fn from(value: &'a str) -> Cell<'a> {
+        Cell::Text(Cow::Borrowed(value))
     }
 }
 
-impl From<String> for Cell {
-    fn from(value: String) -> Cell {
-        Cell::Text(value)
+impl From<String> for Cell<'_> {
+    fn from(value: String) -> Self {
+        Cell::Text(Cow::Owned(value))
     }
 }
 
 /// A table with named columns.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Table {
+pub struct Table<'a> {
     /// Column names.
     pub columns: Vec<&'static str>,
     /// Rows, each as long as `columns`.
-    pub rows: Vec<Vec<Cell>>,
+    pub rows: Vec<Vec<Cell<'a>>>,
 }
 
 /// A registered table: file stem and builder.
@@ -60,7 +69,7 @@ pub struct TableSpec {
     /// File stem under `tables/`.
     pub stem: &'static str,
     /// Builds the table.
-    pub build: fn(&Registry, &Synthesis) -> Table,
+    pub build: for<'a> fn(&'a Registry, &'a Synthesis) -> Table<'a>,
 }
 
 /// Every table, in report order.
@@ -71,4 +80,5 @@ pub const TABLES: &[TableSpec] = &[
     by_direction::FORM,
     findings::SPEC,
     studies::SPEC,
+    study_votes::SPEC,
 ];

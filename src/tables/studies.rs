@@ -13,7 +13,8 @@ pub const SPEC: TableSpec = TableSpec {
 /// Studies in first-appearance order, each with its rows.
 pub fn studies(registry: &Registry) -> Vec<(&Finding, Vec<&Finding>)> {
     let mut order: Vec<(&Finding, Vec<&Finding>)> = Vec::new();
-    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut index: std::collections::HashMap<&str, usize, foldhash::fast::RandomState> =
+        std::collections::HashMap::default();
     for finding in &registry.findings {
         match index.get(finding.study_id.as_str()) {
             Some(&i) => order[i].1.push(finding),
@@ -26,7 +27,7 @@ pub fn studies(registry: &Registry) -> Vec<(&Finding, Vec<&Finding>)> {
     order
 }
 
-fn build(registry: &Registry, _: &Synthesis) -> Table {
+fn build<'a>(registry: &'a Registry, _: &'a Synthesis) -> Table<'a> {
     let rows = studies(registry)
         .into_iter()
         .map(|(first, rows)| {

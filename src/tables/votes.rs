@@ -12,7 +12,13 @@ pub const SPEC: TableSpec = TableSpec {
     build,
 };
 
-fn row(question: &str, scope: &str, key: &str, counted: bool, votes: &VoteCount) -> Vec<Cell> {
+fn row<'a>(
+    question: &'a str,
+    scope: &'a str,
+    key: &'a str,
+    counted: bool,
+    votes: &VoteCount,
+) -> Vec<Cell<'a>> {
     let real = |value: Option<f64>| value.map_or(Cell::Empty, Cell::Real);
     let mut cells = vec![
         Cell::from(question),
@@ -33,7 +39,7 @@ fn row(question: &str, scope: &str, key: &str, counted: bool, votes: &VoteCount)
     cells
 }
 
-fn build(_: &Registry, synthesis: &Synthesis) -> Table {
+fn build<'a>(_: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
     let mut rows = Vec::new();
     for q in &synthesis.questions {
         rows.push(row(&q.key, "overall", "", true, &q.votes.overall));

@@ -1,0 +1,49 @@
+//! `study-votes.csv`: every study's vote on every question (70% rule across its findings),
+//! with whether its tier enters the overall count. The per-study detail behind `votes.csv`;
+//! kept out of `summary.json` so the summary stays the same size at any registry size.
+
+use crate::registry::Registry;
+use crate::synthesis::Synthesis;
+use crate::tables::{Cell, Table, TableSpec};
+
+/// Registration in the table list.
+pub const SPEC: TableSpec = TableSpec {
+    stem: "study-votes",
+    build,
+};
+
+fn build<'a>(_: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
+    let rows = synthesis
+        .questions
+        .iter()
+        .flat_map(|q| {
+            q.votes.studies.iter().map(|vote| {
+                vec![
+                    Cell::from(q.key.as_str()),
+                    Cell::from(vote.study_id.as_str()),
+                    Cell::from(vote.tier.key()),
+                    Cell::from(vote.direction.key()),
+                    Cell::Int(vote.findings.into()),
+                    Cell::opt_int(vote.n),
+                    Cell::from(if synthesis.selection.counts_tier(vote.tier) {
+                        "yes"
+                    } else {
+                        "no"
+                    }),
+                ]
+            })
+        })
+        .collect();
+    Table {
+        columns: vec![
+            "question",
+            "study_id",
+            "tier",
+            "direction",
+            "findings",
+            "n",
+            "counted",
+        ],
+        rows,
+    }
+}
