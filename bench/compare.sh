@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# evsynth against the baselines in bench/baselines/ (pandas, Python polars, R), on the same
+# machine and inputs: median wall time (hyperfine) and peak RSS (/usr/bin/time -v) per size.
+# Writes a Markdown table to stdout (and bench/results/compare.md).
+#   bash bench/compare.sh                   # shipped topic, 1k, 100k, 1M findings
+#   SIZES="1000 100000" RUNS=3 bash bench/compare.sh
+# Needs: hyperfine, r-cran-metafor, r-cran-ggplot2, r-cran-svglite (Debian); polars, pandas,
+# scipy, matplotlib (pip). `bash bench/compare.sh --install` installs them first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--install" ]; then
+  apt-get install -y hyperfine r-cran-metafor r-cran-ggplot2 r-cran-svglite >/dev/null
+  pip install --quiet polars pandas scipy matplotlib
+fi
+cargo build --release --locked --quiet
+bin=$PWD/target/release/evsynth
+work=${BENCH_DIR:-/tmp/evsynth-bench}
+runs=${RUNS:-5}
+mkdir -p "$work" bench/results
+
+# Peak RSS in MiB of one run.
+rss() {
+  /usr/bin/time -v "$@" >/dev/null 2>"$work/rss.txt" || true
+  awk '/Maximum resident set size/ {printf "%d", $6 / 1024}' "$work/rss.txt"
+}
+
+# Median seconds of `runs` runs (hyperfine, one warm-up).
+median() {
+  local r=$runs
+  [ "$1" -ge 1000000 ] && r=$(( runs < 3 ? runs : 3 ))
+  shift
+  hyperfine --style none --warmup 1 --runs "$r" --export-json "$work/h.json" "$@" >/dev/null 2>&1
+  python3 -c "import json; print('%.3f' % json.load(open('$work/h.json'))['results'][0]['median'])"
+}
+
+table="| input | findings | evsynth | Python polars | pandas | R | evsynth vs fastest baseline |"
+table+=$'\n'"|---|---:|---:|---:|---:|---:|---:|"
+run_size() {
+  local label=$1 n=$2 dir=$3
+  declare -A t m
+  t[evsynth]=$(median "$n" "$bin report $dir --out $work/out-evsynth")
+  m[evsynth]=$(rss "$bin" report "$dir" --out "$work/out-evsynth")
+  for tool in polars pandas; do
+    t[$tool]=$(median "$n" "python3 bench/baselines/${tool}_report.py $dir $work/out-$tool")
+    m[$tool]=$(rss python3 "bench/baselines/${tool}_report.py" "$dir" "$work/out-$tool")
+  done
+  t[r]=$(median "$n" "Rscript bench/baselines/r_report.R $dir $work/out-r")
+  m[r]=$(rss Rscript bench/baselines/r_report.R "$dir" "$work/out-r")
+  local fastest
+  fastest=$(printf '%s\n' "${t[polars]}" "${t[pandas]}" "${t[r]}" | sort -g | head -1)
+  local ratio
+  ratio=$(python3 -c "print('%.1fx faster' % ($fastest / ${t[evsynth]}))")
+  table+=$'\n'"| $label | $n | ${t[evsynth]} s, ${m[evsynth]} MiB | ${t[polars]} s, ${m[polars]} MiB | ${t[pandas]} s, ${m[pandas]} MiB | ${t[r]} s, ${m[r]} MiB | $ratio |"
+}
+
+run_size "shipped topic (magnesium-rls)" 16 studies/magnesium-rls
+for n in ${SIZES:-1000 100000 1000000}; do
+  [ -f "$work/r$n/registry.csv" ] || python3 bench/generate.py registry "$n" "$work/r$n"
+  run_size "generated registry" "$n" "$work/r$n"
+done
+echo "$table" | tee bench/results/compare.md
