@@ -119,8 +119,14 @@ pub fn drawn_stems(charts: &[ChartOutcome]) -> Vec<String> {
         .collect()
 }
 
-/// Renders every registered chart for a topic; the charts are drawn in parallel.
-pub fn render_all(input: &ChartInput<'_>, dpi: u32) -> Result<Vec<ChartOutcome>, crate::Error> {
+/// Renders every registered chart for a topic; with `parallel`, the charts are drawn on every
+/// core (a single topic), else one after another (a batch, whose topics already run in
+/// parallel: nesting rayon joins there deepens worker stacks without bound).
+pub fn render_all(
+    input: &ChartInput<'_>,
+    dpi: u32,
+    parallel: bool,
+) -> Result<Vec<ChartOutcome>, crate::Error> {
     use rayon::prelude::*;
     let mut planned: Vec<Result<Chart, ChartOutcome>> = Vec::new();
     for spec in CHARTS {
@@ -132,8 +138,6 @@ pub fn render_all(input: &ChartInput<'_>, dpi: u32) -> Result<Vec<ChartOutcome>,
             Ok(charts) => planned.extend(charts.into_iter().map(Ok)),
         }
     }
-    // Inside a batch the topics already run in parallel: draw sequentially there, so rayon
-    // does not nest work-stealing joins (which deepens worker stacks without bound).
     let render = |plan: Result<Chart, ChartOutcome>| match plan {
         Err(skipped) => Ok(skipped),
         Ok(chart) => {
@@ -153,9 +157,9 @@ pub fn render_all(input: &ChartInput<'_>, dpi: u32) -> Result<Vec<ChartOutcome>,
             }))
         }
     };
-    if rayon::current_thread_index().is_some() {
-        planned.into_iter().map(render).collect()
-    } else {
+    if parallel {
         planned.into_par_iter().map(render).collect()
+    } else {
+        planned.into_iter().map(render).collect()
     }
 }

@@ -50,6 +50,7 @@ pub fn run(cli: Cli) -> u8 {
                 dpi,
                 selection: selection.selection(),
                 check,
+                parallel_charts: false,
             },
         ),
         Command::Summary { topic, selection } => {

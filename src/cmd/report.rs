@@ -30,6 +30,8 @@ pub struct ReportOptions {
     pub selection: Selection,
     /// Compare with what is on disk instead of writing.
     pub check: bool,
+    /// Draw a topic's charts in parallel (set by [`run`] when topics are fewer than cores).
+    pub parallel_charts: bool,
 }
 
 /// What became of one topic: written (or checked) with its index line, or the error.
@@ -49,7 +51,12 @@ struct Outcome {
 /// written as soon as the topic is done, so a batch holds one topic's output at a time.
 fn report_topic(location: &TopicLocation, options: &ReportOptions) -> Result<Outcome, Error> {
     let registry = registry::load(location)?;
-    let (files, entry) = build_report(&registry, &options.selection, options.dpi)?;
+    let (files, entry) = build_report(
+        &registry,
+        &options.selection,
+        options.dpi,
+        options.parallel_charts,
+    )?;
     let dir = options.out.join(&location.name);
     let stale = if options.check {
         stale_files(&dir, &files)
@@ -82,6 +89,11 @@ pub fn run(studies: &Path, topics: &[String], options: &ReportOptions) -> u8 {
                 "cannot start worker threads: {error}"
             )));
         }
+    };
+    // Few topics: each draws its charts on every core; many: one core per topic.
+    let options = &ReportOptions {
+        parallel_charts: locations.len() < pool.current_num_threads(),
+        ..options.clone()
     };
     let done: Vec<Done> = pool.install(|| {
         locations
@@ -198,6 +210,7 @@ pub fn build_report(
     full_registry: &Registry,
     selection: &Selection,
     dpi: u32,
+    parallel_charts: bool,
 ) -> Result<(Vec<OutputFile>, IndexEntry), Error> {
     let (selected, excluded) = full_registry.select(selection);
     let registry = &selected;
@@ -209,6 +222,7 @@ pub fn build_report(
             synthesis: &synthesis,
         },
         dpi,
+        parallel_charts,
     )?;
     drop(phase);
     let _phase = crate::timing::phase("README, HTML, JSON, tables");
