@@ -6,6 +6,7 @@
 //! [`Codebook`] turns codes back into keys when results are read.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 use polars::prelude::{Column, DataFrame, DataType, Expr, PolarsError, PolarsResult, col, lit};
@@ -106,12 +107,21 @@ impl Packing {
 /// The key behind each code of the coded columns.
 pub struct Codebook<'a> {
     studies: Vec<&'a str>,
+    shared_studies: Vec<Arc<str>>,
     questions: Vec<&'a str>,
     forms: Vec<&'a str>,
     outcomes: Vec<&'a str>,
 }
 
 impl Codebook<'_> {
+    /// The study id of a study code as a shared string (empty for an unknown code).
+    pub fn shared_study_id(&self, code: u32) -> Arc<str> {
+        self.shared_studies
+            .get(code as usize)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(""))
+    }
+
     /// How many codes coded column `column` has.
     pub fn len(&self, column: &str) -> usize {
         match column {
@@ -241,6 +251,7 @@ pub fn findings_frame<'a>(
     Ok(FindingsFrame {
         frame,
         codes: Codebook {
+            shared_studies: studies.iter().map(|s| Arc::from(*s)).collect(),
             studies,
             questions,
             forms,

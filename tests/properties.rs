@@ -17,7 +17,7 @@ proptest! {
         let votes: Vec<StudyVote> = directions
             .iter()
             .enumerate()
-            .map(|(i, d)| StudyVote { study_id: format!("s{i}"), tier: Tier::Randomised, direction: *d, findings: 1, n: Some(1) })
+            .map(|(i, d)| StudyVote { study_id: format!("s{i}").into(), tier: Tier::Randomised, direction: *d, findings: 1, n: Some(1) })
             .collect();
         let count = count_votes(&votes);
         prop_assert_eq!(count.studies as usize, votes.len());

@@ -9,11 +9,22 @@ from scipy import stats
 DIRECTIONS = ["positive", "none", "negative", "conflicting"]
 
 
-def study_direction(counts):
-    """The direction of >= 70% of a study's findings, else conflicting."""
-    total = sum(counts.values())
-    best = max(DIRECTIONS, key=lambda d: counts.get(d, 0))
-    return best if counts.get(best, 0) * 10 >= total * 7 else "conflicting"
+def study_votes(counts):
+    """Vectorised 70% rule: `counts` is an (studies x 4) array in DIRECTIONS order; returns
+    each study's direction index (3 = conflicting)."""
+    counts = np.asarray(counts)
+    best = counts.argmax(axis=1)
+    agree = counts.max(axis=1) * 10 >= counts.sum(axis=1) * 7
+    return np.where(agree, best, 3)
+
+
+def tally(question_of_study, vote_index):
+    """{question: {direction: studies}} from per-study question labels and vote indices."""
+    votes = {}
+    for question in sorted(set(question_of_study)):
+        mine = vote_index[np.asarray(question_of_study) == question]
+        votes[question] = {d: int((mine == i).sum()) for i, d in enumerate(DIRECTIONS)}
+    return votes
 
 
 def vote_row(question, votes):

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from common import DIRECTIONS, reml, study_direction, vote_row  # noqa: E402
+from common import DIRECTIONS, reml, study_votes, tally, vote_row  # noqa: E402
 
 topic, out = sys.argv[1], sys.argv[2]
 os.makedirs(out, exist_ok=True)
@@ -20,11 +20,8 @@ df["vi"] = pd.to_numeric(df["vi"], errors="coerce")
 
 counted = df[~df["design"].isin(["case_report", "case_series", "systematic_review", "meta_analysis"])]
 per_study = counted.groupby(["question", "study_id", "direction"]).size().unstack(fill_value=0)
-votes = {}
-for (question, _study), counts in per_study.iterrows():
-    d = study_direction(counts.to_dict())
-    votes.setdefault(question, {}).setdefault(d, 0)
-    votes[question][d] += 1
+per_study = per_study.reindex(columns=DIRECTIONS, fill_value=0)
+votes = tally(per_study.index.get_level_values("question").tolist(), study_votes(per_study.to_numpy()))
 rows = [vote_row(q, v) for q, v in sorted(votes.items())]
 pd.DataFrame(rows).to_csv(os.path.join(out, "votes.csv"), index=False)
 

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import polars as pl  # noqa: E402
 
-from common import DIRECTIONS, reml, study_direction, vote_row  # noqa: E402
+from common import DIRECTIONS, reml, study_votes, tally, vote_row  # noqa: E402
 
 topic, out = sys.argv[1], sys.argv[2]
 os.makedirs(out, exist_ok=True)
@@ -20,12 +20,10 @@ df = pl.read_csv(os.path.join(topic, "registry.csv"), infer_schema_length=0).wit
 
 # One vote per study and question (70% rule), counted designs only.
 counted = df.filter(~pl.col("design").is_in(["case_report", "case_series", "systematic_review", "meta_analysis"]))
-per_study = counted.group_by(["question", "study_id", "direction"]).len()
-votes = {}
-for (question, study), group in per_study.group_by(["question", "study_id"]):
-    counts = dict(zip(group["direction"], group["len"]))
-    votes.setdefault(question, {}).setdefault(study_direction(counts), 0)
-    votes[question][study_direction(counts)] += 1
+per_study = counted.group_by(["question", "study_id"]).agg(
+    [(pl.col("direction") == d).sum().alias(d) for d in DIRECTIONS]
+)
+votes = tally(per_study["question"].to_list(), study_votes(per_study.select(DIRECTIONS).to_numpy()))
 rows = [vote_row(q, v) for q, v in sorted(votes.items())]
 pl.DataFrame(rows).write_csv(os.path.join(out, "votes.csv"))
 

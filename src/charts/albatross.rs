@@ -62,13 +62,20 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
                 direction: f.direction,
                 p,
             });
+            if points.len() > crate::charts::MAX_CHART_POINTS {
+                return None; // too many to read as points
+            }
         } else {
-            sideless.push(format!("{} ({}, p {p})", f.study_id, f.outcome));
+            sideless.push((f, p));
         }
     }
-    if points.is_empty() || points.len() > crate::charts::MAX_CHART_POINTS {
+    if points.is_empty() {
         return None;
     }
+    let sideless: Vec<String> = sideless
+        .iter()
+        .map(|(f, p)| format!("{} ({}, p {p})", f.study_id, f.outcome))
+        .collect();
     // Signed axis in −log10 p; at least out to p = 0.0001.
     let extent = points
         .iter()

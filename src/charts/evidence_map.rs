@@ -58,38 +58,45 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
     if findings.is_empty() {
         return None;
     }
-    let forms: Vec<String> = topic
-        .form_keys()
-        .into_iter()
-        .filter(|k| findings.iter().any(|f| f.form == *k))
-        .map(str::to_owned)
+    // One pass over the findings: counts per (form, outcome) in topic order.
+    let all_forms = topic.form_keys();
+    let all_outcomes: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
+    let form_index: std::collections::HashMap<&str, usize, foldhash::fast::RandomState> =
+        all_forms.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+    let outcome_index: std::collections::HashMap<&str, usize, foldhash::fast::RandomState> =
+        all_outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (*k, i))
+            .collect();
+    let mut grid = vec![vec![([0u32; 4], 0u64); all_outcomes.len()]; all_forms.len()];
+    for f in &findings {
+        let (Some(&r), Some(&c)) = (
+            form_index.get(f.form.as_str()),
+            outcome_index.get(f.outcome.as_str()),
+        ) else {
+            continue;
+        };
+        let (counts, participants) = &mut grid[r][c];
+        counts[f.direction as usize] += 1;
+        *participants += u64::from(f.n.unwrap_or(0));
+    }
+    let has = |cell: &([u32; 4], u64)| cell.0.iter().any(|n| *n > 0);
+    let form_rows: Vec<usize> = (0..all_forms.len())
+        .filter(|r| grid[*r].iter().any(has))
         .collect();
-    let outcomes: Vec<String> = topic
-        .outcomes
-        .keys()
-        .filter(|o| findings.iter().any(|f| &f.outcome == *o))
-        .cloned()
+    let outcome_columns: Vec<usize> = (0..all_outcomes.len())
+        .filter(|c| grid.iter().any(|row| has(&row[*c])))
         .collect();
-    // cells[form][outcome] = (directions, studies' participants)
-    let cells: Vec<Vec<([u32; 4], u64)>> = forms
+    let forms: Vec<String> = form_rows.iter().map(|r| all_forms[*r].to_owned()).collect();
+    let outcomes: Vec<String> = outcome_columns
         .iter()
-        .map(|form| {
-            outcomes
-                .iter()
-                .map(|outcome| {
-                    let mut counts = [0u32; 4];
-                    let mut participants = 0u64;
-                    for f in findings
-                        .iter()
-                        .filter(|f| &f.form == form && &f.outcome == outcome)
-                    {
-                        counts[f.direction as usize] += 1;
-                        participants += u64::from(f.n.unwrap_or(0));
-                    }
-                    (counts, participants)
-                })
-                .collect()
-        })
+        .map(|c| all_outcomes[*c].to_owned())
+        .collect();
+    // cells[form][outcome] = (directions, participants summed over findings)
+    let cells: Vec<Vec<([u32; 4], u64)>> = form_rows
+        .iter()
+        .map(|r| outcome_columns.iter().map(|c| grid[*r][*c]).collect())
         .collect();
     let gaps = cells
         .iter()

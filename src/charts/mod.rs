@@ -130,7 +130,10 @@ pub fn render_all(
     use rayon::prelude::*;
     let mut planned: Vec<Result<Chart, ChartOutcome>> = Vec::new();
     for spec in CHARTS {
-        match (spec.build)(input) {
+        let phase = crate::timing::phase(spec.name);
+        let built = (spec.build)(input);
+        drop(phase);
+        match built {
             Err(reason) => planned.push(Err(ChartOutcome::Skipped {
                 stem: spec.name,
                 reason,

@@ -62,7 +62,7 @@ fn report_topic(location: &TopicLocation, options: &ReportOptions) -> Result<Out
         stale_files(&dir, &files)
     } else {
         let _phase = crate::timing::phase("write files");
-        write_all(&dir, &files)?;
+        write_all(&dir, &files, options.parallel_charts)?;
         Vec::new()
     };
     Ok(Outcome {
@@ -139,7 +139,7 @@ pub fn run(studies: &Path, topics: &[String], options: &ReportOptions) -> u8 {
         let index = OutputFile::text("index.html", html::index_html(&entries));
         if options.check {
             stale.extend(stale_files(&options.out, std::slice::from_ref(&index)));
-        } else if let Err(error) = write_all(&options.out, &[index]) {
+        } else if let Err(error) = write_all(&options.out, &[index], false) {
             exit = exit.max(report_error(&error));
         }
     }
@@ -215,18 +215,44 @@ pub fn build_report(
     let (selected, excluded) = full_registry.select(selection);
     let registry = &selected;
     let synthesis = synthesis::synthesise(registry, selection, excluded)?;
-    let phase = crate::timing::phase("charts");
-    let charts = charts::render_all(
-        &ChartInput {
-            registry,
-            synthesis: &synthesis,
-        },
-        dpi,
-        parallel_charts,
-    )?;
-    drop(phase);
-    let _phase = crate::timing::phase("README, HTML, JSON, tables");
+    // Tables do not depend on the charts: with cores to spare (one topic), make both at once.
+    let make_tables = || {
+        let _phase = crate::timing::phase("tables");
+        let table_file = |spec: &crate::tables::TableSpec| {
+            let _phase = crate::timing::phase(spec.stem);
+            let table = (spec.build)(registry, &synthesis);
+            OutputFile {
+                path: format!("tables/{}.csv", spec.stem),
+                bytes: csv::table_to_csv(&table),
+            }
+        };
+        if parallel_charts {
+            TABLES.par_iter().map(table_file).collect::<Vec<_>>()
+        } else {
+            TABLES.iter().map(table_file).collect()
+        }
+    };
+    let make_charts = || {
+        let _phase = crate::timing::phase("charts");
+        charts::render_all(
+            &ChartInput {
+                registry,
+                synthesis: &synthesis,
+            },
+            dpi,
+            parallel_charts,
+        )
+    };
+    let (charts, tables) = if parallel_charts {
+        rayon::join(make_charts, make_tables)
+    } else {
+        (make_charts(), make_tables())
+    };
+    let charts = charts?;
+    let _phase = crate::timing::phase("README, HTML, JSON");
+    let phase = crate::timing::phase("README");
     let readme = markdown::report_readme(registry, &synthesis, &charts);
+    drop(phase);
     let drawn_charts: Vec<&crate::charts::RenderedChart> =
         charts.iter().filter_map(ChartOutcome::drawn).collect();
     let page = html::report_html(
@@ -239,23 +265,13 @@ pub fn build_report(
         OutputFile::text("index.html", page),
     ];
     let drawn = charts::drawn_stems(&charts);
+    let phase = crate::timing::phase("summary.json");
     files.push(OutputFile::text(
         "summary.json",
         json::summary_json(registry, &synthesis, &drawn),
     ));
-    // Tables are independent, and at scale the per-finding ones are the largest files.
-    files.extend(
-        TABLES
-            .par_iter()
-            .map(|spec| {
-                let table = (spec.build)(registry, &synthesis);
-                OutputFile {
-                    path: format!("tables/{}.csv", spec.stem),
-                    bytes: csv::table_to_csv(&table),
-                }
-            })
-            .collect::<Vec<_>>(),
-    );
+    drop(phase);
+    files.extend(tables);
     for chart in charts {
         if let ChartOutcome::Drawn(chart) = chart {
             files.push(OutputFile::text(

@@ -72,10 +72,14 @@ pub fn read_registry_in_chunks(
             };
         }
     };
+    let keys = |keys: Vec<&'_ str>| keys.into_iter().map(str::to_owned).collect::<KeySet>();
     let parser = RowParser {
         header: &header,
         topic,
         this_year,
+        questions: keys(topic.questions.keys().map(String::as_str).collect()),
+        forms: keys(topic.form_keys()),
+        outcomes: keys(topic.outcomes.keys().map(String::as_str).collect()),
     };
     let body_start = usize::try_from(reader.position().byte()).unwrap_or(bytes.len());
     let body_line = reader.position().line();
@@ -274,13 +278,21 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// Typed parsing of rows against a header and topic (shared by the chunk readers).
 struct RowParser<'a> {
     header: &'a Header,
+    /// The topic's keys, in sets hashed with foldhash (three lookups per row).
+    questions: KeySet,
+    forms: KeySet,
+    outcomes: KeySet,
     topic: &'a Topic,
     this_year: i32,
 }
 
+type KeySet = std::collections::HashSet<String, foldhash::fast::RandomState>;
+
 /// Field access and typed parsing for one row; problems go to `diagnostics`.
 struct Row<'r> {
     record: &'r csv::ByteRecord,
+    /// The whole record as text, when it is valid UTF-8 (checked once, not per field).
+    text: Option<&'r str>,
     header: &'r Header,
     line: u64,
     diagnostics: &'r mut Diagnostics,
@@ -298,6 +310,12 @@ impl Row<'_> {
     /// (the last reported).
     fn text(&mut self, col: Col) -> Option<&str> {
         let file_col = self.header.index[col as usize]?;
+        let range = self.record.range(file_col)?;
+        // Fast path: the record is valid UTF-8 and the field starts and ends on characters.
+        if let Some(text) = self.text.and_then(|whole| whole.get(range)) {
+            let text = trim(text);
+            return (!text.is_empty()).then_some(text);
+        }
         let raw = &self.record[file_col];
         match std::str::from_utf8(raw) {
             Ok(text) => {
@@ -416,6 +434,7 @@ impl RowParser<'_> {
     ) -> Option<Finding> {
         let mut row = Row {
             record,
+            text: std::str::from_utf8(record.as_slice()).ok(),
             header: self.header,
             line,
             diagnostics,
@@ -481,7 +500,7 @@ impl RowParser<'_> {
         };
         let question = row.required(Col::Question);
         if let Some(q) = &question
-            && !self.topic.questions.contains_key(q)
+            && !self.questions.contains(q.as_str())
         {
             let keys: Vec<&str> = self.topic.questions.keys().map(String::as_str).collect();
             row.fail(
@@ -497,7 +516,7 @@ impl RowParser<'_> {
         let population = row.boxed(Col::Population);
         let form = row.required(Col::Form);
         if let Some(f) = &form
-            && !self.topic.has_form(f)
+            && !self.forms.contains(f.as_str())
         {
             row.fail(
                 Col::Form,
@@ -512,7 +531,7 @@ impl RowParser<'_> {
         let comparator = row.boxed(Col::Comparator);
         let outcome = row.required(Col::Outcome);
         if let Some(o) = &outcome
-            && !self.topic.outcomes.contains_key(o)
+            && !self.outcomes.contains(o.as_str())
         {
             let keys: Vec<&str> = self.topic.outcomes.keys().map(String::as_str).collect();
             row.fail(
@@ -696,6 +715,18 @@ fn check_effect(row: &mut Row<'_>, effect: &EffectData) {
                 format!("{events} events exceed the arm's {n} participants"),
             );
         }
+    }
+}
+
+/// `text` without leading and trailing whitespace; most fields have none, which is checked on
+/// the end bytes before the general Unicode trim.
+fn trim(text: &str) -> &str {
+    let plain = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
+    let bytes = text.as_bytes();
+    if plain(bytes.first()) && plain(bytes.last()) {
+        text
+    } else {
+        text.trim()
     }
 }
 

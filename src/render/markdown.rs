@@ -634,9 +634,9 @@ pub fn report_readme(
     );
     let _ = writeln!(md, "|---|---|---|---:|---|---|");
     let all_studies = studies(registry);
-    for (first, rows) in all_studies.iter().take(MAX_LISTED) {
-        let n = rows.iter().filter_map(|r| r.n).max();
-        let n = match (n, first.k_studies) {
+    for study in all_studies.iter().take(MAX_LISTED) {
+        let first = study.first;
+        let n = match (study.max_n, first.k_studies) {
             (Some(n), _) => n.to_string(),
             (None, Some(k)) => format!("{k} studies"),
             (None, None) => "–".to_string(),

@@ -98,15 +98,12 @@ pub fn certainty(
     meta: &MetaAnalyses,
 ) -> Vec<Certainty> {
     let mut ratings = Vec::new();
-    for question in topic.questions.keys() {
-        for outcome in topic.outcomes.keys() {
-            let counted: Vec<&Finding> = findings
-                .iter()
-                .filter(|f| {
-                    &f.question == question
-                        && &f.outcome == outcome
-                        && selection.counts_tier(f.design.tier())
-                })
+    let cells = crate::synthesis::cells::by_question_and_outcome(topic, findings);
+    for (question, question_cells) in topic.questions.keys().zip(cells) {
+        for (outcome, cell) in topic.outcomes.keys().zip(question_cells) {
+            let counted: Vec<&Finding> = cell
+                .into_iter()
+                .filter(|f| selection.counts_tier(f.design.tier()))
                 .collect();
             if counted.is_empty() {
                 continue;

@@ -32,6 +32,7 @@ pub fn count_by(
     let mut columns = keys.to_vec();
     columns.push(frame::STUDY_ID);
     let (key, packing) = findings.packed_key(&columns)?;
+    let phase = crate::timing::phase("count_by: group-by");
     let per_study = findings
         .frame
         .clone()
@@ -39,6 +40,8 @@ pub fn count_by(
         .group_by([key])
         .agg([len().alias("findings"), col(frame::N).max().alias("n")])
         .collect()?;
+    drop(phase);
+    let _phase = crate::timing::phase("count_by: fold");
     let study_keys = per_study.column(frame::KEY)?.u64()?;
     let finding_counts = per_study
         .column("findings")?

@@ -123,12 +123,9 @@ pub fn meta_analyses(topic: &Topic, findings: &[Finding], options: PoolOptions) 
     let mut not_pooled = Vec::new();
     let mut excluded = Vec::new();
     let mut findings_with_estimates = 0;
-    for question in topic.questions.keys() {
-        for outcome in topic.outcomes.keys() {
-            let cell: Vec<&Finding> = findings
-                .iter()
-                .filter(|f| &f.question == question && &f.outcome == outcome)
-                .collect();
+    let cells = crate::synthesis::cells::by_question_and_outcome(topic, findings);
+    for (question, question_cells) in topic.questions.keys().zip(cells) {
+        for (outcome, cell) in topic.outcomes.keys().zip(question_cells) {
             if cell.is_empty() {
                 continue;
             }

@@ -1,6 +1,7 @@
 //! Synthesis: aggregation of findings into the numbers a report shows (polars for the
 //! aggregation, plain f64 functions for the statistics).
 
+pub mod cells;
 pub mod certainty;
 pub mod counts;
 pub mod direction_table;
@@ -22,7 +23,7 @@ use crate::registry::Registry;
 use counts::CellCount;
 use direction_table::{DirectionTable, Rows, direction_tables};
 use selection::Selection;
-use study_votes::{StudyVote, study_votes};
+use study_votes::{StudyVote, outcome_vote_counts, study_votes};
 use vote_count::{LeaveOneOut, VoteCount, count_votes, leave_one_out};
 
 /// Everything a report shows, computed once per topic.
@@ -126,8 +127,8 @@ pub fn synthesise(
         tables.next().unwrap_or_default(),
         tables.next().unwrap_or_default(),
     );
-    let per_question = study_votes(&findings, false)?;
-    let per_outcome = study_votes(&findings, true)?;
+    let mut per_question = study_votes(&findings, false)?;
+    let per_outcome = outcome_vote_counts(&findings, |tier| selection.counts_tier(tier))?;
     let totals = counts::count_by(&findings, &[])?
         .into_values()
         .next()
@@ -141,16 +142,12 @@ pub fn synthesise(
         .keys()
         .zip(tiers.into_iter().zip(forms).zip(outcomes))
         .map(|(key, ((tiers, forms), outcomes))| {
-            let studies = per_question
-                .get(&vec![key.clone()])
-                .cloned()
-                .unwrap_or_default();
-            let counted: Vec<StudyVote> = studies
+            let studies = per_question.remove(&vec![key.clone()]).unwrap_or_default();
+            let counted: Vec<&StudyVote> = studies
                 .iter()
                 .filter(|v| selection.counts_tier(v.tier))
-                .cloned()
                 .collect();
-            let overall = count_votes(&counted);
+            let overall = count_votes(counted.iter().copied());
             let by_tier = Tier::ALL
                 .iter()
                 .filter(|t| **t != Tier::Review)
@@ -163,9 +160,8 @@ pub fn synthesise(
             let by_outcome = outcome_keys
                 .iter()
                 .filter_map(|outcome| {
-                    let votes = per_outcome.get(&vec![key.clone(), (*outcome).to_string()])?;
-                    let count = count_votes(votes.iter().filter(|v| selection.counts_tier(v.tier)));
-                    (count.studies > 0).then(|| ((*outcome).to_string(), count))
+                    let count = per_outcome.get(&vec![key.clone(), (*outcome).to_string()])?;
+                    (count.studies > 0).then(|| ((*outcome).to_string(), count.clone()))
                 })
                 .collect();
             QuestionSynthesis {
@@ -174,7 +170,7 @@ pub fn synthesise(
                 forms,
                 outcomes,
                 votes: QuestionVotes {
-                    leave_one_out: leave_one_out(&counted, &overall),
+                    leave_one_out: leave_one_out(counted.iter().copied(), &overall),
                     overall,
                     by_tier,
                     by_outcome,

@@ -83,6 +83,14 @@ pub fn count_votes<'a>(votes: impl IntoIterator<Item = &'a StudyVote>) -> VoteCo
     from_counts(studies, by_direction, participants)
 }
 
+impl VoteCount {
+    /// The count of `studies` studies with these votes per direction ([`Direction::ALL`]
+    /// order) and participants.
+    pub fn from_tallies(studies: u32, by_direction: [u32; 4], participants: u64) -> VoteCount {
+        from_counts(studies, by_direction, participants)
+    }
+}
+
 fn from_counts(studies: u32, by_direction: [u32; 4], participants: u64) -> VoteCount {
     let positive = by_direction[Direction::Positive as usize];
     let negative = by_direction[Direction::Negative as usize];
@@ -127,13 +135,15 @@ pub struct LeaveOneOut {
 
 /// Recounts `votes` without one study of each direction (leave-one-out on the vote count),
 /// in [`Direction::ALL`] order, for the directions that have votes.
-pub fn leave_one_out(votes: &[StudyVote], full: &VoteCount) -> Vec<LeaveOneOut> {
+pub fn leave_one_out<'a>(
+    votes: impl IntoIterator<Item = &'a StudyVote>,
+    full: &VoteCount,
+) -> Vec<LeaveOneOut> {
     let significant = |count: &VoteCount| count.sign_test.is_some_and(|p| p.below(0.05));
     let mut first_studies: [Vec<&str>; 4] = Default::default();
     for vote in votes {
         let named = &mut first_studies[vote.direction as usize];
-        if named.len() < NAMED_STUDIES || named.last().is_some_and(|l| *l > vote.study_id.as_str())
-        {
+        if named.len() < NAMED_STUDIES || named.last().is_some_and(|l| *l > &*vote.study_id) {
             named.push(&vote.study_id);
             named.sort_unstable();
             named.truncate(NAMED_STUDIES);
@@ -169,7 +179,7 @@ mod tests {
 
     fn vote(id: &str, direction: Direction) -> StudyVote {
         StudyVote {
-            study_id: id.to_string(),
+            study_id: (*id).into(),
             tier: Tier::Randomised,
             direction,
             findings: 1,

@@ -59,6 +59,6 @@ fn build<'a>(
             "studies",
             "participants",
         ],
-        rows,
+        rows: rows.into(),
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::registry::Registry;
 use crate::synthesis::Synthesis;
-use crate::tables::{Cell, Table, TableSpec};
+use crate::tables::{Cell, Rows, Table, TableSpec};
 
 /// Registration in the table list.
 pub const SPEC: TableSpec = TableSpec {
@@ -11,10 +11,11 @@ pub const SPEC: TableSpec = TableSpec {
 };
 
 fn build<'a>(registry: &'a Registry, _: &'a Synthesis) -> Table<'a> {
-    let rows = registry
-        .findings
-        .iter()
-        .map(|f| {
+    let findings = &registry.findings;
+    let rows = Rows::OnDemand {
+        count: findings.len(),
+        make: Box::new(move |i| {
+            let f = &findings[i];
             vec![
                 Cell::from(f.study_id.as_str()),
                 Cell::Int(f.year.into()),
@@ -29,8 +30,8 @@ fn build<'a>(registry: &'a Registry, _: &'a Synthesis) -> Table<'a> {
                 Cell::opt_string(f.p_value.map(|p| p.to_string())),
                 Cell::opt_text(f.confidence.map(|c| c.key())),
             ]
-        })
-        .collect();
+        }),
+    };
     Table {
         columns: vec![
             "study_id",

@@ -56,12 +56,31 @@ impl From<String> for Cell<'_> {
 }
 
 /// A table with named columns.
-#[derive(Debug, Clone, PartialEq)]
 pub struct Table<'a> {
     /// Column names.
     pub columns: Vec<&'static str>,
     /// Rows, each as long as `columns`.
-    pub rows: Vec<Vec<Cell<'a>>>,
+    pub rows: Rows<'a>,
+}
+
+/// A table's rows: built up front (small tables), or made one at a time while the table is
+/// written (per-finding and per-study tables, which are never held whole in memory).
+pub enum Rows<'a> {
+    /// Every row.
+    Built(Vec<Vec<Cell<'a>>>),
+    /// `count` rows; `make(i)` makes the i-th.
+    OnDemand {
+        /// How many rows.
+        count: usize,
+        /// Makes row `i`.
+        make: Box<dyn Fn(usize) -> Vec<Cell<'a>> + Sync + 'a>,
+    },
+}
+
+impl<'a> From<Vec<Vec<Cell<'a>>>> for Rows<'a> {
+    fn from(rows: Vec<Vec<Cell<'a>>>) -> Rows<'a> {
+        Rows::Built(rows)
+    }
 }
 
 /// A registered table: file stem and builder.

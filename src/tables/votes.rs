@@ -74,6 +74,6 @@ fn build<'a>(_: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
             "sign_test_p",
             "min_attainable_p",
         ],
-        rows,
+        rows: rows.into(),
     }
 }
