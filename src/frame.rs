@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use foldhash::fast::RandomState;
-use polars::prelude::{Column, DataFrame, DataType, Expr, PolarsError, PolarsResult, col, lit};
+use polars::prelude::{Column, DataFrame, PolarsError, PolarsResult};
 
 use crate::model::{Design, Direction, Tier};
 use crate::registry::topic::FORM_NOT_APPLICABLE;
@@ -43,9 +43,29 @@ pub struct FindingsFrame<'a> {
 }
 
 impl FindingsFrame<'_> {
-    /// Packs coded `columns` into one `u64` key expression named `key` (the last column in
-    /// the lowest bits), so polars groups by one integer instead of several columns.
-    pub fn packed_key(&self, columns: &[&str]) -> PolarsResult<(Expr, Packing)> {
+    /// A frame of the packed key of coded `columns` (column [`KEY`]) and the columns `carry`,
+    /// ready to be grouped by the key. The key is computed here in one pass over the code
+    /// slices, not as a polars expression of casts and products (a third of the time).
+    pub fn keyed(&self, columns: &[&str], carry: &[&str]) -> PolarsResult<(DataFrame, Packing)> {
+        let packing = self.packing(columns)?;
+        let mut key = vec![0u64; self.frame.height()];
+        for (column, (shift, _)) in columns.iter().zip(&packing.fields) {
+            let codes = self.frame.column(column)?.u32()?.rechunk();
+            let codes = codes.cont_slice()?;
+            for (k, code) in key.iter_mut().zip(codes) {
+                *k |= u64::from(*code) << shift;
+            }
+        }
+        let mut keyed = vec![Column::new(KEY.into(), key)];
+        for column in carry {
+            keyed.push(self.frame.column(column)?.clone());
+        }
+        Ok((DataFrame::new_infer_height(keyed)?, packing))
+    }
+
+    /// Where each of `columns` goes in a packed `u64` key (the last column in the lowest
+    /// bits), so polars groups by one integer instead of several columns.
+    pub fn packing(&self, columns: &[&str]) -> PolarsResult<Packing> {
         let mut fields = Vec::with_capacity(columns.len());
         let mut shift = 0u32;
         for column in columns.iter().rev() {
@@ -63,16 +83,7 @@ impl FindingsFrame<'_> {
             ));
         }
         fields.reverse();
-        let expr = columns
-            .iter()
-            .zip(&fields)
-            .map(|(column, (shift, _))| {
-                col(*column).cast(DataType::UInt64) * lit(1u64.checked_shl(*shift).unwrap_or(0))
-            })
-            .reduce(|a, b| a + b)
-            .unwrap_or_else(|| lit(0u64))
-            .alias(KEY);
-        Ok((expr, Packing { fields }))
+        Ok(Packing { fields })
     }
 }
 

@@ -17,7 +17,7 @@ use crate::render::{csv, html, json, markdown};
 use crate::synthesis;
 use crate::synthesis::narrative;
 use crate::synthesis::selection::Selection;
-use crate::tables::TABLES;
+use crate::tables::{Build, TABLES};
 
 /// Options of `evsynth report`.
 #[derive(Debug, Clone)]
@@ -214,24 +214,41 @@ pub fn build_report(
 ) -> Result<(Vec<OutputFile>, IndexEntry), Error> {
     let (selected, excluded) = full_registry.select(selection);
     let registry = &selected;
-    let synthesis = synthesis::synthesise(registry, selection, excluded)?;
-    // Tables do not depend on the charts: with cores to spare (one topic), make both at once.
-    let make_tables = || {
-        let _phase = crate::timing::phase("tables");
-        let table_file = |spec: &crate::tables::TableSpec| {
-            let _phase = crate::timing::phase(spec.stem);
-            let table = (spec.build)(registry, &synthesis);
-            OutputFile {
-                path: format!("tables/{}.csv", spec.stem),
-                bytes: csv::table_to_csv(&table),
-            }
-        };
-        if parallel_charts {
-            TABLES.par_iter().map(table_file).collect::<Vec<_>>()
-        } else {
-            TABLES.iter().map(table_file).collect()
+    // Tables are made on every core when there are cores to spare (one topic): those of the
+    // findings alone while the synthesis runs, the others beside the charts.
+    let table_file = |spec: &crate::tables::TableSpec, table: crate::tables::Table<'_>| {
+        let _phase = crate::timing::phase(spec.stem);
+        OutputFile {
+            path: format!("tables/{}.csv", spec.stem),
+            bytes: csv::table_to_csv(&table),
         }
     };
+    let make_tables = |synthesis: Option<&synthesis::Synthesis>| {
+        let make = |spec: &crate::tables::TableSpec| match (spec.build, synthesis) {
+            (Build::Registry(build), None) => Some(table_file(spec, build(registry))),
+            (Build::Synthesis(build), Some(synthesis)) => {
+                Some(table_file(spec, build(registry, synthesis)))
+            }
+            _ => None,
+        };
+        if parallel_charts {
+            TABLES.par_iter().map(make).collect::<Vec<_>>()
+        } else {
+            TABLES.iter().map(make).collect()
+        }
+    };
+    let (synthesis, registry_tables) = if parallel_charts {
+        rayon::join(
+            || synthesis::synthesise(registry, selection, excluded),
+            || make_tables(None),
+        )
+    } else {
+        (
+            synthesis::synthesise(registry, selection, excluded),
+            make_tables(None),
+        )
+    };
+    let synthesis = synthesis?;
     let make_charts = || {
         let _phase = crate::timing::phase("charts");
         charts::render_all(
@@ -243,11 +260,17 @@ pub fn build_report(
             parallel_charts,
         )
     };
-    let (charts, tables) = if parallel_charts {
-        rayon::join(make_charts, make_tables)
+    let (charts, synthesis_tables) = if parallel_charts {
+        rayon::join(make_charts, || make_tables(Some(&synthesis)))
     } else {
-        (make_charts(), make_tables())
+        (make_charts(), make_tables(Some(&synthesis)))
     };
+    // In TABLES order: each table was made by exactly one of the two passes.
+    let tables: Vec<OutputFile> = registry_tables
+        .into_iter()
+        .zip(synthesis_tables)
+        .filter_map(|(a, b)| a.or(b))
+        .collect();
     let charts = charts?;
     let _phase = crate::timing::phase("README, HTML, JSON");
     let phase = crate::timing::phase("README");

@@ -31,13 +31,11 @@ pub fn count_by(
 ) -> PolarsResult<HashMap<Vec<String>, CellCount>> {
     let mut columns = keys.to_vec();
     columns.push(frame::STUDY_ID);
-    let (key, packing) = findings.packed_key(&columns)?;
+    let (keyed, packing) = findings.keyed(&columns, &[frame::N])?;
     let phase = crate::timing::phase("count_by: group-by");
-    let per_study = findings
-        .frame
-        .clone()
+    let per_study = keyed
         .lazy()
-        .group_by([key])
+        .group_by([col(frame::KEY)])
         .agg([len().alias("findings"), col(frame::N).max().alias("n")])
         .collect()?;
     drop(phase);
@@ -60,7 +58,7 @@ pub fn count_by(
         cell.studies += 1;
         cell.participants += u64::from(n.unwrap_or(0));
     }
-    let cell_packing = findings.packed_key(keys)?.1;
+    let cell_packing = findings.packing(keys)?;
     Ok(by_cell
         .into_iter()
         .map(|(cell, count)| {

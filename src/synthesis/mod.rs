@@ -16,6 +16,8 @@ pub mod swim;
 pub mod vote_count;
 pub mod votes;
 
+use std::collections::HashMap;
+
 use crate::error::Error;
 use crate::frame;
 use crate::model::Tier;
@@ -105,38 +107,27 @@ pub fn synthesise(
     excluded_findings: usize,
 ) -> Result<Synthesis, Error> {
     let topic = &registry.topic;
-    let phase = crate::timing::phase("build frame");
-    let findings = frame::findings_frame(topic, &registry.findings)?;
-    drop(phase);
-    let phase = crate::timing::phase("aggregate (polars)");
-    let tier_keys: Vec<&str> = Tier::ALL.iter().map(|t| t.key()).collect();
-    let form_keys = topic.form_keys();
-    let outcome_keys: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
-    let mut tables = direction_tables(
-        topic,
-        &findings,
-        &[
-            (frame::TIER, Rows::All(&tier_keys)),
-            (frame::FORM, Rows::Present(&form_keys)),
-            (frame::OUTCOME, Rows::Present(&outcome_keys)),
-        ],
-    )?
-    .into_iter();
-    let (tiers, forms, outcomes) = (
-        tables.next().unwrap_or_default(),
-        tables.next().unwrap_or_default(),
-        tables.next().unwrap_or_default(),
+    // Meta-analysis and certainty read the findings directly: they run beside the frame and
+    // the polars aggregation, which leave a core idle part of the time.
+    let (aggregated, (meta, certainty)) = rayon::join(
+        || aggregate(registry, selection),
+        || {
+            let _phase = crate::timing::phase("meta-analysis, certainty");
+            let meta = meta::meta_analyses(topic, &registry.findings, selection.pooling);
+            let certainty = certainty::certainty(topic, &registry.findings, selection, &meta);
+            (meta, certainty)
+        },
     );
-    let mut per_question = study_votes(&findings, false)?;
-    let per_outcome = outcome_vote_counts(&findings, |tier| selection.counts_tier(tier))?;
-    let totals = counts::count_by(&findings, &[])?
-        .into_values()
-        .next()
-        .unwrap_or_default();
-
-    drop(phase);
-    let _phase = crate::timing::phase("meta-analysis, votes, certainty");
-    let meta = meta::meta_analyses(topic, &registry.findings, selection.pooling);
+    let Aggregated {
+        tiers,
+        forms,
+        outcomes,
+        mut per_question,
+        per_outcome,
+        totals,
+    } = aggregated?;
+    let _phase = crate::timing::phase("vote counts");
+    let outcome_keys: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
     let questions = topic
         .questions
         .keys()
@@ -184,7 +175,49 @@ pub fn synthesise(
         excluded_findings,
         totals,
         questions,
-        certainty: certainty::certainty(topic, &registry.findings, selection, &meta),
+        certainty,
         meta,
+    })
+}
+
+/// The polars aggregation of a registry: direction tables, study votes, totals.
+struct Aggregated {
+    tiers: Vec<DirectionTable>,
+    forms: Vec<DirectionTable>,
+    outcomes: Vec<DirectionTable>,
+    per_question: HashMap<Vec<String>, Vec<StudyVote>>,
+    per_outcome: HashMap<Vec<String>, VoteCount>,
+    totals: CellCount,
+}
+
+fn aggregate(registry: &Registry, selection: &Selection) -> Result<Aggregated, Error> {
+    let topic = &registry.topic;
+    let phase = crate::timing::phase("build frame");
+    let findings = frame::findings_frame(topic, &registry.findings)?;
+    drop(phase);
+    let _phase = crate::timing::phase("aggregate (polars)");
+    let tier_keys: Vec<&str> = Tier::ALL.iter().map(|t| t.key()).collect();
+    let form_keys = topic.form_keys();
+    let outcome_keys: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
+    let mut tables = direction_tables(
+        topic,
+        &findings,
+        &[
+            (frame::TIER, Rows::All(&tier_keys)),
+            (frame::FORM, Rows::Present(&form_keys)),
+            (frame::OUTCOME, Rows::Present(&outcome_keys)),
+        ],
+    )?
+    .into_iter();
+    Ok(Aggregated {
+        tiers: tables.next().unwrap_or_default(),
+        forms: tables.next().unwrap_or_default(),
+        outcomes: tables.next().unwrap_or_default(),
+        per_question: study_votes(&findings, false)?,
+        per_outcome: outcome_vote_counts(&findings, |tier| selection.counts_tier(tier))?,
+        totals: counts::count_by(&findings, &[])?
+            .into_values()
+            .next()
+            .unwrap_or_default(),
     })
 }

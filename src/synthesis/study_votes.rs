@@ -120,7 +120,7 @@ fn per_study(
     columns: &[&str],
     sorted: bool,
 ) -> PolarsResult<(polars::prelude::DataFrame, frame::Packing)> {
-    let (key, packing) = findings.packed_key(columns)?;
+    let (keyed, packing) = findings.keyed(columns, &[frame::N, frame::TIER, frame::DIRECTION])?;
     // A study's design (and so its tier) is the same on all its rows (validated).
     let mut aggregations = vec![
         len().alias("findings"),
@@ -137,12 +137,7 @@ fn per_study(
         );
     }
     let _phase = crate::timing::phase("study votes: group-by");
-    let mut grouped = findings
-        .frame
-        .clone()
-        .lazy()
-        .group_by([key])
-        .agg(aggregations);
+    let mut grouped = keyed.lazy().group_by([col(frame::KEY)]).agg(aggregations);
     if sorted {
         grouped = grouped.sort(
             [frame::KEY],

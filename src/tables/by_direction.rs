@@ -6,24 +6,26 @@ use crate::model::Direction;
 use crate::registry::Registry;
 use crate::synthesis::direction_table::DirectionTable;
 use crate::synthesis::{QuestionSynthesis, Synthesis};
-use crate::tables::{Cell, Table, TableSpec};
+use crate::tables::{Build, Cell, Table, TableSpec};
 
 /// Findings by design tier.
 pub const TIER: TableSpec = TableSpec {
     stem: "tier-by-direction",
-    build: |registry, synthesis| build(registry, synthesis, "tier", |q| &q.tiers),
+    build: Build::Synthesis(|registry, synthesis| build(registry, synthesis, "tier", |q| &q.tiers)),
 };
 
 /// Findings by outcome domain.
 pub const OUTCOME: TableSpec = TableSpec {
     stem: "outcome-by-direction",
-    build: |registry, synthesis| build(registry, synthesis, "outcome", |q| &q.outcomes),
+    build: Build::Synthesis(|registry, synthesis| {
+        build(registry, synthesis, "outcome", |q| &q.outcomes)
+    }),
 };
 
 /// Findings by intervention or exposure form.
 pub const FORM: TableSpec = TableSpec {
     stem: "form-by-direction",
-    build: |registry, synthesis| build(registry, synthesis, "form", |q| &q.forms),
+    build: Build::Synthesis(|registry, synthesis| build(registry, synthesis, "form", |q| &q.forms)),
 };
 
 fn build<'a>(

@@ -1,16 +1,15 @@
 //! `findings.csv`: every finding with its design tier and direction, in registry order.
 
 use crate::registry::Registry;
-use crate::synthesis::Synthesis;
-use crate::tables::{Cell, Rows, Table, TableSpec};
+use crate::tables::{Build, Cell, Rows, Table, TableSpec};
 
 /// Registration in the table list.
 pub const SPEC: TableSpec = TableSpec {
     stem: "findings",
-    build,
+    build: Build::Registry(build),
 };
 
-fn build<'a>(registry: &'a Registry, _: &'a Synthesis) -> Table<'a> {
+fn build(registry: &Registry) -> Table<'_> {
     let findings = &registry.findings;
     let rows = Rows::OnDemand {
         count: findings.len(),

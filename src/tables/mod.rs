@@ -88,7 +88,17 @@ pub struct TableSpec {
     /// File stem under `tables/`.
     pub stem: &'static str,
     /// Builds the table.
-    pub build: for<'a> fn(&'a Registry, &'a Synthesis) -> Table<'a>,
+    pub build: Build,
+}
+
+/// How a table is built: from the registry alone (it can be made while the synthesis runs) or
+/// from the synthesis.
+#[derive(Clone, Copy)]
+pub enum Build {
+    /// From the findings only.
+    Registry(for<'a> fn(&'a Registry) -> Table<'a>),
+    /// From the synthesis.
+    Synthesis(for<'a> fn(&'a Registry, &'a Synthesis) -> Table<'a>),
 }
 
 /// Every table, in report order.

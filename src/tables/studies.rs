@@ -1,13 +1,12 @@
 //! `studies.csv`: one row per study with its citation, identifiers and number of findings.
 
 use crate::registry::{Finding, Registry};
-use crate::synthesis::Synthesis;
-use crate::tables::{Cell, Rows, Table, TableSpec};
+use crate::tables::{Build, Cell, Rows, Table, TableSpec};
 
 /// Registration in the table list.
 pub const SPEC: TableSpec = TableSpec {
     stem: "studies",
-    build,
+    build: Build::Registry(build),
 };
 
 /// A study: its first row (study-level fields agree on every row), its rows' count and
@@ -47,7 +46,7 @@ pub fn studies(registry: &Registry) -> Vec<StudySummary<'_>> {
     order
 }
 
-fn build<'a>(registry: &'a Registry, _: &'a Synthesis) -> Table<'a> {
+fn build(registry: &Registry) -> Table<'_> {
     let studies = studies(registry);
     let rows = Rows::OnDemand {
         count: studies.len(),

@@ -4,12 +4,12 @@
 
 use crate::registry::Registry;
 use crate::synthesis::Synthesis;
-use crate::tables::{Cell, Table, TableSpec};
+use crate::tables::{Build, Cell, Table, TableSpec};
 
 /// Registration in the table list.
 pub const SPEC: TableSpec = TableSpec {
     stem: "study-votes",
-    build,
+    build: Build::Synthesis(build),
 };
 
 fn build<'a>(_: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {

@@ -4,12 +4,12 @@
 use crate::registry::Registry;
 use crate::synthesis::Synthesis;
 use crate::synthesis::vote_count::VoteCount;
-use crate::tables::{Cell, Table, TableSpec};
+use crate::tables::{Build, Cell, Table, TableSpec};
 
 /// Registration in the table list.
 pub const SPEC: TableSpec = TableSpec {
     stem: "votes",
-    build,
+    build: Build::Synthesis(build),
 };
 
 fn row<'a>(
