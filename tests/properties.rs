@@ -111,3 +111,52 @@ fn the_shipped_registry_reads_the_same_in_chunks() {
         chunked_equals_whole(&bytes, chunk).unwrap();
     }
 }
+
+proptest! {
+    /// `add` validates only the appended rows plus the cross-row checks; that must give what a
+    /// full parse of the new file gives (rows, problems and their line numbers).
+    #[test]
+    fn appended_rows_parse_as_the_whole_file_does(
+        keep in 1usize..16,
+        edits in prop::collection::vec((0usize..10_000, prop::sample::select(b"\"\n,x1-".to_vec())), 0..3),
+        drop_final_newline: bool,
+    ) {
+        let topic = evsynth::registry::Topic::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/studies/magnesium-rls/topic.toml"
+        )))
+        .unwrap();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/studies/magnesium-rls/registry.csv");
+        let text = std::fs::read_to_string(path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let keep = keep.min(lines.len() - 1);
+        let mut existing = lines[..=keep].join("\n").into_bytes();
+        if !drop_final_newline {
+            existing.push(b'\n');
+        }
+        let mut added = lines[keep + 1..].join("\n").into_bytes();
+        added.push(b'\n');
+        for (position, byte) in edits {
+            if !added.is_empty() {
+                let at = position % added.len();
+                added[at] = byte;
+            }
+        }
+        let Ok(parsed) = evsynth::registry::parse(&existing, "r.csv", &topic) else {
+            return Ok(());
+        };
+        let mut after = existing.clone();
+        if !after.ends_with(b"\n") {
+            after.push(b'\n');
+        }
+        let at = after.len();
+        after.extend_from_slice(&added);
+        let whole = evsynth::registry::parse(&after, "r.csv", &topic);
+        let appended = evsynth::registry::parse_appended(&after, parsed, at, "r.csv", &topic);
+        match (whole, appended) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+            (Err(evsynth::Error::Invalid(a)), Err(evsynth::Error::Invalid(b))) => prop_assert_eq!(a, b),
+            (a, b) => prop_assert!(false, "{:?} vs {:?}", a.is_ok(), b.is_ok()),
+        }
+    }
+}

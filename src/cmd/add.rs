@@ -125,8 +125,15 @@ fn add(
     };
     after.extend_from_slice(&chunk);
 
-    let checked = registry::parse(&after, &path.display().to_string(), &topic)
-        .map_err(|error| relocate(error, &rows, &row_lines, first_new_line));
+    let new_rows_at = after.len() - text.len();
+    let checked = registry::parse_appended(
+        &after,
+        existing,
+        new_rows_at,
+        &path.display().to_string(),
+        &topic,
+    )
+    .map_err(|error| relocate(error, &rows, &row_lines, first_new_line));
     let findings = checked?;
     if !options.allow_duplicate_title {
         check_duplicate_titles(&findings, first_new_line, &rows, &row_lines)?;
@@ -399,10 +406,23 @@ fn check_duplicate_titles(
     rows: &[NewRow],
     row_lines: &[u64],
 ) -> Result<(), Error> {
+    // Only the new rows' (citation, year) keys are looked for: an existing citation is
+    // normalised only when its year matches one of them (adding to a large registry stays cheap).
+    let wanted: std::collections::HashSet<(String, i32)> = findings
+        .iter()
+        .filter(|f| f.line >= first_new_line)
+        .map(|f| (normalise(&f.citation), f.year))
+        .collect();
+    let years: std::collections::HashSet<i32> = wanted.iter().map(|(_, y)| *y).collect();
     let mut seen: HashMap<(String, i32), &Finding> = HashMap::new();
-    for finding in findings.iter().filter(|f| f.line < first_new_line) {
-        seen.entry((normalise(&finding.citation), finding.year))
-            .or_insert(finding);
+    for finding in findings
+        .iter()
+        .filter(|f| f.line < first_new_line && years.contains(&f.year))
+    {
+        let key = (normalise(&finding.citation), finding.year);
+        if wanted.contains(&key) {
+            seen.entry(key).or_insert(finding);
+        }
     }
     let mut problems = Vec::new();
     for finding in findings.iter().filter(|f| f.line >= first_new_line) {

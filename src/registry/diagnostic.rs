@@ -81,6 +81,13 @@ impl Diagnostics {
         self.items.extend(other.items);
     }
 
+    /// Moves every problem `lines` lines down (for rows read out of a larger file).
+    pub fn shift_lines(&mut self, lines: u64) {
+        for item in &mut self.items {
+            item.line += lines;
+        }
+    }
+
     /// The most recent problem.
     pub fn last(&self) -> Option<&Diagnostic> {
         self.items.last()

@@ -202,6 +202,56 @@ pub fn parse(bytes: &[u8], path: &str, topic: &Topic) -> Result<Vec<Finding>, Er
     }
 }
 
+/// Validates `after`, which is `existing_bytes` (already parsed into `existing`) with rows
+/// appended from byte `new_rows_at` on, reading only the appended rows: they are parsed under
+/// the file's header, then the cross-row checks run over all rows. The result (rows,
+/// problems, line numbers) is what [`parse`] of `after` gives, without re-reading a large
+/// registry to add one row.
+pub fn parse_appended(
+    after: &[u8],
+    existing: Vec<Finding>,
+    new_rows_at: usize,
+    path: &str,
+    topic: &Topic,
+) -> Result<Vec<Finding>, Error> {
+    let header_end = {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(after);
+        let mut record = csv::ByteRecord::new();
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => usize::try_from(reader.position().byte()).unwrap_or(after.len()),
+            _ => 0,
+        }
+    };
+    if existing.is_empty() || header_end == 0 || new_rows_at < header_end {
+        return parse(after, path, topic);
+    }
+    let mut appended = after[..header_end].to_vec();
+    if !appended.ends_with(b"\n") {
+        appended.push(b'\n');
+    }
+    let header_lines = memchr::memchr_iter(b'\n', &appended).count() as u64;
+    appended.extend_from_slice(&after[new_rows_at..]);
+    let first_line = 1 + memchr::memchr_iter(b'\n', &after[..new_rows_at]).count() as u64;
+    let shift = first_line - (header_lines + 1);
+
+    let mut outcome = read::read_registry(&appended, path, topic, current_year());
+    outcome.diagnostics.shift_lines(shift);
+    let mut findings = existing;
+    findings.extend(outcome.findings.into_iter().map(|mut f| {
+        f.line += shift;
+        f
+    }));
+    validate::check_across_rows(&findings, &mut outcome.diagnostics);
+    if outcome.diagnostics.is_empty() {
+        Ok(findings)
+    } else {
+        Err(Error::Invalid(outcome.diagnostics.into_sorted()))
+    }
+}
+
 /// Lowercase hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
