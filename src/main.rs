@@ -2,6 +2,12 @@
 
 use clap::Parser;
 
+/// mimalloc instead of glibc malloc: at a million findings glibc spent a third of the run
+/// faulting in and returning memory (measured with hyperfine: shipped report 66 -> 53 ms,
+/// validate of 1M findings 1.43 -> 1.05 s, report of 1M findings 3.8 -> 3.5 s).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = match evsynth::cli::Cli::try_parse() {
         Ok(cli) => cli,
