@@ -1,8 +1,10 @@
-//! Fuzz target: any bytes as a registry must give rows or diagnostics, never a panic.
+//! Fuzz target: any bytes as a registry must give rows or diagnostics, never a panic; and
+//! reading it in small chunks in parallel must give exactly what one sequential read gives.
 #![no_main]
 
 use std::path::Path;
 
+use evsynth::registry::read::read_registry_in_chunks;
 use libfuzzer_sys::fuzz_target;
 
 const TOPIC: &str = include_str!("../../tests/fixtures/validate/topic.toml");
@@ -13,4 +15,10 @@ fuzz_target!(|data: &[u8]| {
         Ok(_) | Err(evsynth::Error::Invalid(_)) => {}
         Err(other) => panic!("unexpected error kind: {other}"),
     }
+    // The chunk size comes from the input, so the fuzzer explores cut points too.
+    let chunk = 1 + usize::from(data.first().copied().unwrap_or(0)) % 64;
+    let chunked = read_registry_in_chunks(data, "fuzz.csv", &topic, 2026, chunk);
+    let whole = read_registry_in_chunks(data, "fuzz.csv", &topic, 2026, usize::MAX);
+    assert_eq!(chunked.findings, whole.findings);
+    assert_eq!(chunked.diagnostics.into_sorted(), whole.diagnostics.into_sorted());
 });
