@@ -270,3 +270,22 @@ pub fn findings_frame<'a>(
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_keys_give_back_their_codes() {
+        let packing = Packing {
+            // Three columns of 2, 3 and 4 bits, the last in the lowest bits.
+            fields: vec![(7, 0b11), (4, 0b111), (0, 0b1111)],
+        };
+        let key = (2u64 << 7) | (5 << 4) | 9;
+        assert_eq!(packing.code(key, 0), 2);
+        assert_eq!(packing.code(key, 1), 5);
+        assert_eq!(packing.code(key, 2), 9);
+        assert_eq!(packing.without_last(key), (2 << 3) | 5);
+        assert_eq!(packing.code(key, 3), u32::MAX);
+    }
+}

@@ -160,3 +160,62 @@ proptest! {
         }
     }
 }
+
+/// Found by the `registry` fuzz target: a CRLF file with a byte-order mark, read in 48-byte
+/// chunks, numbered its lines differently from a sequential read.
+#[test]
+fn crlf_registries_read_the_same_in_chunks() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/fuzz/chunked-crlf-bom.csv"
+    );
+    let bytes = std::fs::read(path).unwrap();
+    let topic = evsynth::registry::Topic::load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/validate/topic.toml"
+    )))
+    .unwrap();
+    use evsynth::registry::read::read_registry_in_chunks;
+    let whole = read_registry_in_chunks(&bytes, "r.csv", &topic, 2026, usize::MAX);
+    for chunk in [1, 7, 48, 64] {
+        let chunked = read_registry_in_chunks(&bytes, "r.csv", &topic, 2026, chunk);
+        let lines = |o: &evsynth::registry::read::ReadOutcome| -> Vec<u64> {
+            o.findings.iter().map(|f| f.line).collect()
+        };
+        assert_eq!(lines(&chunked), lines(&whole), "chunk {chunk}");
+        assert_eq!(chunked.findings, whole.findings, "chunk {chunk}");
+        assert_eq!(
+            chunked.diagnostics.clone().into_sorted(),
+            whole.diagnostics.clone().into_sorted()
+        );
+    }
+    // Line numbers are those of the file: the first row is on line 2.
+    assert_eq!(whole.findings[0].line, 2);
+}
+
+#[test]
+fn crlf_rows_are_numbered_by_their_file_lines() {
+    let topic = evsynth::registry::Topic::load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/validate/topic.toml"
+    )))
+    .unwrap();
+    let bytes = b"study_id,citation,year,design,question,n,form,outcome,direction\r\n\
+a_1,A 2020,2020,rct,treatment,40,citrate,severity,positive\r\n\r\n\
+b_1,B 2020,1850,rct,treatment,40,citrate,severity,positive\r\n\
+c_1,C 2020,1851,rct,treatment,40,citrate,severity,positive\r\n";
+    for chunk in [1, 30, usize::MAX] {
+        let read =
+            evsynth::registry::read::read_registry_in_chunks(bytes, "r.csv", &topic, 2026, chunk);
+        assert_eq!(read.findings.len(), 1);
+        assert_eq!(read.findings[0].line, 2);
+        let lines: Vec<u64> = read
+            .diagnostics
+            .into_sorted()
+            .iter()
+            .map(|d| d.line)
+            .collect();
+        // Line 3 is blank; the bad years are on lines 4 and 5.
+        assert_eq!(lines, [4, 5], "chunk {chunk}");
+    }
+}

@@ -82,7 +82,10 @@ pub fn read_registry_in_chunks(
         outcomes: keys(topic.outcomes.keys().map(String::as_str).collect()),
     };
     let body_start = usize::try_from(reader.position().byte()).unwrap_or(bytes.len());
-    let body_line = reader.position().line();
+    // The line of byte `body_start` (after a CRLF header the reader stops between `\r` and
+    // `\n`; rows are numbered from the bytes, so that does not matter).
+    let body_line =
+        1 + memchr::memchr_iter(b'\n', &bytes[..body_start.min(bytes.len())]).count() as u64;
     let chunks = crate::registry::chunks::split_records(bytes, body_start, chunk_bytes);
     if chunks.len() > 1 {
         use rayon::prelude::*;
@@ -141,6 +144,11 @@ fn read_rows(
         .flexible(true)
         .from_reader(body);
     let mut record = csv::ByteRecord::new();
+    let mut lines = LineCounter {
+        body,
+        counted_to: 0,
+        line: first_line,
+    };
     let width = parser.header.width;
     let diagnostics = &mut outcome.diagnostics;
     loop {
@@ -151,12 +159,13 @@ fn read_rows(
                 if strict {
                     return false;
                 }
-                let line = err.position().map_or(0, csv::Position::line) + first_line - 1;
+                let at = err.position().map_or(body.len(), |p| p.byte() as usize);
+                let line = lines.line_at(at);
                 diagnostics.push(Diagnostic::line(line, format!("unreadable row: {err}")));
                 break;
             }
         }
-        let line = record.position().map_or(0, csv::Position::line) + first_line - 1;
+        let line = lines.line_at(record.position().map_or(0, |p| p.byte() as usize));
         if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
             continue; // blank line
         }
@@ -190,6 +199,32 @@ fn read_rows(
         }
     }
     true
+}
+
+/// Line numbers from byte offsets, counted incrementally (offsets only grow). A record's line
+/// is that of its first byte that is not a line end: the csv reader's own line count lags by
+/// one after CRLF line ends, and it reports skipped blank lines as part of the next record.
+struct LineCounter<'b> {
+    body: &'b [u8],
+    counted_to: usize,
+    line: u64,
+}
+
+impl LineCounter<'_> {
+    fn line_at(&mut self, at: usize) -> u64 {
+        let at = at.min(self.body.len());
+        let start = at
+            + self.body[at..]
+                .iter()
+                .take_while(|b| matches!(b, b'\r' | b'\n'))
+                .count();
+        if start > self.counted_to {
+            self.line +=
+                memchr::memchr_iter(b'\n', &self.body[self.counted_to..start]).count() as u64;
+            self.counted_to = start;
+        }
+        self.line
+    }
 }
 
 /// Which file column holds each known column.
