@@ -115,19 +115,17 @@ impl Packing {
     }
 }
 
-/// The key behind each code of the coded columns.
+/// The key behind each code of the coded columns: the topic's keys by position (forms in
+/// [`Topic::form_keys`] order), the enums by declaration order, studies by id order.
 pub struct Codebook<'a> {
-    studies: Vec<&'a str>,
-    shared_studies: Vec<Arc<str>>,
-    questions: Vec<&'a str>,
-    forms: Vec<&'a str>,
-    outcomes: Vec<&'a str>,
+    topic: &'a Topic,
+    studies: Vec<Arc<str>>,
 }
 
 impl Codebook<'_> {
     /// The study id of a study code as a shared string (empty for an unknown code).
     pub fn shared_study_id(&self, code: u32) -> Arc<str> {
-        self.shared_studies
+        self.studies
             .get(code as usize)
             .cloned()
             .unwrap_or_else(|| Arc::from(""))
@@ -137,9 +135,9 @@ impl Codebook<'_> {
     pub fn len(&self, column: &str) -> usize {
         match column {
             STUDY_ID => self.studies.len(),
-            QUESTION => self.questions.len(),
-            FORM => self.forms.len(),
-            OUTCOME => self.outcomes.len(),
+            QUESTION => self.topic.questions.len(),
+            FORM => self.topic.forms.len() + 1,
+            OUTCOME => self.topic.outcomes.len(),
             TIER => Tier::ALL.len(),
             DESIGN => Design::ALL.len(),
             DIRECTION => Direction::ALL.len(),
@@ -151,10 +149,23 @@ impl Codebook<'_> {
     pub fn key(&self, column: &str, code: u32) -> &str {
         let code = code as usize;
         match column {
-            STUDY_ID => self.studies.get(code).copied().unwrap_or_default(),
-            QUESTION => self.questions.get(code).copied().unwrap_or_default(),
-            FORM => self.forms.get(code).copied().unwrap_or_default(),
-            OUTCOME => self.outcomes.get(code).copied().unwrap_or_default(),
+            STUDY_ID => self.studies.get(code).map_or("", |s| s),
+            QUESTION => self
+                .topic
+                .questions
+                .get_index(code)
+                .map_or("", |(k, _)| k.as_str()),
+            FORM if code == self.topic.forms.len() => FORM_NOT_APPLICABLE,
+            FORM => self
+                .topic
+                .forms
+                .get_index(code)
+                .map_or("", |(k, _)| k.as_str()),
+            OUTCOME => self
+                .topic
+                .outcomes
+                .get_index(code)
+                .map_or("", |(k, _)| k.as_str()),
             TIER => Tier::ALL.get(code).map_or("", |t| t.key()),
             DESIGN => Design::ALL.get(code).map_or("", |d| d.key()),
             DIRECTION => Direction::ALL.get(code).map_or("", |d| d.key()),
@@ -163,37 +174,11 @@ impl Codebook<'_> {
     }
 }
 
-/// Codes keys by their position in a fixed list.
-struct Coder<'a> {
-    codes: HashMap<&'a str, u32, RandomState>,
-}
-
-impl<'a> Coder<'a> {
-    fn new(keys: &[&'a str]) -> Coder<'a> {
-        Coder {
-            codes: keys.iter().zip(0u32..).map(|(k, c)| (*k, c)).collect(),
-        }
-    }
-
-    fn code(&self, key: &str) -> u32 {
-        self.codes.get(key).copied().unwrap_or(u32::MAX)
-    }
-}
-
-fn position<T: PartialEq>(all: &[T], value: &T) -> u32 {
-    all.iter().position(|v| v == value).unwrap_or(usize::MAX) as u32
-}
-
 /// Builds the findings frame from validated rows of `topic`.
 pub fn findings_frame<'a>(
     topic: &'a Topic,
     findings: &'a [Finding],
 ) -> PolarsResult<FindingsFrame<'a>> {
-    let questions: Vec<&str> = topic.questions.keys().map(String::as_str).collect();
-    let mut forms: Vec<&str> = topic.forms.keys().map(String::as_str).collect();
-    forms.push(FORM_NOT_APPLICABLE);
-    let outcomes: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
-
     // Studies are coded in order of study id, so sorting by code sorts by id.
     let mut study_codes: HashMap<&str, u32, RandomState> =
         HashMap::with_capacity_and_hasher(findings.len() / 2, RandomState::default());
@@ -214,45 +199,25 @@ pub fn findings_frame<'a>(
         rank[*code as usize] = position;
     }
     let study: Vec<u32> = first_seen.iter().map(|code| rank[*code as usize]).collect();
-    let studies: Vec<&str> = by_id.iter().map(|code| studies[*code as usize]).collect();
-    let (question_coder, form_coder, outcome_coder) = (
-        Coder::new(&questions),
-        Coder::new(&forms),
-        Coder::new(&outcomes),
-    );
-    let coded = |code: fn(&Finding) -> u32| -> Vec<u32> { findings.iter().map(code).collect() };
+
+    // Validated rows only hold the topic's keys; an unknown one would get u32::MAX.
+    let index = |i: Option<usize>| i.map_or(u32::MAX, |i| i as u32);
+    let coded =
+        |code: &dyn Fn(&Finding) -> u32| -> Vec<u32> { findings.iter().map(code).collect() };
     let frame = DataFrame::new_infer_height(vec![
         Column::new(STUDY_ID.into(), study),
         Column::new(
             QUESTION.into(),
-            findings
-                .iter()
-                .map(|f| question_coder.code(&f.question))
-                .collect::<Vec<_>>(),
+            coded(&|f| index(topic.questions.get_index_of(f.question.as_str()))),
         ),
-        Column::new(
-            TIER.into(),
-            coded(|f| position(Tier::ALL, &f.design.tier())),
-        ),
-        Column::new(DESIGN.into(), coded(|f| position(Design::ALL, &f.design))),
-        Column::new(
-            FORM.into(),
-            findings
-                .iter()
-                .map(|f| form_coder.code(&f.form))
-                .collect::<Vec<_>>(),
-        ),
+        Column::new(TIER.into(), coded(&|f| f.design.tier() as u32)),
+        Column::new(DESIGN.into(), coded(&|f| f.design as u32)),
+        Column::new(FORM.into(), coded(&|f| index(topic.form_index(&f.form)))),
         Column::new(
             OUTCOME.into(),
-            findings
-                .iter()
-                .map(|f| outcome_coder.code(&f.outcome))
-                .collect::<Vec<_>>(),
+            coded(&|f| index(topic.outcomes.get_index_of(f.outcome.as_str()))),
         ),
-        Column::new(
-            DIRECTION.into(),
-            coded(|f| position(Direction::ALL, &f.direction)),
-        ),
+        Column::new(DIRECTION.into(), coded(&|f| f.direction as u32)),
         Column::new(N.into(), findings.iter().map(|f| f.n).collect::<Vec<_>>()),
         Column::new(
             YEAR.into(),
@@ -262,11 +227,11 @@ pub fn findings_frame<'a>(
     Ok(FindingsFrame {
         frame,
         codes: Codebook {
-            shared_studies: studies.iter().map(|s| Arc::from(*s)).collect(),
-            studies,
-            questions,
-            forms,
-            outcomes,
+            topic,
+            studies: by_id
+                .iter()
+                .map(|code| Arc::from(studies[*code as usize]))
+                .collect(),
         },
     })
 }

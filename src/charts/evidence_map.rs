@@ -61,19 +61,11 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
     // One pass over the findings: counts per (form, outcome) in topic order.
     let all_forms = topic.form_keys();
     let all_outcomes: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
-    let form_index: std::collections::HashMap<&str, usize, foldhash::fast::RandomState> =
-        all_forms.iter().enumerate().map(|(i, k)| (*k, i)).collect();
-    let outcome_index: std::collections::HashMap<&str, usize, foldhash::fast::RandomState> =
-        all_outcomes
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (*k, i))
-            .collect();
     let mut grid = vec![vec![([0u32; 4], 0u64); all_outcomes.len()]; all_forms.len()];
     for f in &findings {
-        let (Some(&r), Some(&c)) = (
-            form_index.get(f.form.as_str()),
-            outcome_index.get(f.outcome.as_str()),
+        let (Some(r), Some(c)) = (
+            topic.form_index(&f.form),
+            topic.outcomes.get_index_of(f.outcome.as_str()),
         ) else {
             continue;
         };

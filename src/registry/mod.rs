@@ -187,23 +187,32 @@ pub fn load(location: &TopicLocation) -> Result<Registry, Error> {
 
 /// Parses and validates registry bytes against a topic.
 pub fn parse(bytes: &[u8], path: &str, topic: &Topic) -> Result<Vec<Finding>, Error> {
-    let mut outcome = {
+    let outcome = {
         let _phase = crate::timing::phase("parse rows");
         read::read_registry(bytes, path, topic, current_year())
     };
+    check_across_rows(outcome.findings, outcome.diagnostics)
+}
+
+/// Runs the cross-row checks over parsed rows: the rows if no problem was found in reading or
+/// across rows, else every problem, sorted by line.
+fn check_across_rows(
+    findings: Vec<Finding>,
+    mut diagnostics: diagnostic::Diagnostics,
+) -> Result<Vec<Finding>, Error> {
     {
         let _phase = crate::timing::phase("cross-row checks");
-        validate::check_across_rows(&outcome.findings, &mut outcome.diagnostics);
+        validate::check_across_rows(&findings, &mut diagnostics);
     }
-    if outcome.diagnostics.is_empty() {
-        Ok(outcome.findings)
+    if diagnostics.is_empty() {
+        Ok(findings)
     } else {
-        Err(Error::Invalid(outcome.diagnostics.into_sorted()))
+        Err(Error::Invalid(diagnostics.into_sorted()))
     }
 }
 
-/// Validates `after`, which is `existing_bytes` (already parsed into `existing`) with rows
-/// appended from byte `new_rows_at` on, reading only the appended rows: they are parsed under
+/// Validates `after`: a registry whose rows before byte `new_rows_at` were already parsed into
+/// `existing`, with rows appended from there on, reading only the appended rows: they are parsed under
 /// the file's header, then the cross-row checks run over all rows. The result (rows,
 /// problems, line numbers) is what [`parse`] of `after` gives, without re-reading a large
 /// registry to add one row.
@@ -244,12 +253,7 @@ pub fn parse_appended(
         f.line += shift;
         f
     }));
-    validate::check_across_rows(&findings, &mut outcome.diagnostics);
-    if outcome.diagnostics.is_empty() {
-        Ok(findings)
-    } else {
-        Err(Error::Invalid(outcome.diagnostics.into_sorted()))
-    }
+    check_across_rows(findings, outcome.diagnostics)
 }
 
 /// Lowercase hex SHA-256.

@@ -72,14 +72,10 @@ pub fn read_registry_in_chunks(
             };
         }
     };
-    let keys = |keys: Vec<&'_ str>| keys.into_iter().map(str::to_owned).collect::<KeySet>();
     let parser = RowParser {
         header: &header,
         topic,
         this_year,
-        questions: keys(topic.questions.keys().map(String::as_str).collect()),
-        forms: keys(topic.form_keys()),
-        outcomes: keys(topic.outcomes.keys().map(String::as_str).collect()),
     };
     let body_start = usize::try_from(reader.position().byte()).unwrap_or(bytes.len());
     // The line of byte `body_start` (after a CRLF header the reader stops between `\r` and
@@ -313,15 +309,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// Typed parsing of rows against a header and topic (shared by the chunk readers).
 struct RowParser<'a> {
     header: &'a Header,
-    /// The topic's keys, in sets hashed with foldhash (three lookups per row).
-    questions: KeySet,
-    forms: KeySet,
-    outcomes: KeySet,
     topic: &'a Topic,
     this_year: i32,
 }
-
-type KeySet = std::collections::HashSet<String, foldhash::fast::RandomState>;
 
 /// Field access and typed parsing for one row; problems go to `diagnostics`.
 struct Row<'r> {
@@ -535,7 +525,7 @@ impl RowParser<'_> {
         };
         let question = row.required(Col::Question);
         if let Some(q) = &question
-            && !self.questions.contains(q.as_str())
+            && !self.topic.questions.contains_key(q)
         {
             let keys: Vec<&str> = self.topic.questions.keys().map(String::as_str).collect();
             row.fail(
@@ -551,7 +541,7 @@ impl RowParser<'_> {
         let population = row.boxed(Col::Population);
         let form = row.required(Col::Form);
         if let Some(f) = &form
-            && !self.forms.contains(f.as_str())
+            && !self.topic.has_form(f)
         {
             row.fail(
                 Col::Form,
@@ -566,7 +556,7 @@ impl RowParser<'_> {
         let comparator = row.boxed(Col::Comparator);
         let outcome = row.required(Col::Outcome);
         if let Some(o) = &outcome
-            && !self.outcomes.contains(o.as_str())
+            && !self.topic.outcomes.contains_key(o)
         {
             let keys: Vec<&str> = self.topic.outcomes.keys().map(String::as_str).collect();
             row.fail(

@@ -11,6 +11,10 @@ use crate::model::{Direction, QuestionKind};
 /// The form key every topic accepts, for rows where no intervention or exposure form applies.
 pub const FORM_NOT_APPLICABLE: &str = "not_applicable";
 
+/// A topic's keyed entries, in file order. Hashed with foldhash: the reader and the frame look
+/// a question, form and outcome up for every row.
+pub type KeyMap<V> = IndexMap<String, V, foldhash::fast::RandomState>;
+
 /// A topic as described by its `topic.toml`. Maps keep the file's order, which is the order
 /// reports list questions, forms and outcomes in.
 #[derive(Debug, Clone, Deserialize)]
@@ -24,12 +28,12 @@ pub struct Topic {
     /// The date the registry was last brought up to date (shown on every chart), `YYYY-MM-DD`.
     pub as_of: String,
     /// The questions findings answer, by key.
-    pub questions: IndexMap<String, Question>,
+    pub questions: KeyMap<Question>,
     /// Labels of intervention or exposure forms, by key.
     #[serde(default)]
-    pub forms: IndexMap<String, String>,
+    pub forms: KeyMap<String>,
     /// Labels of outcome domains, by key.
-    pub outcomes: IndexMap<String, String>,
+    pub outcomes: KeyMap<String>,
     /// Reviewers' certainty judgements that replace the computed ones.
     #[serde(default)]
     pub certainty: Vec<CertaintyOverride>,
@@ -203,7 +207,16 @@ impl Topic {
 
     /// True if `form` is a form key of this topic or `not_applicable`.
     pub fn has_form(&self, form: &str) -> bool {
-        form == FORM_NOT_APPLICABLE || self.forms.contains_key(form)
+        self.form_index(form).is_some()
+    }
+
+    /// The position of a form key in [`Topic::form_keys`] order (`not_applicable` last).
+    pub fn form_index(&self, form: &str) -> Option<usize> {
+        if form == FORM_NOT_APPLICABLE {
+            Some(self.forms.len())
+        } else {
+            self.forms.get_index_of(form)
+        }
     }
 
     /// The label of a form key (the key itself for `not_applicable` or unknown keys).

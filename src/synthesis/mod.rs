@@ -213,7 +213,7 @@ fn aggregate(registry: &Registry, selection: &Selection) -> Result<Aggregated, E
         tiers: tables.next().unwrap_or_default(),
         forms: tables.next().unwrap_or_default(),
         outcomes: tables.next().unwrap_or_default(),
-        per_question: study_votes(&findings, false)?,
+        per_question: study_votes(&findings)?,
         per_outcome: outcome_vote_counts(&findings, |tier| selection.counts_tier(tier))?,
         totals: counts::count_by(&findings, &[])?
             .into_values()

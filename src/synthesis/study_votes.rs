@@ -49,17 +49,12 @@ pub struct StudyVote {
     pub n: Option<u32>,
 }
 
-/// Study votes per question (key: question) when `by_outcome` is false, or per question and
-/// outcome (key: question, outcome) when true. Votes are sorted by study id.
+/// Study votes per question (key: the question), sorted by study id. (Votes per outcome are
+/// only ever counted: see [`outcome_vote_counts`].)
 pub fn study_votes(
     findings: &FindingsFrame<'_>,
-    by_outcome: bool,
 ) -> PolarsResult<HashMap<Vec<String>, Vec<StudyVote>>> {
-    let mut columns = vec![frame::QUESTION];
-    if by_outcome {
-        columns.push(frame::OUTCOME);
-    }
-    columns.push(frame::STUDY_ID);
+    let columns = [frame::QUESTION, frame::STUDY_ID];
     let (grouped, packing) = per_study(findings, &columns, true)?;
     let _phase = crate::timing::phase("study votes: decode");
     let keys = grouped.column(frame::KEY)?.u64()?;
@@ -74,7 +69,7 @@ pub fn study_votes(
         .map(|d| grouped.column(d.key()).and_then(|c| c.u32().cloned()))
         .collect::<PolarsResult<Vec<_>>>()?;
 
-    // Sorted by the packed key: by question (and outcome), then by study code, which follows
+    // Sorted by the packed key: by question, then by study code, which follows
     // study id order, so each group comes out whole and sorted.
     let codes = &findings.codes;
     let study_column = columns.len() - 1;
