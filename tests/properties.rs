@@ -65,8 +65,9 @@ proptest! {
     }
 }
 
-/// Reads `bytes` in chunks of `chunk` bytes and whole; both must give the same rows and the
-/// same diagnostics (with the same line numbers).
+/// Reads `bytes` in chunks of `chunk` bytes, streamed in blocks of `chunk` and `4 * chunk`
+/// bytes, and whole; all must give the same rows and the same diagnostics (with the same line
+/// numbers), and the streamed reads the file's SHA-256.
 fn chunked_equals_whole(bytes: &[u8], chunk: usize) -> Result<(), TestCaseError> {
     use evsynth::registry::read::read_registry_in_chunks;
     let topic = evsynth::registry::Topic::load(std::path::Path::new(concat!(
@@ -77,10 +78,21 @@ fn chunked_equals_whole(bytes: &[u8], chunk: usize) -> Result<(), TestCaseError>
     let chunked = read_registry_in_chunks(bytes, "r.csv", &topic, 2026, chunk);
     let whole = read_registry_in_chunks(bytes, "r.csv", &topic, 2026, usize::MAX);
     prop_assert_eq!(&chunked.findings, &whole.findings);
-    prop_assert_eq!(
-        chunked.diagnostics.into_sorted(),
-        whole.diagnostics.into_sorted()
-    );
+    let expected = whole.diagnostics.into_sorted();
+    prop_assert_eq!(chunked.diagnostics.into_sorted(), expected.clone());
+    for block in [chunk, 4 * chunk] {
+        let (streamed, sha256) = evsynth::registry::stream::read_registry_streamed(
+            std::io::Cursor::new(bytes),
+            "r.csv",
+            &topic,
+            2026,
+            block,
+        )
+        .unwrap();
+        prop_assert_eq!(&streamed.findings, &whole.findings);
+        prop_assert_eq!(streamed.diagnostics.into_sorted(), expected.clone());
+        prop_assert_eq!(sha256, evsynth::registry::sha256_hex(bytes));
+    }
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Fuzz target: any bytes as a registry must give rows or diagnostics, never a panic; and
-//! reading it in small chunks in parallel must give exactly what one sequential read gives.
+//! reading it in small chunks in parallel, or streamed in small blocks, must give exactly what
+//! one sequential read gives.
 #![no_main]
 
 use std::path::Path;
@@ -20,5 +21,18 @@ fuzz_target!(|data: &[u8]| {
     let chunked = read_registry_in_chunks(data, "fuzz.csv", &topic, 2026, chunk);
     let whole = read_registry_in_chunks(data, "fuzz.csv", &topic, 2026, usize::MAX);
     assert_eq!(chunked.findings, whole.findings);
-    assert_eq!(chunked.diagnostics.into_sorted(), whole.diagnostics.into_sorted());
+    let expected = whole.diagnostics.into_sorted();
+    assert_eq!(chunked.diagnostics.into_sorted(), expected);
+    // Streamed in blocks of a few records: the same again, and the file's hash.
+    let (streamed, sha256) = evsynth::registry::stream::read_registry_streamed(
+        std::io::Cursor::new(data),
+        "fuzz.csv",
+        &topic,
+        2026,
+        4 * chunk,
+    )
+    .expect("reading memory does not fail");
+    assert_eq!(streamed.findings, whole.findings);
+    assert_eq!(streamed.diagnostics.into_sorted(), expected);
+    assert_eq!(sha256, evsynth::registry::sha256_hex(data));
 });

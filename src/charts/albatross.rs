@@ -47,7 +47,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
     let in_question = registry
         .findings
         .iter()
-        .filter(|f| f.question == question_key);
+        .filter(|f| *f.question == *question_key);
     let (mut points, mut sideless) = (Vec::new(), Vec::new());
     for f in in_question {
         let (Some(p), Some(n)) = (f.p_value, f.n) else {

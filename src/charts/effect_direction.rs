@@ -92,7 +92,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
     let findings: Vec<&Finding> = registry
         .findings
         .iter()
-        .filter(|f| f.question == question_key && f.design.tier() != Tier::Review)
+        .filter(|f| *f.question == *question_key && f.design.tier() != Tier::Review)
         .collect();
     if findings.is_empty() {
         return None;
@@ -111,7 +111,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
     let outcomes: Vec<String> = topic
         .outcomes
         .keys()
-        .filter(|o| findings.iter().any(|f| &f.outcome == *o))
+        .filter(|o| findings.iter().any(|f| *f.outcome == **o))
         .cloned()
         .collect();
     let mut by_study: Vec<(&str, Vec<&Finding>)> = Vec::new();
@@ -143,7 +143,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
                 n,
                 cells: outcomes
                     .iter()
-                    .map(|o| rows.iter().find(|f| &f.outcome == o).map(|f| f.direction))
+                    .map(|o| rows.iter().find(|f| *f.outcome == **o).map(|f| f.direction))
                     .collect(),
                 overall: study_direction(counts).unwrap_or(Direction::Conflicting),
                 risk: worst_risk(&rows),

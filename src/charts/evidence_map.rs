@@ -53,7 +53,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
     let findings: Vec<&Finding> = registry
         .findings
         .iter()
-        .filter(|f| f.question == question_key)
+        .filter(|f| *f.question == *question_key)
         .collect();
     if findings.is_empty() {
         return None;
@@ -65,7 +65,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
     for f in &findings {
         let (Some(r), Some(c)) = (
             topic.form_index(&f.form),
-            topic.outcomes.get_index_of(f.outcome.as_str()),
+            topic.outcomes.get_index_of(f.outcome.as_ref()),
         ) else {
             continue;
         };

@@ -24,7 +24,7 @@ struct Panel {
     label: String,
     /// Cumulative findings per year and direction, years `first..=last`.
     cumulative: Vec<[u32; 4]>,
-    reviews: Vec<(i32, String)>,
+    reviews: Vec<(i32, crate::registry::finding::Text)>,
 }
 
 fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
@@ -40,13 +40,13 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         .topic
         .questions
         .iter()
-        .filter(|(key, _)| findings.iter().any(|f| &f.question == *key))
+        .filter(|(key, _)| findings.iter().any(|f| *f.question == **key))
         .map(|(key, question)| {
             // One pass over the findings: new findings per year and direction.
             let mut per_year = vec![[0u32; 4]; years.len()];
             for f in findings
                 .iter()
-                .filter(|f| &f.question == key && f.design.tier() != Tier::Review)
+                .filter(|f| *f.question == **key && f.design.tier() != Tier::Review)
             {
                 per_year[(f.year - first) as usize][f.direction as usize] += 1;
             }
@@ -60,9 +60,9 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
                     running
                 })
                 .collect();
-            let mut reviews: Vec<(i32, String)> = findings
+            let mut reviews: Vec<(i32, crate::registry::finding::Text)> = findings
                 .iter()
-                .filter(|f| &f.question == key && f.design.tier() == Tier::Review)
+                .filter(|f| *f.question == **key && f.design.tier() == Tier::Review)
                 .map(|f| (f.year, f.study_id.clone()))
                 .collect();
             reviews.dedup();

@@ -276,11 +276,11 @@ fn copy_study_level_fields(row: &mut NewRow, existing: &[Finding]) {
     let Some(study_id) = row.values.get("study_id") else {
         return;
     };
-    let Some(first) = existing.iter().find(|f| &f.study_id == study_id) else {
+    let Some(first) = existing.iter().find(|f| *f.study_id == **study_id) else {
         return;
     };
     let known: [(Col, Option<String>); 7] = [
-        (Col::Citation, Some(first.citation.clone())),
+        (Col::Citation, Some(first.citation.to_string())),
         (Col::Year, Some(first.year.to_string())),
         (Col::Doi, first.doi.as_deref().map(str::to_string)),
         (Col::Pmid, first.pmid.as_deref().map(str::to_string)),
@@ -528,10 +528,10 @@ fn prompt_missing(row: &mut NewRow, topic: &Topic, existing: &[Finding]) -> Resu
 /// A prompt's default: the study's earlier value for a per-finding column, if it has rows.
 fn default_for(column: &str, row: &NewRow, existing: &[Finding]) -> Option<String> {
     let study_id = row.values.get("study_id")?;
-    let last = existing.iter().rev().find(|f| &f.study_id == study_id)?;
+    let last = existing.iter().rev().find(|f| *f.study_id == **study_id)?;
     match column {
-        "question" => Some(last.question.clone()),
-        "form" => Some(last.form.clone()),
+        "question" => Some(last.question.to_string()),
+        "form" => Some(last.form.to_string()),
         "n" => last.n.map(|n| n.to_string()),
         _ => None,
     }

@@ -1,6 +1,7 @@
 //! The typed registry row: one finding, i.e. one outcome of one study.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::model::{Confidence, Design, Direction, EffectMeasure, RiskOfBias, Significance};
 
@@ -106,41 +107,46 @@ pub struct EffectData {
     pub arms: ArmData,
 }
 
+/// Text of a finding. Shared: rows of one study point at one copy of their study-level text
+/// (citation, DOI, source, ...), and question, form and outcome keys at one copy per key, which
+/// keeps million-row registries small and their reading free of per-field allocations.
+pub type Text = Arc<str>;
+
 /// One registry row, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
     /// The line the row starts on (1-based, header = line 1).
     pub line: u64,
     /// Study identifier (slug); with `outcome`, unique.
-    pub study_id: String,
+    pub study_id: Text,
     /// Citation as it should appear in reports.
-    pub citation: String,
+    pub citation: Text,
     /// Year of publication.
     pub year: i32,
     /// Verified DOI, if any.
-    pub doi: Option<Box<str>>,
+    pub doi: Option<Text>,
     /// Verified PubMed id, if any.
-    pub pmid: Option<Box<str>>,
+    pub pmid: Option<Text>,
     /// Study design.
     pub design: Design,
     /// Question key (topic.toml).
-    pub question: String,
+    pub question: Text,
     /// Participants analysed (blank only for reviews that give `k_studies`).
     pub n: Option<u32>,
     /// Number of included studies (reviews only).
     pub k_studies: Option<u32>,
     /// Population description.
-    pub population: Option<Box<str>>,
+    pub population: Option<Text>,
     /// Intervention or exposure form key (topic.toml, or `not_applicable`).
-    pub form: String,
+    pub form: Text,
     /// Dose in mg per day.
     pub dose_mg_day: Option<f64>,
     /// Duration in weeks.
     pub duration_weeks: Option<f64>,
     /// Comparator description.
-    pub comparator: Option<Box<str>>,
+    pub comparator: Option<Text>,
     /// Outcome key (topic.toml).
-    pub outcome: String,
+    pub outcome: Text,
     /// Direction relative to the question's hypothesis.
     pub direction: Direction,
     /// Reported significance.
@@ -155,9 +161,9 @@ pub struct Finding {
     /// How well the record was verified.
     pub confidence: Option<Confidence>,
     /// Where the row was extracted from.
-    pub source: Option<Box<str>>,
+    pub source: Option<Text>,
     /// Free notes.
-    pub notes: Option<Box<str>>,
+    pub notes: Option<Text>,
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod diagnostic;
 pub mod finding;
 pub mod raw;
 pub mod read;
+pub mod stream;
 pub mod topic;
 pub mod validate;
 pub mod write;
@@ -171,16 +172,23 @@ impl Registry {
 pub fn load(location: &TopicLocation) -> Result<Registry, Error> {
     let topic = Topic::load(&location.topic)?;
     let _phase = crate::timing::phase("load registry");
-    let bytes =
-        std::fs::read(&location.registry).map_err(|e| Error::io(&location.registry, "read", e))?;
-    let (findings, sha256) = rayon::join(
-        || parse(&bytes, &location.registry.display().to_string(), &topic),
-        || sha256_hex(&bytes),
-    );
+    let read_error = |e| Error::io(&location.registry, "read", e);
+    let file = std::fs::File::open(&location.registry).map_err(read_error)?;
+    let (outcome, sha256) = {
+        let _phase = crate::timing::phase("parse rows");
+        stream::read_registry_streamed(
+            file,
+            &location.registry.display().to_string(),
+            &topic,
+            current_year(),
+            stream::BLOCK_BYTES,
+        )
+        .map_err(read_error)?
+    };
     Ok(Registry {
         location: location.clone(),
         topic,
-        findings: findings?,
+        findings: check_across_rows(outcome.findings, outcome.diagnostics)?,
         sha256,
     })
 }

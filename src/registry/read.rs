@@ -8,7 +8,7 @@
 use crate::model::{Confidence, Design, Direction, EffectMeasure, RiskOfBias, Significance};
 use crate::registry::columns::{COLUMNS, Col, position};
 use crate::registry::diagnostic::{Diagnostic, Diagnostics};
-use crate::registry::finding::{ArmData, EffectData, Finding, PValue, parse_plain_number};
+use crate::registry::finding::{ArmData, EffectData, Finding, PValue, Text, parse_plain_number};
 use crate::registry::topic::{Topic, is_slug};
 
 /// The result of reading a registry: the rows that parsed, and every problem found.
@@ -43,14 +43,72 @@ pub fn read_registry_in_chunks(
     chunk_bytes: usize,
 ) -> ReadOutcome {
     let mut diagnostics = Diagnostics::new(path);
+    let Some(start) = read_header(bytes, &mut diagnostics) else {
+        return ReadOutcome {
+            findings: Vec::new(),
+            diagnostics,
+        };
+    };
+    let parser = RowParser {
+        header: &start.header,
+        topic,
+        this_year,
+    };
+    let chunks = crate::registry::chunks::split_records(bytes, start.body_start, chunk_bytes);
+    if chunks.len() > 1
+        && let Some(parts) = parse_ranges(bytes, &chunks, start.body_line, &parser, path)
+    {
+        return ReadOutcome::joined(diagnostics, parts, Vec::new());
+    }
+    read_sequentially(bytes, &start, diagnostics, &parser)
+}
+
+impl ReadOutcome {
+    /// Appends `parts` (read in file order) to `findings` and `diagnostics`.
+    pub(super) fn joined(
+        diagnostics: Diagnostics,
+        parts: Vec<ReadOutcome>,
+        mut findings: Vec<Finding>,
+    ) -> ReadOutcome {
+        let mut outcome = ReadOutcome {
+            findings: Vec::new(),
+            diagnostics,
+        };
+        outcome.append(parts, &mut findings);
+        outcome.findings = findings;
+        outcome
+    }
+
+    /// Appends `parts` to `findings` (which becomes this outcome's rows) and the diagnostics.
+    pub(super) fn append(&mut self, parts: Vec<ReadOutcome>, findings: &mut Vec<Finding>) {
+        findings.reserve(parts.iter().map(|p| p.findings.len()).sum());
+        for part in parts {
+            findings.extend(part.findings);
+            self.diagnostics.extend(part.diagnostics);
+        }
+    }
+}
+
+/// The header of a registry and where its rows start.
+pub(super) struct Start {
+    /// Which file column holds each known column.
+    pub(super) header: Header,
+    /// The byte just after the header record.
+    pub(super) body_start: usize,
+    /// The line of `body_start`.
+    pub(super) body_line: u64,
+}
+
+/// Reads the header record at the start of `bytes`; `None` (with the problem reported) when the
+/// file is empty or its first record cannot be read.
+pub(super) fn read_header(bytes: &[u8], diagnostics: &mut Diagnostics) -> Option<Start> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(bytes);
     let mut record = csv::ByteRecord::new();
-
     let header = match reader.read_byte_record(&mut record) {
-        Ok(true) => parse_header(&record, &mut diagnostics),
+        Ok(true) => parse_header(&record, diagnostics),
         Ok(false) => {
             diagnostics.push(Diagnostic::line(
                 1,
@@ -59,66 +117,65 @@ pub fn read_registry_in_chunks(
                     crate::registry::columns::header_line()
                 ),
             ));
-            return ReadOutcome {
-                findings: Vec::new(),
-                diagnostics,
-            };
+            return None;
         }
         Err(err) => {
             diagnostics.push(Diagnostic::line(1, format!("unreadable header: {err}")));
-            return ReadOutcome {
-                findings: Vec::new(),
-                diagnostics,
-            };
+            return None;
         }
-    };
-    let parser = RowParser {
-        header: &header,
-        topic,
-        this_year,
     };
     let body_start = usize::try_from(reader.position().byte()).unwrap_or(bytes.len());
     // The line of byte `body_start` (after a CRLF header the reader stops between `\r` and
     // `\n`; rows are numbered from the bytes, so that does not matter).
     let body_line =
         1 + memchr::memchr_iter(b'\n', &bytes[..body_start.min(bytes.len())]).count() as u64;
-    let chunks = crate::registry::chunks::split_records(bytes, body_start, chunk_bytes);
-    if chunks.len() > 1 {
-        use rayon::prelude::*;
-        let lines = crate::registry::chunks::first_lines(bytes, &chunks, body_line);
-        let parts: Vec<Option<ReadOutcome>> = chunks
-            .par_iter()
-            .zip(lines)
-            .map(|(range, first_line)| {
-                let mut part = ReadOutcome {
-                    findings: Vec::new(),
-                    diagnostics: Diagnostics::new(path),
-                };
-                read_rows(&bytes[range.clone()], first_line, &parser, &mut part, true)
-                    .then_some(part)
-            })
-            .collect();
-        if parts.iter().all(Option::is_some) {
-            let total = parts.iter().flatten().map(|p| p.findings.len()).sum();
-            let mut outcome = ReadOutcome {
-                findings: Vec::with_capacity(total),
-                diagnostics,
+    Some(Start {
+        header,
+        body_start,
+        body_line,
+    })
+}
+
+/// The rows of each range of `bytes` (records cut by [`crate::registry::chunks`]), parsed in
+/// parallel; `None` when a range holds a malformed record, so the caller reads the file
+/// sequentially (which is how such problems are reported).
+pub(super) fn parse_ranges(
+    bytes: &[u8],
+    ranges: &[std::ops::Range<usize>],
+    first_line: u64,
+    parser: &RowParser<'_>,
+    path: &str,
+) -> Option<Vec<ReadOutcome>> {
+    use rayon::prelude::*;
+    let lines = crate::registry::chunks::first_lines(bytes, ranges, first_line);
+    ranges
+        .par_iter()
+        .zip(lines)
+        .map(|(range, first_line)| {
+            let mut part = ReadOutcome {
+                findings: Vec::new(),
+                diagnostics: Diagnostics::new(path),
             };
-            for part in parts.into_iter().flatten() {
-                outcome.findings.extend(part.findings);
-                outcome.diagnostics.extend(part.diagnostics);
-            }
-            return outcome;
-        }
-    }
+            read_rows(&bytes[range.clone()], first_line, parser, &mut part, true).then_some(part)
+        })
+        .collect()
+}
+
+/// Reads every row after the header on this thread.
+pub(super) fn read_sequentially(
+    bytes: &[u8],
+    start: &Start,
+    diagnostics: Diagnostics,
+    parser: &RowParser<'_>,
+) -> ReadOutcome {
     let mut outcome = ReadOutcome {
         findings: Vec::new(),
         diagnostics,
     };
     read_rows(
-        &bytes[body_start..],
-        body_line,
-        &parser,
+        &bytes[start.body_start.min(bytes.len())..],
+        start.body_line,
+        parser,
         &mut outcome,
         false,
     );
@@ -147,6 +204,7 @@ fn read_rows(
     };
     let width = parser.header.width;
     let diagnostics = &mut outcome.diagnostics;
+    let mut intern = Interner::new();
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
@@ -190,7 +248,7 @@ fn read_rows(
             ));
             continue;
         }
-        if let Some(finding) = parser.parse_row(&record, line, diagnostics) {
+        if let Some(finding) = parser.parse_row(&record, line, diagnostics, &mut intern) {
             outcome.findings.push(finding);
         }
     }
@@ -225,7 +283,7 @@ impl LineCounter<'_> {
 
 /// Which file column holds each known column.
 #[derive(Debug)]
-struct Header {
+pub(super) struct Header {
     index: [Option<usize>; Col::COUNT],
     width: usize,
 }
@@ -306,11 +364,49 @@ fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
+/// Shares repeated text within one run of rows (see [`Text`]): a value equal to the previous
+/// row's in the same column (rows of one study repeat their study-level fields) is the same
+/// allocation, and every topic key is allocated once.
+struct Interner {
+    /// The previous row's value in each column.
+    previous: [Option<Text>; Col::COUNT],
+    /// Topic keys by column and position in the topic, made on first use.
+    keys: [Vec<Option<Text>>; Col::COUNT],
+}
+
+impl Interner {
+    fn new() -> Interner {
+        Interner {
+            previous: std::array::from_fn(|_| None),
+            keys: std::array::from_fn(|_| Vec::new()),
+        }
+    }
+
+    fn repeated(&mut self, col: Col, text: &str) -> Text {
+        let slot = &mut self.previous[col as usize];
+        match slot {
+            Some(previous) if **previous == *text => previous.clone(),
+            _ => slot.insert(Text::from(text)).clone(),
+        }
+    }
+
+    fn key(&mut self, col: Col, index: usize, text: &str) -> Text {
+        let keys = &mut self.keys[col as usize];
+        if keys.len() <= index {
+            keys.resize(index + 1, None);
+        }
+        keys[index].get_or_insert_with(|| Text::from(text)).clone()
+    }
+}
+
 /// Typed parsing of rows against a header and topic (shared by the chunk readers).
-struct RowParser<'a> {
-    header: &'a Header,
-    topic: &'a Topic,
-    this_year: i32,
+pub(super) struct RowParser<'a> {
+    /// The file's header.
+    pub(super) header: &'a Header,
+    /// The topic whose keys the rows use.
+    pub(super) topic: &'a Topic,
+    /// The latest publication year accepted.
+    pub(super) this_year: i32,
 }
 
 /// Field access and typed parsing for one row; problems go to `diagnostics`.
@@ -321,10 +417,11 @@ struct Row<'r> {
     header: &'r Header,
     line: u64,
     diagnostics: &'r mut Diagnostics,
+    intern: &'r mut Interner,
     failed: bool,
 }
 
-impl Row<'_> {
+impl<'r> Row<'r> {
     fn fail(&mut self, col: Col, message: String) {
         self.failed = true;
         self.diagnostics
@@ -333,15 +430,16 @@ impl Row<'_> {
 
     /// The trimmed text of a column; `None` when the column is absent, empty, or not UTF-8
     /// (the last reported).
-    fn text(&mut self, col: Col) -> Option<&str> {
+    fn text(&mut self, col: Col) -> Option<&'r str> {
         let file_col = self.header.index[col as usize]?;
-        let range = self.record.range(file_col)?;
+        let record: &'r csv::ByteRecord = self.record;
+        let range = record.range(file_col)?;
         // Fast path: the record is valid UTF-8 and the field starts and ends on characters.
         if let Some(text) = self.text.and_then(|whole| whole.get(range)) {
             let text = trim(text);
             return (!text.is_empty()).then_some(text);
         }
-        let raw = &self.record[file_col];
+        let raw = &record[file_col];
         match std::str::from_utf8(raw) {
             Ok(text) => {
                 let text = text.trim();
@@ -360,20 +458,43 @@ impl Row<'_> {
         }
     }
 
-    fn owned(&mut self, col: Col) -> Option<String> {
-        self.text(col).map(str::to_owned)
+    /// The text of a column, shared with the previous row's when it repeats.
+    fn shared(&mut self, col: Col) -> Option<Text> {
+        let text = self.text(col)?;
+        Some(self.intern.repeated(col, text))
     }
 
-    fn boxed(&mut self, col: Col) -> Option<Box<str>> {
-        self.text(col).map(Box::from)
-    }
-
-    fn required(&mut self, col: Col) -> Option<String> {
-        let value = self.owned(col);
+    /// The text of a required column; an empty value is reported.
+    fn required_text(&mut self, col: Col) -> Option<&'r str> {
+        let value = self.text(col);
         if value.is_none() && self.header.index[col as usize].is_some() && !self.failed_on(col) {
             self.fail(col, "required value is empty".to_string());
         }
         value
+    }
+
+    /// [`Row::required_text`], shared with the previous row's when it repeats.
+    fn required(&mut self, col: Col) -> Option<Text> {
+        let text = self.required_text(col)?;
+        Some(self.intern.repeated(col, text))
+    }
+
+    /// A required topic key (question, form, outcome): its position from `index_of`, or
+    /// `complaint(text)` reported when the topic does not define it.
+    fn key(
+        &mut self,
+        col: Col,
+        index_of: impl Fn(&str) -> Option<usize>,
+        complaint: impl Fn(&str) -> String,
+    ) -> Option<Text> {
+        let text = self.required_text(col)?;
+        match index_of(text) {
+            Some(index) => Some(self.intern.key(col, index, text)),
+            None => {
+                self.fail(col, complaint(text));
+                None
+            }
+        }
     }
 
     fn failed_on(&self, col: Col) -> bool {
@@ -456,6 +577,7 @@ impl RowParser<'_> {
         record: &csv::ByteRecord,
         line: u64,
         diagnostics: &mut Diagnostics,
+        intern: &mut Interner,
     ) -> Option<Finding> {
         let mut row = Row {
             record,
@@ -463,6 +585,7 @@ impl RowParser<'_> {
             header: self.header,
             line,
             diagnostics,
+            intern,
             failed: false,
         };
         let study_id = row.required(Col::StudyId);
@@ -476,8 +599,7 @@ impl RowParser<'_> {
         }
         let citation = row.required(Col::Citation);
         let this_year = self.this_year;
-        let year = row.text(Col::Year).map(str::to_owned);
-        let year = match year {
+        let year = match row.text(Col::Year) {
             None => {
                 row.required(Col::Year);
                 None
@@ -498,7 +620,7 @@ impl RowParser<'_> {
                 }
             },
         };
-        let doi = row.boxed(Col::Doi);
+        let doi = row.shared(Col::Doi);
         if let Some(doi) = &doi
             && !is_doi(doi)
         {
@@ -507,7 +629,7 @@ impl RowParser<'_> {
                 format!("{doi:?} is not a DOI; write the bare DOI, e.g. 10.1093/sleep/21.5.501"),
             );
         }
-        let pmid = row.boxed(Col::Pmid);
+        let pmid = row.shared(Col::Pmid);
         if let Some(pmid) = &pmid
             && !is_pmid(pmid)
         {
@@ -523,50 +645,44 @@ impl RowParser<'_> {
             }
             Some(_) => row.enum_value(Col::Design, Design::parse, Design::expected),
         };
-        let question = row.required(Col::Question);
-        if let Some(q) = &question
-            && !self.topic.questions.contains_key(q)
-        {
-            let keys: Vec<&str> = self.topic.questions.keys().map(String::as_str).collect();
-            row.fail(
-                Col::Question,
+        let question = row.key(
+            Col::Question,
+            |q| self.topic.questions.get_index_of(q),
+            |q| {
+                let keys: Vec<&str> = self.topic.questions.keys().map(String::as_str).collect();
                 format!(
                     "unknown value {q:?}; expected one of: {} (questions are defined in topic.toml)",
                     keys.join(", ")
-                ),
-            );
-        }
+                )
+            },
+        );
         let n = row.count(Col::N, 1);
         let k_studies = row.count(Col::KStudies, 1);
-        let population = row.boxed(Col::Population);
-        let form = row.required(Col::Form);
-        if let Some(f) = &form
-            && !self.topic.has_form(f)
-        {
-            row.fail(
-                Col::Form,
+        let population = row.shared(Col::Population);
+        let form = row.key(
+            Col::Form,
+            |f| self.topic.form_index(f),
+            |f| {
                 format!(
                     "unknown value {f:?}; expected one of: {} (forms are defined in topic.toml)",
                     self.topic.form_keys().join(", ")
-                ),
-            );
-        }
+                )
+            },
+        );
         let dose_mg_day = row.number(Col::DoseMgDay, "a dose in mg/day > 0", |v| v > 0.0);
         let duration_weeks = row.number(Col::DurationWeeks, "a duration in weeks > 0", |v| v > 0.0);
-        let comparator = row.boxed(Col::Comparator);
-        let outcome = row.required(Col::Outcome);
-        if let Some(o) = &outcome
-            && !self.topic.outcomes.contains_key(o)
-        {
-            let keys: Vec<&str> = self.topic.outcomes.keys().map(String::as_str).collect();
-            row.fail(
-                Col::Outcome,
+        let comparator = row.shared(Col::Comparator);
+        let outcome = row.key(
+            Col::Outcome,
+            |o| self.topic.outcomes.get_index_of(o),
+            |o| {
+                let keys: Vec<&str> = self.topic.outcomes.keys().map(String::as_str).collect();
                 format!(
                     "unknown value {o:?}; expected one of: {} (outcomes are defined in topic.toml)",
                     keys.join(", ")
-                ),
-            );
-        }
+                )
+            },
+        );
         let direction = match row.text(Col::Direction) {
             None => {
                 row.required(Col::Direction);
@@ -603,8 +719,8 @@ impl RowParser<'_> {
         };
         let risk_of_bias = row.enum_value(Col::RiskOfBias, RiskOfBias::parse, RiskOfBias::expected);
         let confidence = row.enum_value(Col::Confidence, Confidence::parse, Confidence::expected);
-        let source = row.boxed(Col::Source);
-        let notes = row.boxed(Col::Notes);
+        let source = row.shared(Col::Source);
+        let notes = row.shared(Col::Notes);
 
         if let Some(design) = design {
             check_sample_size(&mut row, design, n, k_studies);

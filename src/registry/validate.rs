@@ -91,7 +91,7 @@ fn check_study_fields(first: &Finding, row: &Finding, diagnostics: &mut Diagnost
             continue;
         }
         let (expected, found) = match col {
-            Col::Citation => (first.citation.clone(), row.citation.clone()),
+            Col::Citation => (first.citation.to_string(), row.citation.to_string()),
             Col::Year => (first.year.to_string(), row.year.to_string()),
             Col::Doi => (show(&first.doi), show(&row.doi)),
             Col::Pmid => (show(&first.pmid), show(&row.pmid)),

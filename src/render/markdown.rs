@@ -574,7 +574,7 @@ pub fn report_readme(
         let in_question: Vec<_> = registry
             .findings
             .iter()
-            .filter(|f| f.question == question_synthesis.key)
+            .filter(|f| *f.question == *question_synthesis.key)
             .collect();
         for f in in_question.iter().take(MAX_LISTED) {
             let _ = writeln!(

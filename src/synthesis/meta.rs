@@ -141,12 +141,12 @@ pub fn meta_analyses(topic: &Topic, findings: &[Finding], options: PoolOptions) 
                     }
                     Err(NoEffect::NoData) => {}
                     Err(NoEffect::DoubleZero) => excluded.push(Excluded {
-                        study_id: finding.study_id.clone(),
+                        study_id: finding.study_id.to_string(),
                         outcome: outcome.clone(),
                         reason: "zero events in both arms: no information on a ratio".to_string(),
                     }),
                     Err(NoEffect::Incomplete(why)) => excluded.push(Excluded {
-                        study_id: finding.study_id.clone(),
+                        study_id: finding.study_id.to_string(),
                         outcome: outcome.clone(),
                         reason: why.to_string(),
                     }),
@@ -209,7 +209,7 @@ fn analyse(
         studies: rows
             .iter()
             .map(|(f, e)| StudyEffect {
-                study_id: f.study_id.clone(),
+                study_id: f.study_id.to_string(),
                 n: f.n,
                 effect: (*e).into(),
             })

@@ -31,7 +31,7 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
     let outcomes_used = topic
         .outcomes
         .keys()
-        .filter(|o| registry.findings.iter().any(|f| &f.outcome == *o))
+        .filter(|o| registry.findings.iter().any(|f| *f.outcome == **o))
         .count();
     let with_estimates = synthesis.meta.findings_with_estimates;
     let pooled = synthesis.meta.analyses.len();
@@ -54,7 +54,7 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
         .findings
         .iter()
         .filter(|f| f.confidence == Some(Confidence::Low))
-        .map(|f| f.study_id.as_str())
+        .map(|f| f.study_id.as_ref())
         .collect::<std::collections::BTreeSet<_>>();
     let levels: Vec<String> = [Level::High, Level::Moderate, Level::Low, Level::VeryLow]
         .iter()

@@ -27,14 +27,14 @@ pub fn studies(registry: &Registry) -> Vec<StudySummary<'_>> {
     let mut index: std::collections::HashMap<&str, usize, foldhash::fast::RandomState> =
         std::collections::HashMap::default();
     for finding in &registry.findings {
-        match index.get(finding.study_id.as_str()) {
+        match index.get(finding.study_id.as_ref()) {
             Some(&i) => {
                 let study = &mut order[i];
                 study.findings += 1;
                 study.max_n = study.max_n.max(finding.n);
             }
             None => {
-                index.insert(finding.study_id.as_str(), order.len());
+                index.insert(finding.study_id.as_ref(), order.len());
                 order.push(StudySummary {
                     first: finding,
                     findings: 1,
@@ -57,8 +57,8 @@ fn build(registry: &Registry) -> Table<'_> {
                 max_n,
             } = studies[i];
             vec![
-                Cell::from(first.study_id.as_str()),
-                Cell::from(first.citation.as_str()),
+                Cell::from(first.study_id.as_ref()),
+                Cell::from(first.citation.as_ref()),
                 Cell::Int(first.year.into()),
                 Cell::from(first.design.key()),
                 Cell::opt_int(max_n),

@@ -1,0 +1,148 @@
+//! Reading a registry file in blocks, so a large registry is never held whole in memory: each
+//! block's complete records are parsed on every core while the block is hashed, and the
+//! incomplete record at its end is carried into the next block.
+//!
+//! The result is the one [`read_registry`] gives for the whole file: blocks are cut at record
+//! boundaries by the same quote-parity rule as chunks (see [`crate::registry::chunks`]), and
+//! whenever a block meets a malformed record or irregular quoting, the whole file is read again
+//! and parsed sequentially, which is how such problems are reported.
+
+use std::io::{self, Read, Seek, SeekFrom};
+
+use sha2::{Digest, Sha256};
+
+use crate::registry::chunks::split_records;
+use crate::registry::diagnostic::Diagnostics;
+use crate::registry::read::{
+    PARALLEL_MIN_BYTES, ReadOutcome, RowParser, parse_ranges, read_header, read_registry,
+};
+use crate::registry::topic::Topic;
+
+/// Bytes read per block: large enough to keep both cores busy, small enough that the raw text
+/// of a large registry costs little beside its parsed rows.
+pub const BLOCK_BYTES: usize = 32 << 20;
+
+/// Reads and parses a registry from `input` in blocks of `block_bytes`; also returns the
+/// lowercase hex SHA-256 of its bytes. `path` names the file in messages; `this_year` bounds
+/// `year`. Reading starts at the input's first byte; inputs that fit in one block are read
+/// whole.
+pub fn read_registry_streamed<R: Read + Seek>(
+    mut input: R,
+    path: &str,
+    topic: &Topic,
+    this_year: i32,
+    block_bytes: usize,
+) -> io::Result<(ReadOutcome, String)> {
+    let block_bytes = block_bytes.max(1);
+    let input_bytes = input.seek(SeekFrom::End(0))?;
+    input.seek(SeekFrom::Start(0))?;
+    let mut buffer = Vec::new();
+    let mut end = fill(&mut input, &mut buffer, block_bytes)?;
+    if end {
+        let (outcome, sha256) = rayon::join(
+            || read_registry(&buffer, path, topic, this_year),
+            || hex(Sha256::digest(&buffer).as_slice()),
+        );
+        return Ok((outcome, sha256));
+    }
+    let mut outcome = ReadOutcome {
+        findings: Vec::new(),
+        diagnostics: Diagnostics::new(path),
+    };
+    let Some(start) = read_header(&buffer, &mut outcome.diagnostics) else {
+        return read_whole(input, path, topic, this_year);
+    };
+    // A header longer than a block is read whole.
+    if start.body_start >= buffer.len() || buffer[start.body_start - 1] != b'\n' {
+        return read_whole(input, path, topic, this_year);
+    }
+    let parser = RowParser {
+        header: &start.header,
+        topic,
+        this_year,
+    };
+    let threads = rayon::current_num_threads();
+    let chunk_bytes = (block_bytes / (4 * threads)).max(PARALLEL_MIN_BYTES.min(block_bytes / 4));
+    let mut hasher = Sha256::new();
+    let mut findings = Vec::new();
+    let mut records_from = start.body_start;
+    let mut line = start.body_line;
+    let mut unhashed_from = 0;
+    let mut first_block = true;
+    loop {
+        let mut ranges = split_records(&buffer, records_from, chunk_bytes.max(1));
+        let carried_from = if end {
+            buffer.len()
+        } else if ranges.len() < 2 {
+            // Irregular quoting, or one record longer than a block.
+            return read_whole(input, path, topic, this_year);
+        } else {
+            ranges.pop().map_or(buffer.len(), |carried| carried.start)
+        };
+        let (parts, ()) = rayon::join(
+            || parse_ranges(&buffer, &ranges, line, &parser, path),
+            || hasher.update(&buffer[unhashed_from..]),
+        );
+        let Some(parts) = parts else {
+            return read_whole(input, path, topic, this_year);
+        };
+        if first_block {
+            first_block = false;
+            let rows = parts.iter().map(|p| p.findings.len()).sum();
+            findings.reserve(expected_rows(rows, carried_from, input_bytes));
+        }
+        outcome.append(parts, &mut findings);
+        if end {
+            break;
+        }
+        line += memchr::memchr_iter(b'\n', &buffer[records_from..carried_from]).count() as u64;
+        buffer.drain(..carried_from);
+        records_from = 0;
+        unhashed_from = buffer.len();
+        end = fill(&mut input, &mut buffer, block_bytes)?;
+    }
+    outcome.findings = findings;
+    Ok((outcome, hex(hasher.finalize().as_slice())))
+}
+
+/// Rows to reserve room for: the first block's rows per byte extrapolated to the whole input,
+/// plus a tenth, so the rows are not copied as the list grows (room reserved and never used
+/// costs address space, not memory).
+fn expected_rows(rows: usize, bytes_read: usize, input_bytes: u64) -> usize {
+    let per_byte = rows as f64 / bytes_read.max(1) as f64;
+    let expected = per_byte * input_bytes as f64 * 1.1;
+    (expected as usize).min(usize::try_from(input_bytes / 2).unwrap_or(usize::MAX))
+}
+
+/// Appends up to `block_bytes` more bytes of `input` to `buffer`; true at the end of input.
+fn fill(input: &mut impl Read, buffer: &mut Vec<u8>, block_bytes: usize) -> io::Result<bool> {
+    let wanted = buffer.len() + block_bytes;
+    let read = input
+        .by_ref()
+        .take(block_bytes as u64)
+        .read_to_end(buffer)?;
+    Ok(read == 0 || buffer.len() < wanted)
+}
+
+/// Reads the whole input again and parses it (the path for malformed files).
+fn read_whole<R: Read + Seek>(
+    mut input: R,
+    path: &str,
+    topic: &Topic,
+    this_year: i32,
+) -> io::Result<(ReadOutcome, String)> {
+    input.seek(SeekFrom::Start(0))?;
+    let mut bytes = Vec::new();
+    input.read_to_end(&mut bytes)?;
+    let outcome = read_registry(&bytes, path, topic, this_year);
+    Ok((outcome, hex(Sha256::digest(&bytes).as_slice())))
+}
+
+/// Lowercase hex.
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::new(), |mut text, b| {
+        let _ = write!(text, "{b:02x}");
+        text
+    })
+}
