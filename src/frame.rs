@@ -187,7 +187,7 @@ pub fn findings_frame<'a>(
         .iter()
         .map(|f| {
             *study_codes.entry(&f.study_id).or_insert_with(|| {
-                studies.push(f.study_id.as_ref());
+                studies.push(f.study_id.as_str());
                 (studies.len() - 1) as u32
             })
         })
@@ -208,14 +208,14 @@ pub fn findings_frame<'a>(
         Column::new(STUDY_ID.into(), study),
         Column::new(
             QUESTION.into(),
-            coded(&|f| index(topic.questions.get_index_of(f.question.as_ref()))),
+            coded(&|f| index(topic.questions.get_index_of(f.question.as_str()))),
         ),
         Column::new(TIER.into(), coded(&|f| f.design.tier() as u32)),
         Column::new(DESIGN.into(), coded(&|f| f.design as u32)),
         Column::new(FORM.into(), coded(&|f| index(topic.form_index(&f.form)))),
         Column::new(
             OUTCOME.into(),
-            coded(&|f| index(topic.outcomes.get_index_of(f.outcome.as_ref()))),
+            coded(&|f| index(topic.outcomes.get_index_of(f.outcome.as_str()))),
         ),
         Column::new(DIRECTION.into(), coded(&|f| f.direction as u32)),
         Column::new(N.into(), findings.iter().map(|f| f.n).collect::<Vec<_>>()),

@@ -65,7 +65,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
     for f in &findings {
         let (Some(r), Some(c)) = (
             topic.form_index(&f.form),
-            topic.outcomes.get_index_of(f.outcome.as_ref()),
+            topic.outcomes.get_index_of(f.outcome.as_str()),
         ) else {
             continue;
         };

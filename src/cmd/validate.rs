@@ -19,7 +19,7 @@ pub fn run(studies: &Path, paths: &[String]) -> u8 {
                     registry
                         .findings
                         .iter()
-                        .map(|f| f.study_id.as_ref())
+                        .map(|f| f.study_id.as_str())
                         .collect();
                 crate::cmd::outln!(
                     "{}: ok ({} findings, {} studies)",

@@ -12,8 +12,8 @@ pub fn by_question_and_outcome<'a>(
     let mut cells = vec![vec![Vec::new(); topic.outcomes.len()]; topic.questions.len()];
     for finding in findings {
         if let (Some(q), Some(o)) = (
-            topic.questions.get_index_of(finding.question.as_ref()),
-            topic.outcomes.get_index_of(finding.outcome.as_ref()),
+            topic.questions.get_index_of(finding.question.as_str()),
+            topic.outcomes.get_index_of(finding.outcome.as_str()),
         ) {
             cells[q][o].push(finding);
         }

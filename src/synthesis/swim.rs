@@ -54,7 +54,7 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
         .findings
         .iter()
         .filter(|f| f.confidence == Some(Confidence::Low))
-        .map(|f| f.study_id.as_ref())
+        .map(|f| f.study_id.as_str())
         .collect::<std::collections::BTreeSet<_>>();
     let levels: Vec<String> = [Level::High, Level::Moderate, Level::Low, Level::VeryLow]
         .iter()

@@ -40,7 +40,7 @@ fn build<'a>(
         for row in &table.rows {
             for (direction, cell) in Direction::ALL.iter().zip(&row.by_direction) {
                 rows.push(vec![
-                    Cell::from(table.question.as_ref()),
+                    Cell::from(table.question.as_str()),
                     Cell::from(row.key.as_str()),
                     Cell::from(direction.key()),
                     Cell::from(question.direction_label(*direction)),

@@ -16,14 +16,14 @@ fn build(registry: &Registry) -> Table<'_> {
         make: Box::new(move |i| {
             let f = &findings[i];
             vec![
-                Cell::from(f.study_id.as_ref()),
+                Cell::from(f.study_id.as_str()),
                 Cell::Int(f.year.into()),
                 Cell::from(f.design.key()),
                 Cell::from(f.design.tier().key()),
-                Cell::from(f.question.as_ref()),
-                Cell::from(f.outcome.as_ref()),
+                Cell::from(f.question.as_str()),
+                Cell::from(f.outcome.as_str()),
                 Cell::opt_int(f.n),
-                Cell::from(f.form.as_ref()),
+                Cell::from(f.form.as_str()),
                 Cell::from(f.direction.key()),
                 Cell::opt_text(f.significant.map(|s| s.key())),
                 Cell::opt_string(f.p_value.map(|p| p.to_string())),

@@ -27,14 +27,14 @@ pub fn studies(registry: &Registry) -> Vec<StudySummary<'_>> {
     let mut index: std::collections::HashMap<&str, usize, foldhash::fast::RandomState> =
         std::collections::HashMap::default();
     for finding in &registry.findings {
-        match index.get(finding.study_id.as_ref()) {
+        match index.get(finding.study_id.as_str()) {
             Some(&i) => {
                 let study = &mut order[i];
                 study.findings += 1;
                 study.max_n = study.max_n.max(finding.n);
             }
             None => {
-                index.insert(finding.study_id.as_ref(), order.len());
+                index.insert(finding.study_id.as_str(), order.len());
                 order.push(StudySummary {
                     first: finding,
                     findings: 1,
@@ -57,15 +57,15 @@ fn build(registry: &Registry) -> Table<'_> {
                 max_n,
             } = studies[i];
             vec![
-                Cell::from(first.study_id.as_ref()),
-                Cell::from(first.citation.as_ref()),
+                Cell::from(first.study_id.as_str()),
+                Cell::from(first.citation.as_str()),
                 Cell::Int(first.year.into()),
                 Cell::from(first.design.key()),
                 Cell::opt_int(max_n),
                 Cell::opt_int(first.k_studies),
                 Cell::Int(findings as i64),
-                Cell::opt_text(first.doi.as_deref()),
-                Cell::opt_text(first.pmid.as_deref()),
+                Cell::opt_text(first.doi.as_deref().map(String::as_str)),
+                Cell::opt_text(first.pmid.as_deref().map(String::as_str)),
                 Cell::opt_text(first.confidence.map(|c| c.key())),
             ]
         }),
