@@ -148,12 +148,24 @@ pub(super) fn parse_ranges(
 ) -> Option<Vec<ReadOutcome>> {
     use rayon::prelude::*;
     let lines = crate::registry::chunks::first_lines(bytes, ranges, first_line);
+    // A range has at most one row per line: room for that many, so no part is copied as it
+    // grows (room never used costs address space, not memory).
+    let last_lines = ranges.last().map_or(0, |r| {
+        memchr::memchr_iter(b'\n', &bytes[r.clone()]).count() as u64 + 1
+    });
+    let room: Vec<usize> = lines
+        .windows(2)
+        .map(|pair| pair[1] - pair[0])
+        .chain([last_lines])
+        .map(|lines| usize::try_from(lines).unwrap_or(0))
+        .collect();
     ranges
         .par_iter()
         .zip(lines)
-        .map(|(range, first_line)| {
+        .zip(room)
+        .map(|((range, first_line), room)| {
             let mut part = ReadOutcome {
-                findings: Vec::new(),
+                findings: Vec::with_capacity(room),
                 diagnostics: Diagnostics::new(path),
             };
             read_rows(&bytes[range.clone()], first_line, parser, &mut part, true).then_some(part)
