@@ -149,6 +149,31 @@ fn an_unwritable_output_directory_is_a_clear_error() {
 }
 
 #[test]
+fn a_report_leaves_no_temporary_files() {
+    let dir = topic_with(
+        format!("{HEADER}a_1,c,2020,rct,treatment,10,citrate,severity,positive\n").as_bytes(),
+    );
+    for _ in 0..2 {
+        let run = evsynth_in(dir.path(), &["report", "t", "--out", "out"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let mut files = Vec::new();
+    let mut pending = vec![dir.path().join("out")];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path.file_name().unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    assert!(files.iter().any(|f| f == "findings.csv"), "{files:?}");
+    assert!(!files.iter().any(|f| f.contains(".tmp-")), "{files:?}");
+}
+
+#[test]
 fn a_broken_topic_toml_is_named_with_its_line() {
     let dir = topic_with(HEADER.as_bytes());
     std::fs::write(

@@ -6,7 +6,7 @@ use crate::charts::{self, ChartInput, ChartOutcome};
 use crate::cmd::{locate_topics, report_error};
 use crate::error::Error;
 use crate::registry::{self, Registry, TopicLocation};
-use crate::render::output::{OutputFile, write_all};
+use crate::render::output::{OutputFile, StagedFile, write_all};
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -51,23 +51,33 @@ struct Outcome {
 /// written as soon as the topic is done, so a batch holds one topic's output at a time.
 fn report_topic(location: &TopicLocation, options: &ReportOptions) -> Result<Outcome, Error> {
     let registry = registry::load(location)?;
-    let (files, entry) = build_report(
+    let dir = options.out.join(&location.name);
+    // Writing: tables are streamed to disk as they are made; checking: all is kept in memory.
+    let stage = (!options.check).then_some(dir.as_path());
+    if stage.is_some() {
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, "create directory", e))?;
+    }
+    let report = build_report(
         &registry,
         &options.selection,
         options.dpi,
         options.parallel_charts,
+        stage,
     )?;
-    let dir = options.out.join(&location.name);
+    let files = report.files.len() + report.staged.len();
     let stale = if options.check {
-        stale_files(&dir, &files)
+        stale_files(&dir, &report.files)
     } else {
         let _phase = crate::timing::phase("write files");
-        write_all(&dir, &files, options.parallel_charts)?;
+        write_all(&dir, &report.files, options.parallel_charts)?;
+        for staged in report.staged {
+            staged.commit()?;
+        }
         Vec::new()
     };
     Ok(Outcome {
-        entry,
-        files: files.len(),
+        entry: report.entry,
+        files,
         stale,
     })
 }
@@ -205,22 +215,46 @@ fn index_entry(registry: &Registry, synthesis: &synthesis::Synthesis) -> IndexEn
     }
 }
 
-/// Generates every file of a topic's report in memory, and its line in the topic index.
+/// A topic's generated report.
+pub struct Report {
+    /// Files in memory, in the order they are written.
+    pub files: Vec<OutputFile>,
+    /// Tables already written under temporary names, to be committed after `files`.
+    pub staged: Vec<StagedFile>,
+    /// The topic's line in the index of topics.
+    pub entry: IndexEntry,
+}
+
+/// A generated table: in memory, or staged on disk.
+enum TableFile {
+    InMemory(OutputFile),
+    Staged(StagedFile),
+}
+
+/// Generates every file of a topic's report, and its line in the topic index. With `stage`
+/// (the report directory), tables are streamed to temporary files there as they are made
+/// (see [`StagedFile`]); without, everything is kept in memory.
 pub fn build_report(
     full_registry: &Registry,
     selection: &Selection,
     dpi: u32,
     parallel_charts: bool,
-) -> Result<(Vec<OutputFile>, IndexEntry), Error> {
+    stage: Option<&Path>,
+) -> Result<Report, Error> {
     let (selected, excluded) = full_registry.select(selection);
     let registry = &selected;
     // Tables are made on every core when there are cores to spare (one topic): those of the
     // findings alone while the synthesis runs, the others beside the charts.
     let table_file = |spec: &crate::tables::TableSpec, table: crate::tables::Table<'_>| {
         let _phase = crate::timing::phase(spec.stem);
-        OutputFile {
-            path: format!("tables/{}.csv", spec.stem),
-            bytes: csv::table_to_csv(&table),
+        let path = format!("tables/{}.csv", spec.stem);
+        match stage {
+            Some(dir) => StagedFile::write(dir, path, |out| csv::write_table(&table, out))
+                .map(TableFile::Staged),
+            None => Ok(TableFile::InMemory(OutputFile {
+                path,
+                bytes: csv::table_to_csv(&table),
+            })),
         }
     };
     let make_tables = |synthesis: Option<&synthesis::Synthesis>| {
@@ -266,11 +300,11 @@ pub fn build_report(
         (make_charts(), make_tables(Some(&synthesis)))
     };
     // In TABLES order: each table was made by exactly one of the two passes.
-    let tables: Vec<OutputFile> = registry_tables
+    let tables = registry_tables
         .into_iter()
         .zip(synthesis_tables)
         .filter_map(|(a, b)| a.or(b))
-        .collect();
+        .collect::<Result<Vec<TableFile>, Error>>()?;
     let charts = charts?;
     let _phase = crate::timing::phase("README, HTML, JSON");
     let phase = crate::timing::phase("README");
@@ -294,7 +328,13 @@ pub fn build_report(
         json::summary_json(registry, &synthesis, &drawn),
     ));
     drop(phase);
-    files.extend(tables);
+    let mut staged = Vec::new();
+    for table in tables {
+        match table {
+            TableFile::InMemory(file) => files.push(file),
+            TableFile::Staged(file) => staged.push(file),
+        }
+    }
     for chart in charts {
         if let ChartOutcome::Drawn(chart) = chart {
             files.push(OutputFile::text(
@@ -307,5 +347,9 @@ pub fn build_report(
             });
         }
     }
-    Ok((files, index_entry(registry, &synthesis)))
+    Ok(Report {
+        files,
+        staged,
+        entry: index_entry(registry, &synthesis),
+    })
 }

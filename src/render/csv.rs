@@ -8,35 +8,51 @@ use crate::tables::{Cell, Rows, Table};
 /// Rows per parallel piece when serialising a large table.
 const ROWS_PER_PIECE: usize = 32_768;
 
-/// Serialises a table to CSV bytes (LF line ends, minimal quoting). Rows are written in pieces
-/// on every core and joined (records are independent, so the bytes are the same); rows made
-/// on demand exist only while their piece is written.
+/// Serialises a table to CSV bytes (LF line ends, minimal quoting); see [`write_table`].
 pub fn table_to_csv(table: &Table<'_>) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write_table(table, &mut bytes);
+    bytes
+}
+
+/// Writes a table as CSV to `out`. Rows are serialised in pieces on every core and written in
+/// order (records are independent, so the bytes are those of a sequential write); only a few
+/// pieces exist at a time, and rows made on demand exist only while their piece is written.
+pub fn write_table(table: &Table<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     use rayon::prelude::*;
-    let mut bytes = write_rows(std::iter::once(&table.columns), |writer, columns| {
-        let _ = writer.write_record(columns.iter());
-    });
-    let pieces: Vec<Vec<u8>> = match &table.rows {
-        Rows::Built(rows) => rows
-            .par_chunks(ROWS_PER_PIECE)
-            .map(|rows| write_rows(rows.iter(), |writer, row| write_row(writer, row)))
-            .collect(),
-        Rows::OnDemand { count, make } => (0..count.div_ceil(ROWS_PER_PIECE))
+    out.write_all(&write_rows(
+        std::iter::once(&table.columns),
+        |writer, columns| {
+            let _ = writer.write_record(columns.iter());
+        },
+    ))?;
+    let count = match &table.rows {
+        Rows::Built(rows) => rows.len(),
+        Rows::OnDemand { count, .. } => *count,
+    };
+    let pieces = count.div_ceil(ROWS_PER_PIECE);
+    let window = 2 * rayon::current_num_threads();
+    for first in (0..pieces).step_by(window) {
+        let written: Vec<Vec<u8>> = (first..(first + window).min(pieces))
             .into_par_iter()
             .map(|piece| {
-                let start = piece * ROWS_PER_PIECE;
-                let end = (start + ROWS_PER_PIECE).min(*count);
-                write_rows((start..end).map(make), |writer, row| {
-                    write_row(writer, &row)
-                })
+                let rows = piece * ROWS_PER_PIECE..((piece + 1) * ROWS_PER_PIECE).min(count);
+                match &table.rows {
+                    Rows::Built(built) => {
+                        write_rows(built[rows].iter(), |writer, row| write_row(writer, row))
+                    }
+                    Rows::OnDemand { make, .. } => {
+                        write_rows(rows.map(make), |writer, row| write_row(writer, &row))
+                    }
+                }
             })
-            .collect(),
-    };
-    bytes.reserve(pieces.iter().map(Vec::len).sum());
-    for piece in pieces {
-        bytes.extend(piece);
+            .collect();
+        for piece in written {
+            out.write_all(&piece)?;
+        }
     }
-    bytes
+    Ok(())
 }
 
 /// CSV bytes of `rows`, each written by `write`.

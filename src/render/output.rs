@@ -26,7 +26,8 @@ impl OutputFile {
 }
 
 /// Writes every file below `dir`, creating directories as needed. Files are written only after
-/// all of them were generated in memory, so an error leaves the previous report in place.
+/// all of them were generated (in memory, or staged under temporary names: see [`StagedFile`]),
+/// so an error leaves the previous report in place.
 ///
 /// Each file still goes through a temporary file and a rename (a reader never sees half a
 /// file), but without an fsync per file: reports are regenerated from the registry at will, and
@@ -45,6 +46,66 @@ pub fn write_all(dir: &Path, files: &[OutputFile], parallel: bool) -> Result<(),
         files.par_iter().try_for_each(write)
     } else {
         files.iter().try_for_each(write)
+    }
+}
+
+/// A generated file written ahead, streamed to a temporary name in its directory: large tables
+/// go to disk as they are made instead of being held in memory. [`StagedFile::commit`] renames
+/// it into place once the whole report was generated; dropped uncommitted, it is removed, so an
+/// error still leaves the previous report as it was.
+#[derive(Debug)]
+pub struct StagedFile {
+    /// Path below the report directory (`/`-separated).
+    pub path: String,
+    temporary: PathBuf,
+    target: PathBuf,
+    committed: bool,
+}
+
+impl StagedFile {
+    /// Creates `dir/path` under a temporary name and fills it with `write`.
+    pub fn write(
+        dir: &Path,
+        path: impl Into<String>,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<StagedFile, Error> {
+        let path = path.into();
+        let target = dir.join(&path);
+        let parent = target.parent().unwrap_or(dir).to_path_buf();
+        std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, "create directory", e))?;
+        let staged = StagedFile {
+            path,
+            temporary: temporary_name(&target),
+            target,
+            committed: false,
+        };
+        let result = (|| {
+            let mut out = std::io::BufWriter::with_capacity(
+                1 << 20,
+                std::fs::File::create(&staged.temporary)?,
+            );
+            write(&mut out)?;
+            out.flush()
+        })();
+        // On error `staged` is dropped, which removes the temporary file.
+        result.map_err(|e| Error::io(&staged.target, "write", e))?;
+        Ok(staged)
+    }
+
+    /// Renames the file into place.
+    pub fn commit(mut self) -> Result<(), Error> {
+        std::fs::rename(&self.temporary, &self.target)
+            .map_err(|e| Error::io(&self.target, "write", e))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for StagedFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.temporary);
+        }
     }
 }
 
@@ -85,4 +146,65 @@ fn temporary_name(target: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     target.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_staged_file_replaces_its_target_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let tables = dir.path().join("tables");
+        std::fs::create_dir_all(&tables).unwrap();
+        std::fs::write(tables.join("t.csv"), "old\n").unwrap();
+
+        let staged =
+            StagedFile::write(dir.path(), "tables/t.csv", |out| out.write_all(b"new\n")).unwrap();
+        // Written aside: the old file is still what readers see.
+        assert_eq!(
+            std::fs::read_to_string(tables.join("t.csv")).unwrap(),
+            "old\n"
+        );
+        assert_eq!(names(&tables).len(), 2);
+        staged.commit().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(tables.join("t.csv")).unwrap(),
+            "new\n"
+        );
+        assert_eq!(names(&tables), ["t.csv"]);
+    }
+
+    #[test]
+    fn a_staged_file_dropped_or_failed_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("t.csv"), "old\n").unwrap();
+        let staged = StagedFile::write(dir.path(), "t.csv", |out| out.write_all(b"new\n")).unwrap();
+        drop(staged);
+        assert_eq!(names(dir.path()), ["t.csv"]);
+
+        let failed = StagedFile::write(dir.path(), "t.csv", |out| {
+            out.write_all(b"half")?;
+            Err(std::io::Error::other("disk full"))
+        });
+        let error = failed.unwrap_err().to_string();
+        assert!(
+            error.contains("t.csv") && error.contains("disk full"),
+            "{error}"
+        );
+        assert_eq!(names(dir.path()), ["t.csv"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("t.csv")).unwrap(),
+            "old\n"
+        );
+    }
 }

@@ -86,6 +86,14 @@ fn ln_choose(n: u64, k: u64) -> f64 {
         .sum()
 }
 
+/// Greatest common divisor (Euclid).
+fn gcd(mut a: u128, mut b: u128) -> u128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
 /// Largest n for which the tail is summed exactly in integers (C(126, 63) < 2¹²⁸).
 const EXACT_UP_TO: u64 = 126;
 
@@ -105,7 +113,11 @@ pub fn sign_test(positive: u64, n: u64) -> Option<PValue> {
         let mut tail: u128 = 0;
         for i in (k..=n).rev() {
             tail += coefficient;
-            coefficient = coefficient * u128::from(i) / u128::from(n - i + 1);
+            // C(n, i−1) = C(n, i)·i / (n−i+1), reduced by the common factor first: C(n, i)·i
+            // itself overflows u128 for n = 126 (found by the proptest), its result does not.
+            let divisor = u128::from(n - i + 1);
+            let common = gcd(coefficient, divisor);
+            coefficient = (coefficient / common) * (u128::from(i) / (divisor / common));
         }
         // 2·tail / 2ⁿ: one rounding when the integer becomes an f64.
         return Some(PValue::from_value(tail as f64 * (1.0 - n as f64).exp2()));
@@ -229,6 +241,23 @@ mod tests {
             sign_test(127, 127).unwrap().value(),
             (-126f64).exp2(),
             1e-12
+        ));
+        // Near the middle at n = 126, where C(n, i)·i no longer fits in u128 (a proptest found
+        // the overflow): exact rational sums in Python's fractions, 2·Σ C(126, i) / 2¹²⁶.
+        assert!(close(
+            sign_test(66, 126).unwrap().value(),
+            0.656_178_221_603_429_4,
+            1e-15
+        ));
+        assert!(close(
+            sign_test(70, 126).unwrap().value(),
+            0.246_706_247_189_417_67,
+            1e-15
+        ));
+        assert!(close(
+            sign_test(64, 125).unwrap().value(),
+            0.858_119_373_263_591_6,
+            1e-15
         ));
         // Symmetry: u and n − u give the same p on both paths.
         assert_eq!(sign_test(40, 126), sign_test(86, 126));
