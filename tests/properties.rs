@@ -157,14 +157,12 @@ proptest! {
         let Ok(parsed) = evsynth::registry::parse(&existing, "r.csv", &topic) else {
             return Ok(());
         };
-        let mut after = existing.clone();
-        if !after.ends_with(b"\n") {
-            after.push(b'\n');
+        // As `add` appends: a line end first when the file lacks one.
+        if !existing.ends_with(b"\n") {
+            added.insert(0, b'\n');
         }
-        let at = after.len();
-        after.extend_from_slice(&added);
-        let whole = evsynth::registry::parse(&after, "r.csv", &topic);
-        let appended = evsynth::registry::parse_appended(&after, parsed, at, "r.csv", &topic);
+        let whole = evsynth::registry::parse(&[&existing[..], &added[..]].concat(), "r.csv", &topic);
+        let appended = evsynth::registry::parse_appended(&existing, &added, parsed, "r.csv", &topic);
         match (whole, appended) {
             (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
             (Err(evsynth::Error::Invalid(a)), Err(evsynth::Error::Invalid(b))) => prop_assert_eq!(a, b),

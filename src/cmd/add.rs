@@ -118,18 +118,11 @@ fn add(
         text.push_str(&line);
     }
     let chunk = locked.chunk_for(&text);
-    let mut after = if needs_header {
-        Vec::new()
-    } else {
-        locked.bytes.clone()
-    };
-    after.extend_from_slice(&chunk);
-
-    let new_rows_at = after.len() - text.len();
+    let before: &[u8] = if needs_header { &[] } else { &locked.bytes };
     let checked = registry::parse_appended(
-        &after,
+        before,
+        &chunk,
         existing,
-        new_rows_at,
         &path.display().to_string(),
         &topic,
     )

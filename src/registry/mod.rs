@@ -219,15 +219,16 @@ fn check_across_rows(
     }
 }
 
-/// Validates `after`: a registry whose rows before byte `new_rows_at` were already parsed into
-/// `existing`, with rows appended from there on, reading only the appended rows: they are parsed under
-/// the file's header, then the cross-row checks run over all rows. The result (rows,
-/// problems, line numbers) is what [`parse`] of `after` gives, without re-reading a large
-/// registry to add one row.
+/// Validates the registry `before` + `added`, where the rows of `before` were already parsed
+/// into `existing` and `added` holds appended rows (after a line end, or starting with one),
+/// reading only the appended rows: they are parsed under the file's header, then the
+/// cross-row checks run over all rows. The result (rows, problems, line numbers) is what
+/// [`parse`] of the whole file gives, without re-reading, or even copying, a large registry to
+/// add one row.
 pub fn parse_appended(
-    after: &[u8],
+    before: &[u8],
+    added: &[u8],
     existing: Vec<Finding>,
-    new_rows_at: usize,
     path: &str,
     topic: &Topic,
 ) -> Result<Vec<Finding>, Error> {
@@ -235,23 +236,24 @@ pub fn parse_appended(
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(after);
+            .from_reader(before);
         let mut record = csv::ByteRecord::new();
         match reader.read_byte_record(&mut record) {
-            Ok(true) => usize::try_from(reader.position().byte()).unwrap_or(after.len()),
+            Ok(true) => usize::try_from(reader.position().byte()).unwrap_or(before.len()),
             _ => 0,
         }
     };
-    if existing.is_empty() || header_end == 0 || new_rows_at < header_end {
-        return parse(after, path, topic);
+    let rows_follow_a_line_end = before.ends_with(b"\n") || added.starts_with(b"\n");
+    if existing.is_empty() || header_end == 0 || !rows_follow_a_line_end {
+        return parse(&[before, added].concat(), path, topic);
     }
-    let mut appended = after[..header_end].to_vec();
+    let mut appended = before[..header_end].to_vec();
     if !appended.ends_with(b"\n") {
         appended.push(b'\n');
     }
     let header_lines = memchr::memchr_iter(b'\n', &appended).count() as u64;
-    appended.extend_from_slice(&after[new_rows_at..]);
-    let first_line = 1 + memchr::memchr_iter(b'\n', &after[..new_rows_at]).count() as u64;
+    appended.extend_from_slice(added);
+    let first_line = 1 + memchr::memchr_iter(b'\n', before).count() as u64;
     let shift = first_line - (header_lines + 1);
 
     let mut outcome = read::read_registry(&appended, path, topic, current_year());
