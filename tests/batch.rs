@@ -35,7 +35,7 @@ fn a_failing_topic_does_not_stop_the_others() {
     );
     assert!(
         run.stdout
-            .contains("magnesium-rls: wrote 28 files to reports/magnesium-rls"),
+            .contains("magnesium-rls: wrote 29 files to reports/magnesium-rls"),
         "{}",
         run.stdout
     );

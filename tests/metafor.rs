@@ -214,6 +214,34 @@ fn report_on_the_bcg_topic_matches_metafor_end_to_end() {
     assert_eq!(analysis["measure"], "rr");
     assert_eq!(analysis["favours_lower"], true);
     let oracle = oracle();
+    // The estimates and weights are in tables/effect-sizes.csv (not in summary.json): one row
+    // per trial, weights as metafor's weights() for REML and FE.
+    assert!(analysis.get("studies").is_none());
+    let table = std::fs::read_to_string(dir.join("tables/effect-sizes.csv")).unwrap();
+    let mut lines = table.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "question,outcome,measure,study_id,n,yi,vi,ci_low,ci_high,weight_percent,fixed_effect_weight_percent"
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 13);
+    for row in &rows {
+        assert_eq!(&row[..3], ["prevention", "tuberculosis", "rr"]);
+        let id = row[3];
+        for (column, model) in [(9, "REML"), (10, "FE")] {
+            let expected = oracle[&(
+                "bcg".into(),
+                "rr".into(),
+                model.into(),
+                format!("weight[{id}]"),
+            )];
+            assert_close(
+                &format!("{id} {model} weight"),
+                row[column].parse().unwrap(),
+                expected,
+            );
+        }
+    }
     for (key, json_key) in [
         ("estimate", "estimate"),
         ("tau2", "tau2"),

@@ -12,7 +12,7 @@ use crate::synthesis::vote_count::{LeaveOneOut, Majority, VoteCount};
 use crate::synthesis::{Synthesis, narrative};
 
 /// Version of the summary.json layout; bumped when keys change meaning.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Serialize)]
 struct Summary<'a> {

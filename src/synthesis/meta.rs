@@ -64,7 +64,8 @@ pub struct Analysis {
     /// True if lower values support the question's hypothesis, when the rows' directions say
     /// so consistently; `None` if they do not.
     pub favours_lower: Option<bool>,
-    /// The estimates, in registry order.
+    /// The estimates, in registry order (in `tables/effect-sizes.csv`, not in `summary.json`).
+    #[serde(skip)]
     pub studies: Vec<StudyEffect>,
     /// Random-effects (or the chosen) model.
     pub pooled: Pooled,

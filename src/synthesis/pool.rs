@@ -79,7 +79,8 @@ pub struct Pooled {
     pub pi_low: f64,
     /// Upper 95% prediction limit.
     pub pi_high: f64,
-    /// Each estimate's weight in percent.
+    /// Each estimate's weight in percent (in `tables/effect-sizes.csv`, not in `summary.json`).
+    #[serde(skip)]
     pub weights: Vec<f64>,
     /// False if REML hit its iteration cap (the estimate is then not to be trusted).
     pub converged: bool,

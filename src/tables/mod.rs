@@ -2,6 +2,7 @@
 //! `tables/<stem>.csv`.
 
 pub mod by_direction;
+pub mod effect_sizes;
 pub mod findings;
 pub mod studies;
 pub mod study_votes;
@@ -110,4 +111,5 @@ pub const TABLES: &[TableSpec] = &[
     findings::SPEC,
     studies::SPEC,
     study_votes::SPEC,
+    effect_sizes::SPEC,
 ];

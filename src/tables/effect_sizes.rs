@@ -1,0 +1,58 @@
+//! `effect-sizes.csv`: every estimate that entered a meta-analysis, with its weight in the
+//! random-effects (or chosen) model and in the fixed-effect model. The per-study detail behind
+//! `summary.json`'s pooled analyses, kept out of it so the summary stays small at any size.
+
+use crate::registry::Registry;
+use crate::synthesis::Synthesis;
+use crate::tables::{Build, Cell, Table, TableSpec};
+
+/// Registration in the table list.
+pub const SPEC: TableSpec = TableSpec {
+    stem: "effect-sizes",
+    build: Build::Synthesis(build),
+};
+
+fn build<'a>(_: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
+    let rows = synthesis
+        .meta
+        .analyses
+        .iter()
+        .flat_map(|analysis| {
+            analysis.studies.iter().enumerate().map(move |(i, study)| {
+                vec![
+                    Cell::from(analysis.question.as_str()),
+                    Cell::from(analysis.outcome.as_str()),
+                    Cell::from(analysis.measure.key()),
+                    Cell::from(study.study_id.as_str()),
+                    Cell::opt_int(study.n),
+                    Cell::Real(study.effect.yi),
+                    Cell::Real(study.effect.vi),
+                    Cell::Real(study.effect.ci_low),
+                    Cell::Real(study.effect.ci_high),
+                    weight(&analysis.pooled.weights, i),
+                    weight(&analysis.fixed_effect.weights, i),
+                ]
+            })
+        })
+        .collect::<Vec<_>>();
+    Table {
+        columns: vec![
+            "question",
+            "outcome",
+            "measure",
+            "study_id",
+            "n",
+            "yi",
+            "vi",
+            "ci_low",
+            "ci_high",
+            "weight_percent",
+            "fixed_effect_weight_percent",
+        ],
+        rows: rows.into(),
+    }
+}
+
+fn weight(weights: &[f64], i: usize) -> Cell<'static> {
+    weights.get(i).map_or(Cell::Empty, |w| Cell::Real(*w))
+}
