@@ -137,8 +137,49 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
                 counted.len(),
                 assessed,
                 registry.findings.len(),
-                if low_confidence.is_empty() { "none".to_string() } else { low_confidence.into_iter().collect::<Vec<_>>().join(", ") }
+                named_studies(&low_confidence)
             ),
         },
     ]
+}
+
+/// Studies named in a SWiM item at most; the rest are counted (`tables/studies.csv` lists
+/// every study's confidence), so the item stays a sentence in a registry of any size.
+const NAMED_IN_ITEM: usize = 20;
+
+/// The study ids in order, the first [`NAMED_IN_ITEM`] by name; "none" when there are none.
+fn named_studies(ids: &std::collections::BTreeSet<&str>) -> String {
+    if ids.is_empty() {
+        return "none".to_string();
+    }
+    let named: Vec<&str> = ids.iter().take(NAMED_IN_ITEM).copied().collect();
+    let rest = ids.len() - named.len();
+    if rest == 0 {
+        named.join(", ")
+    } else {
+        format!(
+            "{} and {rest} more (tables/studies.csv gives each study's confidence)",
+            named.join(", ")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lists_of_studies_are_cut_to_a_sentence() {
+        let few: std::collections::BTreeSet<&str> = ["b_2", "a_1"].into_iter().collect();
+        assert_eq!(named_studies(&few), "a_1, b_2");
+        assert_eq!(named_studies(&Default::default()), "none");
+        let ids: Vec<String> = (0..25).map(|i| format!("s{i:02}")).collect();
+        let many = ids.iter().map(String::as_str).collect();
+        let text = named_studies(&many);
+        assert!(text.starts_with("s00, s01, "), "{text}");
+        assert!(
+            text.ends_with("s19 and 5 more (tables/studies.csv gives each study's confidence)"),
+            "{text}"
+        );
+    }
 }
