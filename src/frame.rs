@@ -10,9 +10,11 @@ use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 use polars::prelude::{Column, DataFrame, PolarsError, PolarsResult};
+use rayon::prelude::*;
 
 use crate::model::{Design, Direction, Tier};
 use crate::registry::topic::FORM_NOT_APPLICABLE;
+use crate::registry::finding::Text;
 use crate::registry::{Finding, Topic};
 
 /// Study identifier (code).
@@ -119,16 +121,16 @@ impl Packing {
 /// [`Topic::form_keys`] order), the enums by declaration order, studies by id order.
 pub struct Codebook<'a> {
     topic: &'a Topic,
-    studies: Vec<Arc<str>>,
+    studies: Vec<Text>,
 }
 
 impl Codebook<'_> {
     /// The study id of a study code as a shared string (empty for an unknown code).
-    pub fn shared_study_id(&self, code: u32) -> Arc<str> {
+    pub fn shared_study_id(&self, code: u32) -> Text {
         self.studies
             .get(code as usize)
             .cloned()
-            .unwrap_or_else(|| Arc::from(""))
+            .unwrap_or_default()
     }
 
     /// How many codes coded column `column` has.
@@ -179,43 +181,55 @@ pub fn findings_frame<'a>(
     topic: &'a Topic,
     findings: &'a [Finding],
 ) -> PolarsResult<FindingsFrame<'a>> {
-    // Studies are coded in order of study id, so sorting by code sorts by id.
+    // Studies are coded in order of study id, so sorting by code sorts by id. A study's rows
+    // usually follow each other: a row of the same study as the row before takes its code
+    // without a lookup.
     let mut study_codes: HashMap<&str, u32, RandomState> =
         HashMap::with_capacity_and_hasher(findings.len() / 2, RandomState::default());
-    let mut studies = Vec::new();
+    let mut studies: Vec<&Text> = Vec::new();
+    let mut previous: Option<(&Text, u32)> = None;
     let first_seen: Vec<u32> = findings
         .iter()
         .map(|f| {
-            *study_codes.entry(&f.study_id).or_insert_with(|| {
-                studies.push(f.study_id.as_str());
+            if let Some((id, code)) = previous
+                && id == &f.study_id
+            {
+                return code;
+            }
+            let code = *study_codes.entry(&f.study_id).or_insert_with(|| {
+                studies.push(&f.study_id);
                 (studies.len() - 1) as u32
-            })
+            });
+            previous = Some((&f.study_id, code));
+            code
         })
         .collect();
     let mut by_id: Vec<u32> = (0..studies.len() as u32).collect();
-    by_id.sort_unstable_by_key(|code| studies[*code as usize]);
+    by_id.par_sort_unstable_by_key(|code| studies[*code as usize].as_str());
     let mut rank = vec![0u32; studies.len()];
     for (position, code) in (0u32..).zip(&by_id) {
         rank[*code as usize] = position;
     }
-    let study: Vec<u32> = first_seen.iter().map(|code| rank[*code as usize]).collect();
+    let study: Vec<u32> = first_seen.par_iter().map(|code| rank[*code as usize]).collect();
 
-    // Validated rows only hold the topic's keys; an unknown one would get u32::MAX.
-    let index = |i: Option<usize>| i.map_or(u32::MAX, |i| i as u32);
-    let coded =
-        |code: &dyn Fn(&Finding) -> u32| -> Vec<u32> { findings.iter().map(code).collect() };
+    let coded = |code: &(dyn Fn(&Finding) -> u32 + Sync)| -> Vec<u32> {
+        findings.par_iter().map(code).collect()
+    };
     let frame = DataFrame::new_infer_height(vec![
         Column::new(STUDY_ID.into(), study),
         Column::new(
             QUESTION.into(),
-            coded(&|f| index(topic.questions.get_index_of(f.question.as_str()))),
+            key_codes(findings, |f| &f.question, |q| topic.questions.get_index_of(q)),
         ),
         Column::new(TIER.into(), coded(&|f| f.design.tier() as u32)),
         Column::new(DESIGN.into(), coded(&|f| f.design as u32)),
-        Column::new(FORM.into(), coded(&|f| index(topic.form_index(&f.form)))),
+        Column::new(
+            FORM.into(),
+            key_codes(findings, |f| &f.form, |form| topic.form_index(form)),
+        ),
         Column::new(
             OUTCOME.into(),
-            coded(&|f| index(topic.outcomes.get_index_of(f.outcome.as_str()))),
+            key_codes(findings, |f| &f.outcome, |o| topic.outcomes.get_index_of(o)),
         ),
         Column::new(DIRECTION.into(), coded(&|f| f.direction as u32)),
         Column::new(N.into(), findings.iter().map(|f| f.n).collect::<Vec<_>>()),
@@ -230,10 +244,30 @@ pub fn findings_frame<'a>(
             topic,
             studies: by_id
                 .iter()
-                .map(|code| Arc::from(studies[*code as usize]))
+                .map(|code| Text::clone(studies[*code as usize]))
                 .collect(),
         },
     })
+}
+
+/// The topic position of each row's key in one column (`u32::MAX` for a key the topic lacks,
+/// which validated rows never have). Keys are shared strings, a few per registry: each is looked
+/// up in the topic once, then found by its address.
+fn key_codes(
+    findings: &[Finding],
+    key: impl Fn(&Finding) -> &Text,
+    index_of: impl Fn(&str) -> Option<usize>,
+) -> Vec<u32> {
+    let mut by_address: HashMap<usize, u32, RandomState> = HashMap::default();
+    findings
+        .iter()
+        .map(|f| {
+            let text = key(f);
+            *by_address
+                .entry(Arc::as_ptr(text) as usize)
+                .or_insert_with(|| index_of(text).map_or(u32::MAX, |i| i as u32))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! 2021;12:301-317, the effect direction plot's rule).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use polars::prelude::{IntoLazy, PolarsResult, col, len, lit};
 
@@ -38,7 +37,7 @@ pub fn study_direction(counts: [u32; 4]) -> Option<Direction> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StudyVote {
     /// The study (shared: a million votes hold a third of a million distinct ids).
-    pub study_id: Arc<str>,
+    pub study_id: crate::registry::finding::Text,
     /// Its design tier.
     pub tier: Tier,
     /// Its direction by the 70% rule.

@@ -20,7 +20,7 @@ fn build<'a>(_: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
             q.votes.studies.iter().map(|vote| {
                 vec![
                     Cell::from(q.key.as_str()),
-                    Cell::from(&*vote.study_id),
+                    Cell::from(vote.study_id.as_str()),
                     Cell::from(vote.tier.key()),
                     Cell::from(vote.direction.key()),
                     Cell::Int(vote.findings.into()),
