@@ -12,6 +12,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use sha2::{Digest, Sha256};
 
 use crate::registry::chunks::split_records;
+use crate::registry::{hex, sha256_hex};
 use crate::registry::diagnostic::Diagnostics;
 use crate::registry::read::{
     PARALLEL_MIN_BYTES, ReadOutcome, RowParser, parse_ranges, read_header, read_registry,
@@ -41,7 +42,7 @@ pub fn read_registry_streamed<R: Read + Seek>(
     if end {
         let (outcome, sha256) = rayon::join(
             || read_registry(&buffer, path, topic, this_year),
-            || hex(Sha256::digest(&buffer).as_slice()),
+            || sha256_hex(&buffer),
         );
         return Ok((outcome, sha256));
     }
@@ -135,14 +136,5 @@ fn read_whole<R: Read + Seek>(
     let mut bytes = Vec::new();
     input.read_to_end(&mut bytes)?;
     let outcome = read_registry(&bytes, path, topic, this_year);
-    Ok((outcome, hex(Sha256::digest(&bytes).as_slice())))
-}
-
-/// Lowercase hex.
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut text, b| {
-        let _ = write!(text, "{b:02x}");
-        text
-    })
+    Ok((outcome, sha256_hex(&bytes)))
 }
