@@ -13,8 +13,8 @@ use polars::prelude::{Column, DataFrame, PolarsError, PolarsResult};
 use rayon::prelude::*;
 
 use crate::model::{Design, Direction, Tier};
-use crate::registry::topic::FORM_NOT_APPLICABLE;
 use crate::registry::finding::Text;
+use crate::registry::topic::FORM_NOT_APPLICABLE;
 use crate::registry::{Finding, Topic};
 
 /// Study identifier (code).
@@ -127,10 +127,7 @@ pub struct Codebook<'a> {
 impl Codebook<'_> {
     /// The study id of a study code as a shared string (empty for an unknown code).
     pub fn shared_study_id(&self, code: u32) -> Text {
-        self.studies
-            .get(code as usize)
-            .cloned()
-            .unwrap_or_default()
+        self.studies.get(code as usize).cloned().unwrap_or_default()
     }
 
     /// How many codes coded column `column` has.
@@ -210,7 +207,10 @@ pub fn findings_frame<'a>(
     for (position, code) in (0u32..).zip(&by_id) {
         rank[*code as usize] = position;
     }
-    let study: Vec<u32> = first_seen.par_iter().map(|code| rank[*code as usize]).collect();
+    let study: Vec<u32> = first_seen
+        .par_iter()
+        .map(|code| rank[*code as usize])
+        .collect();
 
     let coded = |code: &(dyn Fn(&Finding) -> u32 + Sync)| -> Vec<u32> {
         findings.par_iter().map(code).collect()
@@ -219,7 +219,11 @@ pub fn findings_frame<'a>(
         Column::new(STUDY_ID.into(), study),
         Column::new(
             QUESTION.into(),
-            key_codes(findings, |f| &f.question, |q| topic.questions.get_index_of(q)),
+            key_codes(
+                findings,
+                |f| &f.question,
+                |q| topic.questions.get_index_of(q),
+            ),
         ),
         Column::new(TIER.into(), coded(&|f| f.design.tier() as u32)),
         Column::new(DESIGN.into(), coded(&|f| f.design as u32)),

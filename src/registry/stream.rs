@@ -12,12 +12,12 @@ use std::io::{self, Read, Seek, SeekFrom};
 use sha2::{Digest, Sha256};
 
 use crate::registry::chunks::split_records;
-use crate::registry::{hex, sha256_hex};
 use crate::registry::diagnostic::Diagnostics;
 use crate::registry::read::{
     PARALLEL_MIN_BYTES, ReadOutcome, RowParser, parse_ranges, read_header, read_registry,
 };
 use crate::registry::topic::Topic;
+use crate::registry::{hex, sha256_hex};
 
 /// Bytes read per block: large enough to keep both cores busy, small enough that the raw text
 /// of a large registry costs little beside its parsed rows.

@@ -143,7 +143,8 @@ pub fn leave_one_out<'a>(
     let mut first_studies: [Vec<&str>; 4] = Default::default();
     for vote in votes {
         let named = &mut first_studies[vote.direction as usize];
-        if named.len() < NAMED_STUDIES || named.last().is_some_and(|l| *l > vote.study_id.as_str()) {
+        if named.len() < NAMED_STUDIES || named.last().is_some_and(|l| *l > vote.study_id.as_str())
+        {
             named.push(&vote.study_id);
             named.sort_unstable();
             named.truncate(NAMED_STUDIES);
