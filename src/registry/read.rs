@@ -58,18 +58,15 @@ pub fn read_registry_in_chunks(
     if chunks.len() > 1
         && let Some(parts) = parse_ranges(bytes, &chunks, start.body_line, &parser, path)
     {
-        return ReadOutcome::joined(diagnostics, parts, Vec::new());
+        return ReadOutcome::joined(diagnostics, parts);
     }
     read_sequentially(bytes, &start, diagnostics, &parser)
 }
 
 impl ReadOutcome {
-    /// Appends `parts` (read in file order) to `findings` and `diagnostics`.
-    pub(super) fn joined(
-        diagnostics: Diagnostics,
-        parts: Vec<ReadOutcome>,
-        mut findings: Vec<Finding>,
-    ) -> ReadOutcome {
+    /// The rows and problems of `parts` (read in file order) after `diagnostics`.
+    fn joined(diagnostics: Diagnostics, parts: Vec<ReadOutcome>) -> ReadOutcome {
+        let mut findings = Vec::new();
         let mut outcome = ReadOutcome {
             findings: Vec::new(),
             diagnostics,
