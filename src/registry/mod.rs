@@ -232,17 +232,9 @@ pub fn parse_appended(
     path: &str,
     topic: &Topic,
 ) -> Result<Vec<Finding>, Error> {
-    let header_end = {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(before);
-        let mut record = csv::ByteRecord::new();
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => usize::try_from(reader.position().byte()).unwrap_or(before.len()),
-            _ => 0,
-        }
-    };
+    // The header's problems, if any, are reported by the parse below.
+    let header_end = read::read_header(before, &mut diagnostic::Diagnostics::new(path))
+        .map_or(0, |start| start.body_start);
     let rows_follow_a_line_end = before.ends_with(b"\n") || added.starts_with(b"\n");
     if existing.is_empty() || header_end == 0 || !rows_follow_a_line_end {
         return parse(&[before, added].concat(), path, topic);

@@ -44,10 +44,7 @@ pub fn read_registry_in_chunks(
 ) -> ReadOutcome {
     let mut diagnostics = Diagnostics::new(path);
     let Some(start) = read_header(bytes, &mut diagnostics) else {
-        return ReadOutcome {
-            findings: Vec::new(),
-            diagnostics,
-        };
+        return ReadOutcome::empty(diagnostics);
     };
     let parser = RowParser {
         header: &start.header,
@@ -58,29 +55,28 @@ pub fn read_registry_in_chunks(
     if chunks.len() > 1
         && let Some(parts) = parse_ranges(bytes, &chunks, start.body_line, &parser, path)
     {
-        return ReadOutcome::joined(diagnostics, parts);
+        let mut outcome = ReadOutcome::empty(diagnostics);
+        outcome.append(parts);
+        return outcome;
     }
     read_sequentially(bytes, &start, diagnostics, &parser)
 }
 
 impl ReadOutcome {
-    /// The rows and problems of `parts` (read in file order) after `diagnostics`.
-    fn joined(diagnostics: Diagnostics, parts: Vec<ReadOutcome>) -> ReadOutcome {
-        let mut findings = Vec::new();
-        let mut outcome = ReadOutcome {
+    /// No rows yet, and `diagnostics` so far.
+    pub(super) fn empty(diagnostics: Diagnostics) -> ReadOutcome {
+        ReadOutcome {
             findings: Vec::new(),
             diagnostics,
-        };
-        outcome.append(parts, &mut findings);
-        outcome.findings = findings;
-        outcome
+        }
     }
 
-    /// Appends `parts` to `findings` (which becomes this outcome's rows) and the diagnostics.
-    pub(super) fn append(&mut self, parts: Vec<ReadOutcome>, findings: &mut Vec<Finding>) {
-        findings.reserve(parts.iter().map(|p| p.findings.len()).sum());
+    /// Appends the rows and problems of `parts` (read in file order).
+    pub(super) fn append(&mut self, parts: Vec<ReadOutcome>) {
+        self.findings
+            .reserve(parts.iter().map(|p| p.findings.len()).sum());
         for part in parts {
-            findings.extend(part.findings);
+            self.findings.extend(part.findings);
             self.diagnostics.extend(part.diagnostics);
         }
     }
@@ -161,10 +157,8 @@ pub(super) fn parse_ranges(
         .zip(lines)
         .zip(room)
         .map(|((range, first_line), room)| {
-            let mut part = ReadOutcome {
-                findings: Vec::with_capacity(room),
-                diagnostics: Diagnostics::new(path),
-            };
+            let mut part = ReadOutcome::empty(Diagnostics::new(path));
+            part.findings.reserve_exact(room);
             read_rows(&bytes[range.clone()], first_line, parser, &mut part, true).then_some(part)
         })
         .collect()
@@ -177,10 +171,7 @@ pub(super) fn read_sequentially(
     diagnostics: Diagnostics,
     parser: &RowParser<'_>,
 ) -> ReadOutcome {
-    let mut outcome = ReadOutcome {
-        findings: Vec::new(),
-        diagnostics,
-    };
+    let mut outcome = ReadOutcome::empty(diagnostics);
     read_rows(
         &bytes[start.body_start.min(bytes.len())..],
         start.body_line,
@@ -490,19 +481,24 @@ impl<'r> Row<'r> {
         Some(self.intern.repeated(col, text))
     }
 
-    /// A required topic key (question, form, outcome): its position from `index_of`, or
-    /// `complaint(text)` reported when the topic does not define it.
+    /// A required topic key (question, form, outcome): its position from `index_of`; a key
+    /// the topic does not define is reported with the `keys` it does (its `kind`, plural).
     fn key(
         &mut self,
         col: Col,
         index_of: impl Fn(&str) -> Option<usize>,
-        complaint: impl Fn(&str) -> String,
+        keys: impl Fn() -> Vec<&'r str>,
+        kind: &str,
     ) -> Option<Text> {
         let text = self.required_text(col)?;
         match index_of(text) {
             Some(index) => Some(self.intern.key(col, index, text)),
             None => {
-                self.fail(col, complaint(text));
+                let message = format!(
+                    "unknown value {text:?}; expected one of: {} ({kind} are defined in topic.toml)",
+                    keys().join(", ")
+                );
+                self.fail(col, message);
                 None
             }
         }
@@ -610,6 +606,7 @@ impl RowParser<'_> {
         }
         let citation = row.required(Col::Citation);
         let this_year = self.this_year;
+        let topic = self.topic;
         let year = match row.text(Col::Year) {
             None => {
                 row.required(Col::Year);
@@ -658,41 +655,27 @@ impl RowParser<'_> {
         };
         let question = row.key(
             Col::Question,
-            |q| self.topic.questions.get_index_of(q),
-            |q| {
-                let keys: Vec<&str> = self.topic.questions.keys().map(String::as_str).collect();
-                format!(
-                    "unknown value {q:?}; expected one of: {} (questions are defined in topic.toml)",
-                    keys.join(", ")
-                )
-            },
+            |q| topic.questions.get_index_of(q),
+            || topic.questions.keys().map(String::as_str).collect(),
+            "questions",
         );
         let n = row.count(Col::N, 1);
         let k_studies = row.count(Col::KStudies, 1);
         let population = row.shared(Col::Population);
         let form = row.key(
             Col::Form,
-            |f| self.topic.form_index(f),
-            |f| {
-                format!(
-                    "unknown value {f:?}; expected one of: {} (forms are defined in topic.toml)",
-                    self.topic.form_keys().join(", ")
-                )
-            },
+            |f| topic.form_index(f),
+            || topic.form_keys(),
+            "forms",
         );
         let dose_mg_day = row.number(Col::DoseMgDay, "a dose in mg/day > 0", |v| v > 0.0);
         let duration_weeks = row.number(Col::DurationWeeks, "a duration in weeks > 0", |v| v > 0.0);
         let comparator = row.shared(Col::Comparator);
         let outcome = row.key(
             Col::Outcome,
-            |o| self.topic.outcomes.get_index_of(o),
-            |o| {
-                let keys: Vec<&str> = self.topic.outcomes.keys().map(String::as_str).collect();
-                format!(
-                    "unknown value {o:?}; expected one of: {} (outcomes are defined in topic.toml)",
-                    keys.join(", ")
-                )
-            },
+            |o| topic.outcomes.get_index_of(o),
+            || topic.outcomes.keys().map(String::as_str).collect(),
+            "outcomes",
         );
         let direction = match row.text(Col::Direction) {
             None => {

@@ -40,16 +40,9 @@ pub fn read_registry_streamed<R: Read + Seek>(
     let mut buffer = Vec::new();
     let mut end = fill(&mut input, &mut buffer, block_bytes)?;
     if end {
-        let (outcome, sha256) = rayon::join(
-            || read_registry(&buffer, path, topic, this_year),
-            || sha256_hex(&buffer),
-        );
-        return Ok((outcome, sha256));
+        return Ok(read_bytes(&buffer, path, topic, this_year));
     }
-    let mut outcome = ReadOutcome {
-        findings: Vec::new(),
-        diagnostics: Diagnostics::new(path),
-    };
+    let mut outcome = ReadOutcome::empty(Diagnostics::new(path));
     let Some(start) = read_header(&buffer, &mut outcome.diagnostics) else {
         return read_whole(input, path, topic, this_year);
     };
@@ -63,15 +56,16 @@ pub fn read_registry_streamed<R: Read + Seek>(
         this_year,
     };
     let threads = rayon::current_num_threads();
-    let chunk_bytes = (block_bytes / (4 * threads)).max(PARALLEL_MIN_BYTES.min(block_bytes / 4));
+    let chunk_bytes = (block_bytes / (4 * threads))
+        .max(PARALLEL_MIN_BYTES.min(block_bytes / 4))
+        .max(1);
     let mut hasher = Sha256::new();
-    let mut findings = Vec::new();
     let mut records_from = start.body_start;
     let mut line = start.body_line;
     let mut unhashed_from = 0;
     let mut first_block = true;
     loop {
-        let mut ranges = split_records(&buffer, records_from, chunk_bytes.max(1));
+        let mut ranges = split_records(&buffer, records_from, chunk_bytes);
         let carried_from = if end {
             buffer.len()
         } else if ranges.len() < 2 {
@@ -90,9 +84,11 @@ pub fn read_registry_streamed<R: Read + Seek>(
         if first_block {
             first_block = false;
             let rows = parts.iter().map(|p| p.findings.len()).sum();
-            findings.reserve(expected_rows(rows, carried_from, input_bytes));
+            outcome
+                .findings
+                .reserve(expected_rows(rows, carried_from, input_bytes));
         }
-        outcome.append(parts, &mut findings);
+        outcome.append(parts);
         if end {
             break;
         }
@@ -102,7 +98,6 @@ pub fn read_registry_streamed<R: Read + Seek>(
         unhashed_from = buffer.len();
         end = fill(&mut input, &mut buffer, block_bytes)?;
     }
-    outcome.findings = findings;
     Ok((outcome, hex(hasher.finalize().as_slice())))
 }
 
@@ -135,6 +130,13 @@ fn read_whole<R: Read + Seek>(
     input.seek(SeekFrom::Start(0))?;
     let mut bytes = Vec::new();
     input.read_to_end(&mut bytes)?;
-    let outcome = read_registry(&bytes, path, topic, this_year);
-    Ok((outcome, sha256_hex(&bytes)))
+    Ok(read_bytes(&bytes, path, topic, this_year))
+}
+
+/// Parses and hashes a whole input held in memory, the two side by side.
+fn read_bytes(bytes: &[u8], path: &str, topic: &Topic, this_year: i32) -> (ReadOutcome, String) {
+    rayon::join(
+        || read_registry(bytes, path, topic, this_year),
+        || sha256_hex(bytes),
+    )
 }
