@@ -8,7 +8,7 @@ use foldhash::fast::RandomState;
 
 use crate::registry::columns::Col;
 use crate::registry::diagnostic::{Diagnostic, Diagnostics};
-use crate::registry::finding::Finding;
+use crate::registry::finding::{Finding, Text};
 
 /// Adds a diagnostic for every cross-row problem in `findings`.
 ///
@@ -22,10 +22,9 @@ pub fn check_across_rows(findings: &[Finding], diagnostics: &mut Diagnostics) {
         HashMap::with_capacity_and_hasher(findings.len() / 2, RandomState::default());
     let mut studies: Vec<StudyEntry<'_>> = Vec::new();
     let mut outcome_bits = OutcomeBits::default();
-    let mut doi_owner: HashMap<&str, &Finding, RandomState> = HashMap::default();
-    let mut pmid_owner: HashMap<&str, &Finding, RandomState> = HashMap::default();
+    let mut dois = PaperOwners::new(Col::Doi);
+    let mut pmids = PaperOwners::new(Col::Pmid);
     let mut previous: Option<(&Finding, usize)> = None;
-    let mut owners_checked = [None::<&Finding>; 2];
 
     for finding in findings {
         let same_study = previous.filter(|(row, _)| row.study_id == finding.study_id);
@@ -50,64 +49,96 @@ pub fn check_across_rows(findings: &[Finding], diagnostics: &mut Diagnostics) {
             },
         };
         if let Some(first_line) = outcome_bits.seen(&mut studies[study], finding, findings) {
-            diagnostics.push(Diagnostic::column(
-                finding.line,
-                Col::Outcome.name(),
-                format!(
-                    "duplicate finding: study \"{}\" already has outcome \"{}\" on line {}; \
-                     give each outcome of a study one row",
-                    finding.study_id, finding.outcome, first_line
-                ),
-            ));
+            diagnostics.push(duplicate_finding(finding, first_line));
         }
-        for ((value, owners, col), checked) in [
-            (&finding.doi, &mut doi_owner, Col::Doi),
-            (&finding.pmid, &mut pmid_owner, Col::Pmid),
-        ]
-        .into_iter()
-        .zip(&mut owners_checked)
-        {
-            let Some(value) = value else { continue };
-            // The row before, of the same study with the same value, found no other owner:
-            // neither does this one.
-            if let Some(before) = checked
-                && before.study_id == finding.study_id
-                && paper_id(before, col) == Some(value)
-            {
-                continue;
-            }
-            *checked = None;
-            match owners.entry(value) {
-                Entry::Vacant(slot) => {
-                    slot.insert(finding);
-                    *checked = Some(finding);
-                }
-                Entry::Occupied(owner) if owner.get().study_id != finding.study_id => {
-                    diagnostics.push(Diagnostic::column(
-                        finding.line,
-                        col.name(),
-                        format!(
-                            "{} {value} already belongs to study \"{}\" (line {}); one paper is \
-                             one study id: reuse \"{}\"",
-                            col.name(),
-                            owner.get().study_id,
-                            owner.get().line,
-                            owner.get().study_id
-                        ),
-                    ));
-                }
-                Entry::Occupied(_) => *checked = Some(finding),
-            }
-        }
+        dois.check(finding, diagnostics);
+        pmids.check(finding, diagnostics);
         previous = Some((finding, study));
     }
 }
 
+/// A repeated (study, outcome) pair whose first row is on `first_line`.
+fn duplicate_finding(finding: &Finding, first_line: u64) -> Diagnostic {
+    Diagnostic::column(
+        finding.line,
+        Col::Outcome.name(),
+        format!(
+            "duplicate finding: study \"{}\" already has outcome \"{}\" on line {first_line}; \
+             give each outcome of a study one row",
+            finding.study_id, finding.outcome
+        ),
+    )
+}
+
+/// A DOI or PMID (`col`) of `finding` that `owner`, another study, gave first.
+fn paper_of_another_study(finding: &Finding, col: Col, value: &str, owner: &Finding) -> Diagnostic {
+    Diagnostic::column(
+        finding.line,
+        col.name(),
+        format!(
+            "{} {value} already belongs to study \"{}\" (line {}); one paper is one study id: \
+             reuse \"{}\"",
+            col.name(),
+            owner.study_id,
+            owner.line,
+            owner.study_id
+        ),
+    )
+}
+
 /// A finding's DOI or PMID.
-fn paper_id(finding: &Finding, col: Col) -> Option<&crate::registry::finding::Text> {
+fn paper_id(finding: &Finding, col: Col) -> Option<&Text> {
     match col {
         Col::Doi => finding.doi.as_ref(),
         _ => finding.pmid.as_ref(),
+    }
+}
+
+/// Which study gave each DOI (or PMID) first.
+struct PaperOwners<'a> {
+    col: Col,
+    owners: HashMap<&'a str, &'a Finding, RandomState>,
+    /// The last row whose value belongs to its own study: the next row of that study with the
+    /// same value needs no lookup.
+    last_owned: Option<&'a Finding>,
+}
+
+impl<'a> PaperOwners<'a> {
+    fn new(col: Col) -> PaperOwners<'a> {
+        PaperOwners {
+            col,
+            owners: HashMap::default(),
+            last_owned: None,
+        }
+    }
+
+    /// Reports `finding`'s value if another study gave it first.
+    fn check(&mut self, finding: &'a Finding, diagnostics: &mut Diagnostics) {
+        let Some(value) = paper_id(finding, self.col) else {
+            return;
+        };
+        if let Some(before) = self.last_owned
+            && before.study_id == finding.study_id
+            && paper_id(before, self.col) == Some(value)
+        {
+            return;
+        }
+        self.last_owned = None;
+        match self.owners.entry(value) {
+            Entry::Occupied(owner) if owner.get().study_id != finding.study_id => {
+                diagnostics.push(paper_of_another_study(
+                    finding,
+                    self.col,
+                    value,
+                    owner.get(),
+                ));
+            }
+            Entry::Occupied(_) => self.last_owned = Some(finding),
+            Entry::Vacant(slot) => {
+                slot.insert(finding);
+                self.last_owned = Some(finding);
+            }
+        }
     }
 }
 
@@ -121,9 +152,8 @@ struct StudyEntry<'a> {
 #[derive(Default)]
 struct OutcomeBits<'a> {
     numbers: HashMap<&'a str, usize, RandomState>,
-    /// Pairs of outcomes numbered 64 and up (more outcomes than bits), by first line.
-    beyond_bits: HashMap<(&'a str, &'a str), u64, RandomState>,
-    /// The first line of every pair, built on the first repeat (an error, so rare).
+    /// The first line of every (study, outcome) pair, built when first needed: on a repeat
+    /// (an error, so rare) or for outcomes numbered 64 and up (more outcomes than bits).
     first_lines: Option<HashMap<(&'a str, &'a str), u64, RandomState>>,
 }
 
@@ -138,21 +168,12 @@ impl<'a> OutcomeBits<'a> {
     ) -> Option<u64> {
         let next = self.numbers.len();
         let number = *self.numbers.entry(&finding.outcome).or_insert(next);
-        let key = (finding.study_id.as_str(), finding.outcome.as_str());
-        if number >= 64 {
-            return match self.beyond_bits.entry(key) {
-                Entry::Vacant(slot) => {
-                    slot.insert(finding.line);
-                    None
-                }
-                Entry::Occupied(first) => Some(*first.get()),
-            };
-        }
-        let bit = 1u64 << number;
-        if study.outcomes & bit == 0 {
-            study.outcomes |= bit;
+        if number < 64 && study.outcomes & (1u64 << number) == 0 {
+            study.outcomes |= 1u64 << number;
             return None;
         }
+        // A repeat, or an outcome past the bits: the pair's first row tells (every row has a
+        // line of its own).
         let first_lines = self.first_lines.get_or_insert_with(|| {
             let mut lines =
                 HashMap::with_capacity_and_hasher(findings.len(), RandomState::default());
@@ -163,7 +184,11 @@ impl<'a> OutcomeBits<'a> {
             }
             lines
         });
-        first_lines.get(&key).copied()
+        let key = (finding.study_id.as_str(), finding.outcome.as_str());
+        first_lines
+            .get(&key)
+            .copied()
+            .filter(|first| *first != finding.line)
     }
 }
 
@@ -223,7 +248,6 @@ fn quoted(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::finding::Text;
     use proptest::prelude::*;
 
     /// The straightforward check (one map entry per finding, every row looked up), as it was
@@ -244,17 +268,9 @@ mod tests {
                 Entry::Vacant(slot) => {
                     slot.insert(finding.line);
                 }
-                Entry::Occupied(first) => diagnostics.push(Diagnostic::column(
-                    finding.line,
-                    Col::Outcome.name(),
-                    format!(
-                        "duplicate finding: study \"{}\" already has outcome \"{}\" on line {}; \
-                         give each outcome of a study one row",
-                        finding.study_id,
-                        finding.outcome,
-                        first.get()
-                    ),
-                )),
+                Entry::Occupied(first) => {
+                    diagnostics.push(duplicate_finding(finding, *first.get()));
+                }
             }
             for (value, owners, col) in [
                 (&finding.doi, &mut doi_owner, Col::Doi),
@@ -266,18 +282,7 @@ mod tests {
                         slot.insert(finding);
                     }
                     Entry::Occupied(owner) if owner.get().study_id != finding.study_id => {
-                        diagnostics.push(Diagnostic::column(
-                            finding.line,
-                            col.name(),
-                            format!(
-                                "{} {value} already belongs to study \"{}\" (line {}); one paper \
-                                 is one study id: reuse \"{}\"",
-                                col.name(),
-                                owner.get().study_id,
-                                owner.get().line,
-                                owner.get().study_id
-                            ),
-                        ));
+                        diagnostics.push(paper_of_another_study(finding, col, value, owner.get()));
                     }
                     Entry::Occupied(_) => {}
                 }
