@@ -249,7 +249,7 @@ pub fn build_report(
         let _phase = crate::timing::phase(spec.stem);
         let path = format!("tables/{}.csv", spec.stem);
         match stage {
-            Some(dir) => StagedFile::write(dir, path, |out| csv::write_table(&table, out))
+            Some(dir) => StagedFile::write(dir, &path, |out| csv::write_table(&table, out))
                 .map(TableFile::Staged),
             None => Ok(TableFile::InMemory(OutputFile {
                 path,

@@ -37,9 +37,7 @@ impl OutputFile {
 pub fn write_all(dir: &Path, files: &[OutputFile], parallel: bool) -> Result<(), Error> {
     use rayon::prelude::*;
     let write = |file: &OutputFile| {
-        let target = dir.join(&file.path);
-        let parent = target.parent().unwrap_or(dir).to_path_buf();
-        std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, "create directory", e))?;
+        let target = target_in(dir, &file.path)?;
         replace_file(&target, &file.bytes, Durability::RenameOnly)
     };
     if parallel {
@@ -49,46 +47,61 @@ pub fn write_all(dir: &Path, files: &[OutputFile], parallel: bool) -> Result<(),
     }
 }
 
-/// A generated file written ahead, streamed to a temporary name in its directory: large tables
-/// go to disk as they are made instead of being held in memory. [`StagedFile::commit`] renames
-/// it into place once the whole report was generated; dropped uncommitted, it is removed, so an
-/// error still leaves the previous report as it was.
+/// `dir/path`, with its directory created.
+fn target_in(dir: &Path, path: &str) -> Result<PathBuf, Error> {
+    let target = dir.join(path);
+    let parent = target.parent().unwrap_or(dir);
+    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "create directory", e))?;
+    Ok(target)
+}
+
+/// A file written under a temporary name in its directory, to be renamed over its target:
+/// [`StagedFile::commit`] renames it; dropped uncommitted, it is removed. Every replaced file
+/// goes this way; large report tables are staged as they are made (streamed, not held in
+/// memory) and committed once the whole report was generated, so an error still leaves the
+/// previous report as it was.
 #[derive(Debug)]
 pub struct StagedFile {
-    /// Path below the report directory (`/`-separated).
-    pub path: String,
     temporary: PathBuf,
     target: PathBuf,
     committed: bool,
 }
 
 impl StagedFile {
-    /// Creates `dir/path` under a temporary name and fills it with `write`.
+    /// Creates `dir/path` under a temporary name and fills it with `write` (buffered).
     pub fn write(
         dir: &Path,
-        path: impl Into<String>,
+        path: &str,
         write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<StagedFile, Error> {
-        let path = path.into();
-        let target = dir.join(&path);
-        let parent = target.parent().unwrap_or(dir).to_path_buf();
-        std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, "create directory", e))?;
+        StagedFile::create(target_in(dir, path)?, Durability::RenameOnly, |file| {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            write(&mut out)?;
+            out.flush()
+        })
+    }
+
+    /// The temporary file of `target`, filled by `fill` (and flushed to disk with `Fsync`).
+    fn create(
+        target: PathBuf,
+        durability: Durability,
+        fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+    ) -> Result<StagedFile, Error> {
         let staged = StagedFile {
-            path,
             temporary: temporary_name(&target),
             target,
             committed: false,
         };
         let result = (|| {
-            let mut out = std::io::BufWriter::with_capacity(
-                1 << 20,
-                std::fs::File::create(&staged.temporary)?,
-            );
-            write(&mut out)?;
-            out.flush()
+            let mut file = std::fs::File::create(&staged.temporary)?;
+            fill(&mut file)?;
+            if durability == Durability::Fsync {
+                file.sync_all()?;
+            }
+            Ok(())
         })();
         // On error `staged` is dropped, which removes the temporary file.
-        result.map_err(|e| Error::io(&staged.target, "write", e))?;
+        result.map_err(|e: std::io::Error| Error::io(&staged.target, "write", e))?;
         Ok(staged)
     }
 
@@ -125,19 +138,10 @@ pub fn write_atomically(target: &Path, bytes: &[u8]) -> Result<(), Error> {
 }
 
 fn replace_file(target: &Path, bytes: &[u8], durability: Durability) -> Result<(), Error> {
-    let temporary = temporary_name(target);
-    let result = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        if durability == Durability::Fsync {
-            file.sync_all()?;
-        }
-        std::fs::rename(&temporary, target)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&temporary);
-        Error::io(target, "write", e)
-    })
+    StagedFile::create(target.to_path_buf(), durability, |file| {
+        file.write_all(bytes)
+    })?
+    .commit()
 }
 
 fn temporary_name(target: &Path) -> PathBuf {
