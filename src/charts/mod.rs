@@ -5,6 +5,7 @@
 
 pub mod albatross;
 pub mod axis;
+pub mod bitmap_text;
 pub mod common;
 pub mod effect_direction;
 pub mod evidence_map;

@@ -4,20 +4,20 @@
 //! SVG, 2× for print PNG) so one drawing routine serves both formats. Text is measured with the
 //! embedded DejaVu Sans, so layout (truncation, label widths) is the same on every machine.
 
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
+use ab_glyph::FontRef;
+
+use crate::charts::bitmap_text::BitmapText;
 use crate::charts::svg_text::SvgText;
 
 use plotters::backend::DrawingBackend;
 use plotters::coord::Shift;
 use plotters::prelude::{
     BitMapBackend, Circle, DrawingArea, IntoDrawingArea, PathElement, Polygon, Rectangle,
-    SVGBackend, Text,
+    SVGBackend,
 };
-use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{
-    Color, FontDesc, FontFamily, FontStyle, FontTransform, RGBColor, ShapeStyle, TextStyle,
-};
+use plotters::style::{Color, FontDesc, FontFamily, FontStyle, RGBColor, ShapeStyle};
 
 /// The font family name every chart uses; registered to the embedded DejaVu Sans. The name is
 /// also what SVG viewers see, so they pick DejaVu Sans where installed.
@@ -35,6 +35,18 @@ pub fn register_embedded_font() {
             plotters::style::register_font(FONT_FAMILY, FontStyle::Bold, dejavu::sans::bold());
         debug_assert!(regular.is_ok() && bold.is_ok());
     });
+}
+
+/// The embedded DejaVu Sans face for `weight`, parsed once per process.
+pub fn face(weight: Weight) -> &'static FontRef<'static> {
+    static REGULAR: OnceLock<FontRef<'static>> = OnceLock::new();
+    static BOLD: OnceLock<FontRef<'static>> = OnceLock::new();
+    let (cell, bytes) = match weight {
+        Weight::Normal => (&REGULAR, dejavu::sans::regular()),
+        Weight::Bold => (&BOLD, dejavu::sans::bold()),
+    };
+    // The embedded font is a valid TrueType file (checked by the tests).
+    cell.get_or_init(|| FontRef::try_from_slice(bytes).expect("embedded DejaVu Sans parses"))
 }
 
 /// Horizontal text anchor.
@@ -243,41 +255,26 @@ impl<DB: DrawingBackend> Painter for PlottersPainter<'_, DB> {
     }
 
     fn text(&mut self, x: f64, y: f64, text: &str, align: Align, font: Font) {
-        let Font {
-            size,
-            weight,
-            color,
-        } = font;
-        let h_pos = match align {
-            Align::Left => HPos::Left,
-            Align::Center => HPos::Center,
-            Align::Right => HPos::Right,
-        };
-        let style = TextStyle::from(font_desc(size * self.scale, weight))
-            .color(&color)
-            .pos(Pos::new(h_pos, VPos::Center));
-        let position = self.at(x, y);
-        let result = self
-            .area
-            .draw(&Text::new(text.to_string(), position, style));
-        self.keep(result);
+        self.bitmap_text(x, y, text, align, font, false);
     }
 
     fn text_up(&mut self, x: f64, y: f64, text: &str, font: Font) {
-        let Font {
-            size,
-            weight,
-            color,
-        } = font;
-        let style = TextStyle::from(
-            font_desc(size * self.scale, weight).transform(FontTransform::Rotate270),
-        )
-        .color(&color)
-        .pos(Pos::new(HPos::Left, VPos::Center));
-        let position = self.at(x, y);
-        let result = self
-            .area
-            .draw(&Text::new(text.to_string(), position, style));
+        self.bitmap_text(x, y, text, Align::Left, font, true);
+    }
+}
+
+impl<DB: DrawingBackend> PlottersPainter<'_, DB> {
+    fn bitmap_text(&mut self, x: f64, y: f64, text: &str, align: Align, font: Font, up: bool) {
+        let element = BitmapText {
+            at: self.at(x, y),
+            text,
+            size: font.size * self.scale,
+            weight: font.weight,
+            color: font.color,
+            align,
+            up,
+        };
+        let result = self.area.draw(&element);
         self.keep(result);
     }
 }

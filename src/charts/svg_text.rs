@@ -5,23 +5,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::OnceLock;
 
 use ab_glyph::{Font as _, FontRef, GlyphId, OutlineCurve, ScaleFont};
 use plotters::style::RGBColor;
 
-use crate::charts::painter::{Align, Font, Weight};
-
-fn face(weight: Weight) -> &'static FontRef<'static> {
-    static REGULAR: OnceLock<FontRef<'static>> = OnceLock::new();
-    static BOLD: OnceLock<FontRef<'static>> = OnceLock::new();
-    let (cell, bytes) = match weight {
-        Weight::Normal => (&REGULAR, dejavu::sans::regular()),
-        Weight::Bold => (&BOLD, dejavu::sans::bold()),
-    };
-    // The embedded font is a valid TrueType file (checked by the tests).
-    cell.get_or_init(|| FontRef::try_from_slice(bytes).expect("embedded DejaVu Sans parses"))
-}
+use crate::charts::painter::{Align, Font, Weight, face};
 
 /// Collects the text of one SVG chart.
 #[derive(Debug, Default)]
