@@ -17,5 +17,6 @@ pub mod render;
 pub mod synthesis;
 pub mod tables;
 pub mod timing;
+pub mod workers;
 
 pub use error::Error;

@@ -109,6 +109,14 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
         "x: two-sided p, left = {} (against), right = {} (for); y: participants (log); contours: SMD",
         question.negative, question.positive
     );
+    // The contours' p-values and their z, computed once (not once per format).
+    let contour_steps: Vec<(f64, f64)> = (0..=120)
+        .map(|step| {
+            let log_p = -extent * f64::from(step) / 120.0;
+            let pv = 10f64.powf(log_p).min(0.999_999);
+            (pv, normal_quantile_upper(pv / 2.0))
+        })
+        .collect();
     let title_for_draw = title.clone();
     let draw = move |p: &mut dyn Painter| {
         header(p, WIDTH, &title_for_draw, &subtitle);
@@ -116,10 +124,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
         for d in CONTOURS {
             for side in [Direction::Negative, Direction::Positive] {
                 let mut path = Vec::new();
-                for step in 0..=120 {
-                    let log_p = -extent * f64::from(step) / 120.0;
-                    let pv = 10f64.powf(log_p).min(0.999_999);
-                    let z = normal_quantile_upper(pv / 2.0);
+                for &(pv, z) in &contour_steps {
                     let n = z * z * (8.0 + d * d) / (2.0 * d * d);
                     if n.log10() < log_low || n.log10() > log_high {
                         continue;

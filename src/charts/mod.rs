@@ -15,6 +15,7 @@ pub mod funnel;
 pub mod harvest;
 pub mod painter;
 pub mod palette;
+pub mod png_encode;
 pub mod svg_text;
 pub mod timeline;
 

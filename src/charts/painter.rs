@@ -4,11 +4,13 @@
 //! SVG, 2× for print PNG) so one drawing routine serves both formats. Text is measured with the
 //! embedded DejaVu Sans, so layout (truncation, label widths) is the same on every machine.
 
+use std::fmt::Write as _;
 use std::sync::{Once, OnceLock};
 
 use ab_glyph::FontRef;
 
 use crate::charts::bitmap_text::BitmapText;
+use crate::charts::png_encode;
 use crate::charts::svg_text::SvgText;
 
 use plotters::backend::DrawingBackend;
@@ -382,7 +384,7 @@ pub fn render_svg(
     draw: &DrawFn,
 ) -> Result<String, String> {
     register_embedded_font();
-    let mut svg = String::new();
+    let mut svg = String::with_capacity(64 << 10);
     let glyphs;
     {
         let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
@@ -403,31 +405,47 @@ pub fn render_svg(
         area.present().map_err(|e| format!("{e:?}"))?;
         glyphs = painter.text.finish();
     }
-    let svg = match svg.rfind("</svg>") {
-        Some(end) => format!("{}{glyphs}{}", &svg[..end], &svg[end..]),
-        None => svg,
-    };
-    Ok(add_svg_accessibility(&svg, text, id_prefix))
+    let (shapes, end) = svg.split_at(svg.rfind("</svg>").unwrap_or(svg.len()));
+    Ok(assemble_svg(shapes, &glyphs, end, text, id_prefix))
 }
 
-fn add_svg_accessibility(svg: &str, text: &ChartText, id_prefix: &str) -> String {
-    let Some(open_end) = svg
+/// The SVG document: plotters' shapes, then the text glyphs before `</svg>`, with `<title>`
+/// and `<desc>` after the opening tag (which gains the ARIA role and labels).
+fn assemble_svg(
+    shapes: &str,
+    glyphs: &str,
+    end: &str,
+    text: &ChartText,
+    id_prefix: &str,
+) -> String {
+    let mut out = String::with_capacity(shapes.len() + glyphs.len() + end.len() + 512);
+    let open_end = shapes
         .find("<svg")
-        .and_then(|start| svg[start..].find('>').map(|e| start + e + 1))
-    else {
-        return svg.to_string();
+        .and_then(|start| shapes[start..].find('>').map(|e| start + e + 1));
+    let rest = match open_end {
+        Some(open_end) => {
+            let (head, rest) = shapes.split_at(open_end);
+            out.push_str(&head.replacen(
+                "<svg ",
+                &format!(
+                    "<svg role=\"img\" aria-labelledby=\"{id_prefix}-title {id_prefix}-desc\" "
+                ),
+                1,
+            ));
+            let _ = write!(
+                out,
+                "\n<title id=\"{id_prefix}-title\">{}</title>\n<desc id=\"{id_prefix}-desc\">{}</desc>",
+                escape_xml(&text.title),
+                escape_xml(&text.description)
+            );
+            rest
+        }
+        None => shapes,
     };
-    let (head, tail) = svg.split_at(open_end);
-    let head = head.replacen(
-        "<svg ",
-        &format!("<svg role=\"img\" aria-labelledby=\"{id_prefix}-title {id_prefix}-desc\" "),
-        1,
-    );
-    format!(
-        "{head}\n<title id=\"{id_prefix}-title\">{}</title>\n<desc id=\"{id_prefix}-desc\">{}</desc>{tail}",
-        escape_xml(&text.title),
-        escape_xml(&text.description)
-    )
+    out.push_str(rest);
+    out.push_str(glyphs);
+    out.push_str(end);
+    out
 }
 
 /// Escapes text for XML/HTML content and attributes.
@@ -449,45 +467,42 @@ pub fn escape_xml(text: &str) -> String {
 /// Draws a chart as a PNG at `dpi` (72 dpi = one pixel per logical unit), with the
 /// resolution recorded in the file (`pHYs`).
 pub fn render_png(size: (u32, u32), dpi: u32, draw: &DrawFn) -> Result<Vec<u8>, String> {
+    thread_local! {
+        /// The pixel buffer of the last chart drawn on this thread, reused by the next: a
+        /// fresh multi-megabyte buffer per chart cost more in page faults than the drawing.
+        static PIXELS: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    }
     register_embedded_font();
     let scale = f64::from(dpi) / 72.0;
     let width = (f64::from(size.0) * scale).round() as u32;
     let height = (f64::from(size.1) * scale).round() as u32;
+    let mut pixels = PIXELS.take();
+    pixels.clear();
     // Start white: the background needs no drawing pass of its own.
-    let mut pixels = vec![255u8; width as usize * height as usize * 3];
-    {
-        let area = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
-        let mut painter = PlottersPainter {
-            area: &area,
-            scale,
-            error: None,
-        };
-        draw(&mut painter);
-        if let Some(error) = painter.error {
-            return Err(error);
-        }
-        area.present().map_err(|e| format!("{e:?}"))?;
-    }
-    encode_png(&pixels, width, height, dpi)
+    pixels.resize(width as usize * height as usize * 3, 255);
+    let drawn = draw_pixels(&mut pixels, (width, height), scale, draw);
+    let encoded = drawn.and_then(|()| png_encode::encode_rgb(&pixels, width, height, dpi));
+    PIXELS.set(pixels);
+    encoded
 }
 
-fn encode_png(pixels: &[u8], width: u32, height: u32, dpi: u32) -> Result<Vec<u8>, String> {
-    let mut bytes = Vec::new();
-    {
-        let mut encoder = png::Encoder::new(&mut bytes, width, height);
-        encoder.set_color(png::ColorType::Rgb);
-        encoder.set_depth(png::BitDepth::Eight);
-        encoder.set_compression(png::Compression::Fast);
-        let per_metre = (f64::from(dpi) / 0.0254).round() as u32;
-        encoder.set_pixel_dims(Some(png::PixelDimensions {
-            xppu: per_metre,
-            yppu: per_metre,
-            unit: png::Unit::Meter,
-        }));
-        let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
-        writer.write_image_data(pixels).map_err(|e| e.to_string())?;
+fn draw_pixels(
+    pixels: &mut [u8],
+    (width, height): (u32, u32),
+    scale: f64,
+    draw: &DrawFn,
+) -> Result<(), String> {
+    let area = BitMapBackend::with_buffer(pixels, (width, height)).into_drawing_area();
+    let mut painter = PlottersPainter {
+        area: &area,
+        scale,
+        error: None,
+    };
+    draw(&mut painter);
+    if let Some(error) = painter.error {
+        return Err(error);
     }
-    Ok(bytes)
+    area.present().map_err(|e| format!("{e:?}"))
 }
 
 #[cfg(test)]

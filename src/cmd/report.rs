@@ -91,35 +91,39 @@ pub fn run(studies: &Path, topics: &[String], options: &ReportOptions) -> u8 {
         Err(error) => return report_error(&error),
     };
     let progress = progress_bar(locations.len());
-    // A pool of our own with roomy stacks: polars and plotters are called from its workers.
-    let pool = match rayon::ThreadPoolBuilder::new().stack_size(32 << 20).build() {
-        Ok(pool) => pool,
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    // Few topics: each draws its charts on every core; many: one core per topic.
+    let options = &ReportOptions {
+        parallel_charts: locations.len() < cores,
+        ..options.clone()
+    };
+    let report = |location: &TopicLocation| Done {
+        location: location.clone(),
+        result: report_topic(location, options),
+    };
+    let tick = || {
+        if let Some(bar) = &progress {
+            bar.inc(1);
+        }
+    };
+    let done = if options.parallel_charts {
+        // A pool of our own with roomy stacks: polars and plotters are called from its workers.
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(crate::workers::WORKER_STACK_BYTES)
+            .build()
+            .map_err(|error| error.to_string())
+            .map(|pool| pool.install(|| locations.par_iter().map(report).collect::<Vec<_>>()))
+    } else {
+        crate::workers::map_in_order(&locations, cores, report, tick).map_err(|e| e.to_string())
+    };
+    let done: Vec<Done> = match done {
+        Ok(done) => done,
         Err(error) => {
             return report_error(&Error::Usage(format!(
                 "cannot start worker threads: {error}"
             )));
         }
     };
-    // Few topics: each draws its charts on every core; many: one core per topic.
-    let options = &ReportOptions {
-        parallel_charts: locations.len() < pool.current_num_threads(),
-        ..options.clone()
-    };
-    let done: Vec<Done> = pool.install(|| {
-        locations
-            .par_iter()
-            .map(|location| {
-                let result = report_topic(location, options);
-                if let Some(bar) = &progress {
-                    bar.inc(1);
-                }
-                Done {
-                    location: location.clone(),
-                    result,
-                }
-            })
-            .collect()
-    });
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }

@@ -39,15 +39,32 @@ pub fn report_html(title: &str, markdown: &str, charts: &[&RenderedChart]) -> St
     let mut body = String::new();
     let options = Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES;
     html::push_html(&mut body, Parser::new_ext(markdown, options));
-    for chart in charts {
-        let needle = format!("<img src=\"charts/{}.svg\"", chart.stem);
-        if let Some(start) = body.find(&needle)
-            && let Some(length) = body[start..].find("/>")
-        {
-            let inline = format!("<div class=\"chart\">{}</div>", chart.svg);
-            body.replace_range(start..start + length + 2, &inline);
+    // Each chart's `<img>` is replaced by its inline SVG, in one pass over the page.
+    let mut places: Vec<(std::ops::Range<usize>, &RenderedChart)> = charts
+        .iter()
+        .filter_map(|chart| {
+            let needle = format!("<img src=\"charts/{}.svg\"", chart.stem);
+            let start = body.find(&needle)?;
+            let length = body[start..].find("/>")?;
+            Some((start..start + length + 2, *chart))
+        })
+        .collect();
+    places.sort_by_key(|(range, _)| range.start);
+    let mut inlined =
+        String::with_capacity(body.len() + charts.iter().map(|c| c.svg.len() + 32).sum::<usize>());
+    let mut copied = 0;
+    for (range, chart) in places {
+        if range.start < copied {
+            continue;
         }
+        inlined.push_str(&body[copied..range.start]);
+        inlined.push_str("<div class=\"chart\">");
+        inlined.push_str(&chart.svg);
+        inlined.push_str("</div>");
+        copied = range.end;
     }
+    inlined.push_str(&body[copied..]);
+    let body = inlined;
     page(title, &body)
 }
 

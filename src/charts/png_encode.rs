@@ -1,0 +1,150 @@
+//! PNG encoding of a chart's RGB pixels.
+//!
+//! A chart is mostly background: most pixel rows repeat the row above. Such a row is written
+//! with the PNG `Up` filter, whose output is all zeros and is not computed at all; every other
+//! row uses the `Sub` filter. The filtered rows go straight into one fast deflate stream
+//! (`fdeflate`, the png crate's own fast compressor), so no filtered copy of the image is made.
+//! The file records its resolution (`pHYs`), so a 144 dpi chart prints at its logical size.
+
+use std::io::Write;
+
+/// The 8-byte PNG signature.
+const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+/// Most data bytes written in one IDAT chunk (the format allows up to 2³¹ − 1).
+const MAX_CHUNK: usize = 1 << 30;
+/// PNG row filter types used here.
+const FILTER_SUB: u8 = 1;
+const FILTER_UP: u8 = 2;
+
+/// Encodes 8-bit RGB `pixels` (row by row, no padding) of `width` × `height` as a PNG that
+/// records `dpi` as its resolution.
+pub fn encode_rgb(pixels: &[u8], width: u32, height: u32, dpi: u32) -> Result<Vec<u8>, String> {
+    let row_len = width as usize * 3;
+    if width == 0 || height == 0 || pixels.len() != row_len * height as usize {
+        return Err(format!(
+            "cannot encode a {width}×{height} PNG from {} bytes of RGB pixels",
+            pixels.len()
+        ));
+    }
+    let mut compressor = fdeflate::Compressor::new(Vec::with_capacity(pixels.len() / 8))
+        .map_err(|e| e.to_string())?;
+    let zeros = vec![0u8; row_len];
+    let mut filtered = vec![0u8; row_len];
+    let mut previous: Option<&[u8]> = None;
+    for row in pixels.chunks_exact(row_len) {
+        let write = if previous == Some(row) {
+            compressor
+                .write_data(&[FILTER_UP])
+                .and_then(|()| compressor.write_data(&zeros))
+        } else {
+            sub_filter(row, &mut filtered);
+            compressor
+                .write_data(&[FILTER_SUB])
+                .and_then(|()| compressor.write_data(&filtered))
+        };
+        write.map_err(|e| e.to_string())?;
+        previous = Some(row);
+    }
+    let data = compressor.finish().map_err(|e| e.to_string())?;
+
+    let mut png = Vec::with_capacity(data.len() + 128);
+    png.extend_from_slice(&SIGNATURE);
+    let mut header = Vec::with_capacity(13);
+    header.extend_from_slice(&width.to_be_bytes());
+    header.extend_from_slice(&height.to_be_bytes());
+    // Bit depth 8, colour type 2 (RGB), deflate, adaptive filtering, no interlace.
+    header.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut png, b"IHDR", &header);
+    let per_metre = (f64::from(dpi) / 0.0254).round() as u32;
+    let mut physical = Vec::with_capacity(9);
+    physical.extend_from_slice(&per_metre.to_be_bytes());
+    physical.extend_from_slice(&per_metre.to_be_bytes());
+    physical.push(1); // unit: metre
+    chunk(&mut png, b"pHYs", &physical);
+    for part in data.chunks(MAX_CHUNK) {
+        chunk(&mut png, b"IDAT", part);
+    }
+    chunk(&mut png, b"IEND", &[]);
+    Ok(png)
+}
+
+/// PNG `Sub` filter: each byte minus the same channel of the pixel to its left.
+fn sub_filter(row: &[u8], out: &mut [u8]) {
+    out[..3].copy_from_slice(&row[..3]);
+    for ((o, &current), &left) in out[3..].iter_mut().zip(&row[3..]).zip(row) {
+        *o = current.wrapping_sub(left);
+    }
+}
+
+/// Appends one chunk: length, type, data, CRC-32 of type and data.
+fn chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    // Data is at most MAX_CHUNK bytes, so the length fits the format's 31 bits.
+    png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(kind);
+    crc.update(data);
+    // Writing to a Vec cannot fail.
+    let _ = png.write_all(kind);
+    png.extend_from_slice(data);
+    png.extend_from_slice(&crc.finalize().to_be_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Decodes with the png crate (an independent decoder): the pixels and the resolution
+    /// come back unchanged.
+    fn decode(png: &[u8]) -> (png::OutputInfo, Vec<u8>, Option<png::PixelDimensions>) {
+        let mut reader = png::Decoder::new(std::io::Cursor::new(png))
+            .read_info()
+            .unwrap();
+        let mut pixels = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut pixels).unwrap();
+        let dims = reader.info().pixel_dims;
+        pixels.truncate(info.buffer_size());
+        (info, pixels, dims)
+    }
+
+    #[test]
+    fn round_trips_through_an_independent_decoder() {
+        let (width, height) = (37u32, 23u32);
+        let mut pixels = vec![255u8; (width * height * 3) as usize];
+        // Repeated rows (Up), a gradient (Sub with wrap-around), and a single odd pixel.
+        for y in 5..12 {
+            for x in 0..width {
+                let i = ((y * width + x) * 3) as usize;
+                pixels[i..i + 3].copy_from_slice(&[(x * 7) as u8, (255 - x * 5) as u8, y as u8]);
+            }
+        }
+        let last = pixels.len() - 3;
+        pixels[last..].copy_from_slice(&[1, 2, 3]);
+        let png = encode_rgb(&pixels, width, height, 144).unwrap();
+        let (info, decoded, dims) = decode(&png);
+        assert_eq!((info.width, info.height), (width, height));
+        assert_eq!(info.color_type, png::ColorType::Rgb);
+        assert_eq!(decoded, pixels);
+        // 144 dpi = 5669.29 pixels per metre, rounded.
+        let dims = dims.unwrap();
+        assert_eq!(
+            (dims.xppu, dims.yppu, dims.unit),
+            (5669, 5669, png::Unit::Meter)
+        );
+    }
+
+    #[test]
+    fn refuses_a_buffer_of_the_wrong_size() {
+        let error = encode_rgb(&[0; 10], 2, 2, 72).unwrap_err();
+        assert!(error.contains("2×2"), "{error}");
+        assert!(encode_rgb(&[], 0, 0, 72).is_err());
+    }
+
+    #[test]
+    fn repeated_rows_compress_to_almost_nothing() {
+        let pixels = vec![255u8; 2000 * 1000 * 3];
+        let png = encode_rgb(&pixels, 2000, 1000, 144).unwrap();
+        // 6 MB of background: deflate runs of at most 258 bytes give about 31 KB.
+        assert!(png.len() < pixels.len() / 100, "{}", png.len());
+        assert_eq!(decode(&png).1, pixels);
+    }
+}
