@@ -290,6 +290,39 @@ fn a_registry_without_a_final_newline_is_appended_to_cleanly() {
 }
 
 #[test]
+fn adding_to_a_broken_registry_lists_every_existing_problem_and_writes_nothing() {
+    let (dir, registry) = workspace();
+    assert_eq!(add(dir.path(), ROW_A).code, 0);
+    let text = std::fs::read_to_string(&registry).unwrap();
+    let first = text.lines().nth(1).unwrap().to_string();
+    // Line 3 repeats line 2 (a cross-row problem); line 4 has a direction typo (a row problem).
+    let broken = format!(
+        "{text}{first}\n{}\n",
+        first.replace(",positive,", ",postive,")
+    );
+    std::fs::write(&registry, &broken).unwrap();
+    let mut row = ROW_A.to_vec();
+    row[1] = "b_2021";
+    row[3] = "Author B. Sleep Med 2021;2:3-4";
+    row[19] = "10.1000/abc.2";
+    let run = add(dir.path(), &row[..]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("registry.csv:3:outcome: duplicate finding"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("registry.csv:4:direction"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("postive"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&registry).unwrap(), broken);
+}
+
+#[test]
 fn a_read_only_registry_gives_a_clear_error_and_stays_unchanged() {
     let (dir, registry) = workspace();
     let mut permissions = std::fs::metadata(&registry).unwrap().permissions();

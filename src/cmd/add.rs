@@ -79,7 +79,12 @@ fn add(
     let existing = if locked.bytes.iter().all(u8::is_ascii_whitespace) {
         Vec::new()
     } else {
-        registry::parse(&locked.bytes, &path.display().to_string(), &topic)?
+        registry::parse_existing(
+            &locked.bytes,
+            &path.display().to_string(),
+            &topic,
+            rows.len(),
+        )?
     };
     let header = header_of(&locked.bytes);
     for row in &mut rows {

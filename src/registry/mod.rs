@@ -219,6 +219,26 @@ fn check_across_rows(
     }
 }
 
+/// Reads the rows of a registry that `room` rows are about to be appended to, for
+/// [`parse_appended`], which runs the cross-row checks over the old and new rows together: they
+/// run here only when the rows themselves have problems, so that every problem is reported.
+pub fn parse_existing(
+    bytes: &[u8],
+    path: &str,
+    topic: &Topic,
+    room: usize,
+) -> Result<Vec<Finding>, Error> {
+    let outcome = {
+        let _phase = crate::timing::phase("parse rows");
+        read::read_registry_with_room(bytes, path, topic, current_year(), room)
+    };
+    if outcome.diagnostics.is_empty() {
+        Ok(outcome.findings)
+    } else {
+        check_across_rows(outcome.findings, outcome.diagnostics)
+    }
+}
+
 /// Validates the registry `before` + `added`, where the rows of `before` were already parsed
 /// into `existing` and `added` holds appended rows (after a line end, or starting with one),
 /// reading only the appended rows: they are parsed under the file's header, then the

@@ -29,8 +29,20 @@ pub const PARALLEL_MIN_BYTES: usize = 1 << 20;
 /// result (findings, diagnostics, line numbers) is the same as a sequential read's, which is
 /// also what is used whenever a chunk meets a malformed record.
 pub fn read_registry(bytes: &[u8], path: &str, topic: &Topic, this_year: i32) -> ReadOutcome {
+    read_registry_with_room(bytes, path, topic, this_year, 0)
+}
+
+/// [`read_registry`], with room left in the rows for `room` more (rows about to be appended
+/// are then added without moving the others).
+pub fn read_registry_with_room(
+    bytes: &[u8],
+    path: &str,
+    topic: &Topic,
+    this_year: i32,
+    room: usize,
+) -> ReadOutcome {
     let chunk_bytes = (bytes.len() / (4 * rayon::current_num_threads())).max(PARALLEL_MIN_BYTES);
-    read_registry_in_chunks(bytes, path, topic, this_year, chunk_bytes)
+    read_chunks(bytes, path, topic, this_year, chunk_bytes, room)
 }
 
 /// [`read_registry`] with a given chunk size (tests use tiny chunks to check that chunked and
@@ -41,6 +53,17 @@ pub fn read_registry_in_chunks(
     topic: &Topic,
     this_year: i32,
     chunk_bytes: usize,
+) -> ReadOutcome {
+    read_chunks(bytes, path, topic, this_year, chunk_bytes, 0)
+}
+
+fn read_chunks(
+    bytes: &[u8],
+    path: &str,
+    topic: &Topic,
+    this_year: i32,
+    chunk_bytes: usize,
+    room: usize,
 ) -> ReadOutcome {
     let mut diagnostics = Diagnostics::new(path);
     let Some(start) = read_header(bytes, &mut diagnostics) else {
@@ -56,10 +79,12 @@ pub fn read_registry_in_chunks(
         && let Some(parts) = parse_ranges(bytes, &chunks, start.body_line, &parser, path)
     {
         let mut outcome = ReadOutcome::empty(diagnostics);
-        outcome.append(parts);
+        outcome.append(parts, room);
         return outcome;
     }
-    read_sequentially(bytes, &start, diagnostics, &parser)
+    let mut outcome = read_sequentially(bytes, &start, diagnostics, &parser);
+    outcome.findings.reserve(room);
+    outcome
 }
 
 impl ReadOutcome {
@@ -71,10 +96,11 @@ impl ReadOutcome {
         }
     }
 
-    /// Appends the rows and problems of `parts` (read in file order).
-    pub(super) fn append(&mut self, parts: Vec<ReadOutcome>) {
+    /// Appends the rows and problems of `parts` (read in file order), leaving room for `room`
+    /// more rows.
+    pub(super) fn append(&mut self, parts: Vec<ReadOutcome>, room: usize) {
         self.findings
-            .reserve(parts.iter().map(|p| p.findings.len()).sum());
+            .reserve(parts.iter().map(|p| p.findings.len()).sum::<usize>() + room);
         for part in parts {
             self.findings.extend(part.findings);
             self.diagnostics.extend(part.diagnostics);

@@ -88,7 +88,7 @@ pub fn read_registry_streamed<R: Read + Seek>(
                 .findings
                 .reserve(expected_rows(rows, carried_from, input_bytes));
         }
-        outcome.append(parts);
+        outcome.append(parts, 0);
         if end {
             break;
         }
