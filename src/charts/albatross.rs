@@ -4,7 +4,7 @@
 //! N = z²(8 + d²)/(2d²), z = Φ⁻¹(1 − p/2). A p given only as a bound ("<0.05") is drawn as a
 //! segment over its possible range. One chart per question.
 
-use crate::charts::common::{MARGIN, footer, footer_text, header, marker};
+use crate::charts::common::{MARGIN, footer, footer_text, grouped, header, marker};
 use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_to_width};
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec};
@@ -104,7 +104,10 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
         points.len(),
         sideless.len()
     );
-    let footer_line = footer_text(registry, &format!("{} findings", points.len()));
+    let footer_line = footer_text(
+        registry,
+        &format!("{} findings", grouped(points.len() as u64)),
+    );
     let subtitle = format!(
         "x: two-sided p, left = {} (against), right = {} (for); y: participants (log); contours: SMD",
         question.negative, question.positive

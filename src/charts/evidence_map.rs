@@ -1,7 +1,7 @@
 //! Evidence map: for each question, a form × outcome matrix; each cell holds the findings and
 //! participants there, coloured by the balance of directions. Empty cells are the gaps.
 
-use crate::charts::common::{MARGIN, footer, footer_text, header};
+use crate::charts::common::{MARGIN, footer, footer_text, grouped, header};
 use crate::charts::painter::{
     Align, ChartText, Font, Painter, Weight, label_up, truncate_to_width,
 };
@@ -117,7 +117,11 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
     );
     let footer_line = footer_text(
         registry,
-        &format!("{} findings; {} empty cells", findings.len(), gaps),
+        &format!(
+            "{} findings; {} empty cells",
+            grouped(findings.len() as u64),
+            grouped(gaps as u64)
+        ),
     );
     let subtitle = format!(
         "Cell: findings and participants (n summed over findings); colour: ▲ {} (blue) vs ▼ {} (orange)",
@@ -180,7 +184,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
                     .iter()
                     .zip(counts)
                     .filter(|(_, n)| **n > 0)
-                    .map(|(d, n)| format!("{}{n}", d.symbol()))
+                    .map(|(d, n)| format!("{}{}", d.symbol(), grouped(*n)))
                     .collect();
                 let line = truncate_to_width(&symbols.join(" "), 10.5, Weight::Bold, x1 - x0 - 4.0);
                 p.text(
@@ -191,7 +195,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
                     Font::new(10.5, Weight::Bold, INK),
                 );
                 let n = truncate_to_width(
-                    &format!("n={participants}"),
+                    &format!("n={}", grouped(*participants)),
                     10.0,
                     Weight::Normal,
                     x1 - x0 - 4.0,

@@ -1,6 +1,7 @@
 //! Evidence meter: per question, one stacked bar per design tier, split by direction of effect,
 //! with the studies and participants behind each bar. The at-a-glance "how mixed" picture.
 
+use crate::charts::common::grouped;
 use crate::charts::painter::{
     Align, ChartText, Font, Painter, Weight, text_width, truncate_to_width,
 };
@@ -46,9 +47,9 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
     let totals = synthesis.totals;
     let footer = format!(
         "{} findings · {} studies · {} participants · registry {} · data as of {}",
-        totals.findings,
-        totals.studies,
-        totals.participants,
+        grouped(totals.findings),
+        grouped(totals.studies),
+        grouped(totals.participants),
         registry.short_hash(),
         topic.as_of
     );
@@ -61,13 +62,13 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
             let parts: Vec<String> = Direction::ALL
                 .iter()
                 .zip(&t.by_direction)
-                .map(|(d, c)| format!("{} {}", c.findings, q.direction_label(*d)))
+                .map(|(d, c)| format!("{} {}", grouped(c.findings), q.direction_label(*d)))
                 .collect();
             format!(
                 "{}: {} findings from {} studies ({}).",
                 q.label,
-                t.total.findings,
-                t.total.studies,
+                grouped(t.total.findings),
+                grouped(t.total.studies),
                 parts.join(", ")
             )
         })
@@ -191,9 +192,9 @@ fn draw_panel(
         question.hypothesis,
         question.positive,
         question.negative,
-        table.total.findings,
-        table.total.studies,
-        table.total.participants
+        grouped(table.total.findings),
+        grouped(table.total.studies),
+        grouped(table.total.participants)
     );
     let reading = truncate_to_width(&reading, 11.5, Weight::Normal, WIDTH - 2.0 * MARGIN);
     p.text(
@@ -253,7 +254,7 @@ fn draw_panel(
                 direction_fill(*direction),
                 Some(plotters::style::WHITE),
             );
-            let label = format!("{}{}", direction.symbol(), cell.findings);
+            let label = format!("{}{}", direction.symbol(), grouped(cell.findings));
             if text_width(&label, 11.0, Weight::Bold) + 6.0 <= width {
                 p.text(
                     x + width / 2.0,
@@ -268,13 +269,13 @@ fn draw_panel(
         let note = format!(
             "{} · {} {} · n = {}",
             direction_counts(&row.by_direction),
-            row.total.studies,
+            grouped(row.total.studies),
             if row.total.studies == 1 {
                 "study"
             } else {
                 "studies"
             },
-            row.total.participants
+            grouped(row.total.participants)
         );
         let note = truncate_to_width(&note, 11.0, Weight::Normal, WIDTH - MARGIN - NOTE_LEFT);
         p.text(
@@ -292,7 +293,7 @@ fn direction_counts(cells: &[crate::synthesis::counts::CellCount]) -> String {
     Direction::ALL
         .iter()
         .zip(cells)
-        .map(|(d, c)| format!("{}{}", d.symbol(), c.findings))
+        .map(|(d, c)| format!("{}{}", d.symbol(), grouped(c.findings)))
         .collect::<Vec<_>>()
         .join(" ")
 }

@@ -3,6 +3,7 @@
 //! interval, the heterogeneity line, and "favours" captions from the question.
 
 use crate::charts::axis::Axis;
+use crate::charts::common::grouped;
 use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_to_width};
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec};
@@ -94,7 +95,8 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         .map(|s| u64::from(s.n.unwrap_or(0)))
         .sum();
     let footer = format!(
-        "k = {k} studies · n = {participants} · registry {} · data as of {}",
+        "k = {k} studies · n = {} · registry {} · data as of {}",
+        grouped(participants),
         registry.short_hash(),
         topic.as_of
     );
