@@ -124,3 +124,35 @@ fn evidence_meter_svg_and_png(bencher: Bencher) {
         (svg, png)
     });
 }
+
+/// PNG encoding alone (filters and deflate) of the evidence meter's 2000 × 1168 RGB pixels.
+#[divan::bench]
+fn png_encode_chart(bencher: Bencher) {
+    let registry = registry_of(16);
+    let synthesis =
+        evsynth::synthesis::synthesise(&registry, &Selection::default(), 0).expect("ok");
+    let input = ChartInput {
+        registry: &registry,
+        synthesis: &synthesis,
+    };
+    let meter = CHARTS
+        .iter()
+        .find(|c| c.name == "evidence-meter")
+        .expect("registered");
+    let chart = (meter.build)(&input).expect("drawn").remove(0);
+    let png = painter::render_png(chart.size, 144, &*chart.draw).expect("drawn");
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png))
+        .read_info()
+        .expect("valid PNG");
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut pixels).expect("valid PNG");
+    pixels.truncate(frame.buffer_size());
+    bencher.bench(|| {
+        evsynth::charts::png_encode::encode_rgb(
+            divan::black_box(&pixels),
+            frame.width,
+            frame.height,
+            144,
+        )
+    });
+}
