@@ -112,7 +112,19 @@ pub fn run(studies: &Path, topics: &[String], options: &ReportOptions) -> u8 {
             .stack_size(crate::workers::WORKER_STACK_BYTES)
             .build()
             .map_err(|error| error.to_string())
-            .map(|pool| pool.install(|| locations.par_iter().map(report).collect::<Vec<_>>()))
+            .map(|pool| {
+                pool.install(|| {
+                    let report_and_tick = |location| {
+                        let done = report(location);
+                        tick();
+                        done
+                    };
+                    locations
+                        .par_iter()
+                        .map(report_and_tick)
+                        .collect::<Vec<_>>()
+                })
+            })
     } else {
         crate::workers::map_in_order(&locations, cores, report, tick).map_err(|e| e.to_string())
     };
