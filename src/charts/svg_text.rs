@@ -3,8 +3,10 @@
 //! viewer finds). Each glyph is defined once per chart in `<defs>` and placed with `<use>`;
 //! placement matches plotters' bitmap text, so SVG and PNG agree.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::rc::Rc;
 
 use ab_glyph::{Font as _, FontRef, GlyphId, OutlineCurve, ScaleFont};
 use plotters::style::RGBColor;
@@ -16,7 +18,7 @@ use crate::charts::painter::{Align, Font, Weight, face};
 pub struct SvgText {
     prefix: String,
     pending_tooltip: Option<String>,
-    defs: BTreeMap<(u8, u16), String>,
+    defs: BTreeMap<(u8, u16), Rc<str>>,
     body: String,
 }
 
@@ -54,6 +56,7 @@ impl SvgText {
         let baseline = middle - font.size / 1.24 / 2.0 + font.size / 2.0;
         let scale = f64::from(scaled.h_scale_factor());
         let weight_key = u8::from(font.weight == Weight::Bold);
+        let scale_text = format!("scale({scale:.5} -{scale:.5})");
         let mut uses = String::new();
         let mut pen = 0.0f64;
         let mut previous: Option<GlyphId> = None;
@@ -66,18 +69,16 @@ impl SvgText {
             if let std::collections::btree_map::Entry::Vacant(slot) =
                 self.defs.entry((weight_key, id.0))
             {
-                slot.insert(outline_path(face, id));
+                slot.insert(cached_outline_path(font.weight, id));
             }
             if !self.defs[&(weight_key, id.0)].is_empty() {
                 let _ = write!(
                     uses,
-                    "<use href=\"#{}-{}{}\" transform=\"translate({:.2} 0) scale({:.5} -{:.5})\"/>",
+                    "<use href=\"#{}-{}{}\" transform=\"translate({:.2} 0) {scale_text}\"/>",
                     self.prefix,
                     if weight_key == 1 { "b" } else { "r" },
                     id.0,
                     pen,
-                    scale,
-                    scale
                 );
             }
             pen += f64::from(scaled.h_advance(id));
@@ -124,6 +125,22 @@ impl SvgText {
         out.push_str(&self.body);
         out
     }
+}
+
+/// [`outline_path`], computed once per thread for each glyph (charts share their glyphs).
+fn cached_outline_path(weight: Weight, id: GlyphId) -> Rc<str> {
+    thread_local! {
+        static OUTLINES: RefCell<foldhash::HashMap<(bool, u16), Rc<str>>> =
+            RefCell::new(foldhash::HashMap::default());
+    }
+    OUTLINES.with(|outlines| {
+        Rc::clone(
+            outlines
+                .borrow_mut()
+                .entry((weight == Weight::Bold, id.0))
+                .or_insert_with(|| outline_path(face(weight), id).into()),
+        )
+    })
 }
 
 /// The glyph's outline in font units (y up), as SVG path data; empty for blank glyphs.
