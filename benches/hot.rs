@@ -103,9 +103,8 @@ fn reml_pooling(bencher: Bencher, k: usize) {
     bencher.bench(|| pool(divan::black_box(&effects), PoolOptions::default()));
 }
 
-/// One chart (the evidence meter of the shipped topic) drawn to SVG and to PNG at 144 dpi.
-#[divan::bench]
-fn evidence_meter_svg_and_png(bencher: Bencher) {
+/// The evidence meter of a 16-finding registry, ready to render.
+fn evidence_meter() -> evsynth::charts::Chart {
     let registry = registry_of(16);
     let synthesis =
         evsynth::synthesis::synthesise(&registry, &Selection::default(), 0).expect("ok");
@@ -117,7 +116,13 @@ fn evidence_meter_svg_and_png(bencher: Bencher) {
         .iter()
         .find(|c| c.name == "evidence-meter")
         .expect("registered");
-    let chart = (meter.build)(&input).expect("drawn").remove(0);
+    (meter.build)(&input).expect("drawn").remove(0)
+}
+
+/// One chart (the evidence meter of the shipped topic) drawn to SVG and to PNG at 144 dpi.
+#[divan::bench]
+fn evidence_meter_svg_and_png(bencher: Bencher) {
+    let chart = evidence_meter();
     bencher.bench(|| {
         let svg = painter::render_svg(chart.size, &chart.text, &chart.stem, &*chart.draw);
         let png = painter::render_png(chart.size, 144, &*chart.draw);
@@ -128,18 +133,7 @@ fn evidence_meter_svg_and_png(bencher: Bencher) {
 /// PNG encoding alone (filters and deflate) of the evidence meter's 2000 × 1168 RGB pixels.
 #[divan::bench]
 fn png_encode_chart(bencher: Bencher) {
-    let registry = registry_of(16);
-    let synthesis =
-        evsynth::synthesis::synthesise(&registry, &Selection::default(), 0).expect("ok");
-    let input = ChartInput {
-        registry: &registry,
-        synthesis: &synthesis,
-    };
-    let meter = CHARTS
-        .iter()
-        .find(|c| c.name == "evidence-meter")
-        .expect("registered");
-    let chart = (meter.build)(&input).expect("drawn").remove(0);
+    let chart = evidence_meter();
     let png = painter::render_png(chart.size, 144, &*chart.draw).expect("drawn");
     let mut reader = png::Decoder::new(std::io::Cursor::new(png))
         .read_info()
