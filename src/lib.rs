@@ -12,6 +12,7 @@ pub mod cmd;
 pub mod error;
 pub mod frame;
 pub mod model;
+pub mod numbers;
 pub mod registry;
 pub mod render;
 pub mod synthesis;

@@ -4,11 +4,12 @@
 //! N = z²(8 + d²)/(2d²), z = Φ⁻¹(1 − p/2). A p given only as a bound ("<0.05") is drawn as a
 //! segment over its possible range. One chart per question.
 
-use crate::charts::common::{MARGIN, footer, footer_text, grouped, header, marker};
+use crate::charts::common::{MARGIN, footer, footer_text, header, marker};
 use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_to_width};
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::Direction;
+use crate::numbers::grouped;
 use crate::registry::finding::PValue;
 use crate::synthesis::special::normal_quantile_upper;
 

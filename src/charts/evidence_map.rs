@@ -1,13 +1,14 @@
 //! Evidence map: for each question, a form × outcome matrix; each cell holds the findings and
 //! participants there, coloured by the balance of directions. Empty cells are the gaps.
 
-use crate::charts::common::{MARGIN, footer, footer_text, grouped, header};
+use crate::charts::common::{MARGIN, footer, footer_text, header};
 use crate::charts::painter::{
     Align, ChartText, Font, Painter, Weight, label_up, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::Direction;
+use crate::numbers::grouped;
 use crate::registry::Finding;
 
 /// Registration in the chart list.

@@ -1,13 +1,13 @@
 //! Evidence meter: per question, one stacked bar per design tier, split by direction of effect,
 //! with the studies and participants behind each bar. The at-a-glance "how mixed" picture.
 
-use crate::charts::common::grouped;
 use crate::charts::painter::{
     Align, ChartText, Font, Painter, Weight, text_width, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, PANEL, RULE, direction_fill, direction_ink};
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::{Direction, Tier};
+use crate::numbers::grouped;
 use crate::synthesis::direction_table::DirectionTable;
 
 /// Registration in the chart list.

@@ -3,11 +3,11 @@
 //! interval, the heterogeneity line, and "favours" captions from the question.
 
 use crate::charts::axis::Axis;
-use crate::charts::common::grouped;
 use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_to_width};
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::Direction;
+use crate::numbers::grouped;
 use crate::registry::topic::Question;
 use crate::synthesis::meta::Analysis;
 use crate::synthesis::narrative::{format_p, model_label};

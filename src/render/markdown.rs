@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use crate::charts::ChartOutcome;
 use crate::model::{Direction, Tier};
+use crate::numbers::grouped;
 use crate::registry::topic::Question;
 use crate::registry::{Registry, Topic};
 use crate::synthesis::counts::CellCount;
@@ -50,12 +51,15 @@ fn cell(count: &CellCount) -> String {
     if count.participants == 0 {
         return format!(
             "{} ({} {studies}, n not reported)",
-            count.findings, count.studies
+            grouped(count.findings),
+            grouped(count.studies)
         );
     }
     format!(
         "{} ({} {studies}, n={})",
-        count.findings, count.studies, count.participants
+        grouped(count.findings),
+        grouped(count.studies),
+        grouped(count.participants)
     )
 }
 
@@ -394,8 +398,8 @@ fn summary_of_findings(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
             "| {} | {} | {} | {} | {} | {} | {} {} | {} |",
             escape(&topic.questions[&c.question].label),
             escape(topic.outcome_label(&c.outcome)),
-            c.studies,
-            c.participants,
+            grouped(c.studies as u64),
+            grouped(c.participants),
             votes,
             pooled,
             c.level.symbols(),
@@ -462,9 +466,9 @@ pub fn report_readme(
         registry.location.name,
         registry.sha256,
         topic.as_of,
-        totals.findings,
-        totals.studies,
-        totals.participants
+        grouped(totals.findings),
+        grouped(totals.studies),
+        grouped(totals.participants)
     );
     let changes = synthesis.selection.describe();
     if !changes.is_empty() {
@@ -595,7 +599,7 @@ pub fn report_readme(
             let _ = writeln!(
                 md,
                 "\n…and {} more findings: every finding is in [tables/findings.csv](tables/findings.csv).",
-                in_question.len() - MAX_LISTED
+                grouped((in_question.len() - MAX_LISTED) as u64)
             );
         }
         md.push('\n');
@@ -673,7 +677,7 @@ pub fn report_readme(
         let _ = writeln!(
             md,
             "\n…and {} more studies: every study is in [tables/studies.csv](tables/studies.csv).",
-            all_studies.len() - MAX_LISTED
+            grouped((all_studies.len() - MAX_LISTED) as u64)
         );
     }
     let _ = writeln!(
