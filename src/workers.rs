@@ -28,6 +28,16 @@ pub fn run_parallel_calls_inline() {
     let _ = polars_core::runtime::RAYON.current_num_threads();
 }
 
+/// Runs `work` on a rayon pool with [`WORKER_STACK_BYTES`] stacks, one thread per core: for
+/// few items, each of which then uses every core (its charts, polars) from its workers.
+pub fn on_roomy_pool<R: Send>(work: impl FnOnce() -> R + Send) -> std::io::Result<R> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK_BYTES)
+        .build()
+        .map_err(std::io::Error::other)?;
+    Ok(pool.install(work))
+}
+
 /// Applies `work` to every item on `threads` worker threads (at least one), each taking the
 /// next item as soon as it is done with the last; results come back in item order. `done` is
 /// called after each item (progress).

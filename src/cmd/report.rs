@@ -107,26 +107,16 @@ pub fn run(studies: &Path, topics: &[String], options: &ReportOptions) -> u8 {
         }
     };
     let done = if options.parallel_charts {
-        // A pool of our own with roomy stacks: polars and plotters are called from its workers.
-        rayon::ThreadPoolBuilder::new()
-            .stack_size(crate::workers::WORKER_STACK_BYTES)
-            .build()
-            .map_err(|error| error.to_string())
-            .map(|pool| {
-                pool.install(|| {
-                    let report_and_tick = |location| {
-                        let done = report(location);
-                        tick();
-                        done
-                    };
-                    locations
-                        .par_iter()
-                        .map(report_and_tick)
-                        .collect::<Vec<_>>()
-                })
-            })
+        crate::workers::on_roomy_pool(|| {
+            let report_and_tick = |location| {
+                let done = report(location);
+                tick();
+                done
+            };
+            locations.par_iter().map(report_and_tick).collect()
+        })
     } else {
-        crate::workers::map_in_order(&locations, cores, report, tick).map_err(|e| e.to_string())
+        crate::workers::map_in_order(&locations, cores, report, tick)
     };
     let done: Vec<Done> = match done {
         Ok(done) => done,
