@@ -81,14 +81,15 @@ pub fn read_registry_streamed<R: Read + Seek>(
         let Some(parts) = parts else {
             return read_whole(input, path, topic, this_year);
         };
-        if first_block {
+        // After the first block, room for the rest of the file's rows as estimated from it.
+        let room = if first_block {
             first_block = false;
             let rows = parts.iter().map(|p| p.findings.len()).sum();
-            outcome
-                .findings
-                .reserve(expected_rows(rows, carried_from, input_bytes));
-        }
-        outcome.append(parts, 0);
+            expected_rows(rows, carried_from, input_bytes).saturating_sub(rows)
+        } else {
+            0
+        };
+        outcome.append(parts, room);
         if end {
             break;
         }
