@@ -150,13 +150,19 @@ impl BitmapText<'_> {
             .chars()
             .map(|c| cache.glyph(self.weight, size, c))
             .collect();
-        // plotters' `estimate_layout`: advances then kerning, summed in f32, truncated.
+        // The kerning before each glyph, looked up once for the width and the drawing.
+        let kerns: Vec<f32> = std::iter::once(0.0)
+            .chain(
+                glyphs
+                    .windows(2)
+                    .map(|pair| font.kern(pair[0].id, pair[1].id)),
+            )
+            .collect();
+        // plotters' `estimate_layout`: advance then kerning, summed in f32, truncated.
         let mut width = 0f32;
-        for (index, glyph) in glyphs.iter().enumerate() {
+        for (glyph, kern) in glyphs.iter().zip(&kerns) {
             width += glyph.advance;
-            if index > 0 {
-                width += font.kern(glyphs[index - 1].id, glyph.id);
-            }
+            width += kern;
         }
         let width = width as i32;
         let height = (self.size / 1.24) as i32;
@@ -171,10 +177,8 @@ impl BitmapText<'_> {
         let (r, g, b) = (self.color.0, self.color.1, self.color.2);
         // plotters' ab_glyph `draw`: kerning before the glyph, pen truncated to whole pixels.
         let mut pen = 0f32;
-        for (index, glyph) in glyphs.iter().enumerate() {
-            if index > 0 {
-                pen += font.kern(glyphs[index - 1].id, glyph.id);
-            }
+        for (glyph, kern) in glyphs.iter().zip(&kerns) {
+            pen += kern;
             let x_shift = pen as i32;
             for &(x, y, coverage) in &glyph.coverage {
                 let (x, y) = (x as i32 + x_shift + dx, y as i32 + glyph.y_shift + dy);
