@@ -67,7 +67,9 @@ proptest! {
 
 /// Reads `bytes` in chunks of `chunk` bytes, streamed in blocks of `chunk` and `4 * chunk`
 /// bytes, and whole; all must give the same rows and the same diagnostics (with the same line
-/// numbers), and the streamed reads the file's SHA-256.
+/// numbers), and the streamed reads the file's SHA-256. Checked block by block without keeping
+/// the rows (`validate`), it must give the problems of the whole read plus its cross-row
+/// problems, or its counts.
 fn chunked_equals_whole(bytes: &[u8], chunk: usize) -> Result<(), TestCaseError> {
     use evsynth::registry::read::read_registry_in_chunks;
     let topic = evsynth::registry::Topic::load(std::path::Path::new(concat!(
@@ -78,9 +80,34 @@ fn chunked_equals_whole(bytes: &[u8], chunk: usize) -> Result<(), TestCaseError>
     let chunked = read_registry_in_chunks(bytes, "r.csv", &topic, 2026, chunk);
     let whole = read_registry_in_chunks(bytes, "r.csv", &topic, 2026, usize::MAX);
     prop_assert_eq!(&chunked.findings, &whole.findings);
+    let checked = {
+        let mut diagnostics = evsynth::registry::diagnostic::Diagnostics::new("r.csv");
+        diagnostics
+            .extend(read_registry_in_chunks(bytes, "r.csv", &topic, 2026, usize::MAX).diagnostics);
+        evsynth::registry::validate::check_across_rows(&whole.findings, &mut diagnostics);
+        let studies: std::collections::HashSet<&str> =
+            whole.findings.iter().map(|f| f.study_id.as_str()).collect();
+        if diagnostics.is_empty() {
+            Ok(evsynth::registry::CheckedRegistry {
+                findings: whole.findings.len(),
+                studies: studies.len(),
+            })
+        } else {
+            Err(diagnostics.into_sorted())
+        }
+    };
     let expected = whole.diagnostics.into_sorted();
     prop_assert_eq!(chunked.diagnostics.into_sorted(), expected.clone());
     for block in [chunk, 4 * chunk] {
+        let streamed_check = evsynth::registry::check_streamed(
+            std::io::Cursor::new(bytes),
+            "r.csv",
+            &topic,
+            2026,
+            block,
+        )
+        .unwrap();
+        prop_assert_eq!(&streamed_check, &checked);
         let (streamed, sha256) = evsynth::registry::stream::read_registry_streamed(
             std::io::Cursor::new(bytes),
             "r.csv",
@@ -110,6 +137,45 @@ proptest! {
         }
         chunked_equals_whole(&bytes, chunk)?;
     }
+}
+
+/// A repeated finding far from its first row, checked in blocks (several rows each, so the
+/// rows of the first are dropped before the repeat is read): reported with the first row's
+/// line.
+#[test]
+fn checking_in_blocks_names_the_first_row_of_a_repeat() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/studies/magnesium-rls/registry.csv"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut edited = text.clone();
+    // Line 2 again at the end (a repeat of its study and outcome).
+    edited.push_str(lines[1]);
+    edited.push('\n');
+    let bytes = edited.into_bytes();
+    chunked_equals_whole(&bytes, 1000).unwrap();
+    let topic = evsynth::registry::Topic::load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/studies/magnesium-rls/topic.toml"
+    )))
+    .unwrap();
+    let found = evsynth::registry::check_streamed(
+        std::io::Cursor::new(&bytes),
+        "r.csv",
+        &topic,
+        2026,
+        4000,
+    )
+    .unwrap()
+    .unwrap_err();
+    let repeat = found
+        .iter()
+        .find(|d| d.message.starts_with("duplicate finding"))
+        .expect("the repeat is reported");
+    assert_eq!(repeat.line, lines.len() as u64 + 1);
+    assert!(repeat.message.contains("on line 2;"), "{}", repeat.message);
 }
 
 #[test]

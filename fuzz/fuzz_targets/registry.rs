@@ -1,6 +1,6 @@
 //! Fuzz target: any bytes as a registry must give rows or diagnostics, never a panic; and
 //! reading it in small chunks in parallel, or streamed in small blocks, must give exactly what
-//! one sequential read gives.
+//! one sequential read gives; checked block by block (validate), what a whole parse reports.
 #![no_main]
 
 use std::path::Path;
@@ -35,4 +35,23 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(streamed.findings, whole.findings);
     assert_eq!(streamed.diagnostics.into_sorted(), expected);
     assert_eq!(sha256, evsynth::registry::sha256_hex(data));
+    // Checked block by block without keeping rows (validate): what a whole parse reports.
+    let checked = evsynth::registry::check_streamed(
+        std::io::Cursor::new(data),
+        "fuzz.csv",
+        &topic,
+        2026,
+        4 * chunk,
+    )
+    .expect("reading memory does not fail");
+    let mut diagnostics = evsynth::registry::diagnostic::Diagnostics::new("fuzz.csv");
+    diagnostics.extend(read_registry_in_chunks(data, "fuzz.csv", &topic, 2026, usize::MAX).diagnostics);
+    evsynth::registry::validate::check_across_rows(&whole.findings, &mut diagnostics);
+    match checked {
+        Ok(counts) => {
+            assert!(diagnostics.is_empty());
+            assert_eq!(counts.findings, whole.findings.len());
+        }
+        Err(found) => assert_eq!(found, diagnostics.into_sorted()),
+    }
 });

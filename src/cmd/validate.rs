@@ -13,19 +13,13 @@ pub fn run(studies: &Path, paths: &[String]) -> u8 {
     };
     let mut exit = 0;
     for location in &topics {
-        match registry::load(location) {
-            Ok(registry) => {
-                let studies: std::collections::HashSet<&str, foldhash::fast::RandomState> =
-                    registry
-                        .findings
-                        .iter()
-                        .map(|f| f.study_id.as_str())
-                        .collect();
+        match registry::check(location) {
+            Ok(checked) => {
                 crate::cmd::outln!(
                     "{}: ok ({} findings, {} studies)",
                     location.registry.display(),
-                    registry.findings.len(),
-                    studies.len()
+                    checked.findings,
+                    checked.studies
                 );
             }
             Err(error) => exit = exit.max(report_error(&error)),

@@ -70,7 +70,8 @@ fn quote_is_regular(bytes: &[u8], at: usize, in_quotes: bool) -> bool {
     }
 }
 
-/// The 1-based line each range starts on, given the line of the first range's start.
+/// The 1-based line each range starts on, given the line of the first range's start, and then
+/// the line just after the last range (one more entry than ranges).
 pub fn first_lines(bytes: &[u8], ranges: &[Range<usize>], first_line: u64) -> Vec<u64> {
     use rayon::prelude::*;
     let newlines: Vec<u64> = ranges
@@ -78,14 +79,16 @@ pub fn first_lines(bytes: &[u8], ranges: &[Range<usize>], first_line: u64) -> Ve
         .map(|r| memchr::memchr_iter(b'\n', &bytes[r.clone()]).count() as u64)
         .collect();
     let mut line = first_line;
-    newlines
+    let mut lines: Vec<u64> = newlines
         .iter()
         .map(|n| {
             let this = line;
             line += n;
             this
         })
-        .collect()
+        .collect();
+    lines.push(line);
+    lines
 }
 
 #[cfg(test)]
@@ -98,7 +101,7 @@ mod tests {
         let ranges = split_records(text, 2, 1);
         let parts: Vec<&[u8]> = ranges.iter().map(|r| &text[r.clone()]).collect();
         assert_eq!(parts, [&b"a,\"x\ny\"\n"[..], b"b,c\n", b"d,e\n"]);
-        assert_eq!(first_lines(text, &ranges, 2), [2, 4, 5]);
+        assert_eq!(first_lines(text, &ranges, 2), [2, 4, 5, 6]);
     }
 
     #[test]

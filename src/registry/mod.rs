@@ -188,9 +188,94 @@ pub fn load(location: &TopicLocation) -> Result<Registry, Error> {
     Ok(Registry {
         location: location.clone(),
         topic,
-        findings: check_across_rows(outcome.findings, outcome.diagnostics)?,
+        findings: check_across_rows(outcome.findings, outcome.diagnostics)
+            .map_err(Error::Invalid)?,
         sha256,
     })
+}
+
+/// What [`check`] found in a valid registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckedRegistry {
+    /// Rows (findings).
+    pub findings: usize,
+    /// Distinct study ids.
+    pub studies: usize,
+}
+
+/// Validates a topic as [`load`] does, with the same problems reported, without holding its
+/// rows: each block is checked as it is read and its rows dropped (`evsynth validate`).
+pub fn check(location: &TopicLocation) -> Result<CheckedRegistry, Error> {
+    let topic = Topic::load(&location.topic)?;
+    let read_error = |e| Error::io(&location.registry, "read", e);
+    let file = std::fs::File::open(&location.registry).map_err(read_error)?;
+    let path = location.registry.display().to_string();
+    check_streamed(file, &path, &topic, current_year(), stream::BLOCK_BYTES)
+        .map_err(read_error)?
+        .map_err(Error::Invalid)
+}
+
+/// [`check`] of the registry in `input` (named `path` in messages), read in blocks of
+/// `block_bytes`: the counts, or every problem sorted by line.
+pub fn check_streamed<R: std::io::Read + std::io::Seek + Send>(
+    mut input: R,
+    path: &str,
+    topic: &Topic,
+    this_year: i32,
+    block_bytes: usize,
+) -> std::io::Result<Result<CheckedRegistry, Vec<diagnostic::Diagnostic>>> {
+    let mut checks = validate::CrossRowChecks::default();
+    let mut diagnostics = diagnostic::Diagnostics::new(path);
+    let mut findings = 0;
+    let streamed = stream::stream_registry(
+        &mut input,
+        path,
+        topic,
+        this_year,
+        block_bytes,
+        |parts, _room| {
+            for part in parts {
+                checks.check(&part.findings, &mut diagnostics);
+                findings += part.findings.len();
+                diagnostics.extend(part.diagnostics);
+            }
+        },
+    )?;
+    let outcome = match streamed {
+        stream::Streamed::Blocks { .. } if !checks.has_repeats() => {
+            return Ok(if diagnostics.is_empty() {
+                Ok(CheckedRegistry {
+                    findings,
+                    studies: checks.studies(),
+                })
+            } else {
+                Err(diagnostics.into_sorted())
+            });
+        }
+        // Naming the first row of a repeated finding needs the rows: the file is read whole
+        // (only registries with that error take this path).
+        stream::Streamed::Blocks { .. } => {
+            input.seek(std::io::SeekFrom::Start(0))?;
+            let mut bytes = Vec::new();
+            input.read_to_end(&mut bytes)?;
+            read::read_registry(&bytes, path, topic, this_year)
+        }
+        stream::Streamed::Whole { outcome, .. } => outcome,
+    };
+    Ok(check_across_rows(outcome.findings, outcome.diagnostics)
+        .map(|findings| CheckedRegistry::of(&findings)))
+}
+
+impl CheckedRegistry {
+    /// Counts of valid rows.
+    fn of(findings: &[Finding]) -> CheckedRegistry {
+        let studies: std::collections::HashSet<&str, foldhash::fast::RandomState> =
+            findings.iter().map(|f| f.study_id.as_str()).collect();
+        CheckedRegistry {
+            findings: findings.len(),
+            studies: studies.len(),
+        }
+    }
 }
 
 /// Parses and validates registry bytes against a topic.
@@ -199,7 +284,7 @@ pub fn parse(bytes: &[u8], path: &str, topic: &Topic) -> Result<Vec<Finding>, Er
         let _phase = crate::timing::phase("parse rows");
         read::read_registry(bytes, path, topic, current_year())
     };
-    check_across_rows(outcome.findings, outcome.diagnostics)
+    check_across_rows(outcome.findings, outcome.diagnostics).map_err(Error::Invalid)
 }
 
 /// Runs the cross-row checks over parsed rows: the rows if no problem was found in reading or
@@ -207,7 +292,7 @@ pub fn parse(bytes: &[u8], path: &str, topic: &Topic) -> Result<Vec<Finding>, Er
 fn check_across_rows(
     findings: Vec<Finding>,
     mut diagnostics: diagnostic::Diagnostics,
-) -> Result<Vec<Finding>, Error> {
+) -> Result<Vec<Finding>, Vec<diagnostic::Diagnostic>> {
     {
         let _phase = crate::timing::phase("cross-row checks");
         validate::check_across_rows(&findings, &mut diagnostics);
@@ -215,7 +300,7 @@ fn check_across_rows(
     if diagnostics.is_empty() {
         Ok(findings)
     } else {
-        Err(Error::Invalid(diagnostics.into_sorted()))
+        Err(diagnostics.into_sorted())
     }
 }
 
@@ -235,7 +320,7 @@ pub fn parse_existing(
     if outcome.diagnostics.is_empty() {
         Ok(outcome.findings)
     } else {
-        check_across_rows(outcome.findings, outcome.diagnostics)
+        check_across_rows(outcome.findings, outcome.diagnostics).map_err(Error::Invalid)
     }
 }
 
@@ -275,7 +360,7 @@ pub fn parse_appended(
         f.line += shift;
         f
     }));
-    check_across_rows(findings, outcome.diagnostics)
+    check_across_rows(findings, outcome.diagnostics).map_err(Error::Invalid)
 }
 
 /// Lowercase hex SHA-256.

@@ -76,7 +76,7 @@ fn read_chunks(
     };
     let chunks = crate::registry::chunks::split_records(bytes, start.body_start, chunk_bytes);
     if chunks.len() > 1
-        && let Some(parts) = parse_ranges(bytes, &chunks, start.body_line, &parser, path)
+        && let Some((parts, _)) = parse_ranges(bytes, &chunks, start.body_line, &parser, path)
     {
         let mut outcome = ReadOutcome::empty(diagnostics);
         outcome.append(parts, room);
@@ -156,38 +156,31 @@ pub(super) fn read_header(bytes: &[u8], diagnostics: &mut Diagnostics) -> Option
 }
 
 /// The rows of each range of `bytes` (records cut by [`crate::registry::chunks`]), parsed in
-/// parallel; `None` when a range holds a malformed record, so the caller reads the file
-/// sequentially (which is how such problems are reported).
+/// parallel, and the line after the last range; `None` when a range holds a malformed record,
+/// so the caller reads the file sequentially (which is how such problems are reported).
 pub(super) fn parse_ranges(
     bytes: &[u8],
     ranges: &[std::ops::Range<usize>],
     first_line: u64,
     parser: &RowParser<'_>,
     path: &str,
-) -> Option<Vec<ReadOutcome>> {
+) -> Option<(Vec<ReadOutcome>, u64)> {
     use rayon::prelude::*;
     let lines = crate::registry::chunks::first_lines(bytes, ranges, first_line);
-    // A range has at most one row per line: room for that many, so no part is copied as it
-    // grows (room never used costs address space, not memory).
-    let last_lines = ranges.last().map_or(0, |r| {
-        memchr::memchr_iter(b'\n', &bytes[r.clone()]).count() as u64 + 1
-    });
-    let room: Vec<usize> = lines
-        .windows(2)
-        .map(|pair| pair[1] - pair[0])
-        .chain([last_lines])
-        .map(|lines| usize::try_from(lines).unwrap_or(0))
-        .collect();
-    ranges
+    let parts = ranges
         .par_iter()
-        .zip(lines)
-        .zip(room)
-        .map(|((range, first_line), room)| {
+        .zip(lines.par_windows(2))
+        .map(|(range, lines)| {
             let mut part = ReadOutcome::empty(Diagnostics::new(path));
-            part.findings.reserve_exact(room);
-            read_rows(&bytes[range.clone()], first_line, parser, &mut part, true).then_some(part)
+            // A range has at most one row per line (one more if its last line has no line
+            // end): room for that many, so no part is copied as it grows (room never used
+            // costs address space, not memory).
+            part.findings
+                .reserve_exact(usize::try_from(lines[1] - lines[0] + 1).unwrap_or(0));
+            read_rows(&bytes[range.clone()], lines[0], parser, &mut part, true).then_some(part)
         })
-        .collect()
+        .collect::<Option<Vec<_>>>()?;
+    Some((parts, lines.last().copied().unwrap_or(first_line)))
 }
 
 /// Reads every row after the header on this thread.

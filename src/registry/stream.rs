@@ -27,13 +27,53 @@ pub const BLOCK_BYTES: usize = 32 << 20;
 /// lowercase hex SHA-256 of its bytes. `path` names the file in messages; `this_year` bounds
 /// `year`. Reading starts at the input's first byte; inputs that fit in one block are read
 /// whole.
-pub fn read_registry_streamed<R: Read + Seek>(
-    mut input: R,
+pub fn read_registry_streamed<R: Read + Seek + Send>(
+    input: R,
     path: &str,
     topic: &Topic,
     this_year: i32,
     block_bytes: usize,
 ) -> io::Result<(ReadOutcome, String)> {
+    let mut outcome = ReadOutcome::empty(Diagnostics::new(path));
+    let streamed = stream_registry(input, path, topic, this_year, block_bytes, |parts, room| {
+        outcome.append(parts, room);
+    })?;
+    Ok(match streamed {
+        Streamed::Blocks { sha256 } => (outcome, sha256),
+        Streamed::Whole { outcome, sha256 } => (outcome, sha256),
+    })
+}
+
+/// How a streamed read ended.
+pub enum Streamed {
+    /// Every row and problem went to the sink, block by block, in file order.
+    Blocks {
+        /// SHA-256 of the file, lowercase hex.
+        sha256: String,
+    },
+    /// The file was read whole instead (it fits in one block, or a block met a malformed
+    /// record or irregular quoting): the result is here, and whatever the sink received is void.
+    Whole {
+        /// Every row and problem.
+        outcome: ReadOutcome,
+        /// SHA-256 of the file, lowercase hex.
+        sha256: String,
+    },
+}
+
+/// Reads and parses a registry from `input` in blocks of `block_bytes`, handing each block's
+/// rows and problems (parts in file order, the header's problems first) to `sink` together with
+/// how many more rows the rest of the file is estimated to hold (after the first block; 0
+/// after the others). The sink can keep the rows or check and drop them, so a large registry is
+/// checked without holding it.
+pub fn stream_registry<R: Read + Seek + Send>(
+    mut input: R,
+    path: &str,
+    topic: &Topic,
+    this_year: i32,
+    block_bytes: usize,
+    mut sink: impl FnMut(Vec<ReadOutcome>, usize) + Send,
+) -> io::Result<Streamed> {
     let block_bytes = block_bytes.max(1);
     let input_bytes = input.seek(SeekFrom::End(0))?;
     input.seek(SeekFrom::Start(0))?;
@@ -42,14 +82,15 @@ pub fn read_registry_streamed<R: Read + Seek>(
     if end {
         return Ok(read_bytes(&buffer, path, topic, this_year));
     }
-    let mut outcome = ReadOutcome::empty(Diagnostics::new(path));
-    let Some(start) = read_header(&buffer, &mut outcome.diagnostics) else {
+    let mut header_diagnostics = Diagnostics::new(path);
+    let Some(start) = read_header(&buffer, &mut header_diagnostics) else {
         return read_whole(input, path, topic, this_year);
     };
     // A header longer than a block is read whole.
     if start.body_start >= buffer.len() || buffer[start.body_start - 1] != b'\n' {
         return read_whole(input, path, topic, this_year);
     }
+    sink(vec![ReadOutcome::empty(header_diagnostics)], 0);
     let parser = RowParser {
         header: &start.header,
         topic,
@@ -78,7 +119,7 @@ pub fn read_registry_streamed<R: Read + Seek>(
             || parse_ranges(&buffer, &ranges, line, &parser, path),
             || hasher.update(&buffer[unhashed_from..]),
         );
-        let Some(parts) = parts else {
+        let Some((parts, next_line)) = parts else {
             return read_whole(input, path, topic, this_year);
         };
         // After the first block, room for the rest of the file's rows as estimated from it.
@@ -89,17 +130,29 @@ pub fn read_registry_streamed<R: Read + Seek>(
         } else {
             0
         };
-        outcome.append(parts, room);
         if end {
+            sink(parts, room);
             break;
         }
-        line += memchr::memchr_iter(b'\n', &buffer[records_from..carried_from]).count() as u64;
+        line = next_line;
         buffer.drain(..carried_from);
         records_from = 0;
+        // The sink takes this block's rows while the next block is read and hashed.
+        let carried = buffer.len();
+        let ((), filled) = rayon::join(
+            || sink(parts, room),
+            || {
+                let end = fill(&mut input, &mut buffer, block_bytes)?;
+                hasher.update(&buffer[carried..]);
+                io::Result::Ok(end)
+            },
+        );
+        end = filled?;
         unhashed_from = buffer.len();
-        end = fill(&mut input, &mut buffer, block_bytes)?;
     }
-    Ok((outcome, hex(hasher.finalize().as_slice())))
+    Ok(Streamed::Blocks {
+        sha256: hex(hasher.finalize().as_slice()),
+    })
 }
 
 /// Rows to reserve room for: the first block's rows per byte extrapolated to the whole input,
@@ -127,7 +180,7 @@ fn read_whole<R: Read + Seek>(
     path: &str,
     topic: &Topic,
     this_year: i32,
-) -> io::Result<(ReadOutcome, String)> {
+) -> io::Result<Streamed> {
     input.seek(SeekFrom::Start(0))?;
     let mut bytes = Vec::new();
     input.read_to_end(&mut bytes)?;
@@ -135,9 +188,10 @@ fn read_whole<R: Read + Seek>(
 }
 
 /// Parses and hashes a whole input held in memory, the two side by side.
-fn read_bytes(bytes: &[u8], path: &str, topic: &Topic, this_year: i32) -> (ReadOutcome, String) {
-    rayon::join(
+fn read_bytes(bytes: &[u8], path: &str, topic: &Topic, this_year: i32) -> Streamed {
+    let (outcome, sha256) = rayon::join(
         || read_registry(bytes, path, topic, this_year),
         || sha256_hex(bytes),
-    )
+    );
+    Streamed::Whole { outcome, sha256 }
 }
