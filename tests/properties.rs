@@ -1,7 +1,10 @@
 //! Property tests (proptest): vote counts add up, p-values stay in [0, 1], the sign test is
 //! symmetric, and no byte string given as a registry makes the reader panic.
 
+use std::io::Cursor;
+
 use evsynth::model::{Direction, Tier};
+use evsynth::registry::check::{Rows, read_checked};
 use evsynth::synthesis::study_votes::StudyVote;
 use evsynth::synthesis::vote_count::count_votes;
 use evsynth::synthesis::votes::{sign_test, wilson};
@@ -99,15 +102,14 @@ fn chunked_equals_whole(bytes: &[u8], chunk: usize) -> Result<(), TestCaseError>
     let expected = whole.diagnostics.into_sorted();
     prop_assert_eq!(chunked.diagnostics.into_sorted(), expected.clone());
     for block in [chunk, 4 * chunk] {
-        let streamed_check = evsynth::registry::check_streamed(
-            std::io::Cursor::new(bytes),
-            "r.csv",
-            &topic,
-            2026,
-            block,
-        )
-        .unwrap();
-        prop_assert_eq!(&streamed_check, &checked);
+        for rows in [Rows::Keep, Rows::Drop] {
+            let streamed_check =
+                read_checked(Cursor::new(bytes), "r.csv", &topic, 2026, block, rows).unwrap();
+            if let (Ok(kept), Rows::Keep) = (&streamed_check, rows) {
+                prop_assert_eq!(&kept.findings, &whole.findings);
+            }
+            prop_assert_eq!(&streamed_check.map(|c| c.counts), &checked);
+        }
         let (streamed, sha256) = evsynth::registry::stream::read_registry_streamed(
             std::io::Cursor::new(bytes),
             "r.csv",
@@ -161,21 +163,17 @@ fn checking_in_blocks_names_the_first_row_of_a_repeat() {
         "/studies/magnesium-rls/topic.toml"
     )))
     .unwrap();
-    let found = evsynth::registry::check_streamed(
-        std::io::Cursor::new(&bytes),
-        "r.csv",
-        &topic,
-        2026,
-        4000,
-    )
-    .unwrap()
-    .unwrap_err();
-    let repeat = found
-        .iter()
-        .find(|d| d.message.starts_with("duplicate finding"))
-        .expect("the repeat is reported");
-    assert_eq!(repeat.line, lines.len() as u64 + 1);
-    assert!(repeat.message.contains("on line 2;"), "{}", repeat.message);
+    for rows in [Rows::Keep, Rows::Drop] {
+        let found = read_checked(Cursor::new(&bytes), "r.csv", &topic, 2026, 4000, rows)
+            .unwrap()
+            .unwrap_err();
+        let repeat = found
+            .iter()
+            .find(|d| d.message.starts_with("duplicate finding"))
+            .expect("the repeat is reported");
+        assert_eq!(repeat.line, lines.len() as u64 + 1);
+        assert!(repeat.message.contains("on line 2;"), "{}", repeat.message);
+    }
 }
 
 #[test]

@@ -36,21 +36,22 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(streamed.diagnostics.into_sorted(), expected);
     assert_eq!(sha256, evsynth::registry::sha256_hex(data));
     // Checked block by block without keeping rows (validate): what a whole parse reports.
-    let checked = evsynth::registry::check_streamed(
+    let checked = evsynth::registry::check::read_checked(
         std::io::Cursor::new(data),
         "fuzz.csv",
         &topic,
         2026,
         4 * chunk,
+        evsynth::registry::check::Rows::Drop,
     )
     .expect("reading memory does not fail");
     let mut diagnostics = evsynth::registry::diagnostic::Diagnostics::new("fuzz.csv");
     diagnostics.extend(read_registry_in_chunks(data, "fuzz.csv", &topic, 2026, usize::MAX).diagnostics);
     evsynth::registry::validate::check_across_rows(&whole.findings, &mut diagnostics);
     match checked {
-        Ok(counts) => {
+        Ok(registry) => {
             assert!(diagnostics.is_empty());
-            assert_eq!(counts.findings, whole.findings.len());
+            assert_eq!(registry.counts.findings, whole.findings.len());
         }
         Err(found) => assert_eq!(found, diagnostics.into_sorted()),
     }

@@ -1,5 +1,6 @@
 //! A topic's registry on disk: finding it, reading it, checking it.
 
+pub mod check;
 pub mod chunks;
 pub mod columns;
 pub mod diagnostic;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+pub use check::CheckedRegistry;
 pub use diagnostic::Diagnostic;
 pub use finding::Finding;
 pub use topic::Topic;
@@ -172,110 +174,40 @@ impl Registry {
 pub fn load(location: &TopicLocation) -> Result<Registry, Error> {
     let topic = Topic::load(&location.topic)?;
     let _phase = crate::timing::phase("load registry");
-    let read_error = |e| Error::io(&location.registry, "read", e);
-    let file = std::fs::File::open(&location.registry).map_err(read_error)?;
-    let (outcome, sha256) = {
-        let _phase = crate::timing::phase("parse rows");
-        stream::read_registry_streamed(
-            file,
-            &location.registry.display().to_string(),
-            &topic,
-            current_year(),
-            stream::BLOCK_BYTES,
-        )
-        .map_err(read_error)?
-    };
+    let checked = read_location(location, &topic, check::Rows::Keep)?;
     Ok(Registry {
         location: location.clone(),
         topic,
-        findings: check_across_rows(outcome.findings, outcome.diagnostics)
-            .map_err(Error::Invalid)?,
-        sha256,
+        findings: checked.findings,
+        sha256: checked.sha256,
     })
-}
-
-/// What [`check`] found in a valid registry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CheckedRegistry {
-    /// Rows (findings).
-    pub findings: usize,
-    /// Distinct study ids.
-    pub studies: usize,
 }
 
 /// Validates a topic as [`load`] does, with the same problems reported, without holding its
 /// rows: each block is checked as it is read and its rows dropped (`evsynth validate`).
 pub fn check(location: &TopicLocation) -> Result<CheckedRegistry, Error> {
     let topic = Topic::load(&location.topic)?;
+    Ok(read_location(location, &topic, check::Rows::Drop)?.counts)
+}
+
+/// [`check::read_checked`] of a topic's registry file.
+fn read_location(
+    location: &TopicLocation,
+    topic: &Topic,
+    rows: check::Rows,
+) -> Result<check::Checked, Error> {
     let read_error = |e| Error::io(&location.registry, "read", e);
     let file = std::fs::File::open(&location.registry).map_err(read_error)?;
-    let path = location.registry.display().to_string();
-    check_streamed(file, &path, &topic, current_year(), stream::BLOCK_BYTES)
-        .map_err(read_error)?
-        .map_err(Error::Invalid)
-}
-
-/// [`check`] of the registry in `input` (named `path` in messages), read in blocks of
-/// `block_bytes`: the counts, or every problem sorted by line.
-pub fn check_streamed<R: std::io::Read + std::io::Seek + Send>(
-    mut input: R,
-    path: &str,
-    topic: &Topic,
-    this_year: i32,
-    block_bytes: usize,
-) -> std::io::Result<Result<CheckedRegistry, Vec<diagnostic::Diagnostic>>> {
-    let mut checks = validate::CrossRowChecks::default();
-    let mut diagnostics = diagnostic::Diagnostics::new(path);
-    let mut findings = 0;
-    let streamed = stream::stream_registry(
-        &mut input,
-        path,
+    check::read_checked(
+        file,
+        &location.registry.display().to_string(),
         topic,
-        this_year,
-        block_bytes,
-        |parts, _room| {
-            for part in parts {
-                checks.check(&part.findings, &mut diagnostics);
-                findings += part.findings.len();
-                diagnostics.extend(part.diagnostics);
-            }
-        },
-    )?;
-    let outcome = match streamed {
-        stream::Streamed::Blocks { .. } if !checks.has_repeats() => {
-            return Ok(if diagnostics.is_empty() {
-                Ok(CheckedRegistry {
-                    findings,
-                    studies: checks.studies(),
-                })
-            } else {
-                Err(diagnostics.into_sorted())
-            });
-        }
-        // Naming the first row of a repeated finding needs the rows: the file is read whole
-        // (only registries with that error take this path).
-        stream::Streamed::Blocks { .. } => {
-            input.seek(std::io::SeekFrom::Start(0))?;
-            let mut bytes = Vec::new();
-            input.read_to_end(&mut bytes)?;
-            read::read_registry(&bytes, path, topic, this_year)
-        }
-        stream::Streamed::Whole { outcome, .. } => outcome,
-    };
-    Ok(check_across_rows(outcome.findings, outcome.diagnostics)
-        .map(|findings| CheckedRegistry::of(&findings)))
-}
-
-impl CheckedRegistry {
-    /// Counts of valid rows.
-    fn of(findings: &[Finding]) -> CheckedRegistry {
-        let studies: std::collections::HashSet<&str, foldhash::fast::RandomState> =
-            findings.iter().map(|f| f.study_id.as_str()).collect();
-        CheckedRegistry {
-            findings: findings.len(),
-            studies: studies.len(),
-        }
-    }
+        current_year(),
+        stream::BLOCK_BYTES,
+        rows,
+    )
+    .map_err(read_error)?
+    .map_err(Error::Invalid)
 }
 
 /// Parses and validates registry bytes against a topic.

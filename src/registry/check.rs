@@ -1,0 +1,120 @@
+//! Reading a registry and running every check on it block by block: the cross-row checks of
+//! each block run as it arrives, beside the reading of the next, and the rows are kept
+//! ([`crate::registry::load`]) or dropped after their checks ([`crate::registry::check`]).
+
+use std::io::{self, Read, Seek, SeekFrom};
+
+use crate::registry::diagnostic::{Diagnostic, Diagnostics};
+use crate::registry::finding::Finding;
+use crate::registry::read::{ReadOutcome, read_registry};
+use crate::registry::stream::{Streamed, stream_registry};
+use crate::registry::topic::Topic;
+use crate::registry::validate::CrossRowChecks;
+
+/// Counts of a valid registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckedRegistry {
+    /// Rows (findings).
+    pub findings: usize,
+    /// Distinct study ids.
+    pub studies: usize,
+}
+
+/// A valid registry as read by [`read_checked`].
+#[derive(Debug)]
+pub struct Checked {
+    /// Every row in file order; empty unless the rows were kept.
+    pub findings: Vec<Finding>,
+    /// Rows and studies.
+    pub counts: CheckedRegistry,
+    /// SHA-256 of the file's bytes, lowercase hex.
+    pub sha256: String,
+}
+
+/// Whether [`read_checked`] keeps the rows it has checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    /// Keep every row (for a report).
+    Keep,
+    /// Drop each block's rows once checked (for validation alone).
+    Drop,
+}
+
+/// Reads the registry in `input` (named `path` in messages) in blocks of `block_bytes` and runs
+/// every check: the registry, or every problem sorted by line.
+pub fn read_checked<R: Read + Seek + Send>(
+    mut input: R,
+    path: &str,
+    topic: &Topic,
+    this_year: i32,
+    block_bytes: usize,
+    rows: Rows,
+) -> io::Result<Result<Checked, Vec<Diagnostic>>> {
+    let mut checks = CrossRowChecks::default();
+    let mut outcome = ReadOutcome::empty(Diagnostics::new(path));
+    let mut row_count = 0;
+    let streamed = stream_registry(
+        &mut input,
+        path,
+        topic,
+        this_year,
+        block_bytes,
+        |parts, room| {
+            for part in &parts {
+                checks.check(&part.findings, &mut outcome.diagnostics);
+                row_count += part.findings.len();
+            }
+            match rows {
+                Rows::Keep => outcome.append(parts, room),
+                Rows::Drop => {
+                    for part in parts {
+                        outcome.diagnostics.extend(part.diagnostics);
+                    }
+                }
+            }
+        },
+    )?;
+    let sha256 = match streamed {
+        Streamed::Blocks { sha256 } if rows == Rows::Keep || !checks.has_repeats() => {
+            checks.resolve_repeats(&outcome.findings, &mut outcome.diagnostics);
+            sha256
+        }
+        // Naming the first row of a repeated finding needs the rows, which were dropped: the
+        // file is read whole (only registries with that error take this path).
+        Streamed::Blocks { sha256 } => {
+            input.seek(SeekFrom::Start(0))?;
+            let mut bytes = Vec::new();
+            input.read_to_end(&mut bytes)?;
+            (checks, outcome, row_count) =
+                checked_whole(read_registry(&bytes, path, topic, this_year));
+            sha256
+        }
+        Streamed::Whole {
+            outcome: whole,
+            sha256,
+        } => {
+            (checks, outcome, row_count) = checked_whole(whole);
+            sha256
+        }
+    };
+    if !outcome.diagnostics.is_empty() {
+        return Ok(Err(outcome.diagnostics.into_sorted()));
+    }
+    Ok(Ok(Checked {
+        counts: CheckedRegistry {
+            findings: row_count,
+            studies: checks.studies(),
+        },
+        findings: outcome.findings,
+        sha256,
+    }))
+}
+
+/// The cross-row checks over a registry read whole.
+fn checked_whole(mut outcome: ReadOutcome) -> (CrossRowChecks, ReadOutcome, usize) {
+    let mut checks = CrossRowChecks::default();
+    checks.check(&outcome.findings, &mut outcome.diagnostics);
+    checks.resolve_repeats(&outcome.findings, &mut outcome.diagnostics);
+    let rows = outcome.findings.len();
+    (checks, outcome, rows)
+}
