@@ -190,3 +190,41 @@ fn a_broken_topic_toml_is_named_with_its_line() {
     );
     assert!(Path::new(&dir.path().join("studies/t/registry.csv")).is_file());
 }
+
+/// Standard error a closed pipe (`evsynth ... 2>&1 | head` after head left): the timings and
+/// error messages written there are lost, but a report still completes and leaves no staged
+/// file, and an error keeps its exit code (a panic would give 101).
+#[test]
+fn a_closed_standard_error_changes_no_exit_code() {
+    let dir = topic_with(
+        format!("{HEADER}a_1,c,2020,rct,treatment,10,citrate,severity,positive\n").as_bytes(),
+    );
+    let run_with_closed_stderr = |args: &[&str]| {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        std::process::Command::new(env!("CARGO_BIN_EXE_evsynth"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("EVSYNTH_TIMINGS", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(writer)
+            .status()
+            .unwrap()
+            .code()
+    };
+    assert_eq!(
+        run_with_closed_stderr(&["report", "t", "--out", "out"]),
+        Some(0)
+    );
+    assert!(dir.path().join("out/t/tables/findings.csv").is_file());
+    let staged: Vec<_> = std::fs::read_dir(dir.path().join("out/t/tables"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(staged.is_empty(), "{staged:?}");
+    assert_eq!(
+        run_with_closed_stderr(&["validate", "no-such-topic"]),
+        Some(2)
+    );
+}

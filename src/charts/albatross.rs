@@ -206,7 +206,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
             p.text(
                 LEFT - 8.0,
                 y,
-                &format!("{}", 10f64.powf(decade)),
+                &crate::charts::axis::format_tick(10f64.powf(decade)),
                 Align::Right,
                 small,
             );

@@ -88,14 +88,26 @@ pub fn linear_ticks(min: f64, max: f64) -> Vec<f64> {
         .collect()
 }
 
-/// A tick label without trailing zeros.
+/// A tick label without trailing zeros, its whole part grouped by thousands from 1,000 up like
+/// the counts beside it.
 pub fn format_tick(value: f64) -> String {
     let text = format!("{value:.3}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
     if text == "-0" {
-        "0".to_string()
-    } else {
-        text.to_string()
+        return "0".to_string();
+    }
+    let (sign, unsigned) = text
+        .strip_prefix('-')
+        .map_or(("", text), |rest| ("-", rest));
+    let (whole, fraction) = unsigned
+        .split_once('.')
+        .map_or((unsigned, ""), |(whole, fraction)| (whole, fraction));
+    match whole.parse::<u64>() {
+        Ok(whole) if whole >= 1000 => {
+            let point = if fraction.is_empty() { "" } else { "." };
+            format!("{sign}{}{point}{fraction}", crate::numbers::grouped(whole))
+        }
+        _ => text.to_string(),
     }
 }
 
@@ -111,6 +123,11 @@ mod tests {
             .map(format_tick)
             .collect();
         assert_eq!(labels, ["0", "0.2", "0.4", "0.6", "0.8"]);
+        let labels: Vec<String> = [-20_000.0, 999.5, 1000.0, 10_000.0, 2500.5]
+            .into_iter()
+            .map(format_tick)
+            .collect();
+        assert_eq!(labels, ["-20,000", "999.5", "1,000", "10,000", "2,500.5"]);
     }
 
     #[test]

@@ -97,6 +97,9 @@ pub fn locate_topics(studies: &Path, args: &[String]) -> Result<Vec<TopicLocatio
 
 /// Prints an error to stderr and returns its exit code.
 pub fn report_error(error: &Error) -> u8 {
-    eprintln!("{error}");
+    use std::io::Write;
+    // A closed standard error (`2>&-`, a pipe whose reader left) must not turn the error's
+    // exit code into a panic's.
+    let _ = writeln!(std::io::stderr().lock(), "{error}");
     error.exit_code()
 }
