@@ -54,6 +54,7 @@ fn add(
     values: &ColumnValues,
     options: &AddOptions,
 ) -> Result<String, Error> {
+    let _phase = crate::timing::phase("add");
     let location = registry::resolve(topic_arg, studies)?;
     let topic = Topic::load(&location.topic)?;
     let mut rows = match &options.from_csv {
@@ -75,7 +76,9 @@ fn add(
     }
 
     let path = &location.registry;
+    let phase = crate::timing::phase("lock and read registry");
     let locked = LockedRegistry::open(path)?;
+    drop(phase);
     let existing = if locked.bytes.iter().all(u8::is_ascii_whitespace) {
         Vec::new()
     } else {
@@ -134,6 +137,7 @@ fn add(
     .map_err(|error| relocate(error, &rows, &row_lines, first_new_line));
     let findings = checked?;
     if !options.allow_duplicate_title {
+        let _phase = crate::timing::phase("duplicate titles");
         check_duplicate_titles(&findings, first_new_line, &rows, &row_lines)?;
     }
     if options.dry_run {
@@ -148,7 +152,10 @@ fn add(
             path.display()
         ));
     }
-    locked.append(path, &chunk)?;
+    {
+        let _phase = crate::timing::phase("append and flush");
+        locked.append(path, &chunk)?;
+    }
     Ok(format!(
         "added {} row(s) to {} (line {}{})",
         rows.len(),
@@ -194,7 +201,7 @@ fn header_names(record: &csv::StringRecord) -> Vec<String> {
 
 /// Lines in the file, counting a last line without newline.
 fn line_count(bytes: &[u8]) -> u64 {
-    let newlines = bytes.iter().filter(|b| **b == b'\n').count() as u64;
+    let newlines = memchr::memchr_iter(b'\n', bytes).count() as u64;
     newlines + u64::from(!bytes.is_empty() && !bytes.ends_with(b"\n"))
 }
 
