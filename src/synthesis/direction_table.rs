@@ -42,6 +42,29 @@ pub enum Rows<'a> {
     Present(&'a [&'a str]),
 }
 
+type Cells = HashMap<Vec<String>, CellCount>;
+
+/// Whether every row of a study has the same value in frame column `column` (the design and
+/// its tier are study-level fields, checked when the registry is read).
+fn is_study_level(column: &str) -> bool {
+    matches!(column, frame::TIER | frame::DESIGN)
+}
+
+/// Cells keyed (question, dimension, ...) summed over the dimension: keyed (question, ...).
+/// Exact only for a study-level dimension (each study counted under one value).
+fn without_dimension(cells: &Cells) -> Cells {
+    let mut summed = Cells::new();
+    for (key, count) in cells {
+        let mut key = key.clone();
+        key.remove(1);
+        let total: &mut CellCount = summed.entry(key).or_default();
+        total.findings += count.findings;
+        total.studies += count.studies;
+        total.participants += count.participants;
+    }
+    summed
+}
+
 /// For each `(dimension, rows)`, one table per question of the topic, in topic order, over
 /// the frame column `dimension`. The counts run one after another: each polars group-by
 /// already uses every core, and running them side by side was twice as slow.
@@ -50,27 +73,43 @@ pub fn direction_tables(
     findings: &FindingsFrame<'_>,
     dimensions: &[(&str, Rows<'_>)],
 ) -> PolarsResult<Vec<Vec<DirectionTable>>> {
-    type Cells = HashMap<Vec<String>, CellCount>;
-    let mut key_sets: Vec<Vec<&str>> = vec![
-        vec![frame::QUESTION, frame::DIRECTION],
-        vec![frame::QUESTION],
-    ];
+    // The question totals (by direction, and overall) are the sums over a study-level
+    // dimension's rows when one is asked for: every study sits in exactly one of its rows, so
+    // nothing is counted twice, and two polars group-bys of the whole frame are saved.
+    let study_level = dimensions
+        .iter()
+        .position(|(dimension, _)| is_study_level(dimension));
+    let mut key_sets: Vec<Vec<&str>> = Vec::new();
     for (dimension, _) in dimensions {
         key_sets.push(vec![frame::QUESTION, dimension, frame::DIRECTION]);
         key_sets.push(vec![frame::QUESTION, dimension]);
     }
-    let counted: Vec<Cells> = key_sets
+    if study_level.is_none() {
+        key_sets.push(vec![frame::QUESTION, frame::DIRECTION]);
+        key_sets.push(vec![frame::QUESTION]);
+    }
+    let mut counted: Vec<Cells> = key_sets
         .iter()
         .map(|keys| count_by(findings, keys))
         .collect::<PolarsResult<_>>()?;
+    let (direction_totals, question_totals) = match study_level {
+        Some(index) => (
+            without_dimension(&counted[2 * index]),
+            without_dimension(&counted[2 * index + 1]),
+        ),
+        None => {
+            let question_totals = counted.pop().unwrap_or_default();
+            (counted.pop().unwrap_or_default(), question_totals)
+        }
+    };
     let get = |map: &Cells, key: &[&str]| {
         let key: Vec<String> = key.iter().map(|s| (*s).to_string()).collect();
         map.get(&key).copied().unwrap_or_default()
     };
-    let (direction_totals, question_totals) = (&counted[0], &counted[1]);
+    let (direction_totals, question_totals) = (&direction_totals, &question_totals);
     Ok(dimensions
         .iter()
-        .zip(counted[2..].chunks(2))
+        .zip(counted.chunks(2))
         .map(|((_, rows), pair)| {
             let (cells, row_totals) = (&pair[0], &pair[1]);
             let (keys, keep_empty) = match rows {
@@ -103,4 +142,69 @@ pub fn direction_tables(
                 .collect()
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Design;
+    use crate::registry::finding::Text;
+    use proptest::prelude::*;
+
+    fn shipped() -> crate::registry::Registry {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/studies/magnesium-rls");
+        let location = crate::registry::TopicLocation::of_dir(std::path::Path::new(dir));
+        crate::registry::load(&location).unwrap()
+    }
+
+    proptest! {
+        /// The question totals summed over the tier rows equal those polars counts directly
+        /// (the path taken without a study-level dimension), for studies with findings under
+        /// both questions, several outcomes, forms and directions, and a design of their own.
+        #[test]
+        fn question_totals_from_tiers_equal_direct_counts(
+            rows in prop::collection::vec(
+                (0u8..12, 0usize..2, 0usize..8, 0usize..8, 0usize..4, 1u32..500),
+                1..120,
+            ),
+        ) {
+            let registry = shipped();
+            let topic = &registry.topic;
+            let base = &registry.findings[0];
+            let question_keys: Vec<&String> = topic.questions.keys().collect();
+            let form_keys = topic.form_keys();
+            let outcome_keys: Vec<&String> = topic.outcomes.keys().collect();
+            let findings: Vec<_> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, &(study, question, form, outcome, direction, n))| {
+                    let mut f = base.clone();
+                    f.line = i as u64 + 2;
+                    f.study_id = Text::new(format!("s{study}"));
+                    f.design = Design::ALL[usize::from(study) % Design::ALL.len()];
+                    f.question = Text::new(question_keys[question % question_keys.len()].clone());
+                    f.form = Text::new(form_keys[form % form_keys.len()].to_string());
+                    f.outcome = Text::new(outcome_keys[outcome % outcome_keys.len()].clone());
+                    f.direction = Direction::ALL[direction];
+                    f.n = Some(n);
+                    f
+                })
+                .collect();
+            let frame = frame::findings_frame(topic, &findings).unwrap();
+            let tier_keys: Vec<&str> = crate::model::Tier::ALL.iter().map(|t| t.key()).collect();
+            let with_tiers = direction_tables(
+                topic,
+                &frame,
+                &[(frame::TIER, Rows::All(&tier_keys)), (frame::FORM, Rows::Present(&form_keys))],
+            )
+            .unwrap();
+            let forms_only =
+                direction_tables(topic, &frame, &[(frame::FORM, Rows::Present(&form_keys))]).unwrap();
+            for (derived, direct) in with_tiers[0].iter().zip(&forms_only[0]) {
+                prop_assert_eq!(&derived.by_direction, &direct.by_direction);
+                prop_assert_eq!(derived.total, direct.total);
+            }
+            prop_assert_eq!(&with_tiers[1], &forms_only[0]);
+        }
+    }
 }
