@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use polars::prelude::{IntoLazy, PolarsResult, col, len};
+use polars::prelude::{DataType, IntoLazy, PolarsResult, col, len};
 
 use crate::frame::{self, FindingsFrame};
 
@@ -24,39 +24,67 @@ pub struct CellCount {
 /// in the order of `keys`; combinations without rows are absent (callers fill zero cells).
 ///
 /// polars groups the findings by (keys, study), packed into one integer, into one row per
-/// study and cell; those rows are then summed per cell.
+/// study and cell; those rows are then summed per cell. When `keys` include the outcome, a
+/// study has at most one row per cell (one row per study and outcome is checked when the
+/// registry is read), so polars groups by the cell alone: far fewer groups than rows.
 pub fn count_by(
     findings: &FindingsFrame<'_>,
     keys: &[&str],
 ) -> PolarsResult<HashMap<Vec<String>, CellCount>> {
+    let one_row_per_study = keys.contains(&frame::OUTCOME);
     let mut columns = keys.to_vec();
-    columns.push(frame::STUDY_ID);
+    if !one_row_per_study {
+        columns.push(frame::STUDY_ID);
+    }
     let (keyed, packing) = findings.keyed(&columns, &[frame::N])?;
+    let participants = if one_row_per_study {
+        // Summed as u64: ten million findings of a few thousand participants overflow u32.
+        col(frame::N).cast(DataType::UInt64).sum()
+    } else {
+        col(frame::N).max()
+    };
     let phase = crate::timing::phase("count_by: group-by");
-    let per_study = keyed
+    let grouped = keyed
         .lazy()
         .group_by([col(frame::KEY)])
-        .agg([len().alias("findings"), col(frame::N).max().alias("n")])
+        .agg([len().alias("findings"), participants.alias("n")])
         .collect()?;
     drop(phase);
     let _phase = crate::timing::phase("count_by: fold");
-    let study_keys = per_study.column(frame::KEY)?.u64()?;
-    let finding_counts = per_study
-        .column("findings")?
-        .cast(&polars::prelude::DataType::UInt32)?;
+    let group_keys = grouped.column(frame::KEY)?.u64()?;
+    let finding_counts = grouped.column("findings")?.cast(&DataType::UInt32)?;
     let finding_counts = finding_counts.u32()?;
-    let n = per_study.column("n")?.u32()?;
 
     let mut by_cell: HashMap<u64, CellCount, foldhash::fast::RandomState> = HashMap::default();
-    for ((study_key, findings_of_study), n) in
-        study_keys.iter().zip(finding_counts.iter()).zip(n.iter())
-    {
-        let cell = by_cell
-            .entry(packing.without_last(study_key.unwrap_or_default()))
-            .or_default();
-        cell.findings += findings_of_study.unwrap_or(0);
-        cell.studies += 1;
-        cell.participants += u64::from(n.unwrap_or(0));
+    if one_row_per_study {
+        let n_sum = grouped.column("n")?.u64()?;
+        for ((cell, rows), participants) in group_keys
+            .iter()
+            .zip(finding_counts.iter())
+            .zip(n_sum.iter())
+        {
+            let rows = rows.unwrap_or(0);
+            by_cell.insert(
+                cell.unwrap_or_default(),
+                CellCount {
+                    findings: rows,
+                    studies: rows,
+                    participants: participants.unwrap_or(0),
+                },
+            );
+        }
+    } else {
+        let n = grouped.column("n")?.u32()?;
+        for ((study_key, findings_of_study), n) in
+            group_keys.iter().zip(finding_counts.iter()).zip(n.iter())
+        {
+            let cell = by_cell
+                .entry(packing.without_last(study_key.unwrap_or_default()))
+                .or_default();
+            cell.findings += findings_of_study.unwrap_or(0);
+            cell.studies += 1;
+            cell.participants += u64::from(n.unwrap_or(0));
+        }
     }
     let cell_packing = findings.packing(keys)?;
     Ok(by_cell
@@ -75,4 +103,74 @@ pub fn count_by(
             (key, count)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::Finding;
+    use crate::synthesis::test_rows;
+    use proptest::prelude::*;
+
+    /// The count by definition: per cell, its rows, its distinct studies and the sum over them
+    /// of each study's largest n in the cell.
+    fn reference(findings: &[Finding], keys: &[&str]) -> HashMap<Vec<String>, CellCount> {
+        let value = |f: &Finding, key: &str| -> String {
+            match key {
+                frame::QUESTION => f.question.to_string(),
+                frame::OUTCOME => f.outcome.to_string(),
+                frame::FORM => f.form.to_string(),
+                frame::TIER => f.design.tier().key().to_string(),
+                frame::DIRECTION => f.direction.key().to_string(),
+                _ => unreachable!("key {key} is not used here"),
+            }
+        };
+        let mut cells: HashMap<Vec<String>, (u32, HashMap<String, u32>)> = HashMap::new();
+        for f in findings {
+            let cell = cells
+                .entry(keys.iter().map(|k| value(f, k)).collect())
+                .or_default();
+            cell.0 += 1;
+            let largest = cell.1.entry(f.study_id.to_string()).or_default();
+            *largest = (*largest).max(f.n.unwrap_or(0));
+        }
+        cells
+            .into_iter()
+            .map(|(key, (rows, studies))| {
+                let count = CellCount {
+                    findings: rows,
+                    studies: studies.len() as u32,
+                    participants: studies.values().map(|n| u64::from(*n)).sum(),
+                };
+                (key, count)
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// Both paths (by study, and by cell alone when the outcome is a key) against the
+        /// count by definition.
+        #[test]
+        fn counts_equal_the_definition(
+            picks in prop::collection::vec(
+                (0u8..12, 0usize..2, 0usize..8, 0usize..8, 0usize..4, 1u32..500),
+                1..120,
+            ),
+        ) {
+            let registry = test_rows::shipped();
+            let findings = test_rows::findings(&registry, &picks);
+            let frame = frame::findings_frame(&registry.topic, &findings).unwrap();
+            let key_sets: [&[&str]; 6] = [
+                &[frame::QUESTION, frame::OUTCOME, frame::DIRECTION],
+                &[frame::QUESTION, frame::OUTCOME],
+                &[frame::QUESTION, frame::TIER, frame::DIRECTION],
+                &[frame::QUESTION, frame::FORM],
+                &[frame::QUESTION],
+                &[],
+            ];
+            for keys in key_sets {
+                prop_assert_eq!(count_by(&frame, keys).unwrap(), reference(&findings, keys), "{:?}", keys);
+            }
+        }
+    }
 }

@@ -147,15 +147,8 @@ pub fn direction_tables(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Design;
-    use crate::registry::finding::Text;
+    use crate::synthesis::test_rows;
     use proptest::prelude::*;
-
-    fn shipped() -> crate::registry::Registry {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/studies/magnesium-rls");
-        let location = crate::registry::TopicLocation::of_dir(std::path::Path::new(dir));
-        crate::registry::load(&location).unwrap()
-    }
 
     proptest! {
         /// The question totals summed over the tier rows equal those polars counts directly
@@ -163,34 +156,16 @@ mod tests {
         /// both questions, several outcomes, forms and directions, and a design of their own.
         #[test]
         fn question_totals_from_tiers_equal_direct_counts(
-            rows in prop::collection::vec(
+            picks in prop::collection::vec(
                 (0u8..12, 0usize..2, 0usize..8, 0usize..8, 0usize..4, 1u32..500),
                 1..120,
             ),
         ) {
-            let registry = shipped();
+            let registry = test_rows::shipped();
             let topic = &registry.topic;
-            let base = &registry.findings[0];
-            let question_keys: Vec<&String> = topic.questions.keys().collect();
-            let form_keys = topic.form_keys();
-            let outcome_keys: Vec<&String> = topic.outcomes.keys().collect();
-            let findings: Vec<_> = rows
-                .iter()
-                .enumerate()
-                .map(|(i, &(study, question, form, outcome, direction, n))| {
-                    let mut f = base.clone();
-                    f.line = i as u64 + 2;
-                    f.study_id = Text::new(format!("s{study}"));
-                    f.design = Design::ALL[usize::from(study) % Design::ALL.len()];
-                    f.question = Text::new(question_keys[question % question_keys.len()].clone());
-                    f.form = Text::new(form_keys[form % form_keys.len()].to_string());
-                    f.outcome = Text::new(outcome_keys[outcome % outcome_keys.len()].clone());
-                    f.direction = Direction::ALL[direction];
-                    f.n = Some(n);
-                    f
-                })
-                .collect();
+            let findings = test_rows::findings(&registry, &picks);
             let frame = frame::findings_frame(topic, &findings).unwrap();
+            let form_keys = topic.form_keys();
             let tier_keys: Vec<&str> = crate::model::Tier::ALL.iter().map(|t| t.key()).collect();
             let with_tiers = direction_tables(
                 topic,

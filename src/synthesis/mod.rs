@@ -221,3 +221,50 @@ fn aggregate(registry: &Registry, selection: &Selection) -> Result<Aggregated, E
             .unwrap_or_default(),
     })
 }
+
+/// Valid findings for property tests: the shipped topic and its first row, varied.
+#[cfg(test)]
+pub(crate) mod test_rows {
+    use crate::model::{Design, Direction};
+    use crate::registry::finding::Text;
+    use crate::registry::{Finding, Registry};
+
+    /// The shipped registry (its topic and rows to vary).
+    pub fn shipped() -> Registry {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/studies/magnesium-rls");
+        let location = crate::registry::TopicLocation::of_dir(std::path::Path::new(dir));
+        crate::registry::load(&location).unwrap()
+    }
+
+    /// Rows from (study, question, form, outcome, direction, n) picks, each study with a
+    /// design of its own; a pick repeating a study's outcome is left out (one row per study and
+    /// outcome, as validation requires).
+    pub fn findings(
+        registry: &Registry,
+        picks: &[(u8, usize, usize, usize, usize, u32)],
+    ) -> Vec<Finding> {
+        let topic = &registry.topic;
+        let questions: Vec<&String> = topic.questions.keys().collect();
+        let forms = topic.form_keys();
+        let outcomes: Vec<&String> = topic.outcomes.keys().collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut rows = Vec::new();
+        for &(study, question, form, outcome, direction, n) in picks {
+            let outcome = outcomes[outcome % outcomes.len()];
+            if !seen.insert((study, outcome)) {
+                continue;
+            }
+            let mut f = registry.findings[0].clone();
+            f.line = rows.len() as u64 + 2;
+            f.study_id = Text::new(format!("s{study}"));
+            f.design = Design::ALL[usize::from(study) % Design::ALL.len()];
+            f.question = Text::new(questions[question % questions.len()].clone());
+            f.form = Text::new(forms[form % forms.len()].to_string());
+            f.outcome = Text::new(outcome.clone());
+            f.direction = Direction::ALL[direction % Direction::ALL.len()];
+            f.n = (n % 7 != 0).then_some(n);
+            rows.push(f);
+        }
+        rows
+    }
+}

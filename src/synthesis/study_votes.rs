@@ -54,7 +54,7 @@ pub fn study_votes(
     findings: &FindingsFrame<'_>,
 ) -> PolarsResult<HashMap<Vec<String>, Vec<StudyVote>>> {
     let columns = [frame::QUESTION, frame::STUDY_ID];
-    let (grouped, packing) = per_study(findings, &columns, true)?;
+    let (grouped, packing) = per_study(findings, &columns)?;
     let _phase = crate::timing::phase("study votes: decode");
     let keys = grouped.column(frame::KEY)?.u64()?;
     let tier = grouped.column(frame::TIER)?.u32()?;
@@ -108,11 +108,10 @@ pub fn study_votes(
 }
 
 /// One row per study within each group of `columns` (the last being the study): its packed
-/// key, tier, findings, largest n and findings per direction; sorted by key if asked.
+/// key, tier, findings, largest n and findings per direction; sorted by key.
 fn per_study(
     findings: &FindingsFrame<'_>,
     columns: &[&str],
-    sorted: bool,
 ) -> PolarsResult<(polars::prelude::DataFrame, frame::Packing)> {
     let (keyed, packing) = findings.keyed(columns, &[frame::N, frame::TIER, frame::DIRECTION])?;
     // A study's design (and so its tier) is the same on all its rows (validated).
@@ -131,62 +130,91 @@ fn per_study(
         );
     }
     let _phase = crate::timing::phase("study votes: group-by");
-    let mut grouped = keyed.lazy().group_by([col(frame::KEY)]).agg(aggregations);
-    if sorted {
-        grouped = grouped.sort(
+    let grouped = keyed
+        .lazy()
+        .group_by([col(frame::KEY)])
+        .agg(aggregations)
+        .sort(
             [frame::KEY],
             polars::prelude::SortMultipleOptions::default(),
         );
-    }
     Ok((grouped.collect()?, packing))
 }
 
 /// Vote counts per question and outcome (key: question, outcome) over the studies whose tier
 /// `counted` accepts: the same votes as [`study_votes`] by outcome, tallied directly instead
 /// of listed (a million findings give about a million study × outcome votes).
+///
+/// A study has one row per outcome (checked when the registry is read), so its vote in an
+/// outcome is that row's direction: polars counts rows per (question, outcome, tier,
+/// direction), a few hundred groups, instead of grouping by study.
 pub fn outcome_vote_counts(
     findings: &FindingsFrame<'_>,
     counted: impl Fn(Tier) -> bool,
 ) -> PolarsResult<HashMap<Vec<String>, VoteCount>> {
-    let columns = [frame::QUESTION, frame::OUTCOME, frame::STUDY_ID];
-    let (grouped, packing) = per_study(findings, &columns, false)?;
+    let columns = [
+        frame::QUESTION,
+        frame::OUTCOME,
+        frame::TIER,
+        frame::DIRECTION,
+    ];
+    let (keyed, packing) = findings.keyed(&columns, &[frame::N])?;
+    let phase = crate::timing::phase("outcome votes: group-by");
+    let grouped = keyed
+        .lazy()
+        .group_by([col(frame::KEY)])
+        .agg([
+            len().alias("votes"),
+            // Summed as u64: ten million findings of a few thousand participants overflow u32.
+            col(frame::N)
+                .cast(polars::prelude::DataType::UInt64)
+                .sum()
+                .alias("n"),
+        ])
+        .collect()?;
+    drop(phase);
     let _phase = crate::timing::phase("outcome votes: tally");
     let keys = grouped.column(frame::KEY)?.u64()?;
-    let tier = grouped.column(frame::TIER)?.u32()?;
-    let n = grouped.column("n")?.u32()?;
-    let per_direction = Direction::ALL
-        .iter()
-        .map(|d| grouped.column(d.key()).and_then(|c| c.u32().cloned()))
-        .collect::<PolarsResult<Vec<_>>>()?;
-    // group → (studies, per direction, participants)
-    let mut tallies: HashMap<u64, (u32, [u32; 4], u64), foldhash::fast::RandomState> =
-        HashMap::default();
-    for row in 0..grouped.height() {
-        let counts: [u32; 4] = std::array::from_fn(|i| per_direction[i].get(row).unwrap_or(0));
-        let tier = tier
-            .get(row)
-            .and_then(|code| Tier::ALL.get(code as usize).copied());
-        let (Some(direction), Some(tier), Some(key)) =
-            (study_direction(counts), tier, keys.get(row))
-        else {
+    let votes = grouped
+        .column("votes")?
+        .cast(&polars::prelude::DataType::UInt32)?;
+    let votes = votes.u32()?;
+    let n = grouped.column("n")?.u64()?;
+    // (question, outcome) codes → (studies, per direction, participants)
+    type Tally = (u32, [u32; 4], u64);
+    let mut tallies: HashMap<(u32, u32), Tally, foldhash::fast::RandomState> = HashMap::default();
+    for ((key, votes), n) in keys.iter().zip(votes.iter()).zip(n.iter()) {
+        let Some(key) = key else { continue };
+        let tier = Tier::ALL.get(packing.code(key, 2) as usize).copied();
+        let direction = Direction::ALL.get(packing.code(key, 3) as usize).copied();
+        let (Some(tier), Some(direction)) = (tier, direction) else {
             continue;
         };
         if !counted(tier) {
             continue;
         }
-        let tally = tallies.entry(packing.without_last(key)).or_default();
-        tally.0 += 1;
-        tally.1[direction as usize] += 1;
-        tally.2 += u64::from(n.get(row).unwrap_or(0));
+        let votes = votes.unwrap_or(0);
+        let tally = tallies
+            .entry((packing.code(key, 0), packing.code(key, 1)))
+            .or_default();
+        tally.0 += votes;
+        tally.1[direction as usize] += votes;
+        tally.2 += n.unwrap_or(0);
     }
+    let codes = &findings.codes;
     Ok(tallies
         .into_iter()
-        .map(|(group, (studies, by_direction, participants))| {
-            (
-                group_key(&findings.codes, &columns, &packing, group),
-                VoteCount::from_tallies(studies, by_direction, participants),
-            )
-        })
+        .map(
+            |((question, outcome), (studies, by_direction, participants))| {
+                (
+                    vec![
+                        codes.key(frame::QUESTION, question).to_string(),
+                        codes.key(frame::OUTCOME, outcome).to_string(),
+                    ],
+                    VoteCount::from_tallies(studies, by_direction, participants),
+                )
+            },
+        )
         .collect())
 }
 
@@ -208,6 +236,69 @@ fn group_key(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::Finding;
+    use crate::synthesis::test_rows;
+    use proptest::prelude::*;
+
+    /// Outcome votes by definition: per (question, outcome), each counted study's vote by the
+    /// 70% rule over its findings there, and its largest n.
+    fn reference(
+        findings: &[Finding],
+        counted: impl Fn(Tier) -> bool,
+    ) -> HashMap<Vec<String>, VoteCount> {
+        type Study = ([u32; 4], u32, Tier);
+        let mut groups: HashMap<Vec<String>, HashMap<String, Study>> = HashMap::new();
+        for f in findings {
+            let group = vec![f.question.to_string(), f.outcome.to_string()];
+            let study = groups
+                .entry(group)
+                .or_default()
+                .entry(f.study_id.to_string())
+                .or_insert(([0; 4], 0, f.design.tier()));
+            study.0[f.direction as usize] += 1;
+            study.1 = study.1.max(f.n.unwrap_or(0));
+        }
+        groups
+            .into_iter()
+            .filter_map(|(group, studies)| {
+                let (mut count, mut by_direction, mut participants) = (0, [0u32; 4], 0u64);
+                for (directions, n, tier) in studies.values() {
+                    if !counted(*tier) {
+                        continue;
+                    }
+                    let direction = study_direction(*directions)?;
+                    count += 1;
+                    by_direction[direction as usize] += 1;
+                    participants += u64::from(*n);
+                }
+                (count > 0).then(|| {
+                    (
+                        group,
+                        VoteCount::from_tallies(count, by_direction, participants),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn outcome_votes_equal_the_definition(
+            picks in prop::collection::vec(
+                (0u8..12, 0usize..2, 0usize..8, 0usize..8, 0usize..4, 1u32..500),
+                1..120,
+            ),
+        ) {
+            let registry = test_rows::shipped();
+            let findings = test_rows::findings(&registry, &picks);
+            let frame = frame::findings_frame(&registry.topic, &findings).unwrap();
+            let counted = |tier: Tier| tier != Tier::Review;
+            prop_assert_eq!(
+                outcome_vote_counts(&frame, counted).unwrap(),
+                reference(&findings, counted)
+            );
+        }
+    }
 
     #[test]
     fn seventy_percent_rule() {
