@@ -1,5 +1,6 @@
 //! Phase timings on standard error when `EVSYNTH_TIMINGS` is set (e.g. `EVSYNTH_TIMINGS=1
-//! evsynth report big-topic`): where the time of a large run goes, without a profiler.
+//! evsynth report big-topic`): where the time and memory of a large run go, without a
+//! profiler.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -31,10 +32,19 @@ impl Drop for Phase {
             // and would end a report before its staged files are cleaned up.
             let _ = writeln!(
                 std::io::stderr().lock(),
-                "phase {}: {:.1} ms",
+                "phase {}: {:.1} ms{}",
                 self.name,
-                start.elapsed().as_secs_f64() * 1000.0
+                start.elapsed().as_secs_f64() * 1000.0,
+                resident_mib().map_or(String::new(), |mib| format!(" (resident {mib} MiB)"))
             );
         }
     }
+}
+
+/// The process's resident memory in MiB, where the system tells (Linux `/proc/self/statm`,
+/// assuming 4 KiB pages).
+fn resident_mib() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096 / (1 << 20))
 }
