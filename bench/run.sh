@@ -5,6 +5,8 @@
 #   SIZES="1000 100000" bash bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p bench/results
+exec > >(tee bench/results/run.md)
 cargo build --release --locked --quiet
 bin=$PWD/target/release/evsynth
 work=${BENCH_DIR:-/tmp/evsynth-bench}

@@ -4,7 +4,7 @@
 use std::io::Cursor;
 
 use evsynth::model::{Direction, Tier};
-use evsynth::registry::check::{Rows, read_checked};
+use evsynth::registry::check::{Keep, read_checked};
 use evsynth::synthesis::study_votes::StudyVote;
 use evsynth::synthesis::vote_count::count_votes;
 use evsynth::synthesis::votes::{sign_test, wilson};
@@ -102,10 +102,10 @@ fn chunked_equals_whole(bytes: &[u8], chunk: usize) -> Result<(), TestCaseError>
     let expected = whole.diagnostics.into_sorted();
     prop_assert_eq!(chunked.diagnostics.into_sorted(), expected.clone());
     for block in [chunk, 4 * chunk] {
-        for rows in [Rows::Keep, Rows::Drop] {
+        for keep in [Keep::Rows, Keep::Counts] {
             let streamed_check =
-                read_checked(Cursor::new(bytes), "r.csv", &topic, 2026, block, rows).unwrap();
-            if let (Ok(kept), Rows::Keep) = (&streamed_check, rows) {
+                read_checked(Cursor::new(bytes), "r.csv", &topic, 2026, block, keep).unwrap();
+            if let (Ok(kept), Keep::Rows) = (&streamed_check, keep) {
                 prop_assert_eq!(&kept.findings, &whole.findings);
             }
             prop_assert_eq!(&streamed_check.map(|c| c.counts), &checked);
@@ -163,8 +163,8 @@ fn checking_in_blocks_names_the_first_row_of_a_repeat() {
         "/studies/magnesium-rls/topic.toml"
     )))
     .unwrap();
-    for rows in [Rows::Keep, Rows::Drop] {
-        let found = read_checked(Cursor::new(&bytes), "r.csv", &topic, 2026, 4000, rows)
+    for keep in [Keep::Rows, Keep::Counts] {
+        let found = read_checked(Cursor::new(&bytes), "r.csv", &topic, 2026, 4000, keep)
             .unwrap()
             .unwrap_err();
         let repeat = found

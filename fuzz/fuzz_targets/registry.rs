@@ -42,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
         &topic,
         2026,
         4 * chunk,
-        evsynth::registry::check::Rows::Drop,
+        evsynth::registry::check::Keep::Counts,
     )
     .expect("reading memory does not fail");
     let mut diagnostics = evsynth::registry::diagnostic::Diagnostics::new("fuzz.csv");

@@ -31,13 +31,13 @@ pub struct Checked {
     pub sha256: String,
 }
 
-/// Whether [`read_checked`] keeps the rows it has checked.
+/// What [`read_checked`] keeps of the rows it has checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rows {
-    /// Keep every row (for a report).
-    Keep,
-    /// Drop each block's rows once checked (for validation alone).
-    Drop,
+pub enum Keep {
+    /// Every row (for a report).
+    Rows,
+    /// Only their counts: each block's rows are dropped once checked (for validation alone).
+    Counts,
 }
 
 /// Reads the registry in `input` (named `path` in messages) in blocks of `block_bytes` and runs
@@ -48,7 +48,7 @@ pub fn read_checked<R: Read + Seek + Send>(
     topic: &Topic,
     this_year: i32,
     block_bytes: usize,
-    rows: Rows,
+    keep: Keep,
 ) -> io::Result<Result<Checked, Vec<Diagnostic>>> {
     let mut checks = CrossRowChecks::default();
     let mut outcome = ReadOutcome::empty(Diagnostics::new(path));
@@ -64,9 +64,9 @@ pub fn read_checked<R: Read + Seek + Send>(
                 checks.check(&part.findings, &mut outcome.diagnostics);
                 row_count += part.findings.len();
             }
-            match rows {
-                Rows::Keep => outcome.append(parts, room),
-                Rows::Drop => {
+            match keep {
+                Keep::Rows => outcome.append(parts, room),
+                Keep::Counts => {
                     for part in parts {
                         outcome.diagnostics.extend(part.diagnostics);
                     }
@@ -75,7 +75,7 @@ pub fn read_checked<R: Read + Seek + Send>(
         },
     )?;
     let sha256 = match streamed {
-        Streamed::Blocks { sha256 } if rows == Rows::Keep || !checks.has_repeats() => {
+        Streamed::Blocks { sha256 } if keep == Keep::Rows || !checks.has_repeats() => {
             checks.resolve_repeats(&outcome.findings, &mut outcome.diagnostics);
             sha256
         }

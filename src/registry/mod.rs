@@ -174,7 +174,7 @@ impl Registry {
 pub fn load(location: &TopicLocation) -> Result<Registry, Error> {
     let topic = Topic::load(&location.topic)?;
     let _phase = crate::timing::phase("load registry");
-    let checked = read_location(location, &topic, check::Rows::Keep)?;
+    let checked = read_location(location, &topic, check::Keep::Rows)?;
     Ok(Registry {
         location: location.clone(),
         topic,
@@ -187,14 +187,14 @@ pub fn load(location: &TopicLocation) -> Result<Registry, Error> {
 /// rows: each block is checked as it is read and its rows dropped (`evsynth validate`).
 pub fn check(location: &TopicLocation) -> Result<CheckedRegistry, Error> {
     let topic = Topic::load(&location.topic)?;
-    Ok(read_location(location, &topic, check::Rows::Drop)?.counts)
+    Ok(read_location(location, &topic, check::Keep::Counts)?.counts)
 }
 
 /// [`check::read_checked`] of a topic's registry file.
 fn read_location(
     location: &TopicLocation,
     topic: &Topic,
-    rows: check::Rows,
+    keep: check::Keep,
 ) -> Result<check::Checked, Error> {
     let read_error = |e| Error::io(&location.registry, "read", e);
     let file = std::fs::File::open(&location.registry).map_err(read_error)?;
@@ -204,7 +204,7 @@ fn read_location(
         topic,
         current_year(),
         stream::BLOCK_BYTES,
-        rows,
+        keep,
     )
     .map_err(read_error)?
     .map_err(Error::Invalid)
@@ -216,7 +216,7 @@ pub fn parse(bytes: &[u8], path: &str, topic: &Topic) -> Result<Vec<Finding>, Er
         let _phase = crate::timing::phase("parse rows");
         read::read_registry(bytes, path, topic, current_year())
     };
-    check_across_rows(outcome.findings, outcome.diagnostics).map_err(Error::Invalid)
+    check_across_rows(outcome.findings, outcome.diagnostics)
 }
 
 /// Runs the cross-row checks over parsed rows: the rows if no problem was found in reading or
@@ -224,7 +224,7 @@ pub fn parse(bytes: &[u8], path: &str, topic: &Topic) -> Result<Vec<Finding>, Er
 fn check_across_rows(
     findings: Vec<Finding>,
     mut diagnostics: diagnostic::Diagnostics,
-) -> Result<Vec<Finding>, Vec<diagnostic::Diagnostic>> {
+) -> Result<Vec<Finding>, Error> {
     {
         let _phase = crate::timing::phase("cross-row checks");
         validate::check_across_rows(&findings, &mut diagnostics);
@@ -232,7 +232,7 @@ fn check_across_rows(
     if diagnostics.is_empty() {
         Ok(findings)
     } else {
-        Err(diagnostics.into_sorted())
+        Err(Error::Invalid(diagnostics.into_sorted()))
     }
 }
 
@@ -252,7 +252,7 @@ pub fn parse_existing(
     if outcome.diagnostics.is_empty() {
         Ok(outcome.findings)
     } else {
-        check_across_rows(outcome.findings, outcome.diagnostics).map_err(Error::Invalid)
+        check_across_rows(outcome.findings, outcome.diagnostics)
     }
 }
 
@@ -292,7 +292,7 @@ pub fn parse_appended(
         f.line += shift;
         f
     }));
-    check_across_rows(findings, outcome.diagnostics).map_err(Error::Invalid)
+    check_across_rows(findings, outcome.diagnostics)
 }
 
 /// Lowercase hex SHA-256.
