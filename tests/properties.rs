@@ -68,6 +68,21 @@ proptest! {
     }
 }
 
+/// The shipped topic's registry file.
+const SHIPPED_REGISTRY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/studies/magnesium-rls/registry.csv"
+);
+
+/// The shipped topic.
+fn shipped_topic() -> evsynth::registry::Topic {
+    evsynth::registry::Topic::load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/studies/magnesium-rls/topic.toml"
+    )))
+    .unwrap()
+}
+
 /// Reads `bytes` in chunks of `chunk` bytes, streamed in blocks of `chunk` and `4 * chunk`
 /// bytes, and whole; all must give the same rows and the same diagnostics (with the same line
 /// numbers), and the streamed reads the file's SHA-256. Checked block by block without keeping
@@ -75,11 +90,7 @@ proptest! {
 /// problems, or its counts.
 fn chunked_equals_whole(bytes: &[u8], chunk: usize) -> Result<(), TestCaseError> {
     use evsynth::registry::read::read_registry_in_chunks;
-    let topic = evsynth::registry::Topic::load(std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/studies/magnesium-rls/topic.toml"
-    )))
-    .unwrap();
+    let topic = shipped_topic();
     let chunked = read_registry_in_chunks(bytes, "r.csv", &topic, 2026, chunk);
     let whole = read_registry_in_chunks(bytes, "r.csv", &topic, 2026, usize::MAX);
     prop_assert_eq!(&chunked.findings, &whole.findings);
@@ -131,8 +142,7 @@ proptest! {
         edits in prop::collection::vec((0usize..100_000, prop::sample::select(b"\"\n,\r x\xC3".to_vec())), 0..4),
         chunk in 1usize..400,
     ) {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/studies/magnesium-rls/registry.csv");
-        let mut bytes = std::fs::read(path).unwrap();
+        let mut bytes = std::fs::read(SHIPPED_REGISTRY).unwrap();
         for (position, byte) in edits {
             let at = position % bytes.len();
             bytes[at] = byte;
@@ -146,11 +156,7 @@ proptest! {
 /// line.
 #[test]
 fn checking_in_blocks_names_the_first_row_of_a_repeat() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/studies/magnesium-rls/registry.csv"
-    );
-    let text = std::fs::read_to_string(path).unwrap();
+    let text = std::fs::read_to_string(SHIPPED_REGISTRY).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     let mut edited = text.clone();
     // Line 2 again at the end (a repeat of its study and outcome).
@@ -158,11 +164,7 @@ fn checking_in_blocks_names_the_first_row_of_a_repeat() {
     edited.push('\n');
     let bytes = edited.into_bytes();
     chunked_equals_whole(&bytes, 1000).unwrap();
-    let topic = evsynth::registry::Topic::load(std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/studies/magnesium-rls/topic.toml"
-    )))
-    .unwrap();
+    let topic = shipped_topic();
     for keep in [Keep::Rows, Keep::Counts] {
         let found = read_checked(Cursor::new(&bytes), "r.csv", &topic, 2026, 4000, keep)
             .unwrap()
@@ -178,11 +180,7 @@ fn checking_in_blocks_names_the_first_row_of_a_repeat() {
 
 #[test]
 fn the_shipped_registry_reads_the_same_in_chunks() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/studies/magnesium-rls/registry.csv"
-    );
-    let bytes = std::fs::read(path).unwrap();
+    let bytes = std::fs::read(SHIPPED_REGISTRY).unwrap();
     for chunk in [1, 7, 64, 500, 5000] {
         chunked_equals_whole(&bytes, chunk).unwrap();
     }
@@ -197,13 +195,8 @@ proptest! {
         edits in prop::collection::vec((0usize..10_000, prop::sample::select(b"\"\n,x1-".to_vec())), 0..3),
         drop_final_newline: bool,
     ) {
-        let topic = evsynth::registry::Topic::load(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/studies/magnesium-rls/topic.toml"
-        )))
-        .unwrap();
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/studies/magnesium-rls/registry.csv");
-        let text = std::fs::read_to_string(path).unwrap();
+        let topic = shipped_topic();
+        let text = std::fs::read_to_string(SHIPPED_REGISTRY).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         let keep = keep.min(lines.len() - 1);
         let mut existing = lines[..=keep].join("\n").into_bytes();

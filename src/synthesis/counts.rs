@@ -152,10 +152,7 @@ mod tests {
         /// count by definition.
         #[test]
         fn counts_equal_the_definition(
-            picks in prop::collection::vec(
-                (0u8..12, 0usize..2, 0usize..8, 0usize..8, 0usize..4, 1u32..500),
-                1..120,
-            ),
+            picks in test_rows::picks(),
         ) {
             let registry = test_rows::shipped();
             let findings = test_rows::findings(&registry, &picks);

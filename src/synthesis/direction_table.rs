@@ -156,10 +156,7 @@ mod tests {
         /// both questions, several outcomes, forms and directions, and a design of their own.
         #[test]
         fn question_totals_from_tiers_equal_direct_counts(
-            picks in prop::collection::vec(
-                (0u8..12, 0usize..2, 0usize..8, 0usize..8, 0usize..4, 1u32..500),
-                1..120,
-            ),
+            picks in test_rows::picks(),
         ) {
             let registry = test_rows::shipped();
             let topic = &registry.topic;

@@ -225,9 +225,30 @@ fn aggregate(registry: &Registry, selection: &Selection) -> Result<Aggregated, E
 /// Valid findings for property tests: the shipped topic and its first row, varied.
 #[cfg(test)]
 pub(crate) mod test_rows {
+    use proptest::prelude::*;
+
     use crate::model::{Design, Direction};
     use crate::registry::finding::Text;
     use crate::registry::{Finding, Registry};
+
+    /// One row to make: (study, question, form, outcome, direction, n) picks.
+    pub type Pick = (u8, usize, usize, usize, usize, u32);
+
+    /// Up to 120 picks over 12 studies, so studies have several rows that share and differ in
+    /// question, form, outcome and direction.
+    pub fn picks() -> impl Strategy<Value = Vec<Pick>> {
+        prop::collection::vec(
+            (
+                0u8..12,
+                0usize..2,
+                0usize..8,
+                0usize..8,
+                0usize..4,
+                1u32..500,
+            ),
+            1..120,
+        )
+    }
 
     /// The shipped registry (its topic and rows to vary).
     pub fn shipped() -> Registry {
@@ -239,10 +260,7 @@ pub(crate) mod test_rows {
     /// Rows from (study, question, form, outcome, direction, n) picks, each study with a
     /// design of its own; a pick repeating a study's outcome is left out (one row per study and
     /// outcome, as validation requires).
-    pub fn findings(
-        registry: &Registry,
-        picks: &[(u8, usize, usize, usize, usize, u32)],
-    ) -> Vec<Finding> {
+    pub fn findings(registry: &Registry, picks: &[Pick]) -> Vec<Finding> {
         let topic = &registry.topic;
         let questions: Vec<&String> = topic.questions.keys().collect();
         let forms = topic.form_keys();

@@ -284,10 +284,7 @@ mod tests {
     proptest! {
         #[test]
         fn outcome_votes_equal_the_definition(
-            picks in prop::collection::vec(
-                (0u8..12, 0usize..2, 0usize..8, 0usize..8, 0usize..4, 1u32..500),
-                1..120,
-            ),
+            picks in test_rows::picks(),
         ) {
             let registry = test_rows::shipped();
             let findings = test_rows::findings(&registry, &picks);
