@@ -9,6 +9,7 @@ use evsynth::synthesis::study_votes::StudyVote;
 use evsynth::synthesis::vote_count::count_votes;
 use evsynth::synthesis::votes::{sign_test, wilson};
 use proptest::prelude::*;
+use sha2::Digest;
 
 fn direction() -> impl Strategy<Value = Direction> {
     prop::sample::select(Direction::ALL.to_vec())
@@ -68,6 +69,11 @@ proptest! {
     }
 }
 
+/// Lowercase hex of a digest.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The shipped topic's registry file.
 const SHIPPED_REGISTRY: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -114,10 +120,25 @@ fn chunked_equals_whole(bytes: &[u8], chunk: usize) -> Result<(), TestCaseError>
     prop_assert_eq!(chunked.diagnostics.into_sorted(), expected.clone());
     for block in [chunk, 4 * chunk] {
         for keep in [Keep::Rows, Keep::Counts] {
-            let streamed_check =
-                read_checked(Cursor::new(bytes), "r.csv", &topic, 2026, block, keep).unwrap();
+            // Hashing on for kept rows (report), off for counts (validate).
+            let mut hasher = sha2::Sha256::new();
+            let hashing = (keep == Keep::Rows).then_some(&mut hasher);
+            let streamed_check = read_checked(
+                Cursor::new(bytes),
+                "r.csv",
+                &topic,
+                2026,
+                block,
+                keep,
+                hashing,
+            )
+            .unwrap();
             if let (Ok(kept), Keep::Rows) = (&streamed_check, keep) {
                 prop_assert_eq!(&kept.findings, &whole.findings);
+                prop_assert_eq!(
+                    hex(&hasher.finalize()),
+                    evsynth::registry::sha256_hex(bytes)
+                );
             }
             prop_assert_eq!(&streamed_check.map(|c| c.counts), &checked);
         }
@@ -166,7 +187,7 @@ fn checking_in_blocks_names_the_first_row_of_a_repeat() {
     chunked_equals_whole(&bytes, 1000).unwrap();
     let topic = shipped_topic();
     for keep in [Keep::Rows, Keep::Counts] {
-        let found = read_checked(Cursor::new(&bytes), "r.csv", &topic, 2026, 4000, keep)
+        let found = read_checked(Cursor::new(&bytes), "r.csv", &topic, 2026, 4000, keep, None)
             .unwrap()
             .unwrap_err();
         let repeat = found

@@ -43,6 +43,7 @@ fuzz_target!(|data: &[u8]| {
         2026,
         4 * chunk,
         evsynth::registry::check::Keep::Counts,
+        None,
     )
     .expect("reading memory does not fail");
     let mut diagnostics = evsynth::registry::diagnostic::Diagnostics::new("fuzz.csv");

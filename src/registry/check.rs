@@ -4,6 +4,8 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
+use sha2::Sha256;
+
 use crate::registry::diagnostic::{Diagnostic, Diagnostics};
 use crate::registry::finding::Finding;
 use crate::registry::read::{ReadOutcome, read_registry};
@@ -27,8 +29,6 @@ pub struct Checked {
     pub findings: Vec<Finding>,
     /// Rows and studies.
     pub counts: CheckedRegistry,
-    /// SHA-256 of the file's bytes, lowercase hex.
-    pub sha256: String,
 }
 
 /// What [`read_checked`] keeps of the rows it has checked.
@@ -41,7 +41,8 @@ pub enum Keep {
 }
 
 /// Reads the registry in `input` (named `path` in messages) in blocks of `block_bytes` and runs
-/// every check: the registry, or every problem sorted by line.
+/// every check: the registry, or every problem sorted by line. With a `hasher`, the file's
+/// bytes also go through it, once.
 pub fn read_checked<R: Read + Seek + Send>(
     mut input: R,
     path: &str,
@@ -49,6 +50,7 @@ pub fn read_checked<R: Read + Seek + Send>(
     this_year: i32,
     block_bytes: usize,
     keep: Keep,
+    hasher: Option<&mut Sha256>,
 ) -> io::Result<Result<Checked, Vec<Diagnostic>>> {
     let mut checks = CrossRowChecks::default();
     let mut outcome = ReadOutcome::empty(Diagnostics::new(path));
@@ -59,6 +61,7 @@ pub fn read_checked<R: Read + Seek + Send>(
         topic,
         this_year,
         block_bytes,
+        hasher,
         |parts, room| {
             for part in &parts {
                 checks.check(&part.findings, &mut outcome.diagnostics);
@@ -74,29 +77,21 @@ pub fn read_checked<R: Read + Seek + Send>(
             }
         },
     )?;
-    let sha256 = match streamed {
-        Streamed::Blocks { sha256 } if keep == Keep::Rows || !checks.has_repeats() => {
+    match streamed {
+        Streamed::Blocks if keep == Keep::Rows || !checks.has_repeats() => {
             checks.resolve_repeats(&outcome.findings, &mut outcome.diagnostics);
-            sha256
         }
         // Naming the first row of a repeated finding needs the rows, which were dropped: the
         // file is read whole (only registries with that error take this path).
-        Streamed::Blocks { sha256 } => {
+        Streamed::Blocks => {
             input.seek(SeekFrom::Start(0))?;
             let mut bytes = Vec::new();
             input.read_to_end(&mut bytes)?;
             (checks, outcome, row_count) =
                 checked_whole(read_registry(&bytes, path, topic, this_year));
-            sha256
         }
-        Streamed::Whole {
-            outcome: whole,
-            sha256,
-        } => {
-            (checks, outcome, row_count) = checked_whole(whole);
-            sha256
-        }
-    };
+        Streamed::Whole(whole) => (checks, outcome, row_count) = checked_whole(whole),
+    }
     if !outcome.diagnostics.is_empty() {
         return Ok(Err(outcome.diagnostics.into_sorted()));
     }
@@ -106,7 +101,6 @@ pub fn read_checked<R: Read + Seek + Send>(
             studies: checks.studies(),
         },
         findings: outcome.findings,
-        sha256,
     }))
 }
 

@@ -174,20 +174,22 @@ impl Registry {
 pub fn load(location: &TopicLocation) -> Result<Registry, Error> {
     let topic = Topic::load(&location.topic)?;
     let _phase = crate::timing::phase("load registry");
-    let checked = read_location(location, &topic, check::Keep::Rows)?;
+    let mut hasher = Sha256::new();
+    let checked = read_location(location, &topic, check::Keep::Rows, Some(&mut hasher))?;
     Ok(Registry {
         location: location.clone(),
         topic,
         findings: checked.findings,
-        sha256: checked.sha256,
+        sha256: hex(hasher.finalize().as_slice()),
     })
 }
 
 /// Validates a topic as [`load`] does, with the same problems reported, without holding its
-/// rows: each block is checked as it is read and its rows dropped (`evsynth validate`).
+/// rows (each block is checked as it is read and its rows dropped) or hashing the file
+/// (`evsynth validate`).
 pub fn check(location: &TopicLocation) -> Result<CheckedRegistry, Error> {
     let topic = Topic::load(&location.topic)?;
-    Ok(read_location(location, &topic, check::Keep::Counts)?.counts)
+    Ok(read_location(location, &topic, check::Keep::Counts, None)?.counts)
 }
 
 /// [`check::read_checked`] of a topic's registry file.
@@ -195,6 +197,7 @@ fn read_location(
     location: &TopicLocation,
     topic: &Topic,
     keep: check::Keep,
+    hasher: Option<&mut Sha256>,
 ) -> Result<check::Checked, Error> {
     let read_error = |e| Error::io(&location.registry, "read", e);
     let file = std::fs::File::open(&location.registry).map_err(read_error)?;
@@ -205,6 +208,7 @@ fn read_location(
         current_year(),
         stream::BLOCK_BYTES,
         keep,
+        hasher,
     )
     .map_err(read_error)?
     .map_err(Error::Invalid)

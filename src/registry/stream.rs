@@ -14,11 +14,11 @@ use sha2::{Digest, Sha256};
 
 use crate::registry::chunks::split_records;
 use crate::registry::diagnostic::Diagnostics;
+use crate::registry::hex;
 use crate::registry::read::{
     PARALLEL_MIN_BYTES, ReadOutcome, RowParser, parse_ranges, read_header, read_registry,
 };
 use crate::registry::topic::Topic;
-use crate::registry::{hex, sha256_hex};
 
 /// Bytes read per block: large enough to keep both cores busy, small enough that the raw text
 /// of a large registry costs little beside its parsed rows.
@@ -36,43 +36,46 @@ pub fn read_registry_streamed<R: Read + Seek + Send>(
     block_bytes: usize,
 ) -> io::Result<(ReadOutcome, String)> {
     let mut outcome = ReadOutcome::empty(Diagnostics::new(path));
-    let streamed = stream_registry(input, path, topic, this_year, block_bytes, |parts, room| {
-        outcome.append(parts, room);
-    })?;
+    let mut hasher = Sha256::new();
+    let streamed = stream_registry(
+        input,
+        path,
+        topic,
+        this_year,
+        block_bytes,
+        Some(&mut hasher),
+        |parts, room| outcome.append(parts, room),
+    )?;
+    let sha256 = hex(hasher.finalize().as_slice());
     Ok(match streamed {
-        Streamed::Blocks { sha256 } => (outcome, sha256),
-        Streamed::Whole { outcome, sha256 } => (outcome, sha256),
+        Streamed::Blocks => (outcome, sha256),
+        Streamed::Whole(outcome) => (outcome, sha256),
     })
 }
 
 /// How a streamed read ended.
 pub enum Streamed {
     /// Every row and problem went to the sink, block by block, in file order.
-    Blocks {
-        /// SHA-256 of the file, lowercase hex.
-        sha256: String,
-    },
+    Blocks,
     /// The file was read whole instead (it fits in one block, or a block met a malformed
-    /// record or irregular quoting): the result is here, and whatever the sink received is void.
-    Whole {
-        /// Every row and problem.
-        outcome: ReadOutcome,
-        /// SHA-256 of the file, lowercase hex.
-        sha256: String,
-    },
+    /// record or irregular quoting): every row and problem are here, and whatever the sink
+    /// received is void.
+    Whole(ReadOutcome),
 }
 
 /// Reads and parses a registry from `input` in blocks of `block_bytes`, handing each block's
 /// rows and problems (parts in file order, the header's problems first) to `sink` together with
 /// how many more rows the rest of the file is estimated to hold (after the first block; 0
 /// after the others). The sink can keep the rows or check and drop them, so a large registry is
-/// checked without holding it.
+/// checked without holding it. With a `hasher`, the file's bytes go through it, once, whatever
+/// the path taken (`validate` needs no hash and skips that work).
 pub fn stream_registry<R: Read + Seek + Send>(
     mut input: R,
     path: &str,
     topic: &Topic,
     this_year: i32,
     block_bytes: usize,
+    mut hasher: Option<&mut Sha256>,
     mut sink: impl FnMut(Vec<ReadOutcome>, usize) + Send,
 ) -> io::Result<Streamed> {
     let block_bytes = block_bytes.max(1);
@@ -81,15 +84,15 @@ pub fn stream_registry<R: Read + Seek + Send>(
     let mut buffer = Vec::new();
     let mut end = fill(&mut input, &mut buffer, block_bytes)?;
     if end {
-        return Ok(read_bytes(&buffer, path, topic, this_year));
+        return Ok(read_bytes(&buffer, path, topic, this_year, hasher));
     }
     let mut header_diagnostics = Diagnostics::new(path);
     let Some(start) = read_header(&buffer, &mut header_diagnostics) else {
-        return read_whole(input, path, topic, this_year);
+        return read_whole(input, path, topic, this_year, hasher);
     };
     // A header longer than a block is read whole.
     if start.body_start >= buffer.len() || buffer[start.body_start - 1] != b'\n' {
-        return read_whole(input, path, topic, this_year);
+        return read_whole(input, path, topic, this_year, hasher);
     }
     sink(vec![ReadOutcome::empty(header_diagnostics)], 0);
     let parser = RowParser {
@@ -101,7 +104,6 @@ pub fn stream_registry<R: Read + Seek + Send>(
     let chunk_bytes = (block_bytes / (4 * threads))
         .max(PARALLEL_MIN_BYTES.min(block_bytes / 4))
         .max(1);
-    let mut hasher = Sha256::new();
     let mut records_from = start.body_start;
     let mut line = start.body_line;
     let mut unhashed_from = 0;
@@ -112,16 +114,20 @@ pub fn stream_registry<R: Read + Seek + Send>(
             buffer.len()
         } else if ranges.len() < 2 {
             // Irregular quoting, or one record longer than a block.
-            return read_whole(input, path, topic, this_year);
+            return read_whole(input, path, topic, this_year, hasher);
         } else {
             ranges.pop().map_or(buffer.len(), |carried| carried.start)
         };
         let (parts, ()) = rayon::join(
             || parse_ranges(&buffer, &ranges, line, &parser, path),
-            || hasher.update(&buffer[unhashed_from..]),
+            || {
+                if let Some(hasher) = hasher.as_mut() {
+                    hasher.update(&buffer[unhashed_from..]);
+                }
+            },
         );
         let Some((parts, next_line)) = parts else {
-            return read_whole(input, path, topic, this_year);
+            return read_whole(input, path, topic, this_year, hasher);
         };
         // After the first block, room for the rest of the file's rows as estimated from it.
         let room = if first_block {
@@ -144,16 +150,16 @@ pub fn stream_registry<R: Read + Seek + Send>(
             || sink(parts, room),
             || {
                 let end = fill(&mut input, &mut buffer, block_bytes)?;
-                hasher.update(&buffer[carried..]);
+                if let Some(hasher) = hasher.as_mut() {
+                    hasher.update(&buffer[carried..]);
+                }
                 io::Result::Ok(end)
             },
         );
         end = filled?;
         unhashed_from = buffer.len();
     }
-    Ok(Streamed::Blocks {
-        sha256: hex(hasher.finalize().as_slice()),
-    })
+    Ok(Streamed::Blocks)
 }
 
 /// Rows to reserve room for: the first block's rows per byte extrapolated to the whole input,
@@ -181,18 +187,31 @@ fn read_whole<R: Read + Seek>(
     path: &str,
     topic: &Topic,
     this_year: i32,
+    hasher: Option<&mut Sha256>,
 ) -> io::Result<Streamed> {
     input.seek(SeekFrom::Start(0))?;
     let mut bytes = Vec::new();
     input.read_to_end(&mut bytes)?;
-    Ok(read_bytes(&bytes, path, topic, this_year))
+    Ok(read_bytes(&bytes, path, topic, this_year, hasher))
 }
 
 /// Parses and hashes a whole input held in memory, the two side by side.
-fn read_bytes(bytes: &[u8], path: &str, topic: &Topic, this_year: i32) -> Streamed {
-    let (outcome, sha256) = rayon::join(
+/// A hasher that saw part of the input (blocks read before a fallback) starts again.
+fn read_bytes(
+    bytes: &[u8],
+    path: &str,
+    topic: &Topic,
+    this_year: i32,
+    hasher: Option<&mut Sha256>,
+) -> Streamed {
+    let (outcome, ()) = rayon::join(
         || read_registry(bytes, path, topic, this_year),
-        || sha256_hex(bytes),
+        || {
+            if let Some(hasher) = hasher {
+                *hasher = Sha256::new();
+                hasher.update(bytes);
+            }
+        },
     );
-    Streamed::Whole { outcome, sha256 }
+    Streamed::Whole(outcome)
 }
