@@ -195,8 +195,8 @@ fn read_whole<R: Read + Seek>(
     Ok(read_bytes(&bytes, path, topic, this_year, hasher))
 }
 
-/// Parses and hashes a whole input held in memory, the two side by side.
-/// A hasher that saw part of the input (blocks read before a fallback) starts again.
+/// Parses a whole input held in memory and, beside that, hashes it if asked; a hasher that saw
+/// part of the input (blocks read before a fallback) starts again.
 fn read_bytes(
     bytes: &[u8],
     path: &str,
