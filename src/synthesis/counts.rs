@@ -20,17 +20,45 @@ pub struct CellCount {
     pub participants: u64,
 }
 
+/// Cells keyed by their packed codes.
+pub type CodedCells = HashMap<u64, CellCount, foldhash::fast::RandomState>;
+
 /// Counts per distinct value of `keys` (frame column names). The map's key holds the values
 /// in the order of `keys`; combinations without rows are absent (callers fill zero cells).
+pub fn count_by(
+    findings: &FindingsFrame<'_>,
+    keys: &[&str],
+) -> PolarsResult<HashMap<Vec<String>, CellCount>> {
+    let (cells, packing) = count_codes_by(findings, keys)?;
+    Ok(cells
+        .into_iter()
+        .map(|(cell, count)| {
+            let key = keys
+                .iter()
+                .enumerate()
+                .map(|(i, column)| {
+                    findings
+                        .codes
+                        .key(column, packing.code(cell, i))
+                        .to_string()
+                })
+                .collect();
+            (key, count)
+        })
+        .collect())
+}
+
+/// [`count_by`] with each cell keyed by the packed codes of `keys` (read them with the
+/// returned packing), for callers that go on computing with the codes.
 ///
 /// polars groups the findings by (keys, study), packed into one integer, into one row per
 /// study and cell; those rows are then summed per cell. When `keys` include the outcome, a
 /// study has at most one row per cell (one row per study and outcome is checked when the
 /// registry is read), so polars groups by the cell alone: far fewer groups than rows.
-pub fn count_by(
+pub fn count_codes_by(
     findings: &FindingsFrame<'_>,
     keys: &[&str],
-) -> PolarsResult<HashMap<Vec<String>, CellCount>> {
+) -> PolarsResult<(CodedCells, frame::Packing)> {
     let one_row_per_study = keys.contains(&frame::OUTCOME);
     let mut columns = keys.to_vec();
     if !one_row_per_study {
@@ -55,7 +83,7 @@ pub fn count_by(
     let finding_counts = grouped.column("findings")?.cast(&DataType::UInt32)?;
     let finding_counts = finding_counts.u32()?;
 
-    let mut by_cell: HashMap<u64, CellCount, foldhash::fast::RandomState> = HashMap::default();
+    let mut by_cell = CodedCells::default();
     if one_row_per_study {
         let n_sum = grouped.column("n")?.u64()?;
         for ((cell, rows), participants) in group_keys
@@ -73,36 +101,20 @@ pub fn count_by(
                 },
             );
         }
-    } else {
-        let n = grouped.column("n")?.u32()?;
-        for ((study_key, findings_of_study), n) in
-            group_keys.iter().zip(finding_counts.iter()).zip(n.iter())
-        {
-            let cell = by_cell
-                .entry(packing.without_last(study_key.unwrap_or_default()))
-                .or_default();
-            cell.findings += findings_of_study.unwrap_or(0);
-            cell.studies += 1;
-            cell.participants += u64::from(n.unwrap_or(0));
-        }
+        return Ok((by_cell, packing));
     }
-    let cell_packing = findings.packing(keys)?;
-    Ok(by_cell
-        .into_iter()
-        .map(|(cell, count)| {
-            let key = keys
-                .iter()
-                .enumerate()
-                .map(|(i, column)| {
-                    findings
-                        .codes
-                        .key(column, cell_packing.code(cell, i))
-                        .to_string()
-                })
-                .collect();
-            (key, count)
-        })
-        .collect())
+    let n = grouped.column("n")?.u32()?;
+    for ((study_key, findings_of_study), n) in
+        group_keys.iter().zip(finding_counts.iter()).zip(n.iter())
+    {
+        let cell = by_cell
+            .entry(packing.without_last(study_key.unwrap_or_default()))
+            .or_default();
+        cell.findings += findings_of_study.unwrap_or(0);
+        cell.studies += 1;
+        cell.participants += u64::from(n.unwrap_or(0));
+    }
+    Ok((by_cell, findings.packing(keys)?))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use polars::prelude::{IntoLazy, PolarsResult, col, len, lit};
 
 use crate::frame::{self, FindingsFrame};
 use crate::model::{Direction, Tier};
+use crate::synthesis::counts::count_codes_by;
 use crate::synthesis::vote_count::VoteCount;
 
 /// Share of a study's findings that must agree for the study to take their direction.
@@ -146,8 +147,8 @@ fn per_study(
 /// of listed (a million findings give about a million study × outcome votes).
 ///
 /// A study has one row per outcome (checked when the registry is read), so its vote in an
-/// outcome is that row's direction: polars counts rows per (question, outcome, tier,
-/// direction), a few hundred groups, instead of grouping by study.
+/// outcome is that row's direction: the studies counted per (question, outcome, tier,
+/// direction), a few hundred cells, are the votes.
 pub fn outcome_vote_counts(
     findings: &FindingsFrame<'_>,
     counted: impl Fn(Tier) -> bool,
@@ -158,48 +159,26 @@ pub fn outcome_vote_counts(
         frame::TIER,
         frame::DIRECTION,
     ];
-    let (keyed, packing) = findings.keyed(&columns, &[frame::N])?;
-    let phase = crate::timing::phase("outcome votes: group-by");
-    let grouped = keyed
-        .lazy()
-        .group_by([col(frame::KEY)])
-        .agg([
-            len().alias("votes"),
-            // Summed as u64: ten million findings of a few thousand participants overflow u32.
-            col(frame::N)
-                .cast(polars::prelude::DataType::UInt64)
-                .sum()
-                .alias("n"),
-        ])
-        .collect()?;
-    drop(phase);
+    let (cells, packing) = count_codes_by(findings, &columns)?;
     let _phase = crate::timing::phase("outcome votes: tally");
-    let keys = grouped.column(frame::KEY)?.u64()?;
-    let votes = grouped
-        .column("votes")?
-        .cast(&polars::prelude::DataType::UInt32)?;
-    let votes = votes.u32()?;
-    let n = grouped.column("n")?.u64()?;
     // (question, outcome) codes → (studies, per direction, participants)
     type Tally = (u32, [u32; 4], u64);
     let mut tallies: HashMap<(u32, u32), Tally, foldhash::fast::RandomState> = HashMap::default();
-    for ((key, votes), n) in keys.iter().zip(votes.iter()).zip(n.iter()) {
-        let Some(key) = key else { continue };
-        let tier = Tier::ALL.get(packing.code(key, 2) as usize).copied();
-        let direction = Direction::ALL.get(packing.code(key, 3) as usize).copied();
+    for (cell, count) in cells {
+        let tier = Tier::ALL.get(packing.code(cell, 2) as usize).copied();
+        let direction = Direction::ALL.get(packing.code(cell, 3) as usize).copied();
         let (Some(tier), Some(direction)) = (tier, direction) else {
             continue;
         };
         if !counted(tier) {
             continue;
         }
-        let votes = votes.unwrap_or(0);
         let tally = tallies
-            .entry((packing.code(key, 0), packing.code(key, 1)))
+            .entry((packing.code(cell, 0), packing.code(cell, 1)))
             .or_default();
-        tally.0 += votes;
-        tally.1[direction as usize] += votes;
-        tally.2 += n.unwrap_or(0);
+        tally.0 += count.studies;
+        tally.1[direction as usize] += count.studies;
+        tally.2 += count.participants;
     }
     let codes = &findings.codes;
     Ok(tallies
