@@ -27,11 +27,7 @@ pub fn phase(name: &'static str) -> Phase {
 impl Drop for Phase {
     fn drop(&mut self) {
         if let Some(start) = self.start {
-            use std::io::Write;
-            // Not eprintln!, which panics when standard error is a closed pipe (`| head`)
-            // and would end a report before its staged files are cleaned up.
-            let _ = writeln!(
-                std::io::stderr().lock(),
+            crate::cmd::errln!(
                 "phase {}: {:.1} ms{}",
                 self.name,
                 start.elapsed().as_secs_f64() * 1000.0,

@@ -30,7 +30,17 @@ macro_rules! outln {
     }};
 }
 
-pub(crate) use {out, outln};
+/// A line to stderr, ignoring a closed pipe or descriptor (`... 2>&1 | head`, `2>&-`): unlike
+/// `eprintln!`, which panics there and would turn an exit code into 101 and leave a report's
+/// staged files behind.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+pub(crate) use {errln, out, outln};
 
 /// Runs a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> u8 {
@@ -97,9 +107,6 @@ pub fn locate_topics(studies: &Path, args: &[String]) -> Result<Vec<TopicLocatio
 
 /// Prints an error to stderr and returns its exit code.
 pub fn report_error(error: &Error) -> u8 {
-    use std::io::Write;
-    // A closed standard error (`2>&-`, a pipe whose reader left) must not turn the error's
-    // exit code into a panic's.
-    let _ = writeln!(std::io::stderr().lock(), "{error}");
+    errln!("{error}");
     error.exit_code()
 }
