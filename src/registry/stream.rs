@@ -106,7 +106,6 @@ pub fn stream_registry<R: Read + Seek + Send>(
         .max(1);
     let mut records_from = start.body_start;
     let mut line = start.body_line;
-    let mut unhashed_from = 0;
     let mut first_block = true;
     loop {
         let mut ranges = split_records(&buffer, records_from, chunk_bytes);
@@ -118,11 +117,12 @@ pub fn stream_registry<R: Read + Seek + Send>(
         } else {
             ranges.pop().map_or(buffer.len(), |carried| carried.start)
         };
+        // The first block is hashed while it is parsed; later ones as they are read (below).
         let (parts, ()) = rayon::join(
             || parse_ranges(&buffer, &ranges, line, &parser, path),
             || {
-                if let Some(hasher) = hasher.as_mut() {
-                    hasher.update(&buffer[unhashed_from..]);
+                if let Some(hasher) = hasher.as_mut().filter(|_| first_block) {
+                    hasher.update(&buffer);
                 }
             },
         );
@@ -157,7 +157,6 @@ pub fn stream_registry<R: Read + Seek + Send>(
             },
         );
         end = filled?;
-        unhashed_from = buffer.len();
     }
     Ok(Streamed::Blocks)
 }
