@@ -78,10 +78,13 @@ pub fn stream_registry<R: Read + Seek + Send>(
     mut hasher: Option<&mut Sha256>,
     mut sink: impl FnMut(Vec<ReadOutcome>, usize) + Send,
 ) -> io::Result<Streamed> {
-    let block_bytes = block_bytes.max(1);
     let input_bytes = input.seek(SeekFrom::End(0))?;
     input.seek(SeekFrom::Start(0))?;
-    let mut buffer = Vec::new();
+    // A block is never larger than the input (plus one byte, to see its end).
+    let block_bytes = block_bytes.max(1).min(input_bytes_hint(input_bytes));
+    // Room for a block and the part of the previous one carried over (at most a quarter of a
+    // block and one record), so the buffer is allocated once.
+    let mut buffer = Vec::with_capacity(block_bytes.saturating_mul(2));
     let mut end = fill(&mut input, &mut buffer, block_bytes)?;
     if end {
         return Ok(read_bytes(&buffer, path, topic, this_year, hasher));
@@ -161,6 +164,12 @@ pub fn stream_registry<R: Read + Seek + Send>(
     Ok(Streamed::Blocks)
 }
 
+/// The whole input's size plus one as a buffer length (or the largest one, where it does not
+/// fit).
+fn input_bytes_hint(input_bytes: u64) -> usize {
+    usize::try_from(input_bytes.saturating_add(1)).unwrap_or(usize::MAX)
+}
+
 /// Rows to reserve room for: the first block's rows per byte extrapolated to the whole input,
 /// plus a tenth, so the rows are not copied as the list grows (room reserved and never used
 /// costs address space, not memory).
@@ -171,13 +180,26 @@ fn expected_rows(rows: usize, bytes_read: usize, input_bytes: u64) -> usize {
 }
 
 /// Appends up to `block_bytes` more bytes of `input` to `buffer`; true at the end of input.
+/// The bytes are read straight into the buffer's room: `read_to_end` would double a full
+/// buffer to look for the end, copying a block into freshly zeroed pages each time.
 fn fill(input: &mut impl Read, buffer: &mut Vec<u8>, block_bytes: usize) -> io::Result<bool> {
-    let wanted = buffer.len() + block_bytes;
-    let read = input
-        .by_ref()
-        .take(block_bytes as u64)
-        .read_to_end(buffer)?;
-    Ok(read == 0 || buffer.len() < wanted)
+    let start = buffer.len();
+    let wanted = start + block_bytes;
+    buffer.resize(wanted, 0);
+    let mut filled = start;
+    while filled < wanted {
+        match input.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => {
+                buffer.truncate(filled);
+                return Err(error);
+            }
+        }
+    }
+    buffer.truncate(filled);
+    Ok(filled < wanted)
 }
 
 /// Reads the whole input again and parses it (the path for malformed files).
