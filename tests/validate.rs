@@ -118,6 +118,7 @@ fn sample_size_must_be_a_whole_number_of_at_least_one() {
         &[
             "2:n: \"0\" is not a whole number >= 1; write digits only, e.g. 12",
             "3:n: \"12.5\" is not a whole number >= 1; write digits only, e.g. 12",
+            "4:n: 4294967296 is too large; the largest count is 4,294,967,295",
         ],
     );
 }
@@ -255,6 +256,10 @@ fn review_and_effect_rules() {
         &[
             "2:yi: \"1e309\" is not a number; expected a finite number (digits 0-9, . as decimal point)",
             "2:vi: \"NaN\" is not a number; expected a variance > 0 (digits 0-9, . as decimal point)",
+            // A value that does not parse is reported once, not as missing as well.
+            "3:vi: 0 is out of range; expected a variance > 0",
+            "4:yi: \"abc\" is not a number; expected a finite number (digits 0-9, . as decimal point)",
+            "5:ci_high: \"one\" is not a number; expected a finite number (digits 0-9, . as decimal point)",
         ],
     );
 }

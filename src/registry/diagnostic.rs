@@ -88,9 +88,13 @@ impl Diagnostics {
         }
     }
 
-    /// The most recent problem.
-    pub fn last(&self) -> Option<&Diagnostic> {
-        self.items.last()
+    /// The problems found on `line` so far, latest first (rows are checked one after the
+    /// other, so a row's problems are the last ones pushed).
+    pub fn latest_on(&self, line: u64) -> impl Iterator<Item = &Diagnostic> {
+        self.items
+            .iter()
+            .rev()
+            .take_while(move |diagnostic| diagnostic.line == line)
     }
 
     /// True if nothing was found.

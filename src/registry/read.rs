@@ -523,11 +523,13 @@ impl<'r> Row<'r> {
         }
     }
 
+    /// True if a problem was already reported in this row's `col` (a value that did not
+    /// parse), so checks that need the value do not report it missing as well.
     fn failed_on(&self, col: Col) -> bool {
         let name = col.name();
         self.diagnostics
-            .last()
-            .is_some_and(|d| d.line == self.line && d.column.as_deref() == Some(name))
+            .latest_on(self.line)
+            .any(|d| d.column.as_deref() == Some(name))
     }
 
     /// Parses with `parse`; on failure reports `complaint(text)`.
@@ -587,6 +589,14 @@ impl<'r> Row<'r> {
         };
         match parsed {
             Some(value) if value >= min => Some(value),
+            None if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
+                let message = format!(
+                    "{text} is too large; the largest count is {}",
+                    crate::numbers::grouped(u32::MAX)
+                );
+                self.fail(col, message);
+                None
+            }
             _ => {
                 let message =
                     format!("{text:?} is not a whole number >= {min}; write digits only, e.g. 12");
@@ -814,7 +824,11 @@ fn check_effect(row: &mut Row<'_>, effect: &EffectData) {
             );
         }
     }
-    if effect.ci_low.is_some() != effect.ci_high.is_some() {
+    // A value that was given but did not parse is reported once, not as missing as well.
+    let unparsed = |row: &Row<'_>, cols: &[Col]| cols.iter().any(|col| row.failed_on(*col));
+    if effect.ci_low.is_some() != effect.ci_high.is_some()
+        && !unparsed(row, &[Col::CiLow, Col::CiHigh])
+    {
         let missing = if effect.ci_low.is_none() {
             Col::CiLow
         } else {
@@ -845,13 +859,20 @@ fn check_effect(row: &mut Row<'_>, effect: &EffectData) {
             ),
         );
     }
-    if effect.yi.is_some() && effect.vi.is_none() && effect.ci_low.is_none() {
+    if effect.yi.is_some()
+        && effect.vi.is_none()
+        && effect.ci_low.is_none()
+        && !unparsed(row, &[Col::Vi, Col::CiLow, Col::CiHigh])
+    {
         row.fail(
             Col::Vi,
             "yi needs its variance vi, or ci_low and ci_high".to_string(),
         );
     }
-    if effect.yi.is_none() && (effect.vi.is_some() || effect.ci_low.is_some()) {
+    if effect.yi.is_none()
+        && (effect.vi.is_some() || effect.ci_low.is_some())
+        && !unparsed(row, &[Col::Yi])
+    {
         row.fail(
             Col::Yi,
             "vi or a confidence interval is given without the estimate yi".to_string(),
