@@ -268,9 +268,40 @@ fn from_csv_is_all_or_nothing() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stdout,
-        "added 2 row(s) to studies/t/registry.csv (line 2-3)\n"
+        "added 2 row(s) to studies/t/registry.csv (lines 2-3)\n"
     );
     assert_eq!(rows(&registry), 2);
+}
+
+/// Lines of the input file are counted as an editor shows them (CRLF line ends, a blank line,
+/// a quoted line break), and a row that repeats another new row names that row's line in the
+/// input file: the registry has no such line yet. The csv reader's own line count lags by one
+/// after CRLF and counts a skipped blank line late (with it, this test saw lines 4 and 6 for
+/// 5 and 7, and "on line 2", a line of the registry as it would have been).
+#[test]
+fn from_csv_problems_name_the_input_file_lines() {
+    let (dir, registry) = workspace();
+    let input = dir.path().join("rows.csv");
+    std::fs::write(
+        &input,
+        "study_id,citation,year,design,question,n,form,outcome,direction\r\n\
+         \r\n\
+         c_2022,\"C\r\nJ 2022\",2022,rct,treatment,30,oral,severity,positive\r\n\
+         c_2022,\"C\r\nJ 2022\",2022,rct,treatment,30,oral,severity,negative\r\n\
+         d_2023,D J 2023,2023,cohort,treatment,0,oral,severity,positive\r\n",
+    )
+    .unwrap();
+    let run = add(dir.path(), &["--from-csv", input.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    let shown = input.display();
+    assert_eq!(
+        run.stderr,
+        format!(
+            "{shown}:5:outcome: duplicate finding: study \"c_2022\" already has outcome \"severity\" on line 3; give each outcome of a study one row\n\
+             {shown}:7:n: \"0\" is not a whole number >= 1; write digits only, e.g. 12\n"
+        )
+    );
+    assert_eq!(rows(&registry), 0);
 }
 
 #[test]

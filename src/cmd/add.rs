@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::model::{Confidence, Design, Direction, Significance};
 use crate::registry::columns::{COLUMNS, Col};
 use crate::registry::diagnostic::Diagnostic;
+use crate::registry::read::LineCounter;
 use crate::registry::write::{LockedRegistry, csv_line};
 use crate::registry::{self, Finding, Topic};
 
@@ -156,16 +157,16 @@ fn add(
         let _phase = crate::timing::phase("append and flush");
         locked.append(path, &chunk)?;
     }
+    let last_line = next_line - 1;
+    let lines = if last_line > row_lines[0] {
+        format!("lines {}-{last_line}", row_lines[0])
+    } else {
+        format!("line {last_line}")
+    };
     Ok(format!(
-        "added {} row(s) to {} (line {}{})",
+        "added {} row(s) to {} ({lines})",
         rows.len(),
         path.display(),
-        row_lines[0],
-        if rows.len() > 1 {
-            format!("-{}", next_line - 1)
-        } else {
-            String::new()
-        }
     ))
 }
 
@@ -238,9 +239,11 @@ fn read_rows_file(path: &Path) -> Result<Vec<NewRow>, Error> {
         }
     }
     let mut rows = Vec::new();
+    let mut lines = LineCounter::new(&bytes, 1);
     for record in records {
         let record = record.map_err(|e| Error::Usage(format!("{shown}: {e}")))?;
-        let line = record.position().map_or(0, csv::Position::line);
+        let at = record.position().map_or(0, |p| p.byte() as usize);
+        let line = lines.line_at(at);
         if record.len() != header.len() {
             problems.push(Diagnostic {
                 path: shown.clone(),
@@ -376,6 +379,10 @@ fn relocate(error: Error, rows: &[NewRow], row_lines: &[u64], first_new_line: u6
                 return d;
             }
             let index = row_lines.iter().rposition(|l| *l <= d.line).unwrap_or(0);
+            let d = Diagnostic {
+                message: relocate_reference(&d.message, rows, row_lines, first_new_line),
+                ..d
+            };
             match &rows[index].origin {
                 Origin::Flags => Diagnostic {
                     path: String::new(),
@@ -395,6 +402,42 @@ fn relocate(error: Error, rows: &[NewRow], row_lines: &[u64], first_new_line: u6
         })
         .collect();
     Error::Invalid(relocated)
+}
+
+/// A message naming another row ("… on line 18; …") names it by where the reviewer wrote it
+/// when that row is new too (`new.csv:3: … on line 2; …`): the registry has no line 18 yet.
+/// The reference is the message's last "line N" (quoted values come before it).
+fn relocate_reference(
+    message: &str,
+    rows: &[NewRow],
+    row_lines: &[u64],
+    first_new_line: u64,
+) -> String {
+    let Some(at) = message.rfind("line ") else {
+        return message.to_string();
+    };
+    let digits_from = at + "line ".len();
+    let digits_len = message[digits_from..]
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .count();
+    let Ok(line) = message[digits_from..digits_from + digits_len].parse::<u64>() else {
+        return message.to_string();
+    };
+    if line < first_new_line {
+        return message.to_string();
+    }
+    let index = row_lines.iter().rposition(|l| *l <= line).unwrap_or(0);
+    let place = match &rows[index].origin {
+        Origin::Flags => "the row given by flags".to_string(),
+        // New rows come from one file, the one the message is shown against.
+        Origin::File { line, .. } => format!("line {line}"),
+    };
+    format!(
+        "{}{place}{}",
+        &message[..at],
+        &message[digits_from + digits_len..]
+    )
 }
 
 /// Lowercase letters and digits only: "Hornyak M, et al." and "hornyak m et al" compare equal.

@@ -216,11 +216,7 @@ fn read_rows(
         .flexible(true)
         .from_reader(body);
     let mut record = csv::ByteRecord::new();
-    let mut lines = LineCounter {
-        body,
-        counted_to: 0,
-        line: first_line,
-    };
+    let mut lines = LineCounter::new(body, first_line);
     let width = parser.header.width;
     let diagnostics = &mut outcome.diagnostics;
     let mut intern = Interner::new();
@@ -277,14 +273,24 @@ fn read_rows(
 /// Line numbers from byte offsets, counted incrementally (offsets only grow). A record's line
 /// is that of its first byte that is not a line end: the csv reader's own line count lags by
 /// one after CRLF line ends, and it reports skipped blank lines as part of the next record.
-struct LineCounter<'b> {
+pub(crate) struct LineCounter<'b> {
     body: &'b [u8],
     counted_to: usize,
     line: u64,
 }
 
-impl LineCounter<'_> {
-    fn line_at(&mut self, at: usize) -> u64 {
+impl<'b> LineCounter<'b> {
+    /// A counter over `body`, whose first byte is on line `first_line`.
+    pub(crate) fn new(body: &'b [u8], first_line: u64) -> LineCounter<'b> {
+        LineCounter {
+            body,
+            counted_to: 0,
+            line: first_line,
+        }
+    }
+
+    /// The line of the record starting at byte `at` (at least the last offset asked for).
+    pub(crate) fn line_at(&mut self, at: usize) -> u64 {
         let at = at.min(self.body.len());
         let start = at
             + self.body[at..]
