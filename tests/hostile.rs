@@ -76,6 +76,13 @@ fn unbalanced_quotes_are_reported_not_swallowed_silently() {
         run.stderr,
         "studies/t/registry.csv:2: row has 2 fields but the header has 9; this row runs over 2 more lines: look for an unclosed quote (\")\n"
     );
+    // The quote opened on the last row: one more line, said in the singular.
+    let registry = format!("{HEADER}a_1,\"unclosed citation,2020\n");
+    let run = validate(registry.as_bytes());
+    assert_eq!(
+        run.stderr,
+        "studies/t/registry.csv:2: row has 2 fields but the header has 9; this row runs over 1 more line: look for an unclosed quote (\")\n"
+    );
 }
 
 #[test]

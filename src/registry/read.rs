@@ -248,8 +248,8 @@ fn read_rows(
                 .sum::<usize>();
             let hint = if spanned > 0 {
                 format!(
-                    "; this row runs over {} more lines: look for an unclosed quote (\")",
-                    spanned
+                    "; this row runs over {spanned} more line{}: look for an unclosed quote (\")",
+                    if spanned == 1 { "" } else { "s" }
                 )
             } else {
                 "; quote fields that contain commas (\"a, b\") and give every column a value or leave it empty".to_string()
