@@ -235,3 +235,63 @@ fn a_closed_standard_error_changes_no_exit_code() {
         Some(2)
     );
 }
+
+/// A registry or topic.toml that is a FIFO is refused before it is opened: opening a FIFO to
+/// read waits for a writer, for ever if none comes. (Were it opened, the writer thread below
+/// would release it after 5 s with an empty file, and the messages would differ.)
+#[test]
+fn a_fifo_in_place_of_a_topic_file_is_refused_without_waiting() {
+    for (file, action) in [
+        ("registry.csv", "read"),
+        ("topic.toml", "read"),
+        ("registry.csv", "open for appending"),
+    ] {
+        let dir = topic_with(HEADER.as_bytes());
+        let path = dir.path().join("studies/t").join(file);
+        std::fs::remove_file(&path).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let writer_path = path.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(5));
+            drop(std::fs::OpenOptions::new().write(true).open(writer_path));
+        });
+        let args: &[&str] = if action == "read" {
+            &["validate", "t"]
+        } else {
+            &[
+                "add",
+                "t",
+                "--study-id",
+                "a_1",
+                "--citation",
+                "A 2020",
+                "--year",
+                "2020",
+                "--design",
+                "rct",
+                "--question",
+                "treatment",
+                "--n",
+                "10",
+                "--form",
+                "citrate",
+                "--outcome",
+                "severity",
+                "--direction",
+                "positive",
+            ]
+        };
+        let run = evsynth_in(dir.path(), args);
+        assert_eq!(run.code, 2, "{file}: {}", run.stderr);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "studies/t/{file}: cannot {action}: it is a FIFO (named pipe), not a plain file; give a plain file\n"
+            )
+        );
+    }
+}

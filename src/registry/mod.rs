@@ -192,6 +192,29 @@ pub fn check(location: &TopicLocation) -> Result<CheckedRegistry, Error> {
     Ok(read_location(location, &topic, check::Keep::Counts, None)?.counts)
 }
 
+/// Fails, before opening it, when `path` is not a plain file: opening a FIFO waits for a writer
+/// (for ever, if none comes), and a device such as `/dev/zero` never ends. Symlinks are
+/// followed (where they may point is checked when a topic is resolved).
+pub fn ensure_plain_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = std::fs::metadata(path)?.file_type();
+    let what = if kind.is_file() {
+        return Ok(());
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "a device"
+    };
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!("it is {what}, not a plain file; give a plain file"),
+    ))
+}
+
 /// [`check::read_checked`] of a topic's registry file.
 fn read_location(
     location: &TopicLocation,
@@ -200,6 +223,7 @@ fn read_location(
     hasher: Option<&mut Sha256>,
 ) -> Result<check::Checked, Error> {
     let read_error = |e| Error::io(&location.registry, "read", e);
+    ensure_plain_file(&location.registry).map_err(read_error)?;
     let file = std::fs::File::open(&location.registry).map_err(read_error)?;
     check::read_checked(
         file,

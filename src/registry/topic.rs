@@ -116,11 +116,13 @@ impl Question {
 impl Topic {
     /// Reads and checks a `topic.toml`.
     pub fn load(path: &Path) -> Result<Topic, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            action: "read",
-            source,
-        })?;
+        let text = crate::registry::ensure_plain_file(path)
+            .and_then(|()| std::fs::read_to_string(path))
+            .map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                action: "read",
+                source,
+            })?;
         Topic::parse(&text, path)
     }
 

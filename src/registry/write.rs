@@ -25,6 +25,8 @@ pub struct LockedRegistry {
 impl LockedRegistry {
     /// Opens `path` for appending, waits for the exclusive lock, and reads the current bytes.
     pub fn open(path: &Path) -> Result<LockedRegistry, Error> {
+        crate::registry::ensure_plain_file(path)
+            .map_err(|e| Error::io(path, "open for appending", e))?;
         loop {
             let mut file = OpenOptions::new()
                 .read(true)
