@@ -116,7 +116,10 @@ fn evidence_meter() -> evsynth::charts::Chart {
         .iter()
         .find(|c| c.name == "evidence-meter")
         .expect("registered");
-    (meter.build)(&input).expect("drawn").remove(0)
+    (meter.build)(&input)
+        .expect("drawn")
+        .remove(0)
+        .expect("drawn")
 }
 
 /// One chart (the evidence meter of the shipped topic) drawn to SVG and to PNG at 144 dpi.

@@ -295,3 +295,56 @@ fn a_fifo_in_place_of_a_topic_file_is_refused_without_waiting() {
         );
     }
 }
+
+/// A topic whose size would make charts grow without bound: 25 questions (a panel each in the
+/// evidence meter, harvest plot and timeline) and, in one question, findings in 40 forms × 40
+/// outcomes (an evidence map of 40 columns). Before the limits, such topics took minutes and
+/// gigabytes (500 questions: a 2,000 × 300,000-pixel harvest plot; 3,000 forms × 3,000
+/// outcomes: a 3 GB evidence-map SVG, 13 GB of memory). Now those charts are not drawn, each
+/// with its reason in the report, and the rest of the report is written.
+#[test]
+fn charts_that_would_grow_without_bound_are_not_drawn_and_say_why() {
+    let mut topic = String::from("title = \"Wide topic\"\nas_of = \"2026-01-31\"\n");
+    for q in 0..25 {
+        topic.push_str(&format!(
+            "\n[questions.q{q}]\nlabel = \"Question {q}?\"\nkind = \"intervention\"\nhypothesis = \"X{q} helps\"\npositive = \"benefit\"\nnegative = \"harm\"\n"
+        ));
+    }
+    topic.push_str("\n[forms]\n");
+    for f in 0..40 {
+        topic.push_str(&format!("f{f} = \"Form {f}\"\n"));
+    }
+    topic.push_str("\n[outcomes]\n");
+    for o in 0..40 {
+        topic.push_str(&format!("o{o} = \"Outcome {o}\"\n"));
+    }
+    let mut registry = String::from(HEADER);
+    for q in 0..25 {
+        registry.push_str(&format!(
+            "q_{q},Q{q} J 2020,2020,rct,q{q},10,f0,o0,positive\n"
+        ));
+    }
+    for i in 0..40 {
+        registry.push_str(&format!(
+            "w_{i},W{i} J 2021,2021,rct,q0,10,f{i},o{i},negative\n"
+        ));
+    }
+    let dir = topic_with(registry.as_bytes());
+    std::fs::write(dir.path().join("studies/t/topic.toml"), topic).unwrap();
+    let run = evsynth_in(dir.path(), &["report", "t"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let readme = std::fs::read_to_string(dir.path().join("reports/t/README.md")).unwrap();
+    let panels = "25 questions would each need a panel, more than 20: a chart that tall would not be readable; see tables/tier-by-direction.csv and tables/votes.csv.";
+    for chart in ["evidence-meter", "harvest", "timeline"] {
+        let line = format!("- `{chart}` not drawn: {panels}");
+        assert!(readme.contains(&line), "{line}\n{readme}");
+    }
+    // q0's map has 40 outcome columns and is not drawn, saying so; the other questions' maps
+    // (one cell) are drawn.
+    let map = "- `evidence-map` not drawn: evidence-map-q0: findings in 40 forms and 40 outcomes, more than 150 forms or 30 outcomes: a map would not be readable; see tables/form-by-direction.csv and tables/outcome-by-direction.csv.";
+    assert!(readme.contains(map), "{readme}");
+    let charts = dir.path().join("reports/t/charts");
+    assert!(!charts.join("evidence-map-q0.png").exists());
+    assert!(charts.join("evidence-map-q1.png").exists());
+    assert!(charts.join("evidence-map-q24.svg").exists());
+}

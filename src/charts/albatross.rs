@@ -7,7 +7,7 @@
 use crate::charts::common::{MARGIN, footer, footer_text, header, marker};
 use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_to_width};
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
-use crate::charts::{Chart, ChartInput, ChartSpec};
+use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
 use crate::numbers::grouped;
 use crate::registry::finding::PValue;
@@ -33,16 +33,14 @@ struct Point {
     p: PValue,
 }
 
-fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
+fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
     crate::charts::common::per_question(input, chart, || {
-        format!(
-            "no question has between 1 and {} findings with a p-value, n and a positive or negative direction",
-            crate::charts::MAX_CHART_POINTS
-        )
+        "no question has findings with a p-value, n and a positive or negative direction"
+            .to_string()
     })
 }
 
-fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
+fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let registry = input.registry;
     let question = registry.topic.questions[question_key].clone();
     let in_question = registry
@@ -64,7 +62,12 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
                 p,
             });
             if points.len() > crate::charts::MAX_CHART_POINTS {
-                return None; // too many to read as points
+                return Some(Err(format!(
+                    "albatross-{question_key}: more than {} findings with a p-value, n and a \
+                     positive or negative direction, too many to read as points; see \
+                     tables/findings.csv",
+                    grouped(crate::charts::MAX_CHART_POINTS as u64)
+                )));
             }
         } else {
             sideless.push((f, p));
@@ -252,7 +255,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
         );
         footer(p, WIDTH, HEIGHT - 16.0, &footer_line);
     };
-    Some(Chart {
+    Some(Ok(Chart {
         stem: format!("albatross-{question_key}"),
         size: (WIDTH as u32, HEIGHT as u32),
         text: ChartText { title, description },
@@ -263,7 +266,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
                   none were reported. Bars are p-values known only as bounds."
             .to_string(),
         draw: Box::new(draw),
-    })
+    }))
 }
 
 /// A p tick label: 1, 0.1, 0.01, 0.001, then 1e-4, 1e-5, ...

@@ -11,13 +11,14 @@ use crate::registry::Registry;
 /// Left and right margin of every chart.
 pub const MARGIN: f64 = 24.0;
 
-/// One chart per question of the topic (those `chart` draws), or `why_none` when none.
+/// One chart per question of the topic that `chart` plans one for (`None`: the question has
+/// no data for it), or `why_none` when no question has.
 pub fn per_question(
     input: &crate::charts::ChartInput<'_>,
-    chart: fn(&crate::charts::ChartInput<'_>, &str) -> Option<crate::charts::Chart>,
+    chart: fn(&crate::charts::ChartInput<'_>, &str) -> Option<crate::charts::Planned>,
     why_none: impl FnOnce() -> String,
-) -> Result<Vec<crate::charts::Chart>, String> {
-    let charts: Vec<crate::charts::Chart> = input
+) -> Result<Vec<crate::charts::Planned>, String> {
+    let charts: Vec<crate::charts::Planned> = input
         .registry
         .topic
         .questions

@@ -10,8 +10,9 @@ use crate::charts::painter::{
     Align, ChartText, Font, Painter, Weight, label_up, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, RULE};
-use crate::charts::{Chart, ChartInput, ChartSpec};
+use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::{Direction, RiskOfBias, Tier};
+use crate::numbers::grouped;
 use crate::registry::Finding;
 use crate::synthesis::study_votes::study_direction;
 use crate::synthesis::vote_count::VoteCount;
@@ -68,24 +69,13 @@ struct StudyRow {
     risk: Option<RiskOfBias>,
 }
 
-fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
-    let too_many = input
-        .synthesis
-        .questions
-        .iter()
-        .all(|q| q.votes.studies.len() > crate::charts::MAX_CHART_ROWS);
-    if too_many {
-        return Err(format!(
-            "more than {} studies per question: a row per study would not be readable; see tables/votes.csv",
-            crate::charts::MAX_CHART_ROWS
-        ));
-    }
+fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
     crate::charts::common::per_question(input, chart, || {
         "no question has findings from primary studies".to_string()
     })
 }
 
-fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
+fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let registry = input.registry;
     let topic = &registry.topic;
     let question = topic.questions[question_key].clone();
@@ -106,7 +96,12 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
         .studies
         .len();
     if studies > crate::charts::MAX_CHART_ROWS {
-        return None;
+        return Some(Err(format!(
+            "effect-direction-{question_key}: {} studies, more than {}: a row per study would \
+             not be readable; see tables/study-votes.csv",
+            grouped(studies as u64),
+            crate::charts::MAX_CHART_ROWS
+        )));
     }
     let outcomes: Vec<String> = topic
         .outcomes
@@ -343,7 +338,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
         }
         footer(p, WIDTH, height - 16.0, &footer_line);
     };
-    Some(Chart {
+    Some(Ok(Chart {
         stem: format!("effect-direction-{question_key}"),
         size: (WIDTH as u32, height as u32),
         text: ChartText { title, description },
@@ -355,5 +350,5 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
                   could reach in brackets. Case series and reports are shown but not counted."
             .to_string(),
         draw: Box::new(draw),
-    })
+    }))
 }

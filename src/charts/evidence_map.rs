@@ -6,7 +6,7 @@ use crate::charts::painter::{
     Align, ChartText, Font, Painter, Weight, label_up, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, RULE};
-use crate::charts::{Chart, ChartInput, ChartSpec};
+use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
 use crate::numbers::grouped;
 use crate::registry::Finding;
@@ -42,13 +42,13 @@ fn cell_colour(cells: &[u32; 4]) -> plotters::style::RGBColor {
     plotters::style::RGBColor(mix(target.0), mix(target.1), mix(target.2))
 }
 
-fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
+fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
     crate::charts::common::per_question(input, chart, || {
         "the registry has no findings yet".to_string()
     })
 }
 
-fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
+fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let registry = input.registry;
     let topic = &registry.topic;
     let findings: Vec<&Finding> = registry
@@ -59,37 +59,60 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
     if findings.is_empty() {
         return None;
     }
-    // One pass over the findings: counts per (form, outcome) in topic order.
+    // The forms and outcomes this question's findings use, in topic order: only they get a
+    // row or column (a topic may define thousands; the grid is never topic-sized).
     let all_forms = topic.form_keys();
     let all_outcomes: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
-    let mut grid = vec![vec![([0u32; 4], 0u64); all_outcomes.len()]; all_forms.len()];
-    for f in &findings {
-        let (Some(r), Some(c)) = (
-            topic.form_index(&f.form),
-            topic.outcomes.get_index_of(f.outcome.as_str()),
-        ) else {
-            continue;
-        };
-        let (counts, participants) = &mut grid[r][c];
+    let places: Vec<(&Finding, usize, usize)> = findings
+        .iter()
+        .filter_map(|f| {
+            Some((
+                *f,
+                topic.form_index(&f.form)?,
+                topic.outcomes.get_index_of(f.outcome.as_str())?,
+            ))
+        })
+        .collect();
+    let position = |used: &[bool]| -> (Vec<usize>, Vec<usize>) {
+        let kept: Vec<usize> = (0..used.len()).filter(|i| used[*i]).collect();
+        let mut at = vec![usize::MAX; used.len()];
+        for (position, index) in kept.iter().enumerate() {
+            at[*index] = position;
+        }
+        (kept, at)
+    };
+    let mut form_used = vec![false; all_forms.len()];
+    let mut outcome_used = vec![false; all_outcomes.len()];
+    for (_, r, c) in &places {
+        form_used[*r] = true;
+        outcome_used[*c] = true;
+    }
+    let (form_rows, row_of) = position(&form_used);
+    let (outcome_columns, column_of) = position(&outcome_used);
+    if form_rows.len() > crate::charts::MAX_CHART_ROWS
+        || outcome_columns.len() > crate::charts::MAX_MAP_COLUMNS
+    {
+        return Some(Err(format!(
+            "evidence-map-{question_key}: findings in {} forms and {} outcomes, more than {} \
+             forms or {} outcomes: a map would not be readable; see \
+             tables/form-by-direction.csv and tables/outcome-by-direction.csv",
+            grouped(form_rows.len() as u64),
+            grouped(outcome_columns.len() as u64),
+            crate::charts::MAX_CHART_ROWS,
+            crate::charts::MAX_MAP_COLUMNS
+        )));
+    }
+    // cells[form][outcome] = (directions, participants summed over findings)
+    let mut cells = vec![vec![([0u32; 4], 0u64); outcome_columns.len()]; form_rows.len()];
+    for (f, r, c) in &places {
+        let (counts, participants) = &mut cells[row_of[*r]][column_of[*c]];
         counts[f.direction as usize] += 1;
         *participants += u64::from(f.n.unwrap_or(0));
     }
-    let has = |cell: &([u32; 4], u64)| cell.0.iter().any(|n| *n > 0);
-    let form_rows: Vec<usize> = (0..all_forms.len())
-        .filter(|r| grid[*r].iter().any(has))
-        .collect();
-    let outcome_columns: Vec<usize> = (0..all_outcomes.len())
-        .filter(|c| grid.iter().any(|row| has(&row[*c])))
-        .collect();
     let forms: Vec<String> = form_rows.iter().map(|r| all_forms[*r].to_owned()).collect();
     let outcomes: Vec<String> = outcome_columns
         .iter()
         .map(|c| all_outcomes[*c].to_owned())
-        .collect();
-    // cells[form][outcome] = (directions, participants summed over findings)
-    let cells: Vec<Vec<([u32; 4], u64)>> = form_rows
-        .iter()
-        .map(|r| outcome_columns.iter().map(|c| grid[*r][*c]).collect())
         .collect();
     let gaps = cells
         .iter()
@@ -212,7 +235,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
         }
         footer(p, WIDTH, height - 16.0, &footer_line);
     };
-    Some(Chart {
+    Some(Ok(Chart {
         stem: format!("evidence-map-{question_key}"),
         size: (WIDTH as u32, height as u32),
         text: ChartText { title, description },
@@ -222,5 +245,5 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Chart> {
                   a dash are gaps: no study looked at that form and outcome."
             .to_string(),
         draw: Box::new(draw),
-    })
+    }))
 }

@@ -13,7 +13,7 @@ use crate::synthesis::direction_table::DirectionTable;
 /// Registration in the chart list.
 pub const SPEC: ChartSpec = ChartSpec {
     name: "evidence-meter",
-    build: |input| build(input).map(|chart| vec![chart]),
+    build: |input| build(input).map(|chart| vec![Ok(chart)]),
 };
 
 const WIDTH: f64 = 1000.0;
@@ -38,6 +38,7 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
     if registry.findings.is_empty() {
         return Err("the registry has no findings yet".to_string());
     }
+    crate::charts::check_question_panels(synthesis.questions.len())?;
     let topic = registry.topic.clone();
     let tables: Vec<DirectionTable> = synthesis
         .questions

@@ -5,7 +5,7 @@
 use crate::charts::axis::Axis;
 use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_to_width};
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
-use crate::charts::{Chart, ChartInput, ChartSpec};
+use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
 use crate::numbers::grouped;
 use crate::registry::topic::Question;
@@ -28,24 +28,37 @@ const WEIGHT_RIGHT: f64 = WIDTH - MARGIN;
 const ROW: f64 = 22.0;
 const TOP: f64 = 96.0;
 
-fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
+fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
     let meta = &input.synthesis.meta;
     if meta.analyses.is_empty() {
         return Err("no outcome has two or more comparable effect estimates to pool".to_string());
     }
-    let charts: Vec<Chart> = meta
+    Ok(meta
         .analyses
         .iter()
-        .filter(|a| a.studies.len() <= crate::charts::MAX_CHART_ROWS)
-        .map(|analysis| forest(input, analysis))
-        .collect();
-    if charts.is_empty() {
-        return Err(format!(
-            "every pooled analysis has more than {} studies, too many rows for a forest plot; the pooled results are in the report's tables",
-            crate::charts::MAX_CHART_ROWS
-        ));
-    }
-    Ok(charts)
+        .map(|analysis| {
+            if analysis.studies.len() <= crate::charts::MAX_CHART_ROWS {
+                Ok(forest(input, analysis))
+            } else {
+                Err(format!(
+                    "{}: {} studies, more than {}: too many rows for a forest plot; the pooled \
+                     result is under \"Pooled effect sizes\" and each study's effect in \
+                     tables/effect-sizes.csv",
+                    stem(analysis),
+                    grouped(analysis.studies.len() as u64),
+                    crate::charts::MAX_CHART_ROWS
+                ))
+            }
+        })
+        .collect())
+}
+
+/// The file stem of an analysis's forest plot.
+fn stem(analysis: &Analysis) -> String {
+    format!(
+        "forest-{}-{}-{}",
+        analysis.question, analysis.outcome, analysis.measure
+    )
 }
 
 /// The axis: every estimate, the pooled CI and the null, padded; study CIs and the prediction
@@ -81,6 +94,7 @@ fn axis_for(analysis: &Analysis) -> Axis {
 }
 
 fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
+    let stem = stem(analysis);
     let registry = input.registry;
     let topic = &registry.topic;
     let question: Question = topic.questions[&analysis.question].clone();
@@ -316,7 +330,7 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         p.text(MARGIN, axis_y + 110.0, &footer, Align::Left, muted);
     };
     Chart {
-        stem: format!("forest-{}-{}-{}", analysis.question, analysis.outcome, analysis.measure),
+        stem,
         size: (WIDTH as u32, height as u32),
         text: ChartText { title, description },
         caption: "Each row is one study: the square is its estimate (area by weight in the \

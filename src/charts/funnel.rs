@@ -4,8 +4,9 @@
 use crate::charts::axis::{Axis, format_tick, linear_ticks};
 use crate::charts::painter::{Align, ChartText, Font, Painter, Weight};
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
-use crate::charts::{Chart, ChartInput, ChartSpec};
+use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
+use crate::numbers::grouped;
 use crate::synthesis::meta::Analysis;
 use crate::synthesis::narrative::format_p;
 use crate::synthesis::pool::EGGER_MIN_K;
@@ -24,14 +25,26 @@ const RIGHT: f64 = WIDTH - 40.0;
 const TOP: f64 = 96.0;
 const BOTTOM: f64 = HEIGHT - 110.0;
 
-fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
-    let charts: Vec<Chart> = input
+fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
+    let charts: Vec<Planned> = input
         .synthesis
         .meta
         .analyses
         .iter()
-        .filter(|a| a.studies.len() <= crate::charts::MAX_CHART_POINTS)
-        .filter_map(|a| Some(funnel(input, a, a.egger?)))
+        .filter_map(|a| {
+            let egger = a.egger?;
+            Some(if a.studies.len() <= crate::charts::MAX_CHART_POINTS {
+                Ok(funnel(input, a, egger))
+            } else {
+                Err(format!(
+                    "{}: {} studies, more than {}: too many to read as points; Egger's test is \
+                     under \"Pooled effect sizes\"",
+                    stem(a),
+                    grouped(a.studies.len() as u64),
+                    grouped(crate::charts::MAX_CHART_POINTS as u64)
+                ))
+            })
+        })
         .collect();
     if charts.is_empty() {
         return Err(format!(
@@ -41,11 +54,20 @@ fn build(input: &ChartInput<'_>) -> Result<Vec<Chart>, String> {
     Ok(charts)
 }
 
+/// The file stem of an analysis's funnel plot.
+fn stem(analysis: &Analysis) -> String {
+    format!(
+        "funnel-{}-{}-{}",
+        analysis.question, analysis.outcome, analysis.measure
+    )
+}
+
 fn funnel(
     input: &ChartInput<'_>,
     analysis: &Analysis,
     egger: crate::synthesis::pool::EggerTest,
 ) -> Chart {
+    let stem = stem(analysis);
     let registry = input.registry;
     let topic = &registry.topic;
     let question = topic.questions[&analysis.question].label.clone();
@@ -173,10 +195,7 @@ fn funnel(
         );
     };
     Chart {
-        stem: format!(
-            "funnel-{}-{}-{}",
-            analysis.question, analysis.outcome, analysis.measure
-        ),
+        stem,
         size: (WIDTH as u32, HEIGHT as u32),
         text: ChartText { title, description },
         caption: "Each dot is one study: its estimate across, its standard error down (larger \

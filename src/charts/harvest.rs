@@ -14,7 +14,7 @@ use crate::synthesis::study_votes::StudyVote;
 /// Registration in the chart list.
 pub const SPEC: ChartSpec = ChartSpec {
     name: "harvest",
-    build: |input| build(input).map(|chart| vec![chart]),
+    build: |input| build(input).map(|chart| vec![Ok(chart)]),
 };
 
 const WIDTH: f64 = 1000.0;
@@ -62,6 +62,7 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
             crate::charts::MAX_CHART_ROWS
         ));
     }
+    crate::charts::check_question_panels(panels.len())?;
     let height = (TOP + PANEL_HEIGHT * panels.len() as f64 + 70.0).ceil();
     let title = format!("Harvest plot: {}", topic.title);
     let description = panels

@@ -19,6 +19,7 @@ pub mod png_encode;
 pub mod svg_text;
 pub mod timeline;
 
+use crate::numbers::grouped;
 use crate::registry::Registry;
 use crate::synthesis::Synthesis;
 use painter::{ChartText, DrawFn};
@@ -26,8 +27,56 @@ use painter::{ChartText, DrawFn};
 /// Most rows (studies) a row-per-study chart draws; beyond this it is not readable at any
 /// size, so the chart is not written and the report points to the tables instead.
 pub const MAX_CHART_ROWS: usize = 150;
+/// Most columns (outcomes) an evidence map draws: at its width, narrower cells would show
+/// colour but no readable count. More rows than [`MAX_CHART_ROWS`] (forms) are not drawn either.
+pub const MAX_MAP_COLUMNS: usize = 30;
+/// Most question panels a chart stacks (evidence meter, harvest plot, timeline): 20 panels
+/// make a chart some 4,000 pt tall already.
+pub const MAX_QUESTION_PANELS: usize = 20;
+/// Tallest chart drawn, in points (the tallest allowed by the other limits, an evidence map of
+/// 150 forms, is under 7,000 pt); a safety net for layouts that grow with the data.
+pub const MAX_CHART_HEIGHT: u32 = 8_000;
+/// Most pixels in a PNG (300 MB of RGB while it is drawn): reached only at high `--dpi`.
+pub const MAX_PNG_PIXELS: u64 = 100_000_000;
 /// Most points a scatter chart (albatross, funnel) draws.
 pub const MAX_CHART_POINTS: usize = 2000;
+
+/// Refuses a chart that would stack a panel for each of more than [`MAX_QUESTION_PANELS`]
+/// questions.
+pub fn check_question_panels(panels: usize) -> Result<(), String> {
+    if panels <= MAX_QUESTION_PANELS {
+        return Ok(());
+    }
+    Err(format!(
+        "{} questions would each need a panel, more than {MAX_QUESTION_PANELS}: a chart that \
+         tall would not be readable; see tables/tier-by-direction.csv and tables/votes.csv",
+        grouped(panels as u64)
+    ))
+}
+
+/// Why a planned chart is too large to draw at `dpi`, if it is.
+fn too_large(chart: &Chart, dpi: u32) -> Option<String> {
+    let height = chart.size.1;
+    if height > MAX_CHART_HEIGHT {
+        return Some(format!(
+            "{} would be {} pt tall, more than {}: too tall to read; see the tables",
+            chart.stem,
+            grouped(height),
+            grouped(MAX_CHART_HEIGHT)
+        ));
+    }
+    let (px_width, px_height) = painter::png_size(chart.size, dpi);
+    let pixels = u64::from(px_width) * u64::from(px_height);
+    (pixels > MAX_PNG_PIXELS).then(|| {
+        format!(
+            "{} would be a PNG of {} × {} pixels at {dpi} dpi (more than {} pixels); lower --dpi",
+            chart.stem,
+            grouped(px_width),
+            grouped(px_height),
+            grouped(MAX_PNG_PIXELS)
+        )
+    })
+}
 
 /// PNG resolution by default: 144 dpi, two pixels per SVG pixel (print).
 pub const DEFAULT_DPI: u32 = 144;
@@ -54,13 +103,17 @@ pub struct Chart {
     pub draw: Box<DrawFn>,
 }
 
-/// A registered chart kind: its name and its builder, which draws one chart or several (one
-/// per analysis), or says why the topic has no data for it.
+/// A chart as planned by its kind's builder: to be drawn, or not drawn for a reason of its own
+/// (one of several per-question or per-analysis charts that would be too large to read).
+pub type Planned = Result<Chart, String>;
+
+/// A registered chart kind: its name and its builder, which plans one chart or several (one
+/// per question or analysis), or says why the topic has no data for it.
 pub struct ChartSpec {
     /// Name of the chart kind (the file stem, or its prefix for per-analysis charts).
     pub name: &'static str,
-    /// Builds the charts, or says why none can be drawn for this topic.
-    pub build: fn(&ChartInput<'_>) -> Result<Vec<Chart>, String>,
+    /// Plans the charts, or says why none can be drawn for this topic.
+    pub build: fn(&ChartInput<'_>) -> Result<Vec<Planned>, String>,
 }
 
 /// Every chart kind, in report order.
@@ -140,7 +193,16 @@ pub fn render_all(
                 stem: spec.name,
                 reason,
             })),
-            Ok(charts) => planned.extend(charts.into_iter().map(Ok)),
+            Ok(charts) => planned.extend(charts.into_iter().map(|plan| {
+                plan.and_then(|chart| match too_large(&chart, dpi) {
+                    Some(reason) => Err(reason),
+                    None => Ok(chart),
+                })
+                .map_err(|reason| ChartOutcome::Skipped {
+                    stem: spec.name,
+                    reason,
+                })
+            })),
         }
     }
     let render = |plan: Result<Chart, ChartOutcome>| match plan {
@@ -166,5 +228,52 @@ pub fn render_all(
         planned.into_par_iter().map(render).collect()
     } else {
         planned.into_iter().map(render).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chart_of(size: (u32, u32)) -> Chart {
+        Chart {
+            stem: "evidence-map-q".to_string(),
+            size,
+            text: ChartText {
+                title: String::new(),
+                description: String::new(),
+            },
+            caption: String::new(),
+            draw: Box::new(|_| {}),
+        }
+    }
+
+    #[test]
+    fn charts_too_tall_or_too_many_pixels_are_not_drawn() {
+        assert_eq!(too_large(&chart_of((1000, 8000)), 144), None);
+        assert_eq!(
+            too_large(&chart_of((1000, 8001)), 72).as_deref(),
+            Some(
+                "evidence-map-q would be 8,001 pt tall, more than 8,000: too tall to read; see the tables"
+            )
+        );
+        // 7,000 pt at 144 dpi: 2,000 × 14,000 = 28 million pixels; at 600 dpi 8,333 × 58,333.
+        assert_eq!(too_large(&chart_of((1000, 7000)), 144), None);
+        assert_eq!(
+            too_large(&chart_of((1000, 7000)), 600).as_deref(),
+            Some(
+                "evidence-map-q would be a PNG of 8,333 × 58,333 pixels at 600 dpi (more than 100,000,000 pixels); lower --dpi"
+            )
+        );
+    }
+
+    #[test]
+    fn more_question_panels_than_the_limit_are_refused() {
+        assert_eq!(check_question_panels(MAX_QUESTION_PANELS), Ok(()));
+        assert!(
+            check_question_panels(MAX_QUESTION_PANELS + 1)
+                .unwrap_err()
+                .starts_with("21 questions would each need a panel, more than 20")
+        );
     }
 }

@@ -464,6 +464,13 @@ pub fn escape_xml(text: &str) -> String {
     out
 }
 
+/// The pixel size of a chart of `size` points drawn at `dpi`.
+pub fn png_size(size: (u32, u32), dpi: u32) -> (u32, u32) {
+    let scale = f64::from(dpi) / 72.0;
+    let pixels = |points: u32| (f64::from(points) * scale).round() as u32;
+    (pixels(size.0), pixels(size.1))
+}
+
 /// Draws a chart as a PNG at `dpi` (72 dpi = one pixel per logical unit), with the
 /// resolution recorded in the file (`pHYs`).
 pub fn render_png(size: (u32, u32), dpi: u32, draw: &DrawFn) -> Result<Vec<u8>, String> {
@@ -474,8 +481,7 @@ pub fn render_png(size: (u32, u32), dpi: u32, draw: &DrawFn) -> Result<Vec<u8>, 
     }
     register_embedded_font();
     let scale = f64::from(dpi) / 72.0;
-    let width = (f64::from(size.0) * scale).round() as u32;
-    let height = (f64::from(size.1) * scale).round() as u32;
+    let (width, height) = png_size(size, dpi);
     let mut pixels = PIXELS.take();
     pixels.clear();
     // Start white: the background needs no drawing pass of its own.

@@ -11,7 +11,7 @@ use crate::model::{Direction, Tier};
 /// Registration in the chart list.
 pub const SPEC: ChartSpec = ChartSpec {
     name: "timeline",
-    build: |input| build(input).map(|chart| vec![chart]),
+    build: |input| build(input).map(|chart| vec![Ok(chart)]),
 };
 
 const WIDTH: f64 = 1000.0;
@@ -73,6 +73,7 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
             }
         })
         .collect();
+    crate::charts::check_question_panels(panels.len())?;
     let height = (TOP + PANEL_HEIGHT * panels.len() as f64 + 60.0).ceil();
     let title = format!("Cumulative timeline: {}", registry.topic.title);
     let description = panels
