@@ -298,7 +298,7 @@ fn a_fifo_in_place_of_a_topic_file_is_refused_without_waiting() {
 
 /// A topic whose size would make charts grow without bound: 25 questions (a panel each in the
 /// evidence meter, harvest plot and timeline) and, in one question, findings in 40 forms × 40
-/// outcomes (an evidence map of 40 columns). Before the limits, such topics took minutes and
+/// outcomes (an evidence map and an effect direction plot of 40 outcome columns). Before the limits, such topics took minutes and
 /// gigabytes (500 questions: a 2,000 × 300,000-pixel harvest plot; 3,000 forms × 3,000
 /// outcomes: a 3 GB evidence-map SVG, 13 GB of memory). Now those charts are not drawn, each
 /// with its reason in the report, and the rest of the report is written.
@@ -341,8 +341,10 @@ fn charts_that_would_grow_without_bound_are_not_drawn_and_say_why() {
     }
     // q0's map has 40 outcome columns and is not drawn, saying so; the other questions' maps
     // (one cell) are drawn.
-    let map = "- `evidence-map` not drawn: evidence-map-q0: findings in 40 forms and 40 outcomes, more than 150 forms or 30 outcomes: a map would not be readable; see tables/form-by-direction.csv and tables/outcome-by-direction.csv.";
+    let map = "- `evidence-map` not drawn: evidence-map-q0: forms × outcomes with findings are 40 × 40, more than 150 × 30: a map would not be readable; see tables/form-by-direction.csv and tables/outcome-by-direction.csv.";
     assert!(readme.contains(map), "{readme}");
+    let columns = "- `effect-direction` not drawn: effect-direction-q0: findings in 40 outcomes, more than 30: a column per outcome would not be readable; see tables/outcome-by-direction.csv.";
+    assert!(readme.contains(columns), "{readme}");
     let charts = dir.path().join("reports/t/charts");
     assert!(!charts.join("evidence-map-q0.png").exists());
     assert!(charts.join("evidence-map-q1.png").exists());

@@ -103,10 +103,20 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
             crate::charts::MAX_CHART_ROWS
         )));
     }
+    let used: std::collections::HashSet<&str> =
+        findings.iter().map(|f| f.outcome.as_str()).collect();
+    if used.len() > crate::charts::MAX_CHART_COLUMNS {
+        return Some(Err(format!(
+            "effect-direction-{question_key}: findings in {} outcomes, more than {}: a column \
+             per outcome would not be readable; see tables/outcome-by-direction.csv",
+            grouped(used.len() as u64),
+            crate::charts::MAX_CHART_COLUMNS
+        )));
+    }
     let outcomes: Vec<String> = topic
         .outcomes
         .keys()
-        .filter(|o| findings.iter().any(|f| *f.outcome == **o))
+        .filter(|o| used.contains(o.as_str()))
         .cloned()
         .collect();
     let mut by_study: Vec<(&str, Vec<&Finding>)> = Vec::new();

@@ -90,16 +90,16 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let (form_rows, row_of) = position(&form_used);
     let (outcome_columns, column_of) = position(&outcome_used);
     if form_rows.len() > crate::charts::MAX_CHART_ROWS
-        || outcome_columns.len() > crate::charts::MAX_MAP_COLUMNS
+        || outcome_columns.len() > crate::charts::MAX_CHART_COLUMNS
     {
         return Some(Err(format!(
-            "evidence-map-{question_key}: findings in {} forms and {} outcomes, more than {} \
-             forms or {} outcomes: a map would not be readable; see \
-             tables/form-by-direction.csv and tables/outcome-by-direction.csv",
+            "evidence-map-{question_key}: forms × outcomes with findings are {} × {}, more \
+             than {} × {}: a map would not be readable; see tables/form-by-direction.csv and \
+             tables/outcome-by-direction.csv",
             grouped(form_rows.len() as u64),
             grouped(outcome_columns.len() as u64),
             crate::charts::MAX_CHART_ROWS,
-            crate::charts::MAX_MAP_COLUMNS
+            crate::charts::MAX_CHART_COLUMNS
         )));
     }
     // cells[form][outcome] = (directions, participants summed over findings)

@@ -27,9 +27,9 @@ use painter::{ChartText, DrawFn};
 /// Most rows (studies) a row-per-study chart draws; beyond this it is not readable at any
 /// size, so the chart is not written and the report points to the tables instead.
 pub const MAX_CHART_ROWS: usize = 150;
-/// Most columns (outcomes) an evidence map draws: at its width, narrower cells would show
-/// colour but no readable count. More rows than [`MAX_CHART_ROWS`] (forms) are not drawn either.
-pub const MAX_MAP_COLUMNS: usize = 30;
+/// Most outcome columns a grid chart (evidence map, effect direction plot) draws: at their
+/// width, narrower cells would show colour but no readable count.
+pub const MAX_CHART_COLUMNS: usize = 30;
 /// Most question panels a chart stacks (evidence meter, harvest plot, timeline): 20 panels
 /// make a chart some 4,000 pt tall already.
 pub const MAX_QUESTION_PANELS: usize = 20;

@@ -36,11 +36,14 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
     let first = findings.iter().map(|f| f.year).min().unwrap_or(2000);
     let last = findings.iter().map(|f| f.year).max().unwrap_or(2000);
     let years: Vec<i32> = (first..=last).collect();
+    let asked: std::collections::HashSet<&str> =
+        findings.iter().map(|f| f.question.as_str()).collect();
+    crate::charts::check_question_panels(asked.len())?;
     let panels: Vec<Panel> = registry
         .topic
         .questions
         .iter()
-        .filter(|(key, _)| findings.iter().any(|f| *f.question == **key))
+        .filter(|(key, _)| asked.contains(key.as_str()))
         .map(|(key, question)| {
             // One pass over the findings: new findings per year and direction.
             let mut per_year = vec![[0u32; 4]; years.len()];
@@ -73,7 +76,6 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
             }
         })
         .collect();
-    crate::charts::check_question_panels(panels.len())?;
     let height = (TOP + PANEL_HEIGHT * panels.len() as f64 + 60.0).ceil();
     let title = format!("Cumulative timeline: {}", registry.topic.title);
     let description = panels

@@ -28,10 +28,16 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
         .iter()
         .map(|(key, q)| format!("{} ({}, {})", q.label, key, q.kind))
         .collect();
+    // One pass over the findings (not one per outcome of the topic).
+    let used: std::collections::HashSet<&str> = registry
+        .findings
+        .iter()
+        .map(|f| f.outcome.as_str())
+        .collect();
     let outcomes_used = topic
         .outcomes
         .keys()
-        .filter(|o| registry.findings.iter().any(|f| *f.outcome == **o))
+        .filter(|o| used.contains(o.as_str()))
         .count();
     let with_estimates = synthesis.meta.findings_with_estimates;
     let pooled = synthesis.meta.analyses.len();
