@@ -12,12 +12,27 @@ use crate::registry::Registry;
 pub const MARGIN: f64 = 24.0;
 
 /// One chart per question of the topic that `chart` plans one for (`None`: the question has
-/// no data for it), or `why_none` when no question has.
+/// no data for it), or `why_none` when no question has; none at all when more than
+/// [`crate::charts::MAX_QUESTION_CHARTS`] questions have findings.
 pub fn per_question(
     input: &crate::charts::ChartInput<'_>,
     chart: fn(&crate::charts::ChartInput<'_>, &str) -> Option<crate::charts::Planned>,
     why_none: impl FnOnce() -> String,
 ) -> Result<Vec<crate::charts::Planned>, String> {
+    let asked: std::collections::HashSet<&str> = input
+        .registry
+        .findings
+        .iter()
+        .map(|f| f.question.as_str())
+        .collect();
+    if asked.len() > crate::charts::MAX_QUESTION_CHARTS {
+        return Err(format!(
+            "{} questions have findings, more than {}: a chart for each would bury the report; \
+             see tables/votes.csv and the tables by direction",
+            crate::numbers::grouped(asked.len() as u64),
+            crate::charts::MAX_QUESTION_CHARTS
+        ));
+    }
     let charts: Vec<crate::charts::Planned> = input
         .registry
         .topic

@@ -33,6 +33,9 @@ pub const MAX_CHART_COLUMNS: usize = 30;
 /// Most question panels a chart stacks (evidence meter, harvest plot, timeline): 20 panels
 /// make a chart some 4,000 pt tall already.
 pub const MAX_QUESTION_PANELS: usize = 20;
+/// Most questions with findings for which a per-question chart kind (effect direction plot,
+/// albatross plot, evidence map) is drawn; past that the kind is not drawn at all.
+pub const MAX_QUESTION_CHARTS: usize = 100;
 /// Tallest chart drawn, in points (the tallest allowed by the other limits, an evidence map of
 /// 150 forms, is under 7,000 pt); a safety net for layouts that grow with the data.
 pub const MAX_CHART_HEIGHT: u32 = 8_000;

@@ -493,6 +493,15 @@ pub fn report_readme(
 
     summary_of_findings(&mut md, topic, synthesis);
 
+    // Each question's findings in file order, gathered in one pass (not one per question).
+    let mut by_question: std::collections::HashMap<&str, Vec<&crate::registry::Finding>> =
+        std::collections::HashMap::new();
+    for finding in &registry.findings {
+        by_question
+            .entry(finding.question.as_str())
+            .or_default()
+            .push(finding);
+    }
     for question_synthesis in &synthesis.questions {
         let question = &topic.questions[&question_synthesis.key];
         let votes = &question_synthesis.votes;
@@ -575,11 +584,9 @@ pub fn report_readme(
             "| Study | Design | n | Outcome | Direction | Significant | p |"
         );
         let _ = writeln!(md, "|---|---|---:|---|---|---|---|");
-        let in_question: Vec<_> = registry
-            .findings
-            .iter()
-            .filter(|f| *f.question == *question_synthesis.key)
-            .collect();
+        let in_question = by_question
+            .get(question_synthesis.key.as_str())
+            .map_or(&[][..], Vec::as_slice);
         for f in in_question.iter().take(MAX_LISTED) {
             let _ = writeln!(
                 md,
