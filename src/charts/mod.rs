@@ -44,6 +44,9 @@ pub const MAX_PNG_PIXELS: u64 = 100_000_000;
 /// Most points a scatter chart (albatross, funnel) draws.
 pub const MAX_CHART_POINTS: usize = 2000;
 
+/// PNG resolution by default: 144 dpi, two pixels per SVG pixel (print).
+pub const DEFAULT_DPI: u32 = 144;
+
 /// Refuses a chart that would stack a panel for each of more than [`MAX_QUESTION_PANELS`]
 /// questions.
 pub fn check_question_panels(panels: usize) -> Result<(), String> {
@@ -80,9 +83,6 @@ fn too_large(chart: &Chart, dpi: u32) -> Option<String> {
         )
     })
 }
-
-/// PNG resolution by default: 144 dpi, two pixels per SVG pixel (print).
-pub const DEFAULT_DPI: u32 = 144;
 
 /// What every chart is drawn from.
 pub struct ChartInput<'a> {
