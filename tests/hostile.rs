@@ -259,33 +259,14 @@ fn a_fifo_in_place_of_a_topic_file_is_refused_without_waiting() {
             std::thread::sleep(std::time::Duration::from_secs(5));
             drop(std::fs::OpenOptions::new().write(true).open(writer_path));
         });
-        let args: &[&str] = if action == "read" {
-            &["validate", "t"]
+        let add = "add t --study-id a_1 --citation A.2020 --year 2020 --design rct \
+                   --question treatment --n 10 --form citrate --outcome severity --direction positive";
+        let args: Vec<&str> = if action == "read" {
+            vec!["validate", "t"]
         } else {
-            &[
-                "add",
-                "t",
-                "--study-id",
-                "a_1",
-                "--citation",
-                "A 2020",
-                "--year",
-                "2020",
-                "--design",
-                "rct",
-                "--question",
-                "treatment",
-                "--n",
-                "10",
-                "--form",
-                "citrate",
-                "--outcome",
-                "severity",
-                "--direction",
-                "positive",
-            ]
+            add.split_whitespace().collect()
         };
-        let run = evsynth_in(dir.path(), args);
+        let run = evsynth_in(dir.path(), &args);
         assert_eq!(run.code, 2, "{file}: {}", run.stderr);
         assert_eq!(
             run.stderr,
@@ -321,25 +302,34 @@ fn topic_of_size(questions: usize, forms: usize, outcomes: usize) -> String {
     topic
 }
 
-#[test]
-fn charts_that_would_grow_without_bound_are_not_drawn_and_say_why() {
-    let topic = topic_of_size(25, 40, 40);
+/// Reports a [`topic_of_size`] topic whose registry has one finding in each question (`q_0`…,
+/// form `f0`, outcome `o0`) and `more_rows`; the workspace and the report's README.
+fn report_with_one_finding_per_question(
+    (questions, forms, outcomes): (usize, usize, usize),
+    more_rows: &str,
+) -> (tempfile::TempDir, String) {
     let mut registry = String::from(HEADER);
-    for q in 0..25 {
+    for q in 0..questions {
         registry.push_str(&format!(
             "q_{q},Q{q} J 2020,2020,rct,q{q},10,f0,o0,positive\n"
         ));
     }
-    for i in 0..40 {
-        registry.push_str(&format!(
-            "w_{i},W{i} J 2021,2021,rct,q0,10,f{i},o{i},negative\n"
-        ));
-    }
+    registry.push_str(more_rows);
     let dir = topic_with(registry.as_bytes());
+    let topic = topic_of_size(questions, forms, outcomes);
     std::fs::write(dir.path().join("studies/t/topic.toml"), topic).unwrap();
     let run = evsynth_in(dir.path(), &["report", "t"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let readme = std::fs::read_to_string(dir.path().join("reports/t/README.md")).unwrap();
+    (dir, readme)
+}
+
+#[test]
+fn charts_that_would_grow_without_bound_are_not_drawn_and_say_why() {
+    let wide: String = (0..40)
+        .map(|i| format!("w_{i},W{i} J 2021,2021,rct,q0,10,f{i},o{i},negative\n"))
+        .collect();
+    let (dir, readme) = report_with_one_finding_per_question((25, 40, 40), &wide);
     let panels = "25 questions would each need a panel, more than 20: a chart that tall would not be readable; see tables/tier-by-direction.csv and tables/votes.csv.";
     for chart in ["evidence-meter", "harvest", "timeline"] {
         let line = format!("- `{chart}` not drawn: {panels}");
@@ -361,18 +351,7 @@ fn charts_that_would_grow_without_bound_are_not_drawn_and_say_why() {
 /// topic of 20,000 questions took 80 s and 9 GB drawing 40,000 charts; now 6 s, 1.3 GB).
 #[test]
 fn per_question_charts_stop_at_a_hundred_questions() {
-    let topic = topic_of_size(101, 1, 1);
-    let mut registry = String::from(HEADER);
-    for q in 0..101 {
-        registry.push_str(&format!(
-            "q_{q},Q{q} J 2020,2020,rct,q{q},10,f0,o0,positive\n"
-        ));
-    }
-    let dir = topic_with(registry.as_bytes());
-    std::fs::write(dir.path().join("studies/t/topic.toml"), topic).unwrap();
-    let run = evsynth_in(dir.path(), &["report", "t"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let readme = std::fs::read_to_string(dir.path().join("reports/t/README.md")).unwrap();
+    let (dir, readme) = report_with_one_finding_per_question((101, 1, 1), "");
     let reason = "101 questions have findings, more than 100: a chart for each would bury the report; see tables/votes.csv and the tables by direction.";
     for chart in ["effect-direction", "albatross", "evidence-map"] {
         let line = format!("- `{chart}` not drawn: {reason}");
