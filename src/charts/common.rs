@@ -19,17 +19,17 @@ pub fn per_question(
     chart: fn(&crate::charts::ChartInput<'_>, &str) -> Option<crate::charts::Planned>,
     why_none: impl FnOnce() -> String,
 ) -> Result<Vec<crate::charts::Planned>, String> {
-    let asked: std::collections::HashSet<&str> = input
-        .registry
-        .findings
+    let asked = input
+        .synthesis
+        .questions
         .iter()
-        .map(|f| f.question.as_str())
-        .collect();
-    if asked.len() > crate::charts::MAX_QUESTION_CHARTS {
+        .filter(|q| q.tiers.total.findings > 0)
+        .count();
+    if asked > crate::charts::MAX_QUESTION_CHARTS {
         return Err(format!(
             "{} questions have findings, more than {}: a chart for each would bury the report; \
              see tables/votes.csv and the tables by direction",
-            crate::numbers::grouped(asked.len() as u64),
+            crate::numbers::grouped(asked as u64),
             crate::charts::MAX_QUESTION_CHARTS
         ));
     }

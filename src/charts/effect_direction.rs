@@ -79,14 +79,8 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let registry = input.registry;
     let topic = &registry.topic;
     let question = topic.questions[question_key].clone();
-    let findings: Vec<&Finding> = registry
-        .findings
-        .iter()
-        .filter(|f| *f.question == *question_key && f.design.tier() != Tier::Review)
-        .collect();
-    if findings.is_empty() {
-        return None;
-    }
+    // One row per primary study (reviews left out): counted from the synthesis first, so a
+    // question with too many studies costs no pass over the findings.
     let studies = input
         .synthesis
         .questions
@@ -94,7 +88,12 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         .find(|q| q.key == question_key)?
         .votes
         .studies
-        .len();
+        .iter()
+        .filter(|v| v.tier != Tier::Review)
+        .count();
+    if studies == 0 {
+        return None;
+    }
     if studies > crate::charts::MAX_CHART_ROWS {
         return Some(Err(format!(
             "effect-direction-{question_key}: {} studies, more than {}: a row per study would \
@@ -103,21 +102,32 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
             crate::charts::MAX_CHART_ROWS
         )));
     }
-    let used: std::collections::HashSet<&str> =
-        findings.iter().map(|f| f.outcome.as_str()).collect();
-    if used.len() > crate::charts::MAX_CHART_COLUMNS {
+    let findings: Vec<&Finding> = registry
+        .findings
+        .iter()
+        .filter(|f| *f.question == *question_key && f.design.tier() != Tier::Review)
+        .collect();
+    let mut used = vec![false; topic.outcomes.len()];
+    for f in &findings {
+        if let Some(at) = topic.outcomes.get_index_of(f.outcome.as_str()) {
+            used[at] = true;
+        }
+    }
+    let used_count = used.iter().filter(|u| **u).count();
+    if used_count > crate::charts::MAX_CHART_COLUMNS {
         return Some(Err(format!(
             "effect-direction-{question_key}: findings in {} outcomes, more than {}: a column \
              per outcome would not be readable; see tables/outcome-by-direction.csv",
-            grouped(used.len() as u64),
+            grouped(used_count as u64),
             crate::charts::MAX_CHART_COLUMNS
         )));
     }
     let outcomes: Vec<String> = topic
         .outcomes
         .keys()
-        .filter(|o| used.contains(o.as_str()))
-        .cloned()
+        .zip(&used)
+        .filter(|(_, used)| **used)
+        .map(|(key, _)| key.clone())
         .collect();
     let mut by_study: Vec<(&str, Vec<&Finding>)> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();

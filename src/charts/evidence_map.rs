@@ -1,6 +1,8 @@
 //! Evidence map: for each question, a form × outcome matrix; each cell holds the findings and
 //! participants there, coloured by the balance of directions. Empty cells are the gaps.
 
+use std::collections::HashMap;
+
 use crate::charts::common::{MARGIN, footer, footer_text, header};
 use crate::charts::painter::{
     Align, ChartText, Font, Painter, Weight, label_up, truncate_to_width,
@@ -63,16 +65,20 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     // row or column (a topic may define thousands; the grid is never topic-sized).
     let all_forms = topic.form_keys();
     let all_outcomes: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
-    let places: Vec<(&Finding, usize, usize)> = findings
-        .iter()
-        .filter_map(|f| {
-            Some((
-                *f,
-                topic.form_index(&f.form)?,
-                topic.outcomes.get_index_of(f.outcome.as_str())?,
-            ))
-        })
-        .collect();
+    // One pass: counts per (form, outcome) place that has findings (a sparse grid).
+    let mut places: HashMap<(usize, usize), ([u32; 4], u64), foldhash::fast::RandomState> =
+        HashMap::default();
+    for f in &findings {
+        let (Some(r), Some(c)) = (
+            topic.form_index(&f.form),
+            topic.outcomes.get_index_of(f.outcome.as_str()),
+        ) else {
+            continue;
+        };
+        let (counts, participants) = places.entry((r, c)).or_default();
+        counts[f.direction as usize] += 1;
+        *participants += u64::from(f.n.unwrap_or(0));
+    }
     let position = |used: &[bool]| -> (Vec<usize>, Vec<usize>) {
         let kept: Vec<usize> = (0..used.len()).filter(|i| used[*i]).collect();
         let mut at = vec![usize::MAX; used.len()];
@@ -83,7 +89,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     };
     let mut form_used = vec![false; all_forms.len()];
     let mut outcome_used = vec![false; all_outcomes.len()];
-    for (_, r, c) in &places {
+    for (r, c) in places.keys() {
         form_used[*r] = true;
         outcome_used[*c] = true;
     }
@@ -104,10 +110,8 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     }
     // cells[form][outcome] = (directions, participants summed over findings)
     let mut cells = vec![vec![([0u32; 4], 0u64); outcome_columns.len()]; form_rows.len()];
-    for (f, r, c) in &places {
-        let (counts, participants) = &mut cells[row_of[*r]][column_of[*c]];
-        counts[f.direction as usize] += 1;
-        *participants += u64::from(f.n.unwrap_or(0));
+    for ((r, c), cell) in places {
+        cells[row_of[r]][column_of[c]] = cell;
     }
     let forms: Vec<String> = form_rows.iter().map(|r| all_forms[*r].to_owned()).collect();
     let outcomes: Vec<String> = outcome_columns

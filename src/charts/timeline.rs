@@ -36,8 +36,14 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
     let first = findings.iter().map(|f| f.year).min().unwrap_or(2000);
     let last = findings.iter().map(|f| f.year).max().unwrap_or(2000);
     let years: Vec<i32> = (first..=last).collect();
-    let asked: std::collections::HashSet<&str> =
-        findings.iter().map(|f| f.question.as_str()).collect();
+    // The questions with findings, from the synthesis's counts (not a pass over the findings).
+    let asked: std::collections::HashSet<&str> = input
+        .synthesis
+        .questions
+        .iter()
+        .filter(|q| q.tiers.total.findings > 0)
+        .map(|q| q.key.as_str())
+        .collect();
     crate::charts::check_question_panels(asked.len())?;
     let panels: Vec<Panel> = registry
         .topic

@@ -7,7 +7,7 @@ use crate::charts::ChartOutcome;
 use crate::model::{Direction, Tier};
 use crate::numbers::grouped;
 use crate::registry::topic::Question;
-use crate::registry::{Registry, Topic};
+use crate::registry::{Finding, Registry, Topic};
 use crate::synthesis::counts::CellCount;
 use crate::synthesis::direction_table::DirectionTable;
 use crate::synthesis::meta::MetaAnalyses;
@@ -18,6 +18,42 @@ use crate::tables::studies::studies;
 /// Most findings (per question) and studies listed in the README; the rest are in the CSV
 /// tables, which list everything.
 const MAX_LISTED: usize = 500;
+
+/// The first [`MAX_LISTED`] findings of each question in file order (in the synthesis's
+/// question order), in one pass over the findings that stops once every list is complete: a
+/// pass per question cost questions × findings, and a million-row registry needs only its
+/// first rows here.
+fn listed_findings<'r>(registry: &'r Registry, synthesis: &Synthesis) -> Vec<Vec<&'r Finding>> {
+    let topic = &registry.topic;
+    let mut listed: Vec<Vec<&Finding>> = vec![Vec::new(); synthesis.questions.len()];
+    let mut slot_of = vec![None; topic.questions.len()];
+    for (slot, question) in synthesis.questions.iter().enumerate() {
+        if let Some(at) = topic.questions.get_index_of(question.key.as_str()) {
+            slot_of[at] = Some(slot);
+        }
+    }
+    let mut missing: usize = synthesis
+        .questions
+        .iter()
+        .map(|q| (q.tiers.total.findings as usize).min(MAX_LISTED))
+        .sum();
+    for finding in &registry.findings {
+        if missing == 0 {
+            break;
+        }
+        let slot = topic
+            .questions
+            .get_index_of(finding.question.as_str())
+            .and_then(|at| slot_of[at]);
+        if let Some(list) = slot.map(|slot| &mut listed[slot])
+            && list.len() < MAX_LISTED
+        {
+            list.push(finding);
+            missing = missing.saturating_sub(1);
+        }
+    }
+    listed
+}
 
 /// Escapes registry text for a Markdown table cell or paragraph: Markdown syntax is
 /// backslash-escaped, HTML is entity-escaped, and line breaks become spaces.
@@ -493,16 +529,8 @@ pub fn report_readme(
 
     summary_of_findings(&mut md, topic, synthesis);
 
-    // Each question's findings in file order, gathered in one pass (not one per question).
-    let mut by_question: std::collections::HashMap<&str, Vec<&crate::registry::Finding>> =
-        std::collections::HashMap::new();
-    for finding in &registry.findings {
-        by_question
-            .entry(finding.question.as_str())
-            .or_default()
-            .push(finding);
-    }
-    for question_synthesis in &synthesis.questions {
+    let listed = listed_findings(registry, synthesis);
+    for (question_synthesis, in_question) in synthesis.questions.iter().zip(&listed) {
         let question = &topic.questions[&question_synthesis.key];
         let votes = &question_synthesis.votes;
         let _ = writeln!(
@@ -584,10 +612,7 @@ pub fn report_readme(
             "| Study | Design | n | Outcome | Direction | Significant | p |"
         );
         let _ = writeln!(md, "|---|---|---:|---|---|---|---|");
-        let in_question = by_question
-            .get(question_synthesis.key.as_str())
-            .map_or(&[][..], Vec::as_slice);
-        for f in in_question.iter().take(MAX_LISTED) {
+        for f in in_question {
             let _ = writeln!(
                 md,
                 "| {} | {} | {} | {} | {} {} | {} | {} |",
@@ -602,11 +627,12 @@ pub fn report_readme(
                     .map_or_else(|| "–".to_string(), |p| escape(&p.to_string())),
             );
         }
-        if in_question.len() > MAX_LISTED {
+        let in_all = question_synthesis.tiers.total.findings as usize;
+        if in_all > in_question.len() {
             let _ = writeln!(
                 md,
                 "\n…and {} more findings: every finding is in [tables/findings.csv](tables/findings.csv).",
-                grouped((in_question.len() - MAX_LISTED) as u64)
+                grouped((in_all - in_question.len()) as u64)
             );
         }
         md.push('\n');

@@ -28,11 +28,14 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
         .iter()
         .map(|(key, q)| format!("{} ({}, {})", q.label, key, q.kind))
         .collect();
-    // One pass over the findings (not one per outcome of the topic).
-    let used: std::collections::HashSet<&str> = registry
-        .findings
+    // The outcomes with findings in some question, from the synthesis's outcome tables (not a
+    // pass over the findings per outcome).
+    let used: std::collections::HashSet<&str> = synthesis
+        .questions
         .iter()
-        .map(|f| f.outcome.as_str())
+        .flat_map(|q| &q.outcomes.rows)
+        .filter(|row| row.total.findings > 0)
+        .map(|row| row.key.as_str())
         .collect();
     let outcomes_used = topic
         .outcomes
