@@ -18,6 +18,8 @@ use crate::tables::studies::studies;
 /// Most findings (per question) and studies listed in the README; the rest are in the CSV
 /// tables, which list everything.
 const MAX_LISTED: usize = 500;
+/// Most reasons listed for the charts of one kind that were not drawn.
+const MAX_SKIPPED_LISTED: usize = 10;
 
 /// The first [`MAX_LISTED`] findings of each question in file order (in the synthesis's
 /// question order), in one pass over the findings that stops once every list is complete: a
@@ -456,6 +458,64 @@ fn summary_of_findings(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
     }
 }
 
+/// The charts: each drawn one with its caption, and those not drawn with the reason (several
+/// of one kind under one item, at most [`MAX_SKIPPED_LISTED`] reasons).
+fn charts_section(md: &mut String, charts: &[ChartOutcome]) {
+    let _ = writeln!(md, "## Charts\n");
+    let mut at = 0;
+    while let Some(chart) = charts.get(at) {
+        at += 1;
+        match chart {
+            ChartOutcome::Drawn(chart) => {
+                let _ = writeln!(md, "### {}\n", escape(&chart.title));
+                let _ = writeln!(
+                    md,
+                    "![{}](charts/{}.svg)\n",
+                    escape(&chart.title),
+                    chart.stem
+                );
+                let _ = writeln!(
+                    md,
+                    "*How to read it:* {} PNG for print: [charts/{stem}.png](charts/{stem}.png).\n",
+                    chart.caption,
+                    stem = chart.stem
+                );
+            }
+            ChartOutcome::Skipped { stem, reason } => {
+                // Several charts of one kind not drawn (one per question or analysis): one
+                // item with the first reasons under it.
+                let more: Vec<&str> = charts[at..]
+                    .iter()
+                    .map_while(|next| match next {
+                        ChartOutcome::Skipped { stem: same, reason } if same == stem => {
+                            Some(reason.as_str())
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                at += more.len();
+                if more.is_empty() {
+                    let _ = writeln!(md, "- `{stem}` not drawn: {}.\n", escape(reason));
+                    continue;
+                }
+                let _ = writeln!(md, "- `{stem}` not drawn for {} charts:", more.len() + 1);
+                let reasons: Vec<&str> = std::iter::once(reason.as_str()).chain(more).collect();
+                for reason in reasons.iter().take(MAX_SKIPPED_LISTED) {
+                    let _ = writeln!(md, "  - {}.", escape(reason));
+                }
+                if reasons.len() > MAX_SKIPPED_LISTED {
+                    let _ = writeln!(
+                        md,
+                        "  - …and {} more.",
+                        grouped((reasons.len() - MAX_SKIPPED_LISTED) as u64)
+                    );
+                }
+                md.push('\n');
+            }
+        }
+    }
+}
+
 fn swim_section(
     md: &mut String,
     registry: &Registry,
@@ -638,29 +698,7 @@ pub fn report_readme(
         md.push('\n');
     }
 
-    let _ = writeln!(md, "## Charts\n");
-    for chart in charts {
-        match chart {
-            ChartOutcome::Drawn(chart) => {
-                let _ = writeln!(md, "### {}\n", escape(&chart.title));
-                let _ = writeln!(
-                    md,
-                    "![{}](charts/{}.svg)\n",
-                    escape(&chart.title),
-                    chart.stem
-                );
-                let _ = writeln!(
-                    md,
-                    "*How to read it:* {} PNG for print: [charts/{stem}.png](charts/{stem}.png).\n",
-                    chart.caption,
-                    stem = chart.stem
-                );
-            }
-            ChartOutcome::Skipped { stem, reason } => {
-                let _ = writeln!(md, "- `{stem}` not drawn: {}.\n", escape(reason));
-            }
-        }
-    }
+    charts_section(&mut md, charts);
 
     swim_section(&mut md, registry, synthesis, charts);
 
@@ -754,5 +792,40 @@ mod tests {
         );
         assert_eq!(escape("*x* [y](z)"), "\\*x\\* \\[y\\](z)");
         assert_eq!(escape_url("10.1000/a(b)"), "10.1000/a%28b%29");
+    }
+
+    /// Charts of one kind not drawn are listed under one item, the first ten reasons; a lone
+    /// one stays a single item; a drawn chart between them ends a run.
+    #[test]
+    fn charts_not_drawn_are_grouped_by_kind() {
+        let skipped = |stem: &'static str, i: usize| ChartOutcome::Skipped {
+            stem,
+            reason: format!("{stem}-q{i}: too large"),
+        };
+        let mut charts: Vec<ChartOutcome> = (0..12).map(|i| skipped("forest", i)).collect();
+        charts.push(ChartOutcome::Drawn(crate::charts::RenderedChart {
+            stem: "forest-q12".to_string(),
+            caption: "How.".to_string(),
+            title: "Forest q12".to_string(),
+            svg: String::new(),
+            png: Vec::new(),
+        }));
+        charts.push(skipped("forest", 13));
+        charts.push(skipped("funnel", 0));
+        let mut md = String::new();
+        charts_section(&mut md, &charts);
+        let reasons: String = (0..10)
+            .map(|i| format!("  - forest-q{i}: too large.\n"))
+            .collect();
+        assert_eq!(
+            md,
+            format!(
+                "## Charts\n\n- `forest` not drawn for 12 charts:\n{reasons}  - …and 2 more.\n\n\
+                 ### Forest q12\n\n![Forest q12](charts/forest-q12.svg)\n\n\
+                 *How to read it:* How. PNG for print: [charts/forest-q12.png](charts/forest-q12.png).\n\n\
+                 - `forest` not drawn: forest-q13: too large.\n\n\
+                 - `funnel` not drawn: funnel-q0: too large.\n\n"
+            )
+        );
     }
 }
