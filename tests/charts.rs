@@ -128,3 +128,28 @@ fn charts_without_data_are_skipped_with_a_reason() {
         Some("no outcome has two or more comparable effect estimates to pool")
     );
 }
+
+/// The shipped treatment map: the cell of the review that gives only k_studies (Marshall 2019,
+/// various forms × RLS symptoms) says its participants are not given; it said "n=0". Cells
+/// with n still sum it (citrate × severity: Gorantla 2024, n = 12).
+#[test]
+fn map_cells_without_n_say_so_instead_of_zero() {
+    let (registry, synthesis) = topic("studies/magnesium-rls");
+    let input = ChartInput {
+        registry: &registry,
+        synthesis: &synthesis,
+    };
+    let map = CHARTS.iter().find(|c| c.name == "evidence-map").unwrap();
+    let charts = (map.build)(&input).unwrap();
+    let treatment = charts
+        .into_iter()
+        .flatten()
+        .find(|c| c.stem == "evidence-map-treatment")
+        .unwrap();
+    let mut recorder = RecordingPainter::default();
+    (treatment.draw)(&mut recorder);
+    let texts: Vec<&str> = recorder.texts.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(texts.iter().filter(|t| **t == "n not given").count(), 1);
+    assert!(!texts.contains(&"n=0"), "{texts:?}");
+    assert_eq!(texts.iter().filter(|t| **t == "n=12").count(), 5);
+}

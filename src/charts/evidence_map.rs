@@ -24,6 +24,10 @@ const LABEL_RIGHT: f64 = 250.0;
 const HEADER_HEIGHT: f64 = 150.0;
 const ROW: f64 = 44.0;
 
+/// A cell: findings per direction (in [`Direction::ALL`] order) and the participants summed
+/// over the findings that give n.
+type Cell = ([u32; 4], Option<u64>);
+
 /// Blend between white and the direction colour by the share of findings pointing that way.
 fn cell_colour(cells: &[u32; 4]) -> plotters::style::RGBColor {
     let total: u32 = cells.iter().sum();
@@ -66,8 +70,9 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let all_forms = topic.form_keys();
     let all_outcomes: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
     // One pass: counts per (form, outcome) place that has findings (a sparse grid).
-    let mut places: HashMap<(usize, usize), ([u32; 4], u64), foldhash::fast::RandomState> =
-        HashMap::default();
+    // Participants are `None` where no finding gives n (reviews that give only k_studies), so
+    // such a cell says "n not given", not "n=0".
+    let mut places: HashMap<(usize, usize), Cell, foldhash::fast::RandomState> = HashMap::default();
     for f in &findings {
         let (Some(r), Some(c)) = (
             topic.form_index(&f.form),
@@ -77,7 +82,9 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         };
         let (counts, participants) = places.entry((r, c)).or_default();
         counts[f.direction as usize] += 1;
-        *participants += u64::from(f.n.unwrap_or(0));
+        if let Some(n) = f.n {
+            *participants = Some(participants.unwrap_or(0) + u64::from(n));
+        }
     }
     let position = |used: &[bool]| -> (Vec<usize>, Vec<usize>) {
         let kept: Vec<usize> = (0..used.len()).filter(|i| used[*i]).collect();
@@ -109,7 +116,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         )));
     }
     // cells[form][outcome] = (directions, participants summed over findings)
-    let mut cells = vec![vec![([0u32; 4], 0u64); outcome_columns.len()]; form_rows.len()];
+    let mut cells = vec![vec![Cell::default(); outcome_columns.len()]; form_rows.len()];
     for ((r, c), cell) in places {
         cells[row_of[r]][column_of[c]] = cell;
     }
@@ -223,7 +230,10 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                     Font::new(10.5, Weight::Bold, INK),
                 );
                 let n = truncate_to_width(
-                    &format!("n={}", grouped(*participants)),
+                    &participants.map_or_else(
+                        || "n not given".to_string(),
+                        |n| format!("n={}", grouped(n)),
+                    ),
                     10.0,
                     Weight::Normal,
                     x1 - x0 - 4.0,
