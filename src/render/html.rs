@@ -9,6 +9,7 @@ use pulldown_cmark::{Options, Parser, html};
 
 use crate::charts::RenderedChart;
 use crate::charts::painter::escape_xml;
+use crate::numbers::grouped;
 
 const STYLE: &str = r#"
 :root { color-scheme: light; }
@@ -94,16 +95,30 @@ pub fn index_html(entries: &[IndexEntry]) -> String {
         let _ = writeln!(
             body,
             "<tr><td><a href=\"{name}/index.html\">{title}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            entry.totals.0,
-            entry.totals.1,
-            entry.totals.2,
+            grouped(entry.totals.0),
+            grouped(entry.totals.1),
+            grouped(entry.totals.2),
             questions.join("<br>"),
-            name = escape_xml(&entry.name),
+            name = percent_encoded(&entry.name),
             title = escape_xml(&entry.title),
         );
     }
     body.push_str("</table>\n");
     page("Evidence reports", &body)
+}
+
+/// A path segment for a link: every byte but ASCII letters, digits and `-._~` as `%XX`, so a
+/// topic directory named `a b#c` links to `a%20b%23c`, not to `a b` with a fragment.
+fn percent_encoded(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
 }
 
 fn page(title: &str, body: &str) -> String {
@@ -112,4 +127,29 @@ fn page(title: &str, body: &str) -> String {
         escape_xml(title),
         env!("CARGO_PKG_VERSION")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A topic directory with spaces, `#`, markup and `%` in its name is linked by its
+    /// percent-encoded name and shown HTML-escaped; counts are grouped by thousands.
+    #[test]
+    fn the_index_links_any_directory_name_and_groups_counts() {
+        let entry = IndexEntry {
+            name: "we ird#<b>&%".to_string(),
+            title: "T <i>".to_string(),
+            totals: (1_000_000, 12_345, 193_779_239),
+            questions: Vec::new(),
+        };
+        let html = index_html(&[entry]);
+        assert!(
+            html.contains(
+                "<td><a href=\"we%20ird%23%3Cb%3E%26%25/index.html\">T &lt;i&gt;</a></td>\
+                 <td>1,000,000</td><td>12,345</td><td>193,779,239</td>"
+            ),
+            "{html}"
+        );
+    }
 }
