@@ -320,6 +320,27 @@ fn a_registry_without_a_final_newline_is_appended_to_cleanly() {
     assert_eq!(evsynth_in(dir.path(), &["validate", "t"]).code, 0);
 }
 
+/// A registry saved with CRLF line ends (as spreadsheets on Windows save CSV) stays CRLF: the
+/// appended row ends in CRLF, and so does the line break added after a last row without one.
+/// (Before, both were LF: a file of mixed line ends.)
+#[test]
+fn rows_appended_to_a_crlf_registry_end_in_crlf() {
+    let (dir, registry) = workspace();
+    assert_eq!(add(dir.path(), ROW_A).code, 0);
+    let crlf = std::fs::read_to_string(&registry)
+        .unwrap()
+        .replace('\n', "\r\n");
+    std::fs::write(&registry, crlf.trim_end()).unwrap();
+    let mut row = ROW_A.to_vec();
+    row[15] = "sleep";
+    let run = add(dir.path(), &row[..]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(&registry).unwrap();
+    assert_eq!(text.matches('\n').count(), 3, "{text:?}");
+    assert_eq!(text.matches("\r\n").count(), 3, "{text:?}");
+    assert_eq!(evsynth_in(dir.path(), &["validate", "t"]).code, 0);
+}
+
 #[test]
 fn adding_to_a_broken_registry_lists_every_existing_problem_and_writes_nothing() {
     let (dir, registry) = workspace();

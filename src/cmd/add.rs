@@ -12,7 +12,7 @@ use crate::model::{Confidence, Design, Direction, Significance};
 use crate::registry::columns::{COLUMNS, Col};
 use crate::registry::diagnostic::Diagnostic;
 use crate::registry::read::LineCounter;
-use crate::registry::write::{LockedRegistry, csv_line};
+use crate::registry::write::{LockedRegistry, csv_line, csv_line_ending};
 use crate::registry::{self, Finding, Topic};
 
 /// Options of `evsynth add`.
@@ -104,9 +104,12 @@ fn add(
 
     let mut text = String::new();
     let needs_header = locked.bytes.iter().all(u8::is_ascii_whitespace);
+    // Rows keep the file's line end: a registry saved with CRLF stays CRLF throughout.
+    let line_end = locked.line_end();
     if needs_header {
-        text.push_str(&csv_line(
+        text.push_str(&csv_line_ending(
             &header.iter().map(String::as_str).collect::<Vec<_>>(),
+            line_end,
         ));
     }
     let mut row_lines = Vec::with_capacity(rows.len());
@@ -121,7 +124,7 @@ fn add(
             .iter()
             .map(|name| row.values.get(name.as_str()).map_or("", String::as_str))
             .collect();
-        let line = csv_line(&fields);
+        let line = csv_line_ending(&fields, line_end);
         row_lines.push(next_line);
         next_line += line.matches('\n').count() as u64;
         text.push_str(&line);

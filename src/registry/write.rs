@@ -49,14 +49,19 @@ impl LockedRegistry {
         }
     }
 
-    /// The bytes to append so that `rows` (each ending in a newline) start on a line of their
-    /// own, even if the file does not end with a newline.
+    /// The line end the file uses (its header's), which appended rows keep.
+    pub fn line_end(&self) -> LineEnd {
+        LineEnd::of(&self.bytes)
+    }
+
+    /// The bytes to append so that `rows` (each ending in the file's line end) start on a line
+    /// of their own, even if the file does not end with a newline.
     pub fn chunk_for(&self, rows: &str) -> Vec<u8> {
         let mut chunk = Vec::with_capacity(rows.len() + 2);
         if let Some(&last) = self.bytes.last()
             && last != b'\n'
         {
-            chunk.push(b'\n');
+            chunk.extend_from_slice(self.line_end().as_str().as_bytes());
         }
         chunk.extend_from_slice(rows.as_bytes());
         chunk
@@ -85,6 +90,33 @@ impl LockedRegistry {
     }
 }
 
+/// How a file's lines end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineEnd {
+    /// `\n` (and for an empty file or one without a line end yet).
+    Lf,
+    /// `\r\n`, as spreadsheets on Windows save CSV.
+    CrLf,
+}
+
+impl LineEnd {
+    /// The line end of `bytes`' first line.
+    pub fn of(bytes: &[u8]) -> LineEnd {
+        match memchr::memchr(b'\n', bytes) {
+            Some(at) if at > 0 && bytes[at - 1] == b'\r' => LineEnd::CrLf,
+            _ => LineEnd::Lf,
+        }
+    }
+
+    /// The line end as text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineEnd::Lf => "\n",
+            LineEnd::CrLf => "\r\n",
+        }
+    }
+}
+
 /// Creates a new file with `bytes`, failing if it exists.
 pub fn create_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let mut file = OpenOptions::new()
@@ -99,8 +131,17 @@ pub fn create_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 
 /// Serialises one row of fields as a CSV line (minimal quoting, LF).
 pub fn csv_line(fields: &[&str]) -> String {
+    csv_line_ending(fields, LineEnd::Lf)
+}
+
+/// [`csv_line`] ending in `line_end`.
+pub fn csv_line_ending(fields: &[&str], line_end: LineEnd) -> String {
+    let terminator = match line_end {
+        LineEnd::Lf => csv::Terminator::Any(b'\n'),
+        LineEnd::CrLf => csv::Terminator::CRLF,
+    };
     let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
+        .terminator(terminator)
         .from_writer(Vec::new());
     // Writing to a Vec cannot fail.
     let _ = writer.write_record(fields);
