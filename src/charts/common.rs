@@ -19,12 +19,7 @@ pub fn per_question(
     chart: fn(&crate::charts::ChartInput<'_>, &str) -> Option<crate::charts::Planned>,
     why_none: impl FnOnce() -> String,
 ) -> Result<Vec<crate::charts::Planned>, String> {
-    let asked = input
-        .synthesis
-        .questions
-        .iter()
-        .filter(|q| q.tiers.total.findings > 0)
-        .count();
+    let asked = input.synthesis.questions_with_findings().count();
     if asked > crate::charts::MAX_QUESTION_CHARTS {
         return Err(format!(
             "{} questions have findings, more than {}: a chart for each would bury the report; \

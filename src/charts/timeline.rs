@@ -36,21 +36,17 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
     let first = findings.iter().map(|f| f.year).min().unwrap_or(2000);
     let last = findings.iter().map(|f| f.year).max().unwrap_or(2000);
     let years: Vec<i32> = (first..=last).collect();
-    // The questions with findings, from the synthesis's counts (not a pass over the findings).
-    let asked: std::collections::HashSet<&str> = input
+    // The questions with findings, in topic order, from the synthesis's counts.
+    let asked: Vec<&str> = input
         .synthesis
-        .questions
-        .iter()
-        .filter(|q| q.tiers.total.findings > 0)
+        .questions_with_findings()
         .map(|q| q.key.as_str())
         .collect();
     crate::charts::check_question_panels(asked.len())?;
-    let panels: Vec<Panel> = registry
-        .topic
-        .questions
+    let panels: Vec<Panel> = asked
         .iter()
-        .filter(|(key, _)| asked.contains(key.as_str()))
-        .map(|(key, question)| {
+        .map(|key| {
+            let question = &registry.topic.questions[*key];
             // One pass over the findings: new findings per year and direction.
             let mut per_year = vec![[0u32; 4]; years.len()];
             for f in findings

@@ -37,7 +37,7 @@ fn listed_findings<'r>(registry: &'r Registry, synthesis: &Synthesis) -> Vec<Vec
     let mut missing: usize = synthesis
         .questions
         .iter()
-        .map(|q| (q.tiers.total.findings as usize).min(MAX_LISTED))
+        .map(|q| (q.findings() as usize).min(MAX_LISTED))
         .sum();
     for finding in &registry.findings {
         if missing == 0 {
@@ -687,7 +687,7 @@ pub fn report_readme(
                     .map_or_else(|| "–".to_string(), |p| escape(&p.to_string())),
             );
         }
-        let in_all = question_synthesis.tiers.total.findings as usize;
+        let in_all = question_synthesis.findings() as usize;
         if in_all > in_question.len() {
             let _ = writeln!(
                 md,

@@ -45,6 +45,13 @@ pub struct Synthesis {
     pub certainty: Vec<certainty::Certainty>,
 }
 
+impl Synthesis {
+    /// The questions with at least one finding, in topic order.
+    pub fn questions_with_findings(&self) -> impl Iterator<Item = &QuestionSynthesis> {
+        self.questions.iter().filter(|q| q.findings() > 0)
+    }
+}
+
 /// The synthesis of one question.
 #[derive(Debug, Clone)]
 pub struct QuestionSynthesis {
@@ -58,6 +65,13 @@ pub struct QuestionSynthesis {
     pub outcomes: DirectionTable,
     /// Vote counts.
     pub votes: QuestionVotes,
+}
+
+impl QuestionSynthesis {
+    /// The question's findings, every design tier included.
+    pub fn findings(&self) -> u32 {
+        self.tiers.total.findings
+    }
 }
 
 /// Vote counts of a question: overall, per tier, per outcome domain, and leave-one-out.
