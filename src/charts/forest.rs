@@ -44,21 +44,13 @@ fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
                     "{}: {} studies, more than {}: too many rows for a forest plot; the pooled \
                      result is under \"Pooled effect sizes\" and each study's effect in \
                      tables/effect-sizes.csv",
-                    stem(analysis),
+                    analysis.chart_stem("forest"),
                     grouped(analysis.studies.len() as u64),
                     crate::charts::MAX_CHART_ROWS
                 ))
             }
         })
         .collect())
-}
-
-/// The file stem of an analysis's forest plot.
-fn stem(analysis: &Analysis) -> String {
-    format!(
-        "forest-{}-{}-{}",
-        analysis.question, analysis.outcome, analysis.measure
-    )
 }
 
 /// The axis: every estimate, the pooled CI and the null, padded; study CIs and the prediction
@@ -94,7 +86,7 @@ fn axis_for(analysis: &Analysis) -> Axis {
 }
 
 fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
-    let stem = stem(analysis);
+    let stem = analysis.chart_stem("forest");
     let registry = input.registry;
     let topic = &registry.topic;
     let question: Question = topic.questions[&analysis.question].clone();

@@ -39,7 +39,7 @@ fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
                 Err(format!(
                     "{}: {} studies, more than {}: too many to read as points; Egger's test is \
                      under \"Pooled effect sizes\"",
-                    stem(a),
+                    a.chart_stem("funnel"),
                     grouped(a.studies.len() as u64),
                     grouped(crate::charts::MAX_CHART_POINTS as u64)
                 ))
@@ -54,20 +54,12 @@ fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
     Ok(charts)
 }
 
-/// The file stem of an analysis's funnel plot.
-fn stem(analysis: &Analysis) -> String {
-    format!(
-        "funnel-{}-{}-{}",
-        analysis.question, analysis.outcome, analysis.measure
-    )
-}
-
 fn funnel(
     input: &ChartInput<'_>,
     analysis: &Analysis,
     egger: crate::synthesis::pool::EggerTest,
 ) -> Chart {
-    let stem = stem(analysis);
+    let stem = analysis.chart_stem("funnel");
     let registry = input.registry;
     let topic = &registry.topic;
     let question = topic.questions[&analysis.question].label.clone();

@@ -77,6 +77,13 @@ pub struct Analysis {
     pub egger: Option<EggerTest>,
 }
 
+impl Analysis {
+    /// The file stem of this analysis's chart of `kind`, e.g. `forest-treatment-severity-md`.
+    pub fn chart_stem(&self, kind: &str) -> String {
+        format!("{kind}-{}-{}-{}", self.question, self.outcome, self.measure)
+    }
+}
+
 /// A question × outcome whose effect data could not be pooled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NotPooled {
