@@ -21,19 +21,13 @@ const MAX_LISTED: usize = 500;
 /// Most reasons listed for the charts of one kind that were not drawn.
 const MAX_SKIPPED_LISTED: usize = 10;
 
-/// The first [`MAX_LISTED`] findings of each question in file order (in the synthesis's
-/// question order), in one pass over the findings that stops once every list is complete: a
-/// pass per question cost questions × findings, and a million-row registry needs only its
+/// The first [`MAX_LISTED`] findings of each question in file order, in topic order (the
+/// synthesis's order), in one pass over the findings that stops once every list is complete:
+/// a pass per question cost questions × findings, and a million-row registry needs only its
 /// first rows here.
 fn listed_findings<'r>(registry: &'r Registry, synthesis: &Synthesis) -> Vec<Vec<&'r Finding>> {
     let topic = &registry.topic;
-    let mut listed: Vec<Vec<&Finding>> = vec![Vec::new(); synthesis.questions.len()];
-    let mut slot_of = vec![None; topic.questions.len()];
-    for (slot, question) in synthesis.questions.iter().enumerate() {
-        if let Some(at) = topic.questions.get_index_of(question.key.as_str()) {
-            slot_of[at] = Some(slot);
-        }
-    }
+    let mut listed: Vec<Vec<&Finding>> = vec![Vec::new(); topic.questions.len()];
     let mut missing: usize = synthesis
         .questions
         .iter()
@@ -43,11 +37,10 @@ fn listed_findings<'r>(registry: &'r Registry, synthesis: &Synthesis) -> Vec<Vec
         if missing == 0 {
             break;
         }
-        let slot = topic
+        if let Some(list) = topic
             .questions
             .get_index_of(finding.question.as_str())
-            .and_then(|at| slot_of[at]);
-        if let Some(list) = slot.map(|slot| &mut listed[slot])
+            .map(|at| &mut listed[at])
             && list.len() < MAX_LISTED
         {
             list.push(finding);
@@ -481,10 +474,10 @@ fn charts_section(md: &mut String, charts: &[ChartOutcome]) {
                     stem = chart.stem
                 );
             }
-            ChartOutcome::Skipped { stem, reason } => {
+            ChartOutcome::Skipped { stem, .. } => {
                 // Several charts of one kind not drawn (one per question or analysis): one
                 // item with the first reasons under it.
-                let more: Vec<&str> = charts[at..]
+                let reasons: Vec<&str> = charts[at - 1..]
                     .iter()
                     .map_while(|next| match next {
                         ChartOutcome::Skipped { stem: same, reason } if same == stem => {
@@ -493,13 +486,12 @@ fn charts_section(md: &mut String, charts: &[ChartOutcome]) {
                         _ => None,
                     })
                     .collect();
-                at += more.len();
-                if more.is_empty() {
+                at += reasons.len() - 1;
+                if let [reason] = reasons[..] {
                     let _ = writeln!(md, "- `{stem}` not drawn: {}.\n", escape(reason));
                     continue;
                 }
-                let _ = writeln!(md, "- `{stem}` not drawn for {} charts:", more.len() + 1);
-                let reasons: Vec<&str> = std::iter::once(reason.as_str()).chain(more).collect();
+                let _ = writeln!(md, "- `{stem}` not drawn for {} charts:", reasons.len());
                 for reason in reasons.iter().take(MAX_SKIPPED_LISTED) {
                     let _ = writeln!(md, "  - {}.", escape(reason));
                 }
