@@ -235,9 +235,11 @@ fn read_rows_file(path: &Path) -> Result<Vec<NewRow>, Error> {
             Some(column) => names.push(column.name),
             None => problems.push(Diagnostic {
                 path: shown.clone(),
-                line: 1,
-                column: Some(name.clone()),
-                message: "unknown column; see studies/README.md for the columns".to_string(),
+                ..Diagnostic::column(
+                    1,
+                    name,
+                    "unknown column; see studies/README.md for the columns".to_string(),
+                )
             }),
         }
     }
@@ -250,13 +252,14 @@ fn read_rows_file(path: &Path) -> Result<Vec<NewRow>, Error> {
         if record.len() != header.len() {
             problems.push(Diagnostic {
                 path: shown.clone(),
-                line,
-                column: None,
-                message: format!(
-                    "row has {} fields but the header has {}",
-                    record.len(),
-                    header.len()
-                ),
+                ..Diagnostic::line(
+                    line,
+                    format!(
+                        "row has {} fields but the header has {}",
+                        record.len(),
+                        header.len()
+                    ),
+                )
             });
             continue;
         }
@@ -382,20 +385,15 @@ fn relocate(error: Error, rows: &[NewRow], row_lines: &[u64], first_new_line: u6
                 return d;
             }
             let index = row_lines.iter().rposition(|l| *l <= d.line).unwrap_or(0);
-            let d = Diagnostic {
-                message: relocate_reference(&d.message, rows, row_lines, first_new_line),
-                ..d
-            };
+            let d = relocate_reference(d, rows, row_lines, first_new_line);
             match &rows[index].origin {
-                Origin::Flags => Diagnostic {
-                    path: String::new(),
-                    line: 0,
-                    column: None,
-                    message: match &d.column {
+                Origin::Flags => Diagnostic::line(
+                    0,
+                    match &d.column {
                         Some(column) => format!("--{}: {}", flag_name(column), d.message),
                         None => d.message,
                     },
-                },
+                ),
                 Origin::File { path, line } => Diagnostic {
                     path: path.clone(),
                     line: *line,
@@ -407,40 +405,24 @@ fn relocate(error: Error, rows: &[NewRow], row_lines: &[u64], first_new_line: u6
     Error::Invalid(relocated)
 }
 
-/// A message naming another row ("… on line 18; …") names it by where the reviewer wrote it
-/// when that row is new too (`new.csv:3: … on line 2; …`): the registry has no line 18 yet.
-/// The reference is the message's last "line N" (quoted values come before it).
+/// A problem naming another new row ("… on line 18; …") names it by where the reviewer wrote it
+/// (`new.csv:3: … on line 2; …`): the registry has no line 18 yet.
 fn relocate_reference(
-    message: &str,
+    diagnostic: Diagnostic,
     rows: &[NewRow],
     row_lines: &[u64],
     first_new_line: u64,
-) -> String {
-    let Some(at) = message.rfind("line ") else {
-        return message.to_string();
+) -> Diagnostic {
+    let Some(named) = diagnostic.names_line.filter(|line| *line >= first_new_line) else {
+        return diagnostic;
     };
-    let digits_from = at + "line ".len();
-    let digits_len = message[digits_from..]
-        .bytes()
-        .take_while(u8::is_ascii_digit)
-        .count();
-    let Ok(line) = message[digits_from..digits_from + digits_len].parse::<u64>() else {
-        return message.to_string();
-    };
-    if line < first_new_line {
-        return message.to_string();
+    let index = row_lines.iter().rposition(|l| *l <= named).unwrap_or(0);
+    // New rows naming each other come from one file (flags give one row), the one the
+    // message is shown against.
+    match &rows[index].origin {
+        Origin::File { line, .. } => diagnostic.renaming_line(*line),
+        Origin::Flags => diagnostic,
     }
-    let index = row_lines.iter().rposition(|l| *l <= line).unwrap_or(0);
-    let place = match &rows[index].origin {
-        Origin::Flags => "the row given by flags".to_string(),
-        // New rows come from one file, the one the message is shown against.
-        Origin::File { line, .. } => format!("line {line}"),
-    };
-    format!(
-        "{}{place}{}",
-        &message[..at],
-        &message[digits_from + digits_len..]
-    )
 }
 
 /// Lowercase letters and digits only: "Hornyak M, et al." and "hornyak m et al" compare equal.
@@ -489,17 +471,10 @@ fn check_duplicate_titles(
                 existing.study_id, existing.line
             );
             problems.push(match &rows[index].origin {
-                Origin::Flags => Diagnostic {
-                    path: String::new(),
-                    line: 0,
-                    column: None,
-                    message: format!("--citation: {message}"),
-                },
+                Origin::Flags => Diagnostic::line(0, format!("--citation: {message}")),
                 Origin::File { path, line } => Diagnostic {
                     path: path.clone(),
-                    line: *line,
-                    column: Some("citation".to_string()),
-                    message,
+                    ..Diagnostic::column(*line, "citation", message)
                 },
             });
         }

@@ -13,6 +13,9 @@ pub struct Diagnostic {
     pub column: Option<String>,
     /// What is wrong and how to fix it.
     pub message: String,
+    /// The other row the message names as `line N` (the first of a repeated finding, say), so
+    /// a caller that numbers rows differently can rename it.
+    pub names_line: Option<u64>,
 }
 
 impl Diagnostic {
@@ -23,6 +26,7 @@ impl Diagnostic {
             line,
             column: None,
             message,
+            names_line: None,
         }
     }
 
@@ -33,6 +37,36 @@ impl Diagnostic {
             line,
             column: Some(column.to_string()),
             message,
+            names_line: None,
+        }
+    }
+
+    /// This problem, noting that its message names the row on `line` as `line N`.
+    pub fn naming_line(self, line: u64) -> Diagnostic {
+        Diagnostic {
+            names_line: Some(line),
+            ..self
+        }
+    }
+
+    /// The message with the row it names, `line N`, called `line M` instead.
+    pub fn renaming_line(self, line: u64) -> Diagnostic {
+        let Some(named) = self.names_line else {
+            return self;
+        };
+        let (old, new) = (format!("line {named}"), format!("line {line}"));
+        let message = match self.message.rfind(&old) {
+            Some(at) => {
+                let mut message = self.message;
+                message.replace_range(at..at + old.len(), &new);
+                message
+            }
+            None => self.message,
+        };
+        Diagnostic {
+            message,
+            names_line: Some(line),
+            ..self
         }
     }
 }

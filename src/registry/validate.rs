@@ -171,6 +171,7 @@ fn duplicate_finding(line: u64, study_id: &str, outcome: &str, first_line: u64) 
              {first_line}; give each outcome of a study one row"
         ),
     )
+    .naming_line(first_line)
 }
 
 /// A DOI or PMID (`col`) of `finding` that `owner`, another study, gave first.
@@ -187,6 +188,7 @@ fn paper_of_another_study(finding: &Finding, col: Col, value: &str, owner: &Owne
             owner.study_id
         ),
     )
+    .naming_line(owner.line)
 }
 
 /// A finding's DOI or PMID.
@@ -305,19 +307,22 @@ impl StudyFields {
                 Col::KStudies => (show(&first.k_studies), show(&row.k_studies)),
                 _ => (show(&first.confidence), show(&row.confidence)),
             };
-            diagnostics.push(Diagnostic::column(
-                row.line,
-                col.name(),
-                format!(
-                    "study \"{}\" has {} {} here but {} on line {}; study-level fields must \
-                     agree on every row of a study",
-                    row.study_id,
+            diagnostics.push(
+                Diagnostic::column(
+                    row.line,
                     col.name(),
-                    quoted(&found),
-                    quoted(&expected),
-                    first.line
-                ),
-            ));
+                    format!(
+                        "study \"{}\" has {} {} here but {} on line {}; study-level fields must \
+                     agree on every row of a study",
+                        row.study_id,
+                        col.name(),
+                        quoted(&found),
+                        quoted(&expected),
+                        first.line
+                    ),
+                )
+                .naming_line(first.line),
+            );
         }
     }
 }
