@@ -12,7 +12,7 @@ use crate::model::{Confidence, Design, Direction, Significance};
 use crate::registry::columns::{COLUMNS, Col};
 use crate::registry::diagnostic::Diagnostic;
 use crate::registry::read::LineCounter;
-use crate::registry::write::{LockedRegistry, csv_line, csv_line_ending};
+use crate::registry::write::{LineEnd, LockedRegistry, csv_line};
 use crate::registry::{self, Finding, Topic};
 
 /// Options of `evsynth add`.
@@ -107,7 +107,7 @@ fn add(
     // Rows keep the file's line end: a registry saved with CRLF stays CRLF throughout.
     let line_end = locked.line_end();
     if needs_header {
-        text.push_str(&csv_line_ending(
+        text.push_str(&csv_line(
             &header.iter().map(String::as_str).collect::<Vec<_>>(),
             line_end,
         ));
@@ -124,7 +124,7 @@ fn add(
             .iter()
             .map(|name| row.values.get(name.as_str()).map_or("", String::as_str))
             .collect();
-        let line = csv_line_ending(&fields, line_end);
+        let line = csv_line(&fields, line_end);
         row_lines.push(next_line);
         next_line += line.matches('\n').count() as u64;
         text.push_str(&line);
@@ -147,7 +147,10 @@ fn add(
     if options.dry_run {
         crate::cmd::out!(
             "{}",
-            csv_line(&header.iter().map(String::as_str).collect::<Vec<_>>())
+            csv_line(
+                &header.iter().map(String::as_str).collect::<Vec<_>>(),
+                LineEnd::Lf
+            )
         );
         crate::cmd::out!("{text}");
         return Ok(format!(

@@ -129,13 +129,8 @@ pub fn create_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         .map_err(|e| Error::io(path, "write", e))
 }
 
-/// Serialises one row of fields as a CSV line (minimal quoting, LF).
-pub fn csv_line(fields: &[&str]) -> String {
-    csv_line_ending(fields, LineEnd::Lf)
-}
-
-/// [`csv_line`] ending in `line_end`.
-pub fn csv_line_ending(fields: &[&str], line_end: LineEnd) -> String {
+/// Serialises one row of fields as a CSV line (minimal quoting) ending in `line_end`.
+pub fn csv_line(fields: &[&str], line_end: LineEnd) -> String {
     let terminator = match line_end {
         LineEnd::Lf => csv::Terminator::Any(b'\n'),
         LineEnd::CrLf => csv::Terminator::CRLF,
