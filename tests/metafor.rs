@@ -314,3 +314,50 @@ fn hksj_and_dl_flags_reach_the_report() {
         oracle()[&("bcg".into(), "rr".into(), "DL".into(), "tau2".into())],
     );
 }
+
+/// case → key → values, from tests/oracle/reml_hard.out.
+fn hard_reml_cases() -> BTreeMap<String, BTreeMap<String, Vec<f64>>> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/oracle/reml_hard.out"
+    ))
+    .unwrap();
+    let mut cases: BTreeMap<String, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let parts: Vec<&str> = line.split('|').collect();
+        assert_eq!(parts.len(), 3, "{line}");
+        let values = parts[2].split(' ').map(|v| v.parse().unwrap()).collect();
+        cases
+            .entry(parts[0].into())
+            .or_default()
+            .insert(parts[1].into(), values);
+    }
+    cases
+}
+
+/// REML on data that defeated the earlier fixed-point iteration (one very precise study,
+/// effects of size 10³ and 10⁻³, two maxima of the likelihood) agrees with metafor's Fisher
+/// scoring; expected values: tests/oracle/reml_hard.out from tests/oracle/reml_hard.R.
+#[test]
+fn reml_agrees_with_metafor_where_the_fixed_point_iteration_failed() {
+    let cases = hard_reml_cases();
+    assert_eq!(cases.len(), 4);
+    for (name, case) in &cases {
+        let effects: Vec<Effect> = case["yi"]
+            .iter()
+            .zip(&case["vi"])
+            .map(|(yi, vi)| Effect { yi: *yi, vi: *vi })
+            .collect();
+        let pooled = pool(&effects, PoolOptions::default());
+        assert!(pooled.converged, "{name}: {pooled:?}");
+        assert!(pooled.iterations < 1_000, "{name}: {}", pooled.iterations);
+        for (key, ours) in [
+            ("tau2", pooled.tau2),
+            ("estimate", pooled.estimate),
+            ("se", pooled.se),
+            ("i2", pooled.i2),
+        ] {
+            assert_close(&format!("{name} {key}"), ours, case[key][0]);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+# Oracle for REML in src/synthesis/pool.rs on data that defeated the earlier fixed-point
+# iteration, found by comparing 400 random data sets (k 2-50, effect scales 1e-4 to 1e4)
+# with metafor. Each case: yi and vi, then metafor's REML fit (Fisher scoring) with a
+# convergence limit scaled to the data (metafor's default 1e-5 is absolute).
+#
+# Run from the crate root after `apt-get install r-cran-metafor`:
+#   Rscript tests/oracle/reml_hard.R > tests/oracle/reml_hard.out
+# Output lines: case|key|value (values with 15 significant digits; yi and vi as given).
+suppressPackageStartupMessages(library(metafor))
+cat(sprintf("# metafor %s, %s\n", packageVersion("metafor"), R.version.string))
+
+cases <- list(
+  # One study far more precise than the others: REML is 0.048, not 0.
+  precise_study = list(
+    yi = c(-0.16924172141529376, -0.005688497872053611, -0.8071641637970115),
+    vi = c(7.121681085868808e-07, 1.4360811684922001, 0.22861533701453002)),
+  # Effects of size 1e3: tau2 about 2.3e6, where an absolute limit of 1e-10 is below rounding.
+  large_scale = list(
+    yi = c(2777.791531489647, -885.3322497991677, 316.1034618017467, -987.6250376090545,
+           -633.9879588025663),
+    vi = c(133968.14193126746, 75895.29222983817, 61138.16560196994, 4.321096102569309,
+           16563.78049285576)),
+  # Effects of size 1e-3: tau2 about 5e-8, where an absolute limit of 1e-10 stops early.
+  small_scale = list(
+    yi = c(-6.964320090764966e-05, 0.001308052827174324, 0.0013657193693750356),
+    vi = c(8.372089838010512e-07, 6.943759660308052e-07, 6.472918268561648e-09)),
+  # Two maxima of the restricted likelihood: a local one near 65.5 (reached from the DL
+  # estimate, 392.9) and the higher one at 0.
+  two_maxima = list(
+    yi = c(382.49316766715475, -5.44356911096464, -45.92423976717913, -3.6191532202219854),
+    vi = c(31463.48907367318, 74.70198954318597, 366.9678871248562, 96.86584980360192))
+)
+for (name in names(cases)) {
+  case <- cases[[name]]
+  fit <- rma(case$yi, case$vi, method = "REML",
+             control = list(threshold = 1e-13 * mean(case$vi), maxiter = 10000))
+  cat(sprintf("%s|yi|%s\n", name, paste(sprintf("%.17g", case$yi), collapse = " ")))
+  cat(sprintf("%s|vi|%s\n", name, paste(sprintf("%.17g", case$vi), collapse = " ")))
+  cat(sprintf("%s|tau2|%.15g\n", name, fit$tau2))
+  cat(sprintf("%s|estimate|%.15g\n", name, fit$beta[1]))
+  cat(sprintf("%s|se|%.15g\n", name, fit$se))
+  cat(sprintf("%s|i2|%.15g\n", name, fit$I2))
+  # The restricted log-likelihood at the estimate and at 0, to show which maximum is higher.
+  fit0 <- rma(case$yi, case$vi, tau2 = 0, method = "REML")
+  cat(sprintf("%s|loglik|%.15g\n", name, logLik(fit)))
+  cat(sprintf("%s|loglik_at_0|%.15g\n", name, logLik(fit0)))
+}
