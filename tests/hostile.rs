@@ -368,3 +368,37 @@ fn per_question_charts_stop_at_a_hundred_questions() {
     let charts = std::fs::read_dir(dir.path().join("reports/t/charts")).map_or(0, Iterator::count);
     assert_eq!(charts, 0, "no chart is drawn for this topic");
 }
+
+/// Ten trials with one standard error: Egger's regression has nothing to regress on. The
+/// report says so in the pooled table and on a funnel plot that is still drawn (the sums
+/// were 0/0 before, and the table showed their noise).
+#[test]
+fn egger_on_equal_standard_errors_says_it_was_not_computed() {
+    let mut registry = String::from(
+        "study_id,citation,year,design,question,n,form,outcome,direction,effect_measure,yi,vi\n",
+    );
+    for i in 0..10 {
+        let yi = 0.1 * f64::from(i);
+        registry.push_str(&format!(
+            "s{i},Trial {i} 2020,2020,rct,treatment,40,citrate,severity,positive,md,{yi},0.04\n"
+        ));
+    }
+    let dir = topic_with(registry.as_bytes());
+    let run = evsynth_in(dir.path(), &["report", "t"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = dir.path().join("reports/t");
+    let readme = std::fs::read_to_string(report.join("README.md")).unwrap();
+    assert!(
+        readme.contains("| not computed: every study has the same standard error |"),
+        "{readme}"
+    );
+    assert!(!readme.contains("NaN"), "{readme}");
+    let funnel =
+        std::fs::read_to_string(report.join("charts/funnel-treatment-severity-md.svg")).unwrap();
+    assert!(
+        funnel.contains(
+            "10 studies; Egger&#39;s test not computed: every study has the same standard error."
+        ),
+        "{funnel}"
+    );
+}

@@ -10,7 +10,7 @@ use std::path::Path;
 use evsynth::model::EffectMeasure;
 use evsynth::registry::{self, TopicLocation};
 use evsynth::synthesis::effects::{Effect, NoEffect, effect_of};
-use evsynth::synthesis::pool::{PoolOptions, Pooled, Tau2Method, egger, pool};
+use evsynth::synthesis::pool::{EggerNotComputed, PoolOptions, Pooled, Tau2Method, egger, pool};
 
 /// dataset|measure|model|key → value.
 fn oracle() -> BTreeMap<(String, String, String, String), f64> {
@@ -160,7 +160,7 @@ fn check(dataset: &str, topic: &str, measure: EffectMeasure, measure_key: &str) 
             get("egger", "coefficient"),
         );
     } else {
-        assert!(egger(&effects).is_none());
+        assert_eq!(egger(&effects), Err(EggerNotComputed::TooFewStudies));
     }
 }
 

@@ -9,7 +9,7 @@ use crate::model::Direction;
 use crate::numbers::grouped;
 use crate::synthesis::meta::Analysis;
 use crate::synthesis::narrative::format_p;
-use crate::synthesis::pool::EGGER_MIN_K;
+use crate::synthesis::pool::{EGGER_MIN_K, EggerNotComputed};
 use crate::synthesis::votes::Z_95;
 
 /// Registration in the chart list.
@@ -31,10 +31,10 @@ fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
         .meta
         .analyses
         .iter()
-        .filter_map(|a| {
-            let egger = a.egger?;
-            Some(if a.studies.len() <= crate::charts::MAX_CHART_POINTS {
-                Ok(funnel(input, a, egger))
+        .filter(|a| a.egger != Err(EggerNotComputed::TooFewStudies))
+        .map(|a| {
+            if a.studies.len() <= crate::charts::MAX_CHART_POINTS {
+                Ok(funnel(input, a))
             } else {
                 Err(format!(
                     "{}: {} studies, more than {}: too many to read as points; Egger's test is \
@@ -43,7 +43,7 @@ fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
                     grouped(a.studies.len() as u64),
                     grouped(crate::charts::MAX_CHART_POINTS as u64)
                 ))
-            })
+            }
         })
         .collect();
     if charts.is_empty() {
@@ -54,11 +54,7 @@ fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
     Ok(charts)
 }
 
-fn funnel(
-    input: &ChartInput<'_>,
-    analysis: &Analysis,
-    egger: crate::synthesis::pool::EggerTest,
-) -> Chart {
+fn funnel(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
     let stem = analysis.chart_stem("funnel");
     let registry = input.registry;
     let topic = &registry.topic;
@@ -86,12 +82,29 @@ fn funnel(
         log: analysis.measure.is_ratio(),
     };
     let title = format!("Funnel plot: {question} — {outcome}");
-    let description = format!(
-        "{} studies; Egger's test t = {:.2}, p = {}.",
-        analysis.studies.len(),
-        egger.t,
-        format_p(egger.p)
-    );
+    let k = analysis.studies.len();
+    let (description, subtitle) = match analysis.egger {
+        Ok(egger) => (
+            format!(
+                "{k} studies; Egger's test t = {:.2}, p = {}.",
+                egger.t,
+                format_p(egger.p)
+            ),
+            format!(
+                "Egger's regression test: t = {:.2} (df = {}), p = {}; pseudo-95% limits around the fixed-effect estimate",
+                egger.t,
+                k - 2,
+                format_p(egger.p)
+            ),
+        ),
+        Err(not_computed) => (
+            format!("{k} studies; Egger's test {}.", not_computed.reason()),
+            format!(
+                "Egger's regression test {}; pseudo-95% limits around the fixed-effect estimate",
+                not_computed.reason()
+            ),
+        ),
+    };
     let footer = format!(
         "k = {} · registry {} · data as of {}",
         analysis.studies.len(),
@@ -101,12 +114,6 @@ fn funnel(
     let title_for_draw = title.clone();
     let draw = move |p: &mut dyn Painter| {
         let y_of = |se: f64| TOP + se / max_se * (BOTTOM - TOP);
-        let subtitle = format!(
-            "Egger's regression test: t = {:.2} (df = {}), p = {}; pseudo-95% limits around the fixed-effect estimate",
-            egger.t,
-            analysis.studies.len() - 2,
-            format_p(egger.p)
-        );
         crate::charts::common::header(p, WIDTH, &title_for_draw, &subtitle);
         p.polygon(
             &[

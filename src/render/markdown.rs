@@ -220,11 +220,8 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
         for a in &analyses {
             let p = &a.pooled;
             let egger = match &a.egger {
-                Some(test) => format!("t = {:.2}, p = {}", test.t, narrative::format_p(test.p)),
-                None => format!(
-                    "not meaningful with k < {}",
-                    crate::synthesis::pool::EGGER_MIN_K
-                ),
+                Ok(test) => format!("t = {:.2}, p = {}", test.t, narrative::format_p(test.p)),
+                Err(not_computed) => not_computed.reason(),
             };
             let converged = if p.converged {
                 ""

@@ -9,7 +9,7 @@ use crate::model::{Direction, EffectMeasure};
 use crate::registry::{Finding, Topic};
 use crate::synthesis::effects::{Effect, NoEffect, effect_of};
 use crate::synthesis::pool::{
-    EGGER_MIN_K, EggerTest, PoolOptions, Pooled, Tau2Method, egger, leave_one_out, pool,
+    EggerNotComputed, EggerTest, PoolOptions, Pooled, Tau2Method, egger, leave_one_out, pool,
 };
 
 /// Largest k for which leave-one-out is computed (it refits the model k times).
@@ -73,8 +73,9 @@ pub struct Analysis {
     pub fixed_effect: Pooled,
     /// The model without each study (3 ≤ k ≤ 200), in study order.
     pub leave_one_out: Vec<Pooled>,
-    /// Egger's test (k ≥ 10 only).
-    pub egger: Option<EggerTest>,
+    /// Egger's test, or why it was not computed (`null` in `summary.json`).
+    #[serde(serialize_with = "test_or_null")]
+    pub egger: Result<EggerTest, EggerNotComputed>,
 }
 
 impl Analysis {
@@ -229,10 +230,16 @@ fn analyse(
         } else {
             Vec::new()
         },
-        egger: (effects.len() >= EGGER_MIN_K)
-            .then(|| egger(&effects))
-            .flatten(),
+        egger: egger(&effects),
     }
+}
+
+/// Serialises Egger's test, or `null` when it was not computed.
+fn test_or_null<S: serde::Serializer>(
+    egger: &Result<EggerTest, EggerNotComputed>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    egger.as_ref().ok().serialize(serializer)
 }
 
 /// Reads the orientation of the measure from the rows: if positive findings have negative
