@@ -14,6 +14,18 @@ pub fn grouped(count: impl Into<u64>) -> String {
     out
 }
 
+/// A statistic with `decimals` decimals ("0.49", "0.3132"), or in scientific notation with
+/// three significant digits ("5.45e-8", "2.00e160") where that would show no significant digit
+/// (an MD of 0.0013 printed as "0.00") or would run to dozens of digits (|x| ≥ 10⁶).
+pub fn decimal(x: f64, decimals: usize) -> String {
+    let smallest_shown = 10f64.powi(-(decimals as i32));
+    if x != 0.0 && x.is_finite() && (x.abs() < smallest_shown / 2.0 || x.abs() >= 1e6) {
+        format!("{x:.2e}")
+    } else {
+        format!("{x:.decimals$}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -31,5 +43,25 @@ mod tests {
         }
         assert_eq!(grouped(1_234_567u32), "1,234,567");
         assert_eq!(grouped(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn statistics_keep_a_significant_digit_and_stay_short() {
+        let cases = [
+            (0.49, 2, "0.49"),
+            (-1.234, 2, "-1.23"),
+            (0.0, 4, "0.0000"),
+            (0.006, 2, "0.01"),
+            (0.0049, 2, "4.90e-3"),
+            (0.00128, 2, "1.28e-3"),
+            (5.44689e-8, 4, "5.45e-8"),
+            (0.3132, 4, "0.3132"),
+            (999_999.0, 2, "999999.00"),
+            (2e160, 2, "2.00e160"),
+            (-3.1e7, 2, "-3.10e7"),
+        ];
+        for (x, decimals, text) in cases {
+            assert_eq!(decimal(x, decimals), text, "{x}");
+        }
     }
 }

@@ -402,3 +402,53 @@ fn egger_on_equal_standard_errors_says_it_was_not_computed() {
         "{funnel}"
     );
 }
+
+/// Effect data at the edge of double precision: estimates of ±10³⁰⁰, variances 10³⁰⁰ apart,
+/// and variances of 10⁻¹⁶⁰ whose squared weights overflow. The first two are not pooled and
+/// the report says why; the last is pooled (τ² = 1, as for the same data at unit scale); no
+/// NaN or inf reaches the report, and nothing prints as dozens of digits.
+#[test]
+fn extreme_effect_data_is_pooled_exactly_or_refused_with_a_reason() {
+    let mut registry = String::from(
+        "study_id,citation,year,design,question,n,form,outcome,direction,effect_measure,yi,vi\n",
+    );
+    let rows = [
+        ("severity", "md", "1e300", "1"),
+        ("severity", "md", "-1e300", "1"),
+        ("severity", "md", "0", "1"),
+        ("severity", "smd", "0.1", "1e-300"),
+        ("severity", "smd", "0.2", "1"),
+        ("sleep", "md", "1", "1e-160"),
+        ("sleep", "md", "2", "1e-160"),
+        ("sleep", "md", "3", "1e-160"),
+    ];
+    for (i, (outcome, measure, yi, vi)) in rows.iter().enumerate() {
+        registry.push_str(&format!(
+            "s{i},Trial {i} 2020,2020,rct,treatment,40,citrate,{outcome},positive,{measure},{yi},{vi}\n"
+        ));
+    }
+    let dir = topic_with(registry.as_bytes());
+    let run = evsynth_in(dir.path(), &["report", "t"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let readme = std::fs::read_to_string(dir.path().join("reports/t/README.md")).unwrap();
+    assert!(
+        readme.contains(
+            "- MD: the estimates are too far apart to pool in double precision; check yi and vi; \
+             SMD: the variances range from 1e-300 to 1e0, more than 1e12 apart: one study would \
+             be the whole estimate; check that vi holds variances (squared standard errors): \
+             Severity (5)."
+        ),
+        "{readme}"
+    );
+    assert!(
+        readme.contains(
+            "| Sleep quality | MD | 3 | 2.00 (0.87 to 3.13) | < 0.001 | 1.0000 | 100.0% | 2.00e160 (< 0.001) |"
+        ),
+        "{readme}"
+    );
+    for file in ["README.md", "summary.json", "index.html"] {
+        let text = std::fs::read_to_string(dir.path().join("reports/t").join(file)).unwrap();
+        let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).collect();
+        assert!(!words.contains(&"NaN") && !words.contains(&"inf"), "{file}");
+    }
+}

@@ -7,7 +7,7 @@ use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_t
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
-use crate::numbers::grouped;
+use crate::numbers::{decimal, grouped};
 use crate::registry::topic::Question;
 use crate::synthesis::meta::Analysis;
 use crate::synthesis::narrative::{format_p, model_label};
@@ -110,12 +110,12 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
     let title = format!("Forest plot: {} — {}", question.label, outcome);
     let pooled = analysis.pooled.clone();
     let description = format!(
-        "{} studies; pooled {} {:.2} (95% CI {:.2} to {:.2}), I² {:.1}%.",
+        "{} studies; pooled {} {} (95% CI {} to {}), I² {:.1}%.",
         k,
         measure.label(),
-        measure.natural(pooled.estimate),
-        measure.natural(pooled.ci_low),
-        measure.natural(pooled.ci_high),
+        decimal(measure.natural(pooled.estimate), 2),
+        decimal(measure.natural(pooled.ci_low), 2),
+        decimal(measure.natural(pooled.ci_high), 2),
         pooled.i2
     );
     let title_for_draw = title.clone();
@@ -170,10 +170,10 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
                 );
             }
             let text = format!(
-                "{:.2} [{:.2}, {:.2}]",
-                measure.natural(study.effect.yi),
-                measure.natural(study.effect.ci_low),
-                measure.natural(study.effect.ci_high)
+                "{} [{}, {}]",
+                decimal(measure.natural(study.effect.yi), 2),
+                decimal(measure.natural(study.effect.ci_low), 2),
+                decimal(measure.natural(study.effect.ci_high), 2)
             );
             p.text(ESTIMATE_RIGHT, y, &text, Align::Right, body);
             p.text(
@@ -205,10 +205,10 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         );
         p.polygon(&[(lo, y), (mid, y - 7.0), (hi, y), (mid, y + 7.0)], INK);
         let text = format!(
-            "{:.2} [{:.2}, {:.2}]",
-            measure.natural(pooled.estimate),
-            measure.natural(pooled.ci_low),
-            measure.natural(pooled.ci_high)
+            "{} [{}, {}]",
+            decimal(measure.natural(pooled.estimate), 2),
+            decimal(measure.natural(pooled.ci_low), 2),
+            decimal(measure.natural(pooled.ci_high), 2)
         );
         p.text(ESTIMATE_RIGHT, y, &text, Align::Right, bold);
         p.text(WEIGHT_RIGHT, y, "100%", Align::Right, bold);
@@ -224,9 +224,9 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         );
         draw_interval(p, &axis, y, pooled.pi_low, pooled.pi_high, MUTED);
         let text = format!(
-            "[{:.2}, {:.2}]",
-            measure.natural(pooled.pi_low),
-            measure.natural(pooled.pi_high)
+            "[{}, {}]",
+            decimal(measure.natural(pooled.pi_low), 2),
+            decimal(measure.natural(pooled.pi_high), 2)
         );
         p.text(
             ESTIMATE_RIGHT,
@@ -294,11 +294,11 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         );
 
         let heterogeneity = format!(
-            "Heterogeneity: τ² = {:.4}, I² = {:.1}%, H² = {:.2}, Q = {:.2} (df = {}), p {}",
-            pooled.tau2,
+            "Heterogeneity: τ² = {}, I² = {:.1}%, H² = {}, Q = {} (df = {}), p {}",
+            decimal(pooled.tau2, 4),
             pooled.i2,
-            pooled.h2,
-            pooled.q,
+            decimal(pooled.h2, 2),
+            decimal(pooled.q, 2),
             pooled.k - 1,
             if pooled.q_p < 0.001 {
                 "< 0.001".to_string()

@@ -1,6 +1,7 @@
 //! `evsynth summary TOPIC`: the vote counts as a compact terminal table, coloured on a
 //! terminal (none when piped or when `NO_COLOR` is set).
 
+use crate::numbers::decimal;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -126,13 +127,13 @@ pub fn run(studies: &Path, topic: &str, selection: &Selection) -> u8 {
         for a in analyses {
             let p = &a.pooled;
             crate::cmd::outln!(
-                "  pooled {} ({}): {}, p {}, k = {}, tau² = {:.4}, I² = {:.1}%",
+                "  pooled {} ({}): {}, p {}, k = {}, tau² = {}, I² = {:.1}%",
                 a.outcome,
                 a.measure.short_label(),
                 narrative::estimate_with_ci(a.measure, p.estimate, p.ci_low, p.ci_high),
                 narrative::format_p(p.p),
                 p.k,
-                p.tau2,
+                decimal(p.tau2, 4),
                 p.i2
             );
         }

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::charts::ChartOutcome;
 use crate::model::{Direction, Tier};
-use crate::numbers::grouped;
+use crate::numbers::{decimal, grouped};
 use crate::registry::topic::Question;
 use crate::registry::{Finding, Registry, Topic};
 use crate::synthesis::counts::CellCount;
@@ -230,18 +230,18 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
             };
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {}{converged} | {} | {:.4} | {:.1}% | {:.2} ({}) | {:.2} to {:.2} | {} |",
+                "| {} | {} | {} | {}{converged} | {} | {} | {:.1}% | {} ({}) | {} to {} | {} |",
                 escape(topic.outcome_label(&a.outcome)),
                 a.measure.short_label(),
                 p.k,
                 narrative::estimate_with_ci(a.measure, p.estimate, p.ci_low, p.ci_high),
                 narrative::format_p(p.p),
-                p.tau2,
+                decimal(p.tau2, 4),
                 p.i2,
-                p.q,
+                decimal(p.q, 2),
                 narrative::format_p(p.q_p),
-                a.measure.natural(p.pi_low),
-                a.measure.natural(p.pi_high),
+                decimal(a.measure.natural(p.pi_low), 2),
+                decimal(a.measure.natural(p.pi_high), 2),
                 egger
             );
         }
@@ -258,7 +258,7 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
                 });
             let _ = writeln!(
                 md,
-                "{} ({}): fixed effect {}; leaving out one study at a time, the pooled {} ranges from {:.2} to {:.2}.\n",
+                "{} ({}): fixed effect {}; leaving out one study at a time, the pooled {} ranges from {} to {}.\n",
                 escape(topic.outcome_label(&a.outcome)),
                 a.measure.short_label(),
                 narrative::estimate_with_ci(
@@ -268,8 +268,8 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
                     a.fixed_effect.ci_high
                 ),
                 a.measure.short_label(),
-                a.measure.natural(low),
-                a.measure.natural(high)
+                decimal(a.measure.natural(low), 2),
+                decimal(a.measure.natural(high), 2)
             );
         }
     }

@@ -9,7 +9,8 @@ use crate::model::{Direction, EffectMeasure};
 use crate::registry::{Finding, Topic};
 use crate::synthesis::effects::{Effect, NoEffect, effect_of};
 use crate::synthesis::pool::{
-    EggerNotComputed, EggerTest, PoolOptions, Pooled, Tau2Method, egger, leave_one_out, pool,
+    EggerNotComputed, EggerTest, PoolOptions, Pooled, Tau2Method, check_poolable, egger,
+    leave_one_out, pool,
 };
 
 /// Largest k for which leave-one-out is computed (it refits the model k times).
@@ -166,16 +167,24 @@ pub fn meta_analyses(topic: &Topic, findings: &[Finding], options: PoolOptions) 
                 .map(|(m, rows)| (*m, rows.len()))
                 .collect();
             let mut pooled_any = false;
+            let mut unpoolable = Vec::new();
             for (measure, rows) in by_measure {
                 if rows.len() < 2 {
                     continue;
                 }
-                pooled_any = true;
-                analyses.push(analyse(question, outcome, measure, &rows, options));
+                match analyse(question, outcome, measure, &rows, options) {
+                    Ok(analysis) => {
+                        pooled_any = true;
+                        analyses.push(analysis);
+                    }
+                    Err(why) => unpoolable.push(format!("{}: {why}", measure.short_label())),
+                }
             }
             if !pooled_any {
                 let reason = if estimates.is_empty() {
                     "no finding reports an effect estimate with its variance, confidence interval or arm-level data".to_string()
+                } else if !unpoolable.is_empty() {
+                    unpoolable.join("; ")
                 } else {
                     "fewer than two comparable estimates (same measure)".to_string()
                 };
@@ -204,13 +213,30 @@ fn analyse(
     measure: EffectMeasure,
     rows: &[(&Finding, Effect)],
     options: PoolOptions,
-) -> Analysis {
+) -> Result<Analysis, String> {
     let effects: Vec<Effect> = rows.iter().map(|(_, e)| *e).collect();
+    check_poolable(&effects)?;
     let fixed = PoolOptions {
         method: Tau2Method::FixedEffect,
         hksj: false,
     };
-    Analysis {
+    let pooled = pool(&effects, options);
+    let fixed_effect = pool(&effects, fixed);
+    let leave_one_out = if (3..=LEAVE_ONE_OUT_MAX_K).contains(&effects.len()) {
+        leave_one_out(&effects, options)
+    } else {
+        Vec::new()
+    };
+    if !(pooled.is_finite()
+        && fixed_effect.is_finite()
+        && leave_one_out.iter().all(Pooled::is_finite))
+    {
+        return Err(
+            "the estimates are too far apart to pool in double precision; check yi and vi"
+                .to_string(),
+        );
+    }
+    Ok(Analysis {
         question: question.to_string(),
         outcome: outcome.to_string(),
         measure,
@@ -223,15 +249,11 @@ fn analyse(
                 effect: (*e).into(),
             })
             .collect(),
-        pooled: pool(&effects, options),
-        fixed_effect: pool(&effects, fixed),
-        leave_one_out: if (3..=LEAVE_ONE_OUT_MAX_K).contains(&effects.len()) {
-            leave_one_out(&effects, options)
-        } else {
-            Vec::new()
-        },
+        pooled,
+        fixed_effect,
+        leave_one_out,
         egger: egger(&effects),
-    }
+    })
 }
 
 /// Serialises Egger's test, or `null` when it was not computed.

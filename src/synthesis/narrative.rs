@@ -1,5 +1,6 @@
 //! Plain-words reading of a vote count: what it shows and what it cannot.
 
+use crate::numbers::decimal;
 use crate::registry::topic::Question;
 use crate::synthesis::vote_count::{LeaveOneOut, Majority, VoteCount};
 
@@ -165,7 +166,8 @@ pub fn format_p(p: f64) -> String {
     }
 }
 
-/// An estimate with its interval in natural units: `0.49 (0.34 to 0.70)`.
+/// An estimate with its interval in natural units: `0.49 (0.34 to 0.70)` (see
+/// [`decimal`] for very small and very large values).
 pub fn estimate_with_ci(
     measure: crate::model::EffectMeasure,
     estimate: f64,
@@ -173,10 +175,10 @@ pub fn estimate_with_ci(
     high: f64,
 ) -> String {
     format!(
-        "{:.2} ({:.2} to {:.2})",
-        measure.natural(estimate),
-        measure.natural(low),
-        measure.natural(high)
+        "{} ({} to {})",
+        decimal(measure.natural(estimate), 2),
+        decimal(measure.natural(low), 2),
+        decimal(measure.natural(high), 2)
     )
 }
 

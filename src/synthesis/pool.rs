@@ -93,6 +93,31 @@ pub struct Pooled {
     pub iterations: u32,
 }
 
+impl Pooled {
+    /// True if every number of the result is finite (false when the estimates are too far
+    /// apart for double precision, such as ±10³⁰⁰).
+    pub fn is_finite(&self) -> bool {
+        [
+            self.estimate,
+            self.se,
+            self.ci_low,
+            self.ci_high,
+            self.statistic,
+            self.p,
+            self.tau2,
+            self.i2,
+            self.h2,
+            self.q,
+            self.q_p,
+            self.pi_low,
+            self.pi_high,
+        ]
+        .iter()
+        .chain(&self.weights)
+        .all(|x| x.is_finite())
+    }
+}
+
 fn weighted_mean(effects: &[Effect], tau2: f64) -> (f64, f64) {
     let (mut sw, mut swy) = (0.0, 0.0);
     for e in effects {
@@ -249,8 +274,62 @@ fn typical_within_variance(effects: &[Effect]) -> f64 {
     df * sum_w / cross
 }
 
-/// Pools `effects` (k ≥ 2).
+/// Largest ratio of the largest to the smallest sampling variance that is pooled (standard
+/// errors a million-fold apart): beyond it one study is the whole estimate, and the sums the
+/// estimators are made of lose every digit of the others.
+pub const MAX_VARIANCE_RATIO: f64 = 1e12;
+
+/// Why `effects` cannot be pooled in double precision, if they cannot: variances more than
+/// [`MAX_VARIANCE_RATIO`] apart (in practice a standard error entered as a variance, or a
+/// typing error).
+pub fn check_poolable(effects: &[Effect]) -> Result<(), String> {
+    let smallest = effects.iter().map(|e| e.vi).fold(f64::INFINITY, f64::min);
+    let largest = effects.iter().map(|e| e.vi).fold(0.0, f64::max);
+    if largest > smallest * MAX_VARIANCE_RATIO {
+        return Err(format!(
+            "the variances range from {smallest:e} to {largest:e}, more than {MAX_VARIANCE_RATIO:e} \
+             apart: one study would be the whole estimate; check that vi holds variances \
+             (squared standard errors)"
+        ));
+    }
+    Ok(())
+}
+
+/// Pools `effects` (k ≥ 2). The estimators are computed on the data divided by a power of two
+/// near the largest standard error (exact in floating point, and every estimator is
+/// equivariant under it), so effects of any size, such as variances of 10⁻¹⁶⁰ whose squared
+/// weights would overflow, are pooled as accurately as effects of size 1.
 pub fn pool(effects: &[Effect], options: PoolOptions) -> Pooled {
+    let largest_se = effects.iter().map(|e| e.vi).fold(0.0, f64::max).sqrt();
+    let scale = if largest_se.is_normal() {
+        2f64.powi(largest_se.log2().round() as i32)
+    } else {
+        1.0
+    };
+    if scale == 1.0 {
+        return pool_unscaled(effects, options);
+    }
+    let scaled: Vec<Effect> = effects
+        .iter()
+        .map(|e| Effect {
+            yi: e.yi / scale,
+            vi: e.vi / scale / scale,
+        })
+        .collect();
+    let pooled = pool_unscaled(&scaled, options);
+    Pooled {
+        estimate: pooled.estimate * scale,
+        se: pooled.se * scale,
+        ci_low: pooled.ci_low * scale,
+        ci_high: pooled.ci_high * scale,
+        tau2: pooled.tau2 * scale * scale,
+        pi_low: pooled.pi_low * scale,
+        pi_high: pooled.pi_high * scale,
+        ..pooled
+    }
+}
+
+fn pool_unscaled(effects: &[Effect], options: PoolOptions) -> Pooled {
     let k = effects.len();
     let df = k as f64 - 1.0;
     let (tau2, iterations, converged) = match options.method {
