@@ -233,25 +233,50 @@ fn reml_log_likelihood(effects: &[Effect], tau2: f64) -> f64 {
     -0.5 * (log_variances + sw.ln() + residuals)
 }
 
-/// The REML Fisher scoring step at `tau2`: (yᵀPPy − tr P) / tr(PP), with, for weights w and
-/// the weighted mean μ̂, Py = w(y − μ̂), tr P = Σw − Σw²/Σw and
-/// tr(PP) = Σw² − 2Σw³/Σw + (Σw²/Σw)².
+/// The REML Fisher scoring step at `tau2`: (yᵀPPy − tr P) / tr(PP), where for weights w,
+/// their sum S and the weighted mean μ̂: Py = w(y − μ̂), P = diag(w) − wwᵀ/S, so
+/// Pᵢᵢ = wᵢ·oᵢ/S with oᵢ = Σ_{j≠i} wⱼ and Pᵢⱼ = −wᵢwⱼ/S; tr P = Σ Pᵢᵢ and
+/// tr(PP) = Σ Pᵢᵢ² + Σᵢ wᵢ²·Σ_{j≠i} wⱼ² / S². Summed this way, every term is positive: the
+/// textbook Σw² − 2Σw³/S + (Σw²/S)² cancels to noise when one weight is 10⁶ times the others.
 fn fisher_scoring_step(effects: &[Effect], tau2: f64) -> f64 {
     let (mu, sw) = weighted_mean(effects, tau2);
-    let (mut ypy, mut sw2, mut sw3) = (0.0, 0.0, 0.0);
-    for e in effects {
-        let w = 1.0 / (e.vi + tau2);
+    let weights: Vec<f64> = effects.iter().map(|e| 1.0 / (e.vi + tau2)).collect();
+    let squares: Vec<f64> = weights.iter().map(|w| w * w).collect();
+    let others = sums_of_others(&weights);
+    let other_squares = sums_of_others(&squares);
+    let (mut ypy, mut trace_p, mut trace_pp) = (0.0, 0.0, 0.0);
+    for (i, e) in effects.iter().enumerate() {
+        let w = weights[i];
+        let diagonal = w * others[i] / sw;
         ypy += (w * (e.yi - mu)).powi(2);
-        sw2 += w * w;
-        sw3 += w * w * w;
+        trace_p += diagonal;
+        trace_pp += diagonal * diagonal + squares[i] * other_squares[i] / (sw * sw);
     }
-    let trace_p = sw - sw2 / sw;
-    let trace_pp = sw2 - 2.0 * sw3 / sw + (sw2 / sw).powi(2);
     if trace_pp > 0.0 {
         (ypy - trace_p) / trace_pp
     } else {
         0.0
     }
+}
+
+/// For each value, the sum of all the others, summed from both ends rather than as the total
+/// minus the value (which is 0 or noise for a value that dominates the total).
+fn sums_of_others(values: &[f64]) -> Vec<f64> {
+    // after[i]: the sum of the values after the i-th.
+    let mut after = vec![0.0; values.len() + 1];
+    for (i, v) in values.iter().enumerate().rev() {
+        after[i] = after[i + 1] + v;
+    }
+    let mut before = 0.0;
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let others = before + after[i + 1];
+            before += v;
+            others
+        })
+        .collect()
 }
 
 /// The typical within-study variance s² = (k − 1)Σw / ((Σw)² − Σw²), w = 1/vᵢ (Higgins &
@@ -260,18 +285,12 @@ fn fisher_scoring_step(effects: &[Effect], tau2: f64) -> f64 {
 fn typical_within_variance(effects: &[Effect]) -> f64 {
     let df = effects.len() as f64 - 1.0;
     let weights: Vec<f64> = effects.iter().map(|e| 1.0 / e.vi).collect();
-    // after[i]: the sum of the weights after the i-th.
-    let mut after = vec![0.0; weights.len() + 1];
-    for (i, w) in weights.iter().enumerate().rev() {
-        after[i] = after[i + 1] + w;
-    }
-    let (mut before, mut cross) = (0.0, 0.0);
-    for (i, w) in weights.iter().enumerate() {
-        cross += w * (before + after[i + 1]);
-        before += w;
-    }
-    let sum_w = after[0];
-    df * sum_w / cross
+    let cross: f64 = weights
+        .iter()
+        .zip(sums_of_others(&weights))
+        .map(|(w, others)| w * others)
+        .sum();
+    df * weights.iter().sum::<f64>() / cross
 }
 
 /// Largest ratio of the largest to the smallest sampling variance that is pooled (standard
