@@ -14,6 +14,12 @@ pub fn grouped(count: impl Into<u64>) -> String {
     out
 }
 
+/// A count with its noun, grouped by thousands: "1 finding", "0 studies", "1,234 findings".
+pub fn counted(count: impl Into<u64>, one: &str, many: &str) -> String {
+    let count = count.into();
+    format!("{} {}", grouped(count), if count == 1 { one } else { many })
+}
+
 /// A statistic with `decimals` decimals ("0.49", "0.3132"), or in scientific notation with
 /// three significant digits ("5.45e-8", "2.00e160") where that would show no significant digit
 /// (an MD of 0.0013 printed as "0.00") or would run to dozens of digits (|x| ≥ 10⁶).
@@ -43,6 +49,13 @@ mod tests {
         }
         assert_eq!(grouped(1_234_567u32), "1,234,567");
         assert_eq!(grouped(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn counts_take_the_singular_only_for_one() {
+        assert_eq!(counted(1u32, "finding", "findings"), "1 finding");
+        assert_eq!(counted(0u32, "study", "studies"), "0 studies");
+        assert_eq!(counted(1234u64, "study", "studies"), "1,234 studies");
     }
 
     #[test]

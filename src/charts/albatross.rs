@@ -9,7 +9,7 @@ use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_t
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
-use crate::numbers::grouped;
+use crate::numbers::{counted, grouped};
 use crate::registry::finding::PValue;
 use crate::synthesis::special::normal_quantile_upper;
 
@@ -104,13 +104,14 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let y_of = move |n: f64| BOTTOM - (n.log10() - log_low) / (log_high - log_low) * (BOTTOM - TOP);
     let title = format!("Albatross plot: {}", question.label);
     let description = format!(
-        "{} findings with a p-value and n; {} without a side are listed below the plot.",
-        points.len(),
-        sideless.len()
+        "{} with a p-value and n; {} without a side {} listed below the plot.",
+        counted(points.len() as u64, "finding", "findings"),
+        sideless.len(),
+        if sideless.len() == 1 { "is" } else { "are" }
     );
     let footer_line = footer_text(
         registry,
-        &format!("{} findings", grouped(points.len() as u64)),
+        &counted(points.len() as u64, "finding", "findings"),
     );
     let subtitle = format!(
         "x: two-sided p, left = {} (against), right = {} (for); y: participants (log); contours: SMD",

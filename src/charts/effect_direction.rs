@@ -12,7 +12,7 @@ use crate::charts::painter::{
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::{Direction, RiskOfBias, Tier};
-use crate::numbers::grouped;
+use crate::numbers::{counted, grouped};
 use crate::registry::Finding;
 use crate::synthesis::study_votes::study_direction;
 use crate::synthesis::vote_count::VoteCount;
@@ -194,9 +194,9 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         .collect();
     let title = format!("Effect direction plot: {}", question.label);
     let description = format!(
-        "{} studies by {} outcome domains; overall sign test {}.",
-        rows.len(),
-        outcomes.len(),
+        "{} by {}; overall sign test {}.",
+        counted(rows.len() as u64, "study", "studies"),
+        counted(outcomes.len() as u64, "outcome domain", "outcome domains"),
         synthesis
             .votes
             .overall

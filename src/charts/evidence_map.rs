@@ -10,7 +10,7 @@ use crate::charts::painter::{
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
-use crate::numbers::grouped;
+use crate::numbers::{counted, grouped};
 use crate::registry::Finding;
 
 /// Registration in the chart list.
@@ -153,9 +153,9 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let footer_line = footer_text(
         registry,
         &format!(
-            "{} findings; {} empty cells",
-            grouped(findings.len() as u64),
-            grouped(gaps as u64)
+            "{}; {}",
+            counted(findings.len() as u64, "finding", "findings"),
+            counted(gaps as u64, "empty cell", "empty cells")
         ),
     );
     let subtitle = format!(

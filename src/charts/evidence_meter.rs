@@ -7,7 +7,7 @@ use crate::charts::painter::{
 use crate::charts::palette::{INK, MUTED, PANEL, RULE, direction_fill, direction_ink};
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::{Direction, Tier};
-use crate::numbers::grouped;
+use crate::numbers::{counted, grouped};
 use crate::synthesis::direction_table::DirectionTable;
 
 /// Registration in the chart list.
@@ -47,10 +47,10 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         .collect();
     let totals = synthesis.totals;
     let footer = format!(
-        "{} findings · {} studies · {} participants · registry {} · data as of {}",
-        grouped(totals.findings),
-        grouped(totals.studies),
-        grouped(totals.participants),
+        "{} · {} · {} · registry {} · data as of {}",
+        counted(totals.findings, "finding", "findings"),
+        counted(totals.studies, "study", "studies"),
+        counted(totals.participants, "participant", "participants"),
         registry.short_hash(),
         topic.as_of
     );
@@ -66,10 +66,10 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
                 .map(|(d, c)| format!("{} {}", grouped(c.findings), q.direction_label(*d)))
                 .collect();
             format!(
-                "{}: {} findings from {} studies ({}).",
+                "{}: {} from {} ({}).",
                 q.label,
-                grouped(t.total.findings),
-                grouped(t.total.studies),
+                counted(t.total.findings, "finding", "findings"),
+                counted(t.total.studies, "study", "studies"),
                 parts.join(", ")
             )
         })
@@ -189,13 +189,13 @@ fn draw_panel(
         Font::new(15.0, Weight::Bold, INK),
     );
     let reading = format!(
-        "Hypothesis: {} · ▲ = {} · ▼ = {} · {} findings, {} studies, {} participants",
+        "Hypothesis: {} · ▲ = {} · ▼ = {} · {}, {}, {}",
         question.hypothesis,
         question.positive,
         question.negative,
-        grouped(table.total.findings),
-        grouped(table.total.studies),
-        grouped(table.total.participants)
+        counted(table.total.findings, "finding", "findings"),
+        counted(table.total.studies, "study", "studies"),
+        counted(table.total.participants, "participant", "participants")
     );
     let reading = truncate_to_width(&reading, 11.5, Weight::Normal, WIDTH - 2.0 * MARGIN);
     p.text(

@@ -7,6 +7,7 @@ use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_t
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::{Direction, Tier};
+use crate::numbers::counted;
 
 /// Registration in the chart list.
 pub const SPEC: ChartSpec = ChartSpec {
@@ -85,9 +86,9 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         .map(|panel| {
             let end = panel.cumulative.last().copied().unwrap_or_default();
             format!(
-                "{}: {} findings by {last}.",
+                "{}: {} by {last}.",
                 panel.label,
-                end.iter().sum::<u32>()
+                counted(end.iter().sum::<u32>(), "finding", "findings")
             )
         })
         .collect::<Vec<_>>()

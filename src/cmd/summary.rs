@@ -1,7 +1,7 @@
 //! `evsynth summary TOPIC`: the vote counts as a compact terminal table, coloured on a
 //! terminal (none when piped or when `NO_COLOR` is set).
 
-use crate::numbers::decimal;
+use crate::numbers::{counted, decimal};
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -47,10 +47,10 @@ pub fn run(studies: &Path, topic: &str, selection: &Selection) -> u8 {
         topic.as_of
     );
     crate::cmd::outln!(
-        "{} findings, {} studies, {} participants",
-        synthesis.totals.findings,
-        synthesis.totals.studies,
-        synthesis.totals.participants
+        "{}, {}, {}",
+        counted(synthesis.totals.findings, "finding", "findings"),
+        counted(synthesis.totals.studies, "study", "studies"),
+        counted(synthesis.totals.participants, "participant", "participants")
     );
     for change in synthesis.selection.describe() {
         crate::cmd::outln!("sensitivity analysis: {change}");

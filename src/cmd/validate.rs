@@ -1,5 +1,6 @@
 //! `evsynth validate`: read and check registries, print every problem, compiler style.
 
+use crate::numbers::counted;
 use std::path::Path;
 
 use crate::cmd::{locate_topics, report_error};
@@ -16,10 +17,10 @@ pub fn run(studies: &Path, paths: &[String]) -> u8 {
         match registry::check(location) {
             Ok(checked) => {
                 crate::cmd::outln!(
-                    "{}: ok ({} findings, {} studies)",
+                    "{}: ok ({}, {})",
                     location.registry.display(),
-                    checked.findings,
-                    checked.studies
+                    counted(checked.findings as u64, "finding", "findings"),
+                    counted(checked.studies as u64, "study", "studies")
                 );
             }
             Err(error) => exit = exit.max(report_error(&error)),
