@@ -317,3 +317,22 @@ fn every_registry_column_is_documented() {
         );
     }
 }
+
+/// A registry saved with semicolons (spreadsheets in locales with a decimal comma) or tabs
+/// gets one message naming the separator, not an unknown column and nine missing ones.
+#[test]
+fn semicolon_or_tab_separated_files_are_named_as_such() {
+    for (fixture, separator) in [
+        ("semicolon_separated.csv", "semicolons"),
+        ("tab_separated.csv", "tabs"),
+    ] {
+        expect_invalid(
+            fixture,
+            &[&format!(
+                "1: the header is one field of column names separated by {separator}: the file is \
+                 not comma-separated (some spreadsheet locales save CSV that way); save it as \
+                 comma-separated CSV (UTF-8)"
+            )],
+        );
+    }
+}

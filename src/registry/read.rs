@@ -306,6 +306,27 @@ impl<'b> LineCounter<'b> {
     }
 }
 
+/// The separator of a header saved with `;` or tabs instead of commas: a single field that
+/// splits on it into at least two known column names.
+fn other_separator(record: &csv::ByteRecord) -> Option<&'static str> {
+    if record.len() != 1 {
+        return None;
+    }
+    let field = record[0]
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&record[0]);
+    let text = std::str::from_utf8(field).ok()?;
+    [(';', "semicolons"), ('\t', "tabs")]
+        .into_iter()
+        .find(|(separator, _)| {
+            text.split(*separator)
+                .filter(|name| position(name.trim()).is_some())
+                .count()
+                >= 2
+        })
+        .map(|(_, name)| name)
+}
+
 /// Which file column holds each known column.
 #[derive(Debug)]
 pub(super) struct Header {
@@ -315,6 +336,21 @@ pub(super) struct Header {
 
 fn parse_header(record: &csv::ByteRecord, diagnostics: &mut Diagnostics) -> Header {
     let mut index = [None; Col::COUNT];
+    if let Some(separator) = other_separator(record) {
+        // One message, not an unknown column and every required one missing.
+        diagnostics.push(Diagnostic::line(
+            1,
+            format!(
+                "the header is one field of column names separated by {separator}: the file is \
+                 not comma-separated (some spreadsheet locales save CSV that way); save it as \
+                 comma-separated CSV (UTF-8)"
+            ),
+        ));
+        return Header {
+            index,
+            width: record.len(),
+        };
+    }
     for (file_col, raw) in record.iter().enumerate() {
         let raw = if file_col == 0 {
             raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw)
