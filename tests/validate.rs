@@ -336,3 +336,16 @@ fn semicolon_or_tab_separated_files_are_named_as_such() {
         );
     }
 }
+
+/// A trailing empty column, as spreadsheets save after a stray cell, is named by its position
+/// (it was "unknown column; did you mean \"n\"?", on a column with no name).
+#[test]
+fn an_unnamed_column_is_named_by_position() {
+    expect_invalid(
+        "unnamed_column.csv",
+        &[
+            "1: column 10 of the header has no name (spreadsheets add one after a stray cell); \
+           delete the column, or name it if it holds data",
+        ],
+    );
+}

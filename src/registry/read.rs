@@ -365,6 +365,17 @@ fn parse_header(record: &csv::ByteRecord, diagnostics: &mut Diagnostics) -> Head
             continue;
         };
         let name = name.trim();
+        if name.is_empty() {
+            diagnostics.push(Diagnostic::line(
+                1,
+                format!(
+                    "column {} of the header has no name (spreadsheets add one after a stray \
+                     cell); delete the column, or name it if it holds data",
+                    file_col + 1
+                ),
+            ));
+            continue;
+        }
         match position(name) {
             Some(known) if index[known].is_some() => diagnostics.push(Diagnostic::column(
                 1,
