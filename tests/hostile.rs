@@ -452,3 +452,31 @@ fn extreme_effect_data_is_pooled_exactly_or_refused_with_a_reason() {
         assert!(!words.contains(&"NaN") && !words.contains(&"inf"), "{file}");
     }
 }
+
+/// A registry of one finding reads in the singular wherever a count of one is printed (the
+/// shipped albatross plot said "1 findings").
+#[test]
+fn counts_of_one_read_in_the_singular() {
+    let dir = topic_with(
+        format!("{HEADER}s1,Trial 2020,2020,rct,treatment,40,citrate,severity,positive\n")
+            .as_bytes(),
+    );
+    let run = evsynth_in(dir.path(), &["validate", "t"]);
+    assert!(
+        run.stdout.ends_with("ok (1 finding, 1 study)\n"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(evsynth_in(dir.path(), &["report", "t"]).code, 0);
+    let readme = std::fs::read_to_string(dir.path().join("reports/t/README.md")).unwrap();
+    for text in [
+        "**1 finding from 1 study, 40 participants**",
+        "1 of 1 counted studies has fewer than 50 participants",
+    ] {
+        assert!(readme.contains(text), "{text}\n{readme}");
+    }
+    let html = std::fs::read_to_string(dir.path().join("reports/t/index.html")).unwrap();
+    for wrong in ["1 findings", "1 studies", "1 outcome domains"] {
+        assert!(!html.contains(wrong), "{wrong}");
+    }
+}

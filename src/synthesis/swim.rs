@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::model::Confidence;
+use crate::numbers::grouped;
 use crate::registry::Registry;
 use crate::synthesis::Synthesis;
 use crate::synthesis::certainty::Level;
@@ -141,11 +142,12 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
             item: 9,
             title: "Limitations of the synthesis",
             text: format!(
-                "Vote counting ignores the size of effects and of studies: {} of {} counted studies have fewer than 50 participants. Risk of bias is recorded for {} of {} findings. Records with low verification confidence: {}. With few studies the sign test cannot reach significance; the smallest attainable p is reported beside every test.",
-                small,
-                counted.len(),
-                assessed,
-                registry.findings.len(),
+                "Vote counting ignores the size of effects and of studies: {} of {} counted studies {} fewer than 50 participants. Risk of bias is recorded for {} of {}. Records with low verification confidence: {}. With few studies the sign test cannot reach significance; the smallest attainable p is reported beside every test.",
+                grouped(small as u64),
+                grouped(counted.len() as u64),
+                if small == 1 { "has" } else { "have" },
+                grouped(assessed as u64),
+                crate::numbers::counted(registry.findings.len() as u64, "finding", "findings"),
                 named_studies(&low_confidence)
             ),
         },
