@@ -179,6 +179,18 @@ fn normand_hedges_g_matches_metafor() {
     check("normand1999", "normand1999", EffectMeasure::Smd, "smd");
 }
 
+/// Intravenous magnesium after myocardial infarction (metafor's dat.li2007): 22 trials, two
+/// with a zero cell, as log odds ratios and as risk differences (corrected like the ratios,
+/// as escalc does), with Egger's test (k ≥ 10).
+#[test]
+fn li_odds_ratios_and_risk_differences_match_metafor() {
+    check("li2007", "li2007", EffectMeasure::Or, "or");
+    check("li2007", "li2007", EffectMeasure::Rd, "rd");
+    let (ids, _, double_zero) = effects("li2007", EffectMeasure::Rd);
+    assert_eq!(ids.len(), 22);
+    assert!(double_zero.is_empty());
+}
+
 #[test]
 fn zero_cells_are_corrected_and_double_zero_trials_excluded_as_in_metafor() {
     check("nielweise2007", "nielweise2007", EffectMeasure::Rr, "rr");
@@ -360,4 +372,37 @@ fn reml_agrees_with_metafor_where_the_fixed_point_iteration_failed() {
             assert_close(&format!("{name} {key}"), ours, case[key][0]);
         }
     }
+}
+
+/// The li2007 report states Egger's p with its relation ("p < 0.001", it read "p = < 0.001")
+/// and metafor's pooled odds ratio, 0.58 (0.43 to 0.78) = exp(−0.5458…).
+#[test]
+fn li_report_states_small_p_values_with_their_relation() {
+    let out = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_evsynth"))
+        .args([
+            "report",
+            "tests/fixtures/topics/li2007",
+            "--out",
+            out.path().to_str().unwrap(),
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let readme = std::fs::read_to_string(out.path().join("li2007/README.md")).unwrap();
+    assert!(
+        readme.contains(
+            "| Mortality (odds ratio) | OR | 22 | 0.58 (0.43 to 0.78) | < 0.001 | 0.1766 | 82.2% | \
+             57.72 (< 0.001) | 0.24 to 1.39 | t = -5.02, p < 0.001 |"
+        ),
+        "{readme}"
+    );
+    assert!(!readme.contains("p = <"), "{readme}");
+    let funnel = std::fs::read_to_string(
+        out.path()
+            .join("li2007/charts/funnel-treatment-mortality-or.svg"),
+    )
+    .unwrap();
+    assert!(funnel.contains("22 studies; Egger&#39;s test t = -5.02, p &lt; 0.001."));
 }

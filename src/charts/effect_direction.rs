@@ -16,6 +16,7 @@ use crate::numbers::{counted, grouped};
 use crate::registry::Finding;
 use crate::synthesis::study_votes::study_direction;
 use crate::synthesis::vote_count::VoteCount;
+use crate::synthesis::votes::PValue;
 
 /// Registration in the chart list.
 pub const SPEC: ChartSpec = ChartSpec {
@@ -201,10 +202,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
             .votes
             .overall
             .sign_test
-            .map_or("not possible".to_string(), |p| format!(
-                "p = {}",
-                p.display()
-            ))
+            .map_or("not possible".to_string(), PValue::stated)
     );
     let footer_line = footer_text(registry, &format!("{} studies", rows.len()));
     let subtitle = format!(

@@ -8,7 +8,7 @@ use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
 use crate::numbers::grouped;
 use crate::synthesis::meta::Analysis;
-use crate::synthesis::narrative::format_p;
+use crate::synthesis::narrative::p_stated;
 use crate::synthesis::pool::{EGGER_MIN_K, EggerNotComputed};
 use crate::synthesis::votes::Z_95;
 
@@ -86,15 +86,15 @@ fn funnel(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
     let (description, subtitle) = match analysis.egger {
         Ok(egger) => (
             format!(
-                "{k} studies; Egger's test t = {:.2}, p = {}.",
+                "{k} studies; Egger's test t = {:.2}, {}.",
                 egger.t,
-                format_p(egger.p)
+                p_stated(egger.p)
             ),
             format!(
-                "Egger's regression test: t = {:.2} (df = {}), p = {}; pseudo-95% limits around the fixed-effect estimate",
+                "Egger's regression test: t = {:.2} (df = {}), {}; pseudo-95% limits around the fixed-effect estimate",
                 egger.t,
                 k - 2,
-                format_p(egger.p)
+                p_stated(egger.p)
             ),
         ),
         Err(not_computed) => (

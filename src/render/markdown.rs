@@ -12,6 +12,7 @@ use crate::synthesis::counts::CellCount;
 use crate::synthesis::direction_table::DirectionTable;
 use crate::synthesis::meta::MetaAnalyses;
 use crate::synthesis::vote_count::VoteCount;
+use crate::synthesis::votes::PValue;
 use crate::synthesis::{QuestionVotes, Synthesis, narrative};
 use crate::tables::studies::studies;
 
@@ -220,7 +221,7 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
         for a in &analyses {
             let p = &a.pooled;
             let egger = match &a.egger {
-                Ok(test) => format!("t = {:.2}, p = {}", test.t, narrative::format_p(test.p)),
+                Ok(test) => format!("t = {:.2}, {}", test.t, narrative::p_stated(test.p)),
                 Err(not_computed) => not_computed.reason(),
             };
             let converged = if p.converged {
@@ -373,7 +374,7 @@ fn summary_of_findings(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
                 |(_, v)| {
                     let p = v
                         .sign_test
-                        .map_or_else(|| "no test".to_string(), |p| format!("p = {}", p.display()));
+                        .map_or_else(|| "no test".to_string(), PValue::stated);
                     format!("{} of {} ({p})", v.positive(), v.with_direction)
                 },
             );

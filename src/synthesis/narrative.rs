@@ -3,6 +3,7 @@
 use crate::numbers::decimal;
 use crate::registry::topic::Question;
 use crate::synthesis::vote_count::{LeaveOneOut, Majority, VoteCount};
+use crate::synthesis::votes::PValue;
 
 /// Formats a proportion as a whole percentage.
 fn percent(value: f64) -> String {
@@ -30,7 +31,7 @@ pub fn vote_sentence(question: &Question, votes: &VoteCount) -> String {
         };
         text.push_str(&format!(
             "{} of {} {} with a direction {} towards \"{}\" ({}, Wilson 95% CI {}–{}); exact \
-             sign test p = {}.",
+             sign test {}.",
             votes.positive(),
             votes.with_direction,
             plural(votes.with_direction, "study", "studies"),
@@ -43,7 +44,7 @@ pub fn vote_sentence(question: &Question, votes: &VoteCount) -> String {
             percent(proportion.estimate),
             percent(proportion.low),
             percent(proportion.high),
-            p.display()
+            p.stated()
         ));
         if !min_p.below(0.05) {
             text.push_str(&format!(
@@ -133,7 +134,7 @@ fn plural(count: u32, one: &'static str, many: &'static str) -> &'static str {
 pub fn vote_brief(votes: &VoteCount) -> String {
     let p = votes
         .sign_test
-        .map_or_else(|| "no test".to_string(), |p| format!("p = {}", p.display()));
+        .map_or_else(|| "no test".to_string(), PValue::stated);
     format!(
         "{} ▲ / {} ▼ of {} studies ({p})",
         votes.positive(),
@@ -155,6 +156,15 @@ pub fn share_with_ci(votes: &VoteCount) -> String {
             )
         },
     )
+}
+
+/// A p-value with its relation: "p < 0.001" below a thousandth, else "p = 0.023".
+pub fn p_stated(p: f64) -> String {
+    if p < 0.001 {
+        "p < 0.001".to_string()
+    } else {
+        format!("p = {p:.3}")
+    }
 }
 
 /// A p-value for tables: `< 0.001` below a thousandth, else three decimals.

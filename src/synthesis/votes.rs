@@ -49,6 +49,17 @@ impl PValue {
         self.ln < alpha.ln()
     }
 
+    /// "p = 0.0386", or "p < 1e-300" past the floating-point floor: the value with its
+    /// relation, so a bound never reads "p = < 1e-300".
+    pub fn stated(self) -> String {
+        let value = self.display();
+        if value.starts_with('<') {
+            format!("p {value}")
+        } else {
+            format!("p = {value}")
+        }
+    }
+
     /// p rounded for reading: 4 significant digits, or `< 1e-300` past the floating-point floor.
     pub fn display(self) -> String {
         let p = self.value();
@@ -190,6 +201,13 @@ mod tests {
 
     fn close(a: f64, b: f64, tolerance: f64) -> bool {
         (a - b).abs() <= tolerance * b.abs().max(1e-300)
+    }
+
+    /// A bound reads "p < …", never "p = < …".
+    #[test]
+    fn p_values_are_stated_with_their_relation() {
+        assert_eq!(sign_test(10, 12).unwrap().stated(), "p = 0.03857");
+        assert_eq!(sign_test(100_000, 100_000).unwrap().stated(), "p < 1e-300");
     }
 
     #[test]

@@ -91,3 +91,19 @@ registry("tests/fixtures/topics/nielweise2007/registry.csv", sprintf(
   "%s,\"%s %d (metafor dat.nielweise2007, study %d)\",%d,rct,prevention,%d,impregnated,infection,%s,rr,%d,,,%d,,,%d,%d,metafor::dat.nielweise2007",
   niel$id, niel$author, niel$year, niel$study, niel$year, niel$n1i + niel$n2i,
   direction(ifelse(is.na(niel$yi) | niel$yi == 0, NA, niel$yi < 0)), niel$n1i, niel$n2i, niel$ai, niel$ci))
+
+# 4. Li 2007: intravenous magnesium and mortality after myocardial infarction (2x2 counts;
+#    log OR and RD as separate outcomes; two trials with a zero cell, which escalc corrects
+#    for RD as for the ratios; k = 22, so Egger's test, significant here).
+li <- dat.li2007
+li$trial <- li$id
+li$id <- mapply(slug, li$study, li$year)
+or <- escalc(measure = "OR", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = li)
+rd <- escalc(measure = "RD", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = li)
+report("li2007", "or", or)
+report("li2007", "rd", rd)
+rows <- function(d, outcome, measure) sprintf(
+  "%s,\"%s %d (metafor dat.li2007, trial %d)\",%d,rct,treatment,%d,iv_magnesium,%s,%s,%s,%d,,,%d,,,%d,%d,metafor::dat.li2007",
+  d$id, d$study, d$year, d$trial, d$year, d$n1i + d$n2i, outcome,
+  direction(ifelse(d$yi == 0, NA, d$yi < 0)), measure, d$n1i, d$n2i, d$ai, d$ci)
+registry("tests/fixtures/topics/li2007/registry.csv", c(rows(or, "mortality", "or"), rows(rd, "mortality_rd", "rd")))
