@@ -70,6 +70,27 @@ fn effects(topic: &str, measure: EffectMeasure) -> (Vec<String>, Vec<Effect>, Ve
     (ids, effects, double_zero)
 }
 
+/// Runs `evsynth report` on fixture topic `topic` with `flags`; the report is under
+/// `<returned dir>/<topic>/`.
+fn report_fixture(topic: &str, flags: &[&str]) -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    let fixture = format!("tests/fixtures/topics/{topic}");
+    let mut args = vec!["report", fixture.as_str()];
+    args.extend_from_slice(flags);
+    args.extend(["--out", out.path().to_str().unwrap()]);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_evsynth"))
+        .args(&args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    out
+}
+
 fn check(dataset: &str, topic: &str, measure: EffectMeasure, measure_key: &str) {
     let oracle = oracle();
     let get = |model: &str, key: &str| -> f64 {
@@ -203,22 +224,7 @@ fn zero_cells_are_corrected_and_double_zero_trials_excluded_as_in_metafor() {
 /// pooled log risk ratio, τ² and I², draws the forest and funnel plots, and the README says so.
 #[test]
 fn report_on_the_bcg_topic_matches_metafor_end_to_end() {
-    let out = tempfile::tempdir().unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_evsynth"))
-        .args([
-            "report",
-            "tests/fixtures/topics/bcg",
-            "--out",
-            out.path().to_str().unwrap(),
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let out = report_fixture("bcg", &[]);
     let dir = out.path().join("bcg");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
@@ -297,21 +303,7 @@ fn report_on_the_bcg_topic_matches_metafor_end_to_end() {
 
 #[test]
 fn hksj_and_dl_flags_reach_the_report() {
-    let out = tempfile::tempdir().unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_evsynth"))
-        .args([
-            "report",
-            "tests/fixtures/topics/bcg",
-            "--hksj",
-            "--tau2",
-            "dl",
-            "--out",
-            out.path().to_str().unwrap(),
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    assert!(output.status.success());
+    let out = report_fixture("bcg", &["--hksj", "--tau2", "dl"]);
     let summary: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(out.path().join("bcg/summary.json")).unwrap(),
     )
@@ -378,18 +370,7 @@ fn reml_agrees_with_metafor_where_the_fixed_point_iteration_failed() {
 /// and metafor's pooled odds ratio, 0.58 (0.43 to 0.78) = exp(−0.5458…).
 #[test]
 fn li_report_states_small_p_values_with_their_relation() {
-    let out = tempfile::tempdir().unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_evsynth"))
-        .args([
-            "report",
-            "tests/fixtures/topics/li2007",
-            "--out",
-            out.path().to_str().unwrap(),
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    assert!(output.status.success());
+    let out = report_fixture("li2007", &[]);
     let readme = std::fs::read_to_string(out.path().join("li2007/README.md")).unwrap();
     assert!(
         readme.contains(
