@@ -20,6 +20,29 @@ pub fn counted(count: impl Into<u64>, one: &str, many: &str) -> String {
     format!("{} {}", grouped(count), if count == 1 { one } else { many })
 }
 
+/// Most decimals printed in fixed notation; data that need more go to scientific notation.
+const MAX_DECIMALS: usize = 6;
+
+/// The decimals that show a confidence interval `width` wide with two significant digits, and
+/// never fewer than two (so RR 0.49 [0.34, 0.70] stays as it is, while an RD interval 0.01
+/// wide is printed with three decimals instead of rounding to [0.00, 0.01]).
+pub fn decimals_for_width(width: f64) -> usize {
+    if !(width.is_finite() && width > 0.0) {
+        return 2;
+    }
+    (1 - width.log10().floor() as i64).clamp(2, MAX_DECIMALS as i64 + 1) as usize
+}
+
+/// `x` with `decimals` decimals, the same for every number of a table or chart; in scientific
+/// notation when that would need more than six decimals or when |x| ≥ 10⁶.
+pub fn fixed(x: f64, decimals: usize) -> String {
+    if x != 0.0 && x.is_finite() && (decimals > MAX_DECIMALS || x.abs() >= 1e6) {
+        format!("{x:.2e}")
+    } else {
+        format!("{x:.decimals$}")
+    }
+}
+
 /// A statistic with `decimals` decimals ("0.49", "0.3132"), or in scientific notation with
 /// three significant digits ("5.45e-8", "2.00e160") where that would show no significant digit
 /// (an MD of 0.0013 printed as "0.00") or would run to dozens of digits (|x| ≥ 10⁶).
@@ -56,6 +79,20 @@ mod tests {
         assert_eq!(counted(1u32, "finding", "findings"), "1 finding");
         assert_eq!(counted(0u32, "study", "studies"), "0 studies");
         assert_eq!(counted(1234u64, "study", "studies"), "1,234 studies");
+    }
+
+    #[test]
+    fn intervals_set_the_decimals_of_their_analysis() {
+        assert_eq!(decimals_for_width(0.36), 2);
+        assert_eq!(decimals_for_width(0.1), 2);
+        assert_eq!(decimals_for_width(0.0103), 3);
+        assert_eq!(decimals_for_width(0.0015), 4);
+        assert_eq!(decimals_for_width(0.0), 2);
+        assert_eq!(fixed(-9.06e-4, 3), "-0.001");
+        assert_eq!(fixed(0.49, 2), "0.49");
+        assert_eq!(fixed(0.00128, 4), "0.0013");
+        assert_eq!(fixed(1.28e-9, decimals_for_width(1e-9)), "1.28e-9");
+        assert_eq!(fixed(2e160, 2), "2.00e160");
     }
 
     #[test]

@@ -366,8 +366,9 @@ fn reml_agrees_with_metafor_where_the_fixed_point_iteration_failed() {
     }
 }
 
-/// The li2007 report states Egger's p with its relation ("p < 0.001", it read "p = < 0.001")
-/// and metafor's pooled odds ratio, 0.58 (0.43 to 0.78) = exp(−0.5458…).
+/// The li2007 report states Egger's p with its relation ("p < 0.001", it read "p = < 0.001"),
+/// metafor's pooled odds ratio, 0.58 (0.43 to 0.78) = exp(−0.5458…), and risk differences
+/// with the decimals their interval needs.
 #[test]
 fn li_report_states_small_p_values_with_their_relation() {
     let out = report_fixture("li2007", &[]);
@@ -380,6 +381,20 @@ fn li_report_states_small_p_values_with_their_relation() {
         "{readme}"
     );
     assert!(!readme.contains("p = <"), "{readme}");
+    // Risk differences get the decimals their pooled interval needs: three here (two rounded
+    // the interval to -0.05 to -0.01, and a study's estimate printed as -9.06e-4).
+    assert!(
+        readme.contains(
+            "| Mortality (risk difference) | RD | 22 | -0.030 (-0.046 to -0.014) | < 0.001 |"
+        ),
+        "{readme}"
+    );
+    let forest = std::fs::read_to_string(
+        out.path()
+            .join("li2007/charts/forest-treatment-mortality_rd-rd.svg"),
+    )
+    .unwrap();
+    assert!(forest.contains("pooled risk difference -0.030 (95% CI -0.046 to -0.014)"));
     let funnel = std::fs::read_to_string(
         out.path()
             .join("li2007/charts/funnel-treatment-mortality-or.svg"),

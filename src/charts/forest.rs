@@ -7,7 +7,7 @@ use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_t
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
-use crate::numbers::{decimal, grouped};
+use crate::numbers::{decimal, fixed, grouped};
 use crate::registry::topic::Question;
 use crate::synthesis::meta::Analysis;
 use crate::synthesis::narrative::{format_p, model_label};
@@ -107,15 +107,16 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         topic.as_of
     );
     let measure = analysis.measure;
+    let decimals = analysis.decimals();
     let title = format!("Forest plot: {} — {}", question.label, outcome);
     let pooled = analysis.pooled.clone();
     let description = format!(
         "{} studies; pooled {} {} (95% CI {} to {}), I² {:.1}%.",
         k,
         measure.label(),
-        decimal(measure.natural(pooled.estimate), 2),
-        decimal(measure.natural(pooled.ci_low), 2),
-        decimal(measure.natural(pooled.ci_high), 2),
+        fixed(measure.natural(pooled.estimate), decimals),
+        fixed(measure.natural(pooled.ci_low), decimals),
+        fixed(measure.natural(pooled.ci_high), decimals),
         pooled.i2
     );
     let title_for_draw = title.clone();
@@ -171,9 +172,9 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
             }
             let text = format!(
                 "{} [{}, {}]",
-                decimal(measure.natural(study.effect.yi), 2),
-                decimal(measure.natural(study.effect.ci_low), 2),
-                decimal(measure.natural(study.effect.ci_high), 2)
+                fixed(measure.natural(study.effect.yi), decimals),
+                fixed(measure.natural(study.effect.ci_low), decimals),
+                fixed(measure.natural(study.effect.ci_high), decimals)
             );
             p.text(ESTIMATE_RIGHT, y, &text, Align::Right, body);
             p.text(
@@ -206,9 +207,9 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         p.polygon(&[(lo, y), (mid, y - 7.0), (hi, y), (mid, y + 7.0)], INK);
         let text = format!(
             "{} [{}, {}]",
-            decimal(measure.natural(pooled.estimate), 2),
-            decimal(measure.natural(pooled.ci_low), 2),
-            decimal(measure.natural(pooled.ci_high), 2)
+            fixed(measure.natural(pooled.estimate), decimals),
+            fixed(measure.natural(pooled.ci_low), decimals),
+            fixed(measure.natural(pooled.ci_high), decimals)
         );
         p.text(ESTIMATE_RIGHT, y, &text, Align::Right, bold);
         p.text(WEIGHT_RIGHT, y, "100%", Align::Right, bold);
@@ -225,8 +226,8 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         draw_interval(p, &axis, y, pooled.pi_low, pooled.pi_high, MUTED);
         let text = format!(
             "[{}, {}]",
-            decimal(measure.natural(pooled.pi_low), 2),
-            decimal(measure.natural(pooled.pi_high), 2)
+            fixed(measure.natural(pooled.pi_low), decimals),
+            fixed(measure.natural(pooled.pi_high), decimals)
         );
         p.text(
             ESTIMATE_RIGHT,

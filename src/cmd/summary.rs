@@ -127,11 +127,17 @@ pub fn run(studies: &Path, topic: &str, selection: &Selection) -> u8 {
         for a in analyses {
             let p = &a.pooled;
             crate::cmd::outln!(
-                "  pooled {} ({}): {}, p {}, k = {}, tau² = {}, I² = {:.1}%",
+                "  pooled {} ({}): {}, {}, k = {}, tau² = {}, I² = {:.1}%",
                 a.outcome,
                 a.measure.short_label(),
-                narrative::estimate_with_ci(a.measure, p.estimate, p.ci_low, p.ci_high),
-                narrative::format_p(p.p),
+                narrative::estimate_with_ci(
+                    a.measure,
+                    p.estimate,
+                    p.ci_low,
+                    p.ci_high,
+                    a.decimals()
+                ),
+                narrative::p_stated(p.p),
                 p.k,
                 decimal(p.tau2, 4),
                 p.i2

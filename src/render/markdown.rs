@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::charts::ChartOutcome;
 use crate::model::{Direction, Tier};
-use crate::numbers::{counted, decimal, grouped};
+use crate::numbers::{counted, decimal, fixed, grouped};
 use crate::registry::topic::Question;
 use crate::registry::{Finding, Registry, Topic};
 use crate::synthesis::counts::CellCount;
@@ -235,14 +235,20 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
                 escape(topic.outcome_label(&a.outcome)),
                 a.measure.short_label(),
                 p.k,
-                narrative::estimate_with_ci(a.measure, p.estimate, p.ci_low, p.ci_high),
+                narrative::estimate_with_ci(
+                    a.measure,
+                    p.estimate,
+                    p.ci_low,
+                    p.ci_high,
+                    a.decimals()
+                ),
                 narrative::format_p(p.p),
                 decimal(p.tau2, 4),
                 p.i2,
                 decimal(p.q, 2),
                 narrative::format_p(p.q_p),
-                decimal(a.measure.natural(p.pi_low), 2),
-                decimal(a.measure.natural(p.pi_high), 2),
+                fixed(a.measure.natural(p.pi_low), a.decimals()),
+                fixed(a.measure.natural(p.pi_high), a.decimals()),
                 egger
             );
         }
@@ -266,11 +272,12 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
                     a.measure,
                     a.fixed_effect.estimate,
                     a.fixed_effect.ci_low,
-                    a.fixed_effect.ci_high
+                    a.fixed_effect.ci_high,
+                    a.decimals()
                 ),
                 a.measure.short_label(),
-                decimal(a.measure.natural(low), 2),
-                decimal(a.measure.natural(high), 2)
+                fixed(a.measure.natural(low), a.decimals()),
+                fixed(a.measure.natural(high), a.decimals())
             );
         }
     }
@@ -393,7 +400,8 @@ fn summary_of_findings(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
                             a.measure,
                             a.pooled.estimate,
                             a.pooled.ci_low,
-                            a.pooled.ci_high
+                            a.pooled.ci_high,
+                            a.decimals()
                         )
                     )
                 },

@@ -84,6 +84,17 @@ impl Analysis {
     pub fn chart_stem(&self, kind: &str) -> String {
         format!("{kind}-{}-{}-{}", self.question, self.outcome, self.measure)
     }
+
+    /// Decimals for this analysis's estimates and intervals, wherever they are printed (the
+    /// pooled table, the forest plot's rows): enough for the pooled 95% CI, on the natural
+    /// scale, to show two significant digits, and at least two (see
+    /// [`crate::numbers::decimals_for_width`]).
+    pub fn decimals(&self) -> usize {
+        let natural = |x: f64| self.measure.natural(x);
+        crate::numbers::decimals_for_width(
+            natural(self.pooled.ci_high) - natural(self.pooled.ci_low),
+        )
+    }
 }
 
 /// A question × outcome whose effect data could not be pooled.

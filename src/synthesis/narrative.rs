@@ -1,6 +1,6 @@
 //! Plain-words reading of a vote count: what it shows and what it cannot.
 
-use crate::numbers::decimal;
+use crate::numbers::fixed;
 use crate::registry::topic::Question;
 use crate::synthesis::vote_count::{LeaveOneOut, Majority, VoteCount};
 use crate::synthesis::votes::PValue;
@@ -176,19 +176,20 @@ pub fn format_p(p: f64) -> String {
     }
 }
 
-/// An estimate with its interval in natural units: `0.49 (0.34 to 0.70)` (see
-/// [`decimal`] for very small and very large values).
+/// An estimate with its interval in natural units with `decimals` decimals (an analysis's
+/// [`crate::synthesis::meta::Analysis::decimals`]): `0.49 (0.34 to 0.70)`.
 pub fn estimate_with_ci(
     measure: crate::model::EffectMeasure,
     estimate: f64,
     low: f64,
     high: f64,
+    decimals: usize,
 ) -> String {
     format!(
         "{} ({} to {})",
-        decimal(measure.natural(estimate), 2),
-        decimal(measure.natural(low), 2),
-        decimal(measure.natural(high), 2)
+        fixed(measure.natural(estimate), decimals),
+        fixed(measure.natural(low), decimals),
+        fixed(measure.natural(high), decimals)
     )
 }
 
