@@ -113,7 +113,7 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
     let description = format!(
         "{} studies; pooled {} {} (95% CI {} to {}), I² {:.1}%.",
         k,
-        measure.label(),
+        mid_sentence(measure.label()),
         fixed(measure.natural(pooled.estimate), decimals),
         fixed(measure.natural(pooled.ci_low), decimals),
         fixed(measure.natural(pooled.ci_high), decimals),
@@ -365,4 +365,13 @@ fn draw_interval(
     } else {
         p.line(&[(x1, y - 4.0), (x1, y + 4.0)], color, 1.0);
     }
+}
+
+/// A label as it reads inside a sentence: "Risk difference" → "risk difference" (only the
+/// first letter, so "Hedges' g" keeps its capital).
+fn mid_sentence(label: &str) -> String {
+    let mut chars = label.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_lowercase().chain(chars).collect()
+    })
 }
