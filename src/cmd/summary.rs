@@ -130,13 +130,7 @@ pub fn run(studies: &Path, topic: &str, selection: &Selection) -> u8 {
                 "  pooled {} ({}): {}, {}, k = {}, tau² = {}, I² = {:.1}%",
                 a.outcome,
                 a.measure.short_label(),
-                narrative::estimate_with_ci(
-                    a.measure,
-                    p.estimate,
-                    p.ci_low,
-                    p.ci_high,
-                    a.decimals()
-                ),
+                a.estimate_with_ci(p),
                 narrative::p_stated(p.p),
                 p.k,
                 decimal(p.tau2, 4),

@@ -235,13 +235,7 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
                 escape(topic.outcome_label(&a.outcome)),
                 a.measure.short_label(),
                 p.k,
-                narrative::estimate_with_ci(
-                    a.measure,
-                    p.estimate,
-                    p.ci_low,
-                    p.ci_high,
-                    a.decimals()
-                ),
+                a.estimate_with_ci(p),
                 narrative::format_p(p.p),
                 decimal(p.tau2, 4),
                 p.i2,
@@ -268,13 +262,7 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
                 "{} ({}): fixed effect {}; leaving out one study at a time, the pooled {} ranges from {} to {}.\n",
                 escape(topic.outcome_label(&a.outcome)),
                 a.measure.short_label(),
-                narrative::estimate_with_ci(
-                    a.measure,
-                    a.fixed_effect.estimate,
-                    a.fixed_effect.ci_low,
-                    a.fixed_effect.ci_high,
-                    a.decimals()
-                ),
+                a.estimate_with_ci(&a.fixed_effect),
                 a.measure.short_label(),
                 fixed(a.measure.natural(low), a.decimals()),
                 fixed(a.measure.natural(high), a.decimals())
@@ -396,13 +384,7 @@ fn summary_of_findings(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
                     format!(
                         "{} {}",
                         a.measure.short_label(),
-                        narrative::estimate_with_ci(
-                            a.measure,
-                            a.pooled.estimate,
-                            a.pooled.ci_low,
-                            a.pooled.ci_high,
-                            a.decimals()
-                        )
+                        a.estimate_with_ci(&a.pooled)
                     )
                 },
             );

@@ -85,6 +85,18 @@ impl Analysis {
         format!("{kind}-{}-{}-{}", self.question, self.outcome, self.measure)
     }
 
+    /// A model's estimate with its 95% CI in this analysis's measure and decimals:
+    /// `0.49 (0.34 to 0.70)`.
+    pub fn estimate_with_ci(&self, model: &Pooled) -> String {
+        crate::synthesis::narrative::estimate_with_ci(
+            self.measure,
+            model.estimate,
+            model.ci_low,
+            model.ci_high,
+            self.decimals(),
+        )
+    }
+
     /// Decimals for this analysis's estimates and intervals, wherever they are printed (the
     /// pooled table, the forest plot's rows): enough for the pooled 95% CI, on the natural
     /// scale, to show two significant digits, and at least two (see
