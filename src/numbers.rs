@@ -45,14 +45,18 @@ pub fn fixed(x: f64, decimals: usize) -> String {
 
 /// A statistic with `decimals` decimals ("0.49", "0.3132"), or in scientific notation with
 /// three significant digits ("5.45e-8", "2.00e160") where that would show no significant digit
-/// (an MD of 0.0013 printed as "0.00") or would run to dozens of digits (|x| ≥ 10⁶).
+/// (an MD of 0.0013 printed as "0.00") or would run to dozens of digits (|x| ≥ 10⁶): [`fixed`],
+/// with scientific notation also for values too small for `decimals`.
 pub fn decimal(x: f64, decimals: usize) -> String {
-    let smallest_shown = 10f64.powi(-(decimals as i32));
-    if x != 0.0 && x.is_finite() && (x.abs() < smallest_shown / 2.0 || x.abs() >= 1e6) {
-        format!("{x:.2e}")
-    } else {
-        format!("{x:.decimals$}")
-    }
+    let shows_no_digit = x != 0.0 && x.abs() < 0.5 * 10f64.powi(-(decimals as i32));
+    fixed(
+        x,
+        if shows_no_digit {
+            MAX_DECIMALS + 1
+        } else {
+            decimals
+        },
+    )
 }
 
 #[cfg(test)]
