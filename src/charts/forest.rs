@@ -10,7 +10,7 @@ use crate::model::Direction;
 use crate::numbers::{decimal, fixed, grouped};
 use crate::registry::topic::Question;
 use crate::synthesis::meta::Analysis;
-use crate::synthesis::narrative::{format_p, model_label};
+use crate::synthesis::narrative::{model_label, p_stated};
 
 /// Registration in the chart list.
 pub const SPEC: ChartSpec = ChartSpec {
@@ -295,17 +295,13 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         );
 
         let heterogeneity = format!(
-            "Heterogeneity: τ² = {}, I² = {:.1}%, H² = {}, Q = {} (df = {}), p {}",
+            "Heterogeneity: τ² = {}, I² = {:.1}%, H² = {}, Q = {} (df = {}), {}",
             decimal(pooled.tau2, 4),
             pooled.i2,
             decimal(pooled.h2, 2),
             decimal(pooled.q, 2),
             pooled.k - 1,
-            if pooled.q_p < 0.001 {
-                "< 0.001".to_string()
-            } else {
-                format!("= {}", format_p(pooled.q_p))
-            }
+            p_stated(pooled.q_p)
         );
         p.text(
             MARGIN,

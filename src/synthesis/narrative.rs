@@ -160,11 +160,7 @@ pub fn share_with_ci(votes: &VoteCount) -> String {
 
 /// A p-value with its relation: "p < 0.001" below a thousandth, else "p = 0.023".
 pub fn p_stated(p: f64) -> String {
-    if p < 0.001 {
-        "p < 0.001".to_string()
-    } else {
-        format!("p = {p:.3}")
-    }
+    crate::synthesis::votes::stated(&format_p(p))
 }
 
 /// A p-value for tables: `< 0.001` below a thousandth, else three decimals.

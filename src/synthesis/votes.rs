@@ -49,15 +49,9 @@ impl PValue {
         self.ln < alpha.ln()
     }
 
-    /// "p = 0.0386", or "p < 1e-300" past the floating-point floor: the value with its
-    /// relation, so a bound never reads "p = < 1e-300".
+    /// "p = 0.0386", or "p < 1e-300" past the floating-point floor (see [`stated`]).
     pub fn stated(self) -> String {
-        let value = self.display();
-        if value.starts_with('<') {
-            format!("p {value}")
-        } else {
-            format!("p = {value}")
-        }
+        stated(&self.display())
     }
 
     /// p rounded for reading: 4 significant digits, or `< 1e-300` past the floating-point floor.
@@ -76,6 +70,16 @@ impl PValue {
 impl fmt::Display for PValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.display())
+    }
+}
+
+/// A p-value as printed (`0.023`, `< 0.001`) with its relation: "p = 0.023", "p < 0.001", so
+/// a bound never reads "p = < 0.001".
+pub fn stated(shown: &str) -> String {
+    if shown.starts_with('<') {
+        format!("p {shown}")
+    } else {
+        format!("p = {shown}")
     }
 }
 
