@@ -7,7 +7,7 @@ use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_t
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
-use crate::numbers::{decimal, fixed, grouped};
+use crate::numbers::{decimal, grouped};
 use crate::registry::topic::Question;
 use crate::synthesis::meta::Analysis;
 use crate::synthesis::narrative::{model_label, p_stated};
@@ -107,16 +107,15 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         topic.as_of
     );
     let measure = analysis.measure;
-    let decimals = analysis.decimals();
     let title = format!("Forest plot: {} — {}", question.label, outcome);
     let pooled = analysis.pooled.clone();
     let description = format!(
         "{} studies; pooled {} {} (95% CI {} to {}), I² {:.1}%.",
         k,
         mid_sentence(measure.label()),
-        fixed(measure.natural(pooled.estimate), decimals),
-        fixed(measure.natural(pooled.ci_low), decimals),
-        fixed(measure.natural(pooled.ci_high), decimals),
+        analysis.shown(pooled.estimate),
+        analysis.shown(pooled.ci_low),
+        analysis.shown(pooled.ci_high),
         pooled.i2
     );
     let title_for_draw = title.clone();
@@ -170,11 +169,11 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
                     None,
                 );
             }
-            let text = format!(
-                "{} [{}, {}]",
-                fixed(measure.natural(study.effect.yi), decimals),
-                fixed(measure.natural(study.effect.ci_low), decimals),
-                fixed(measure.natural(study.effect.ci_high), decimals)
+            let text = bracketed(
+                &analysis,
+                study.effect.yi,
+                study.effect.ci_low,
+                study.effect.ci_high,
             );
             p.text(ESTIMATE_RIGHT, y, &text, Align::Right, body);
             p.text(
@@ -205,12 +204,7 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
             axis.x(pooled.ci_high.min(axis.max)),
         );
         p.polygon(&[(lo, y), (mid, y - 7.0), (hi, y), (mid, y + 7.0)], INK);
-        let text = format!(
-            "{} [{}, {}]",
-            fixed(measure.natural(pooled.estimate), decimals),
-            fixed(measure.natural(pooled.ci_low), decimals),
-            fixed(measure.natural(pooled.ci_high), decimals)
-        );
+        let text = bracketed(&analysis, pooled.estimate, pooled.ci_low, pooled.ci_high);
         p.text(ESTIMATE_RIGHT, y, &text, Align::Right, bold);
         p.text(WEIGHT_RIGHT, y, "100%", Align::Right, bold);
 
@@ -226,8 +220,8 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         draw_interval(p, &axis, y, pooled.pi_low, pooled.pi_high, MUTED);
         let text = format!(
             "[{}, {}]",
-            fixed(measure.natural(pooled.pi_low), decimals),
-            fixed(measure.natural(pooled.pi_high), decimals)
+            analysis.shown(pooled.pi_low),
+            analysis.shown(pooled.pi_high)
         );
         p.text(
             ESTIMATE_RIGHT,
@@ -361,6 +355,16 @@ fn draw_interval(
     } else {
         p.line(&[(x1, y - 4.0), (x1, y + 4.0)], color, 1.0);
     }
+}
+
+/// An estimate with its interval as a forest plot row shows it: `0.49 [0.34, 0.70]`.
+fn bracketed(analysis: &Analysis, estimate: f64, low: f64, high: f64) -> String {
+    format!(
+        "{} [{}, {}]",
+        analysis.shown(estimate),
+        analysis.shown(low),
+        analysis.shown(high)
+    )
 }
 
 /// A label as it reads inside a sentence: "Risk difference" → "risk difference" (only the

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::charts::ChartOutcome;
 use crate::model::{Direction, Tier};
-use crate::numbers::{counted, decimal, fixed, grouped};
+use crate::numbers::{counted, decimal, grouped};
 use crate::registry::topic::Question;
 use crate::registry::{Finding, Registry, Topic};
 use crate::synthesis::counts::CellCount;
@@ -241,8 +241,8 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
                 p.i2,
                 decimal(p.q, 2),
                 narrative::format_p(p.q_p),
-                fixed(a.measure.natural(p.pi_low), a.decimals()),
-                fixed(a.measure.natural(p.pi_high), a.decimals()),
+                a.shown(p.pi_low),
+                a.shown(p.pi_high),
                 egger
             );
         }
@@ -264,8 +264,8 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
                 a.measure.short_label(),
                 a.estimate_with_ci(&a.fixed_effect),
                 a.measure.short_label(),
-                fixed(a.measure.natural(low), a.decimals()),
-                fixed(a.measure.natural(high), a.decimals())
+                a.shown(low),
+                a.shown(high)
             );
         }
     }

@@ -85,16 +85,21 @@ impl Analysis {
         format!("{kind}-{}-{}-{}", self.question, self.outcome, self.measure)
     }
 
-    /// A model's estimate with its 95% CI in this analysis's measure and decimals:
-    /// `0.49 (0.34 to 0.70)`.
+    /// A model's estimate with its 95% CI as printed: `0.49 (0.34 to 0.70)` (see
+    /// [`Analysis::shown`]).
     pub fn estimate_with_ci(&self, model: &Pooled) -> String {
-        crate::synthesis::narrative::estimate_with_ci(
-            self.measure,
-            model.estimate,
-            model.ci_low,
-            model.ci_high,
-            self.decimals(),
+        format!(
+            "{} ({} to {})",
+            self.shown(model.estimate),
+            self.shown(model.ci_low),
+            self.shown(model.ci_high)
         )
+    }
+
+    /// An estimate or limit of this analysis (log scale for ratios) as printed in tables and
+    /// charts: in natural units, with the analysis's [`Analysis::decimals`].
+    pub fn shown(&self, value: f64) -> String {
+        crate::numbers::fixed(self.measure.natural(value), self.decimals())
     }
 
     /// Decimals for this analysis's estimates and intervals, wherever they are printed (the

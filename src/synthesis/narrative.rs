@@ -1,6 +1,5 @@
 //! Plain-words reading of a vote count: what it shows and what it cannot.
 
-use crate::numbers::fixed;
 use crate::registry::topic::Question;
 use crate::synthesis::vote_count::{LeaveOneOut, Majority, VoteCount};
 use crate::synthesis::votes::PValue;
@@ -170,23 +169,6 @@ pub fn format_p(p: f64) -> String {
     } else {
         format!("{p:.3}")
     }
-}
-
-/// An estimate with its interval in natural units with `decimals` decimals (an analysis's
-/// [`crate::synthesis::meta::Analysis::decimals`]): `0.49 (0.34 to 0.70)`.
-pub fn estimate_with_ci(
-    measure: crate::model::EffectMeasure,
-    estimate: f64,
-    low: f64,
-    high: f64,
-    decimals: usize,
-) -> String {
-    format!(
-        "{} ({} to {})",
-        fixed(measure.natural(estimate), decimals),
-        fixed(measure.natural(low), decimals),
-        fixed(measure.natural(high), decimals)
-    )
 }
 
 /// The model in words: "REML random effects, z-based 95% CI".
