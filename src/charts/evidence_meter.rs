@@ -47,10 +47,8 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         .collect();
     let totals = synthesis.totals;
     let footer = format!(
-        "{} · {} · {} · registry {} · data as of {}",
-        counted(totals.findings, "finding", "findings"),
-        counted(totals.studies, "study", "studies"),
-        counted(totals.participants, "participant", "participants"),
+        "{} · registry {} · data as of {}",
+        totals.phrases().join(" · "),
         registry.short_hash(),
         topic.as_of
     );
@@ -189,13 +187,11 @@ fn draw_panel(
         Font::new(15.0, Weight::Bold, INK),
     );
     let reading = format!(
-        "Hypothesis: {} · ▲ = {} · ▼ = {} · {}, {}, {}",
+        "Hypothesis: {} · ▲ = {} · ▼ = {} · {}",
         question.hypothesis,
         question.positive,
         question.negative,
-        counted(table.total.findings, "finding", "findings"),
-        counted(table.total.studies, "study", "studies"),
-        counted(table.total.participants, "participant", "participants")
+        table.total.phrases().join(", ")
     );
     let reading = truncate_to_width(&reading, 11.5, Weight::Normal, WIDTH - 2.0 * MARGIN);
     p.text(

@@ -1,7 +1,7 @@
 //! `evsynth summary TOPIC`: the vote counts as a compact terminal table, coloured on a
 //! terminal (none when piped or when `NO_COLOR` is set).
 
-use crate::numbers::{counted, decimal};
+use crate::numbers::decimal;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -46,12 +46,7 @@ pub fn run(studies: &Path, topic: &str, selection: &Selection) -> u8 {
         registry.short_hash(),
         topic.as_of
     );
-    crate::cmd::outln!(
-        "{}, {}, {}",
-        counted(synthesis.totals.findings, "finding", "findings"),
-        counted(synthesis.totals.studies, "study", "studies"),
-        counted(synthesis.totals.participants, "participant", "participants")
-    );
+    crate::cmd::outln!("{}", synthesis.totals.phrases().join(", "));
     for change in synthesis.selection.describe() {
         crate::cmd::outln!("sensitivity analysis: {change}");
     }

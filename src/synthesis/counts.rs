@@ -20,6 +20,18 @@ pub struct CellCount {
     pub participants: u64,
 }
 
+impl CellCount {
+    /// The three counts as printed: "12 findings", "1 study", "357,347 participants".
+    pub fn phrases(&self) -> [String; 3] {
+        use crate::numbers::counted;
+        [
+            counted(self.findings, "finding", "findings"),
+            counted(self.studies, "study", "studies"),
+            counted(self.participants, "participant", "participants"),
+        ]
+    }
+}
+
 /// Cells keyed by their packed codes.
 pub type CodedCells = HashMap<u64, CellCount, foldhash::fast::RandomState>;
 
