@@ -70,6 +70,16 @@ impl Col {
     pub const COUNT: usize = COLUMNS.len();
 }
 
+/// Field `index` of a header record as written, without the UTF-8 byte order mark that
+/// spreadsheets put before the first.
+pub fn header_field(index: usize, raw: &[u8]) -> &[u8] {
+    if index == 0 {
+        raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw)
+    } else {
+        raw
+    }
+}
+
 /// Looks a header name up.
 pub fn position(name: &str) -> Option<usize> {
     COLUMNS.iter().position(|c| c.name == name)

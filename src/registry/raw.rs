@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::registry::columns::{COLUMNS, position};
+use crate::registry::columns::{COLUMNS, header_field, position};
 
 /// One row's non-empty fields by column name (canonical names only).
 pub type RawRow = BTreeMap<&'static str, String>;
@@ -22,12 +22,7 @@ pub fn raw_rows(bytes: &[u8]) -> Vec<RawRow> {
         .iter()
         .enumerate()
         .map(|(i, raw)| {
-            let raw = if i == 0 {
-                raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw)
-            } else {
-                raw
-            };
-            let name = String::from_utf8_lossy(raw);
+            let name = String::from_utf8_lossy(header_field(i, raw));
             position(name.trim()).map(|p| COLUMNS[p].name)
         })
         .collect();

@@ -6,7 +6,7 @@
 //! bad field of a record and could not name invalid UTF-8 by column, so it is not used here.
 
 use crate::model::{Confidence, Design, Direction, EffectMeasure, RiskOfBias, Significance};
-use crate::registry::columns::{COLUMNS, Col, position};
+use crate::registry::columns::{COLUMNS, Col, header_field, position};
 use crate::registry::diagnostic::{Diagnostic, Diagnostics};
 use crate::registry::finding::{ArmData, EffectData, Finding, PValue, Text, parse_plain_number};
 use crate::registry::topic::{Topic, is_slug};
@@ -312,10 +312,7 @@ fn other_separator(record: &csv::ByteRecord) -> Option<&'static str> {
     if record.len() != 1 {
         return None;
     }
-    let field = record[0]
-        .strip_prefix(b"\xEF\xBB\xBF")
-        .unwrap_or(&record[0]);
-    let text = std::str::from_utf8(field).ok()?;
+    let text = std::str::from_utf8(header_field(0, &record[0])).ok()?;
     [(';', "semicolons"), ('\t', "tabs")]
         .into_iter()
         .find(|(separator, _)| {
@@ -352,12 +349,7 @@ fn parse_header(record: &csv::ByteRecord, diagnostics: &mut Diagnostics) -> Head
         };
     }
     for (file_col, raw) in record.iter().enumerate() {
-        let raw = if file_col == 0 {
-            raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw)
-        } else {
-            raw
-        };
-        let Ok(name) = std::str::from_utf8(raw) else {
+        let Ok(name) = std::str::from_utf8(header_field(file_col, raw)) else {
             diagnostics.push(Diagnostic::line(
                 1,
                 format!("header field {} is not valid UTF-8", file_col + 1),

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::model::Confidence;
-use crate::numbers::grouped;
+use crate::numbers::{counted, grouped};
 use crate::registry::Registry;
 use crate::synthesis::Synthesis;
 use crate::synthesis::certainty::Level;
@@ -45,13 +45,13 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
         .count();
     let with_estimates = synthesis.meta.findings_with_estimates;
     let pooled = synthesis.meta.analyses.len();
-    let counted: Vec<_> = synthesis
+    let counted_votes: Vec<_> = synthesis
         .questions
         .iter()
         .flat_map(|q| q.votes.studies.iter())
         .filter(|v| synthesis.selection.counts_tier(v.tier))
         .collect();
-    let small = counted
+    let small = counted_votes
         .iter()
         .filter(|v| v.n.is_some_and(|n| n < 50))
         .count();
@@ -144,10 +144,10 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
             text: format!(
                 "Vote counting ignores the size of effects and of studies: {} of {} counted studies {} fewer than 50 participants. Risk of bias is recorded for {} of {}. Records with low verification confidence: {}. With few studies the sign test cannot reach significance; the smallest attainable p is reported beside every test.",
                 grouped(small as u64),
-                grouped(counted.len() as u64),
+                grouped(counted_votes.len() as u64),
                 if small == 1 { "has" } else { "have" },
                 grouped(assessed as u64),
-                crate::numbers::counted(registry.findings.len() as u64, "finding", "findings"),
+                counted(registry.findings.len() as u64, "finding", "findings"),
                 named_studies(&low_confidence)
             ),
         },
