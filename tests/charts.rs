@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use evsynth::charts::painter::{RecordingPainter, TextBox, render_png};
-use evsynth::charts::{CHARTS, ChartInput};
+use evsynth::charts::{CHARTS, ChartInput, Planned};
 use evsynth::registry::{self, Registry, TopicLocation};
 use evsynth::synthesis::selection::Selection;
 use evsynth::synthesis::{Synthesis, synthesise};
@@ -16,6 +16,17 @@ fn topic(path: &str) -> (Registry, Synthesis) {
     let registry = registry::load(&TopicLocation::of_dir(&dir)).unwrap();
     let synthesis = synthesise(&registry, &Selection::default(), 0).unwrap();
     (registry, synthesis)
+}
+
+/// The charts that chart kind `kind` plans for the topic at `path`.
+fn plan(path: &str, kind: &str) -> Result<Vec<Planned>, String> {
+    let (registry, synthesis) = topic(path);
+    let input = ChartInput {
+        registry: &registry,
+        synthesis: &synthesis,
+    };
+    let spec = CHARTS.iter().find(|c| c.name == kind).unwrap();
+    (spec.build)(&input)
 }
 
 const TOPICS: &[&str] = &[
@@ -117,14 +128,8 @@ fn every_chart_kind_draws_for_the_stress_topic_and_its_png_is_sane() {
 
 #[test]
 fn charts_without_data_are_skipped_with_a_reason() {
-    let (registry, synthesis) = topic("studies/magnesium-rls");
-    let input = ChartInput {
-        registry: &registry,
-        synthesis: &synthesis,
-    };
-    let forest = CHARTS.iter().find(|c| c.name == "forest").unwrap();
     assert_eq!(
-        (forest.build)(&input).err().as_deref(),
+        plan("studies/magnesium-rls", "forest").err().as_deref(),
         Some("no outcome has two or more comparable effect estimates to pool")
     );
 }
@@ -134,14 +139,8 @@ fn charts_without_data_are_skipped_with_a_reason() {
 /// with n still sum it (citrate × severity: Gorantla 2024, n = 12).
 #[test]
 fn map_cells_without_n_say_so_instead_of_zero() {
-    let (registry, synthesis) = topic("studies/magnesium-rls");
-    let input = ChartInput {
-        registry: &registry,
-        synthesis: &synthesis,
-    };
-    let map = CHARTS.iter().find(|c| c.name == "evidence-map").unwrap();
-    let charts = (map.build)(&input).unwrap();
-    let treatment = charts
+    let treatment = plan("studies/magnesium-rls", "evidence-map")
+        .unwrap()
         .into_iter()
         .flatten()
         .find(|c| c.stem == "evidence-map-treatment")
