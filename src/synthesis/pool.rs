@@ -240,17 +240,26 @@ fn reml_log_likelihood(effects: &[Effect], tau2: f64) -> f64 {
 /// textbook Σw² − 2Σw³/S + (Σw²/S)² cancels to noise when one weight is 10⁶ times the others.
 fn fisher_scoring_step(effects: &[Effect], tau2: f64) -> f64 {
     let (mu, sw) = weighted_mean(effects, tau2);
-    let weights: Vec<f64> = effects.iter().map(|e| 1.0 / (e.vi + tau2)).collect();
-    let squares: Vec<f64> = weights.iter().map(|w| w * w).collect();
-    let others = sums_of_others(&weights);
-    let other_squares = sums_of_others(&squares);
+    let weight = |e: &Effect| 1.0 / (e.vi + tau2);
+    // after[i]: the sums of the weights and of their squares after the i-th, summed from the
+    // end ([`sums_of_others`], for both at once and without a vector per sum: this runs
+    // every step).
+    let mut after = vec![(0.0, 0.0); effects.len() + 1];
+    for (i, e) in effects.iter().enumerate().rev() {
+        let w = weight(e);
+        after[i] = (after[i + 1].0 + w, after[i + 1].1 + w * w);
+    }
+    let (mut before, mut before_squares) = (0.0, 0.0);
     let (mut ypy, mut trace_p, mut trace_pp) = (0.0, 0.0, 0.0);
-    for (i, e) in effects.iter().enumerate() {
-        let w = weights[i];
-        let diagonal = w * others[i] / sw;
+    for (e, (after_w, after_squares)) in effects.iter().zip(&after[1..]) {
+        let w = weight(e);
+        let (others, other_squares) = (before + after_w, before_squares + after_squares);
+        let diagonal = w * others / sw;
         ypy += (w * (e.yi - mu)).powi(2);
         trace_p += diagonal;
-        trace_pp += diagonal * diagonal + squares[i] * other_squares[i] / (sw * sw);
+        trace_pp += diagonal * diagonal + w * w * other_squares / (sw * sw);
+        before += w;
+        before_squares += w * w;
     }
     if trace_pp > 0.0 {
         (ypy - trace_p) / trace_pp
