@@ -14,6 +14,20 @@ pub fn grouped(count: impl Into<u64>) -> String {
     out
 }
 
+/// Said of a cell whose studies give no participant count (reviews that report only how many
+/// studies they include), where a sum of "0" would read as a count.
+pub const N_NOT_GIVEN: &str = "n not given";
+
+/// Participants as charts label them: "n = 1,234" (`spaced`) or "n=1,234"; [`N_NOT_GIVEN`]
+/// when `participants` is `None`.
+pub fn participants_label(participants: Option<u64>, spaced: bool) -> String {
+    match (participants, spaced) {
+        (None, _) => N_NOT_GIVEN.to_string(),
+        (Some(n), true) => format!("n = {}", grouped(n)),
+        (Some(n), false) => format!("n={}", grouped(n)),
+    }
+}
+
 /// A count with its noun, grouped by thousands: "1 finding", "0 studies", "1,234 findings".
 pub fn counted(count: impl Into<u64>, one: &str, many: &str) -> String {
     let count = count.into();

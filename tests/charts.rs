@@ -152,3 +152,27 @@ fn map_cells_without_n_say_so_instead_of_zero() {
     assert!(!texts.contains(&"n=0"), "{texts:?}");
     assert_eq!(texts.iter().filter(|t| **t == "n=12").count(), 5);
 }
+
+/// The shipped review gives k_studies and no n: its meter row says so, not "n = 0" (the
+/// row said "n = 0" before); the randomised row keeps its participants.
+#[test]
+fn meter_rows_without_n_say_so_instead_of_zero() {
+    let meter = plan("studies/magnesium-rls", "evidence-meter")
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .next()
+        .unwrap();
+    let mut recorder = RecordingPainter::default();
+    (meter.draw)(&mut recorder);
+    let texts: Vec<&str> = recorder.texts.iter().map(|t| t.text.as_str()).collect();
+    assert!(
+        texts.contains(&"▲0 ◆1 ▼0 ◄►0 · 1 study · n not given"),
+        "{texts:?}"
+    );
+    assert!(
+        texts.contains(&"▲2 ◆0 ▼0 ◄►0 · 1 study · n = 75"),
+        "{texts:?}"
+    );
+    assert!(!texts.iter().any(|t| t.ends_with("n = 0")), "{texts:?}");
+}

@@ -10,7 +10,7 @@ use crate::charts::painter::{
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
-use crate::numbers::{counted, grouped};
+use crate::numbers::{counted, grouped, participants_label};
 use crate::registry::Finding;
 
 /// Registration in the chart list.
@@ -230,10 +230,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                     Font::new(10.5, Weight::Bold, INK),
                 );
                 let n = truncate_to_width(
-                    &participants.map_or_else(
-                        || "n not given".to_string(),
-                        |n| format!("n={}", grouped(n)),
-                    ),
+                    &participants_label(*participants, false),
                     10.0,
                     Weight::Normal,
                     x1 - x0 - 4.0,

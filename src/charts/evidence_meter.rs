@@ -7,7 +7,7 @@ use crate::charts::painter::{
 use crate::charts::palette::{INK, MUTED, PANEL, RULE, direction_fill, direction_ink};
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::{Direction, Tier};
-use crate::numbers::{counted, grouped};
+use crate::numbers::{counted, grouped, participants_label};
 use crate::synthesis::direction_table::DirectionTable;
 
 /// Registration in the chart list.
@@ -263,16 +263,14 @@ fn draw_panel(
             }
             x += width;
         }
+        // Every counted design requires n; only reviews may give k_studies instead, so a
+        // total of 0 means no study in the row reports n (not that it has no participants).
+        let participants = (row.total.participants > 0).then_some(row.total.participants);
         let note = format!(
-            "{} · {} {} · n = {}",
+            "{} · {} · {}",
             direction_counts(&row.by_direction),
-            grouped(row.total.studies),
-            if row.total.studies == 1 {
-                "study"
-            } else {
-                "studies"
-            },
-            grouped(row.total.participants)
+            counted(row.total.studies, "study", "studies"),
+            participants_label(participants, true)
         );
         let note = truncate_to_width(&note, 11.0, Weight::Normal, WIDTH - MARGIN - NOTE_LEFT);
         p.text(

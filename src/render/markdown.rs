@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::charts::ChartOutcome;
 use crate::model::{Direction, Tier};
-use crate::numbers::{counted, decimal, grouped};
+use crate::numbers::{N_NOT_GIVEN, counted, decimal, grouped};
 use crate::registry::topic::Question;
 use crate::registry::{Finding, Registry, Topic};
 use crate::synthesis::counts::CellCount;
@@ -82,7 +82,7 @@ fn cell(count: &CellCount) -> String {
     };
     if count.participants == 0 {
         return format!(
-            "{} ({} {studies}, n not reported)",
+            "{} ({} {studies}, {N_NOT_GIVEN})",
             grouped(count.findings),
             grouped(count.studies)
         );
