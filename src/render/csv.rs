@@ -43,7 +43,12 @@ pub fn write_table(table: &Table<'_>, out: &mut dyn std::io::Write) -> std::io::
                         write_rows(built[rows].iter(), |writer, row| write_row(writer, row))
                     }
                     Rows::OnDemand { make, .. } => {
-                        write_rows(rows.map(make), |writer, row| write_row(writer, &row))
+                        let mut cells = Vec::with_capacity(table.columns.len());
+                        write_rows(rows, |writer, row| {
+                            cells.clear();
+                            make(row, &mut cells);
+                            write_row(writer, &cells);
+                        })
                     }
                 }
             })
@@ -58,7 +63,7 @@ pub fn write_table(table: &Table<'_>, out: &mut dyn std::io::Write) -> std::io::
 /// CSV bytes of `rows`, each written by `write`.
 fn write_rows<T>(
     rows: impl Iterator<Item = T>,
-    write: impl Fn(&mut ::csv::Writer<Vec<u8>>, T),
+    mut write: impl FnMut(&mut ::csv::Writer<Vec<u8>>, T),
 ) -> Vec<u8> {
     let mut writer = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::Any(b'\n'))

@@ -14,7 +14,6 @@ use crate::synthesis::meta::MetaAnalyses;
 use crate::synthesis::vote_count::VoteCount;
 use crate::synthesis::votes::PValue;
 use crate::synthesis::{QuestionVotes, Synthesis, narrative};
-use crate::tables::studies::studies;
 
 /// Most findings (per question) and studies listed in the README; the rest are in the CSV
 /// tables, which list everything.
@@ -683,9 +682,9 @@ pub fn report_readme(
         "| Study | Citation | Design | n | Identifiers | Record confidence |"
     );
     let _ = writeln!(md, "|---|---|---|---:|---|---|");
-    let all_studies = studies(registry);
+    let all_studies = &synthesis.studies;
     for study in all_studies.iter().take(MAX_LISTED) {
-        let first = study.first;
+        let first = &registry.findings[study.first];
         let n = match (study.max_n, first.k_studies) {
             (Some(n), _) => n.to_string(),
             (None, Some(k)) => counted(k, "study", "studies"),

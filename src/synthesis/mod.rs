@@ -22,6 +22,7 @@ use crate::error::Error;
 use crate::frame;
 use crate::model::Tier;
 use crate::registry::Registry;
+use crate::tables::studies::{StudyRows, study_rows};
 use counts::CellCount;
 use direction_table::{DirectionTable, Rows, direction_tables};
 use selection::Selection;
@@ -43,6 +44,8 @@ pub struct Synthesis {
     pub meta: meta::MetaAnalyses,
     /// Certainty of evidence per question × outcome.
     pub certainty: Vec<certainty::Certainty>,
+    /// The studies in first-appearance order, with their rows' count and largest n.
+    pub studies: Vec<StudyRows>,
 }
 
 impl Synthesis {
@@ -123,13 +126,13 @@ pub fn synthesise(
     let topic = &registry.topic;
     // Meta-analysis and certainty read the findings directly: they run beside the frame and
     // the polars aggregation, which leave a core idle part of the time.
-    let (aggregated, (meta, certainty)) = rayon::join(
+    let (aggregated, (meta, certainty, studies)) = rayon::join(
         || aggregate(registry, selection),
         || {
-            let _phase = crate::timing::phase("meta-analysis, certainty");
+            let _phase = crate::timing::phase("meta-analysis, certainty, studies");
             let meta = meta::meta_analyses(topic, &registry.findings, selection.pooling);
             let certainty = certainty::certainty(topic, &registry.findings, selection, &meta);
-            (meta, certainty)
+            (meta, certainty, study_rows(&registry.findings))
         },
     );
     let Aggregated {
@@ -191,6 +194,7 @@ pub fn synthesise(
         questions,
         certainty,
         meta,
+        studies,
     })
 }
 

@@ -13,9 +13,9 @@ fn build(registry: &Registry) -> Table<'_> {
     let findings = &registry.findings;
     let rows = Rows::OnDemand {
         count: findings.len(),
-        make: Box::new(move |i| {
+        make: Box::new(move |i, cells| {
             let f = &findings[i];
-            vec![
+            cells.extend([
                 Cell::from(f.study_id.as_str()),
                 Cell::Int(f.year.into()),
                 Cell::from(f.design.key()),
@@ -28,7 +28,7 @@ fn build(registry: &Registry) -> Table<'_> {
                 Cell::opt_text(f.significant.map(|s| s.key())),
                 Cell::opt_string(f.p_value.map(|p| p.to_string())),
                 Cell::opt_text(f.confidence.map(|c| c.key())),
-            ]
+            ]);
         }),
     };
     Table {

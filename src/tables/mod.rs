@@ -69,14 +69,18 @@ pub struct Table<'a> {
 pub enum Rows<'a> {
     /// Every row.
     Built(Vec<Vec<Cell<'a>>>),
-    /// `count` rows; `make(i)` makes the i-th.
+    /// `count` rows; `make(i, cells)` puts the i-th row's cells into `cells` (given empty, and
+    /// reused from row to row, so a million-row table allocates no row).
     OnDemand {
         /// How many rows.
         count: usize,
         /// Makes row `i`.
-        make: Box<dyn Fn(usize) -> Vec<Cell<'a>> + Sync + 'a>,
+        make: MakeRow<'a>,
     },
 }
+
+/// Puts row `i`'s cells into an empty vector (see [`Rows::OnDemand`]).
+pub type MakeRow<'a> = Box<dyn Fn(usize, &mut Vec<Cell<'a>>) + Sync + 'a>;
 
 impl<'a> From<Vec<Vec<Cell<'a>>>> for Rows<'a> {
     fn from(rows: Vec<Vec<Cell<'a>>>) -> Rows<'a> {
