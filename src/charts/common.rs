@@ -3,7 +3,7 @@
 
 use plotters::style::RGBColor;
 
-use crate::charts::painter::{Align, Font, Painter, Weight, truncate_to_width};
+use crate::charts::painter::{Align, Font, Painter, Weight, text_width, truncate_to_width};
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::model::Direction;
 use crate::registry::Registry;
@@ -42,24 +42,72 @@ pub fn per_question(
     }
 }
 
-/// Title (bold, 18) and subtitle (12, muted) at the top of a chart of `width`.
+/// Title (bold, 18) and subtitle (12, muted) at the top of a chart of `width`. A line too long
+/// for the chart is set smaller, down to 14 and 10; a title that does not fit at 14 takes two
+/// lines; only then is text cut with an ellipsis (the full title is also the SVG's `<title>`).
 pub fn header(p: &mut dyn Painter, width: f64, title: &str, subtitle: &str) {
-    let title = truncate_to_width(title, 18.0, Weight::Bold, width - 2.0 * MARGIN);
-    p.text(
-        MARGIN,
-        26.0,
-        &title,
-        Align::Left,
-        Font::new(18.0, Weight::Bold, INK),
-    );
-    let subtitle = truncate_to_width(subtitle, 12.0, Weight::Normal, width - 2.0 * MARGIN);
+    let room = width - 2.0 * MARGIN;
+    let (title_lines, size) = title_lines(title, room);
+    let title_font = Font::new(size, Weight::Bold, INK);
+    match title_lines.as_slice() {
+        [first, second] => {
+            p.text(MARGIN, 14.0, first, Align::Left, title_font);
+            p.text(MARGIN, 32.0, second, Align::Left, title_font);
+        }
+        lines => {
+            for line in lines {
+                p.text(MARGIN, 26.0, line, Align::Left, title_font);
+            }
+        }
+    }
+    let (subtitle, size) = fitted(subtitle, (12.0, 10.0), Weight::Normal, room);
     p.text(
         MARGIN,
         50.0,
         &subtitle,
         Align::Left,
-        Font::new(12.0, Weight::Normal, MUTED),
+        Font::new(size, Weight::Normal, MUTED),
     );
+}
+
+/// A title as one line (18 pt, or smaller down to 14, if that fits `room`) or two at 14 pt,
+/// broken at its " — " (question — outcome) when both parts fit, else after the last word
+/// that fits, the second cut with an ellipsis if it is still too long.
+fn title_lines(title: &str, room: f64) -> (Vec<String>, f64) {
+    const SMALLEST: f64 = 14.0;
+    let (line, size) = fitted(title, (18.0, SMALLEST), Weight::Bold, room);
+    if line == title {
+        return (vec![line], size);
+    }
+    let fits = |text: &str| text_width(text, SMALLEST, Weight::Bold) <= room;
+    let at_dash = title
+        .find(" — ")
+        .filter(|&at| fits(&title[..at]) && fits(title[at..].trim_start()));
+    let break_at = at_dash.or_else(|| {
+        title
+            .char_indices()
+            .filter(|&(i, c)| c == ' ' && fits(title[..i].trim_end()))
+            .map(|(i, _)| i)
+            .last()
+    });
+    match break_at {
+        Some(at) => {
+            let rest = title[at..].trim_start();
+            let second = truncate_to_width(rest, SMALLEST, Weight::Bold, room);
+            (vec![title[..at].trim_end().to_string(), second], SMALLEST)
+        }
+        None => (vec![line], size),
+    }
+}
+
+/// `text` at the largest size from `largest` down to `smallest` (in half points) at which it
+/// fits `room`; at `smallest`, cut with an ellipsis if it still does not fit.
+fn fitted(text: &str, (largest, smallest): (f64, f64), weight: Weight, room: f64) -> (String, f64) {
+    let mut size = largest;
+    while size > smallest && text_width(text, size, weight) > room {
+        size -= 0.5;
+    }
+    (truncate_to_width(text, size, weight, room), size)
 }
 
 /// A rule and the footer line at `y` (the rule 16 above it).
@@ -132,4 +180,84 @@ pub fn direction_legend(p: &mut dyn Painter, x: f64, y: f64, labels: [&str; 4]) 
         x += 18.0 + crate::charts::painter::text_width(label, 11.5, Weight::Normal) + 20.0;
     }
     x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts::painter::RecordingPainter;
+
+    /// The title lines drawn by `header` at `width`, with their font size (a recorded box is
+    /// size / 1.24 high).
+    fn title_of(title: &str, width: f64) -> Vec<(String, f64)> {
+        let mut recorder = RecordingPainter::default();
+        header(&mut recorder, width, title, "subtitle");
+        let mut lines: Vec<(String, f64)> = recorder
+            .texts
+            .iter()
+            .map(|t| (t.text.clone(), (t.bounds.3 - t.bounds.1) * 1.24))
+            .collect();
+        assert_eq!(
+            lines.pop().map(|(text, _)| text).as_deref(),
+            Some("subtitle")
+        );
+        lines
+    }
+
+    #[test]
+    fn short_titles_keep_one_line_at_18_points() {
+        let lines = title_of(
+            "Funnel plot: BCG vaccine — Tuberculosis (risk ratio)",
+            760.0,
+        );
+        assert_eq!(lines.len(), 1);
+        assert_eq!(
+            lines[0].0,
+            "Funnel plot: BCG vaccine — Tuberculosis (risk ratio)"
+        );
+        assert!((lines[0].1 - 18.0).abs() < 1e-9);
+    }
+
+    /// li2007's forest plot title was cut ("… — Mortality (risk dif…") at 1000 wide: it now
+    /// fits on one line, set smaller.
+    #[test]
+    fn a_title_slightly_too_long_is_set_smaller_not_cut() {
+        let title = "Forest plot: Does intravenous magnesium lower mortality after myocardial \
+                     infarction? — Mortality (risk difference)";
+        let lines = title_of(title, 1000.0);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].0, title);
+        assert!(lines[0].1 < 18.0 && lines[0].1 >= 14.0, "{lines:?}");
+    }
+
+    /// At the funnel plot's 760 wide the same title takes two lines, broken at the dash.
+    #[test]
+    fn a_long_title_takes_two_lines_broken_at_the_dash() {
+        let lines = title_of(
+            "Funnel plot: Does intravenous magnesium lower mortality after myocardial \
+             infarction? — Mortality (risk difference)",
+            760.0,
+        );
+        let texts: Vec<&str> = lines.iter().map(|(text, _)| text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Funnel plot: Does intravenous magnesium lower mortality after myocardial infarction?",
+                "— Mortality (risk difference)"
+            ]
+        );
+        assert!(lines.iter().all(|(_, size)| (size - 14.0).abs() < 1e-9));
+    }
+
+    /// Without a dash that helps, the break comes after the last word that fits; what does
+    /// not fit on two lines is cut with an ellipsis.
+    #[test]
+    fn a_very_long_title_breaks_at_a_word_and_is_cut_on_its_second_line() {
+        let title = ["evidence"; 40].join(" ");
+        let lines = title_of(&title, 760.0);
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].0.ends_with("evidence"), "{lines:?}");
+        assert!(text_width(&lines[0].0, 14.0, Weight::Bold) <= 760.0 - 2.0 * MARGIN);
+        assert!(lines[1].0.starts_with("evidence") && lines[1].0.ends_with('…'));
+    }
 }
