@@ -86,9 +86,9 @@ fn title_lines(title: &str, room: f64) -> (Vec<String>, f64) {
     let break_at = at_dash.or_else(|| {
         title
             .char_indices()
-            .filter(|&(i, c)| c == ' ' && fits(title[..i].trim_end()))
+            .rev()
+            .find(|&(i, c)| c == ' ' && fits(title[..i].trim_end()))
             .map(|(i, _)| i)
-            .last()
     });
     match break_at {
         Some(at) => {
