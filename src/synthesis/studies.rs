@@ -1,0 +1,84 @@
+//! The studies of a registry: where each one's rows are, how many, and their largest n.
+
+use crate::registry::Finding;
+
+/// A study's rows: where its first row is (study-level fields agree on every row), how many
+/// rows it has and their largest n. Computed once per report
+/// ([`crate::synthesis::Synthesis::studies`]) for `studies.csv` and the README's list of
+/// studies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StudyRows {
+    /// Index of the study's first row in the findings.
+    pub first: usize,
+    /// How many findings it has.
+    pub findings: usize,
+    /// The largest n over its findings.
+    pub max_n: Option<u32>,
+}
+
+/// The studies of `findings` in first-appearance order.
+pub fn study_rows(findings: &[Finding]) -> Vec<StudyRows> {
+    let mut order: Vec<StudyRows> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize, foldhash::fast::RandomState> =
+        std::collections::HashMap::default();
+    for (row, finding) in findings.iter().enumerate() {
+        match index.get(finding.study_id.as_str()) {
+            Some(&i) => {
+                let study = &mut order[i];
+                study.findings += 1;
+                study.max_n = study.max_n.max(finding.n);
+            }
+            None => {
+                index.insert(finding.study_id.as_str(), order.len());
+                order.push(StudyRows {
+                    first: row,
+                    findings: 1,
+                    max_n: finding.n,
+                });
+            }
+        }
+    }
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::finding::Text;
+    use crate::synthesis::test_rows;
+
+    /// Rows of two studies, interleaved, one without n: first rows, counts and largest n by
+    /// hand.
+    #[test]
+    fn studies_are_listed_in_first_appearance_order() {
+        let registry = test_rows::shipped();
+        let row = |study: &str, n: Option<u32>| {
+            let mut f = registry.findings[0].clone();
+            f.study_id = Text::new(study.to_string());
+            f.n = n;
+            f
+        };
+        let findings = [
+            row("b", Some(10)),
+            row("a", None),
+            row("b", Some(30)),
+            row("a", None),
+            row("b", Some(20)),
+        ];
+        assert_eq!(
+            study_rows(&findings),
+            [
+                StudyRows {
+                    first: 0,
+                    findings: 3,
+                    max_n: Some(30)
+                },
+                StudyRows {
+                    first: 1,
+                    findings: 2,
+                    max_n: None
+                },
+            ]
+        );
+    }
+}
