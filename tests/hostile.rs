@@ -434,7 +434,7 @@ fn extreme_effect_data_is_pooled_exactly_or_refused_with_a_reason() {
     assert!(
         readme.contains(
             "- MD: the estimates are too far apart to pool in double precision; check yi and vi; \
-             SMD: the variances range from 1e-300 to 1e0, more than 1e12 apart: one study would \
+             SMD: the variances range from 1.00e-300 to 1.000, more than 1e12 apart: one study would \
              be the whole estimate; check that vi holds variances (squared standard errors): \
              Severity (5)."
         ),

@@ -315,9 +315,11 @@ pub fn check_poolable(effects: &[Effect]) -> Result<(), String> {
     let largest = effects.iter().map(|e| e.vi).fold(0.0, f64::max);
     if largest > smallest * MAX_VARIANCE_RATIO {
         return Err(format!(
-            "the variances range from {smallest:e} to {largest:e}, more than {MAX_VARIANCE_RATIO:e} \
-             apart: one study would be the whole estimate; check that vi holds variances \
-             (squared standard errors)"
+            "the variances range from {} to {}, more than {MAX_VARIANCE_RATIO:e} apart: one \
+             study would be the whole estimate; check that vi holds variances (squared standard \
+             errors)",
+            crate::numbers::decimal(smallest, 3),
+            crate::numbers::decimal(largest, 3)
         ));
     }
     Ok(())

@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Random differential comparison of evsynth's pooling with R metafor (3.8+).
+
+Generates random effect-size data sets (fixed seed), writes each as an evsynth topic with
+`yi`/`vi` given directly (measure `md`, so no transformation), runs `evsynth report` on all
+of them once per model (REML, DerSimonian-Laird, REML with HKSJ), fits the same data with
+`metafor::rma`, and compares the pooled numbers of `summary.json` with metafor's.
+
+The data sets vary what breaks estimators: k from 2 to 40, effects and standard errors at
+shared scales from 1e-3 to 1e3, standard errors spread up to 1e4-fold (one very precise
+study), and between-study variance from none to large. metafor runs with a convergence
+threshold scaled to the data (its default 1e-5 is absolute and stops early at small scales).
+
+Not part of `cargo test` (it needs R); run by hand from the crate root:
+
+    apt-get install r-cran-metafor
+    python3 tests/oracle/differential.py [--sets 200] [--seed 8] [--evsynth target/release/evsynth]
+
+Exit 0 when every compared value agrees within the tolerance, 1 otherwise (each
+disagreement printed).
+"""
+
+import argparse
+import json
+import math
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HEADER = "study_id,citation,year,design,question,n,form,outcome,direction,effect_measure,yi,vi,source"
+TOPIC = """title = "Differential test {index}"
+description = "Random effect sizes for comparison with metafor."
+as_of = "2026-01-01"
+
+[questions.q]
+label = "Random question"
+kind = "intervention"
+hypothesis = "The effect is positive"
+positive = "higher"
+negative = "lower"
+
+[forms]
+f = "Form"
+
+[outcomes]
+o = "Outcome"
+"""
+MODELS = {
+    # name: (evsynth report options, metafor call)
+    "REML": ([], 'method = "REML"'),
+    "DL": (["--tau2", "dl"], 'method = "DL"'),
+    "REML_HKSJ": (["--hksj"], 'method = "REML", test = "knha"'),
+}
+KEYS = ["estimate", "se", "ci_low", "ci_high", "tau2", "i2", "q", "pi_low", "pi_high"]
+# How evsynth's refusal of variances more than 1e12 apart begins (pool.rs, check_poolable).
+MAX_VARIANCE_RATIO_REASON = "apart: one study would be the whole estimate"
+# Egger's regression test (k >= 10; metafor's regtest with model = "lm").
+EGGER_KEYS = ["egger_t", "egger_p"]
+
+
+def data_set(rng: random.Random) -> list[tuple[float, float]]:
+    """(yi, vi) pairs of one random data set."""
+    k = rng.randint(2, 40)
+    scale = 10 ** rng.uniform(-3, 3)
+    spread = 10 ** rng.uniform(0, 2)
+    tau = scale * rng.choice([0.0, 0.1, 0.5, 1.0, 3.0])
+    ses = [scale * 10 ** rng.uniform(-0.5, 0.5) * rng.choice([1.0, 1.0, 1.0, 1 / spread]) for _ in range(k)]
+    if rng.random() < 0.1:
+        ses[0] = ses[0] / 1e4  # one very precise study
+    mean = scale * rng.uniform(-2, 2)
+    return [(rng.gauss(mean, math.hypot(se, tau)), se * se) for se in ses]
+
+
+def write_topic(root: Path, index: int, rows: list[tuple[float, float]]) -> None:
+    topic = root / f"d{index:04d}"
+    topic.mkdir(parents=True)
+    (topic / "topic.toml").write_text(TOPIC.format(index=index))
+    lines = [HEADER]
+    for i, (yi, vi) in enumerate(rows):
+        direction = "positive" if yi > 0 else "negative"
+        lines.append(
+            f"s{i:03d},Study {i} (random),2000,rct,q,100,f,o,{direction},md,{yi!r},{vi!r},differential.py"
+        )
+    (topic / "registry.csv").write_text("\n".join(lines) + "\n")
+
+
+def evsynth_results(
+    binary: str, studies: Path, out: Path, options: list[str]
+) -> tuple[dict[int, dict], dict[int, str]]:
+    """Pooled results of every topic by data set index, and the reason of those not pooled."""
+    if out.exists():
+        shutil.rmtree(out)
+    subprocess.run(
+        [binary, "--studies", str(studies), "report", "--out", str(out), *options],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    results, refused = {}, {}
+    for summary in out.glob("d*/summary.json"):
+        meta = json.loads(summary.read_text())["meta_analysis"]
+        index = int(summary.parent.name[1:])
+        for not_pooled in meta["not_pooled"]:
+            refused[index] = not_pooled["reason"]
+        analyses = meta["analyses"]
+        if analyses:
+            pooled = dict(analyses[0]["pooled"])
+            egger = analyses[0]["egger"] or {}
+            pooled["egger_t"], pooled["egger_p"] = egger.get("t"), egger.get("p")
+            results[index] = pooled
+    return results, refused
+
+
+def metafor_results(sets: list[list[tuple[float, float]]], work: Path) -> dict[str, dict[int, dict]]:
+    """metafor's pooled results per model and data set."""
+    data = work / "sets.csv"
+    with data.open("w") as f:
+        f.write("set,yi,vi\n")
+        for index, rows in enumerate(sets):
+            for yi, vi in rows:
+                f.write(f"{index},{yi!r},{vi!r}\n")
+    fits = "\n".join(
+        f"""  fit <- tryCatch(rma(yi, vi, data = d, {call}, control = control), error = function(e) NULL)
+  if (!is.null(fit)) {{
+    p <- predict(fit)
+    eg <- if (fit$k >= 10) regtest(fit, model = "lm") else list(zval = NA, pval = NA)
+    cat(sprintf("%s|%d|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g\\n",
+        "{name}", s, as.numeric(fit$beta), fit$se, fit$ci.lb, fit$ci.ub, fit$tau2, fit$I2,
+        fit$QE, p$pi.lb, p$pi.ub, eg$zval, eg$pval))
+  }}"""
+        for name, (_, call) in MODELS.items()
+    )
+    script = f"""suppressPackageStartupMessages(library(metafor))
+sets <- read.csv("{data}")
+for (s in unique(sets$set)) {{
+  d <- sets[sets$set == s, ]
+  control <- list(threshold = 1e-12 * (var(d$yi) + mean(d$vi)), maxiter = 10000, stepadj = 0.5)
+{fits}
+}}
+"""
+    (work / "fit.R").write_text(script)
+    output = subprocess.run(["Rscript", str(work / "fit.R")], check=True, capture_output=True, text=True).stdout
+    results: dict[str, dict[int, dict]] = {name: {} for name in MODELS}
+    for line in output.splitlines():
+        name, index, *values = line.split("|")
+        numbers = [math.nan if value == "NA" else float(value) for value in values]
+        results[name][int(index)] = dict(zip(KEYS + EGGER_KEYS, numbers))
+    return results
+
+
+def misfit(ours: float | None, theirs: float, scale: float, key: str) -> float:
+    """The difference as a fraction of the tolerance (agreement: at most 1). The tolerance is
+    1e-6 relative to the value or, near zero, to the data's scale (τ² to its square, Q to 1);
+    I² is compared to 1e-4 percentage points."""
+    if ours is None:
+        return math.inf
+    if key == "i2":
+        return abs(ours - theirs) / 1e-4
+    if key.startswith("egger"):
+        return abs(ours - theirs) / (1e-6 * max(abs(theirs), 1.0))
+    reference = scale * scale if key == "tau2" else (1.0 if key == "q" else scale)
+    return abs(ours - theirs) / (1e-6 * max(abs(theirs), reference))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sets", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--evsynth", default="target/release/evsynth")
+    args = parser.parse_args()
+
+    rng = random.Random(args.seed)
+    sets = [data_set(rng) for _ in range(args.sets)]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for index, rows in enumerate(sets):
+            write_topic(work / "studies", index, rows)
+        theirs = metafor_results(sets, work)
+        failures = 0
+        for name, (options, _) in MODELS.items():
+            ours, refused = evsynth_results(args.evsynth, work / "studies", work / "out", options)
+            compared = eggers = 0
+            worst = {key: 0.0 for key in KEYS + EGGER_KEYS}
+            for index, expected in sorted(theirs[name].items()):
+                scale = math.sqrt(sum(vi for _, vi in sets[index]) / len(sets[index]))
+                got = ours.get(index)
+                if got is None and MAX_VARIANCE_RATIO_REASON in refused.get(index, ""):
+                    # Refused by design (README, "Extreme data"): variances over 1e12 apart.
+                    print(f"{name} set {index}: not pooled by evsynth: {refused[index]}")
+                    continue
+                if got is None:
+                    failures += 1
+                    print(f"{name} set {index}: metafor pooled it, evsynth did not")
+                    continue
+                compared += 1
+                keys = KEYS + [key for key in EGGER_KEYS if not math.isnan(expected[key])]
+                eggers += len(keys) > len(KEYS)
+                for key in keys:
+                    off = misfit(got.get(key), expected[key], scale, key)
+                    worst[key] = max(worst[key], off)
+                    if off > 1:
+                        failures += 1
+                        print(f"{name} set {index} {key}: evsynth {got.get(key)!r}, metafor {expected[key]!r}")
+            only_ours = sorted(set(ours) - set(theirs[name]))
+            summary = ", ".join(f"{key} {value:.2g}" for key, value in worst.items())
+            print(
+                f"{name}: {compared} data sets compared ({eggers} with Egger's test); largest "
+                f"difference as a fraction of the tolerance: {summary}"
+            )
+            if only_ours:
+                print(f"{name}: evsynth pooled {len(only_ours)} sets metafor could not fit: {only_ours[:10]}")
+    print("all agree" if failures == 0 else f"{failures} disagreements")
+    return 0 if failures == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
