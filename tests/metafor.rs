@@ -340,12 +340,14 @@ fn hard_reml_cases() -> BTreeMap<String, BTreeMap<String, Vec<f64>>> {
 }
 
 /// REML on data that defeated the earlier fixed-point iteration (one very precise study,
-/// effects of size 10³ and 10⁻³, two maxima of the likelihood) agrees with metafor's Fisher
-/// scoring; expected values: tests/oracle/reml_hard.out from tests/oracle/reml_hard.R.
+/// effects of size 10³ and 10⁻³, two maxima of the likelihood), and on data whose higher
+/// maximum scoring from 0 and the DL estimate does not reach (two inner maxima), agrees with
+/// metafor's Fisher scoring; expected values: tests/oracle/reml_hard.out from
+/// tests/oracle/reml_hard.R.
 #[test]
 fn reml_agrees_with_metafor_where_the_fixed_point_iteration_failed() {
     let cases = hard_reml_cases();
-    assert_eq!(cases.len(), 4);
+    assert_eq!(cases.len(), 5);
     for (name, case) in &cases {
         let effects: Vec<Effect> = case["yi"]
             .iter()

@@ -30,7 +30,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-HEADER = "study_id,citation,year,design,question,n,form,outcome,direction,effect_measure,yi,vi,source"
+# Registry columns written, in this order (the rest of a study's fields are the same for all).
+COLUMNS = ["effect_measure", "yi", "vi", "n1", "mean1", "sd1", "n2", "mean2", "sd2", "events1", "events2"]
+HEADER = "study_id,citation,year,design,question,n,form,outcome,direction," + ",".join(COLUMNS) + ",source"
 TOPIC = """title = "Differential test {index}"
 description = "Random effect sizes for comparison with metafor."
 as_of = "2026-01-01"
@@ -61,8 +63,46 @@ MAX_VARIANCE_RATIO_REASON = "apart: one study would be the whole estimate"
 EGGER_KEYS = ["egger_t", "egger_p"]
 
 
-def data_set(rng: random.Random) -> list[tuple[float, float]]:
-    """(yi, vi) pairs of one random data set."""
+def data_set(rng: random.Random) -> list[dict]:
+    """The rows of one random data set: estimates given directly (a third), 2×2 tables for
+    RR, OR or RD with rare events and zero cells (a third), or arm means and SDs for MD or
+    SMD (a third). Each row maps registry columns to values."""
+    kind = rng.randrange(3)
+    if kind == 0:
+        return [
+            {"effect_measure": "md", "yi": yi, "vi": vi} for yi, vi in direct_estimates(rng)
+        ]
+    k = rng.randint(2, 40)
+    if kind == 1:
+        measure = rng.choice(["rr", "or", "rd"])
+        risk = 10 ** rng.uniform(-2.5, -0.3)
+        ratio = 10 ** rng.uniform(-1, 1)
+        rows = []
+        for _ in range(k):
+            n1, n2 = rng.randint(5, 400), rng.randint(5, 400)
+            p2 = min(0.95, risk * 10 ** rng.gauss(0, 0.3))
+            p1 = min(0.95, p2 * ratio)
+            events1 = sum(rng.random() < p1 for _ in range(n1))
+            events2 = sum(rng.random() < p2 for _ in range(n2))
+            rows.append({"effect_measure": measure, "n1": n1, "events1": events1, "n2": n2, "events2": events2})
+        return rows
+    measure = rng.choice(["md", "smd"])
+    scale = 10 ** rng.uniform(-3, 3)
+    difference = scale * rng.uniform(-1, 1)
+    rows = []
+    for _ in range(k):
+        n1, n2 = rng.randint(4, 200), rng.randint(4, 200)
+        sd1, sd2 = scale * rng.uniform(0.5, 2), scale * rng.uniform(0.5, 2)
+        shift = difference + scale * rng.gauss(0, 0.3)
+        rows.append({
+            "effect_measure": measure, "n1": n1, "mean1": rng.gauss(shift, sd1 / math.sqrt(n1)), "sd1": sd1,
+            "n2": n2, "mean2": rng.gauss(0, sd2 / math.sqrt(n2)), "sd2": sd2,
+        })
+    return rows
+
+
+def direct_estimates(rng: random.Random) -> list[tuple[float, float]]:
+    """(yi, vi) pairs: estimates at a shared scale, some SEs far smaller than others."""
     k = rng.randint(2, 40)
     scale = 10 ** rng.uniform(-3, 3)
     spread = 10 ** rng.uniform(0, 2)
@@ -74,16 +114,15 @@ def data_set(rng: random.Random) -> list[tuple[float, float]]:
     return [(rng.gauss(mean, math.hypot(se, tau)), se * se) for se in ses]
 
 
-def write_topic(root: Path, index: int, rows: list[tuple[float, float]]) -> None:
+def write_topic(root: Path, index: int, rows: list[dict]) -> None:
     topic = root / f"d{index:04d}"
     topic.mkdir(parents=True)
     (topic / "topic.toml").write_text(TOPIC.format(index=index))
     lines = [HEADER]
-    for i, (yi, vi) in enumerate(rows):
-        direction = "positive" if yi > 0 else "negative"
-        lines.append(
-            f"s{i:03d},Study {i} (random),2000,rct,q,100,f,o,{direction},md,{yi!r},{vi!r},differential.py"
-        )
+    for i, row in enumerate(rows):
+        n = row["n1"] + row["n2"] if "n1" in row else 100
+        values = ",".join(repr(row[c]) if c in row and c != "effect_measure" else row.get(c, "") for c in COLUMNS)
+        lines.append(f"s{i:03d},Study {i} (random),2000,rct,q,{n},f,o,positive,{values},differential.py")
     (topic / "registry.csv").write_text("\n".join(lines) + "\n")
 
 
@@ -113,22 +152,22 @@ def evsynth_results(
     return results, refused
 
 
-def metafor_results(sets: list[list[tuple[float, float]]], work: Path) -> dict[str, dict[int, dict]]:
+def metafor_results(sets: list[list[dict]], work: Path) -> dict[str, dict[int, dict]]:
     """metafor's pooled results per model and data set."""
     data = work / "sets.csv"
     with data.open("w") as f:
-        f.write("set,yi,vi\n")
+        f.write("set," + ",".join(COLUMNS) + "\n")
         for index, rows in enumerate(sets):
-            for yi, vi in rows:
-                f.write(f"{index},{yi!r},{vi!r}\n")
+            for row in rows:
+                f.write(f"{index}," + ",".join(str(row.get(c, "NA")) if c != "effect_measure" else row[c] for c in COLUMNS) + "\n")
     fits = "\n".join(
         f"""  fit <- tryCatch(rma(yi, vi, data = d, {call}, control = control), error = function(e) NULL)
   if (!is.null(fit)) {{
     p <- predict(fit)
     eg <- if (fit$k >= 10) regtest(fit, model = "lm") else list(zval = NA, pval = NA)
-    cat(sprintf("%s|%d|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g\\n",
+    cat(sprintf("%s|%d|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g\\n",
         "{name}", s, as.numeric(fit$beta), fit$se, fit$ci.lb, fit$ci.ub, fit$tau2, fit$I2,
-        fit$QE, p$pi.lb, p$pi.ub, eg$zval, eg$pval))
+        fit$QE, p$pi.lb, p$pi.ub, eg$zval, eg$pval, mean(d$vi)))
   }}"""
         for name, (_, call) in MODELS.items()
     )
@@ -136,6 +175,16 @@ def metafor_results(sets: list[list[tuple[float, float]]], work: Path) -> dict[s
 sets <- read.csv("{data}")
 for (s in unique(sets$set)) {{
   d <- sets[sets$set == s, ]
+  m <- toupper(d$effect_measure[1])
+  if (!all(is.na(d$events1))) {{
+    d <- escalc(measure = m, ai = events1, n1i = n1, ci = events2, n2i = n2, data = d,
+                drop00 = m != "RD")
+  }} else if (!all(is.na(d$mean1))) {{
+    d <- escalc(measure = m, m1i = mean1, sd1i = sd1, n1i = n1, m2i = mean2, sd2i = sd2, n2i = n2,
+                data = d)
+  }}
+  d <- d[!is.na(d$yi), ]
+  if (nrow(d) < 2) next
   control <- list(threshold = 1e-12 * (var(d$yi) + mean(d$vi)), maxiter = 10000, stepadj = 0.5)
 {fits}
 }}
@@ -146,7 +195,7 @@ for (s in unique(sets$set)) {{
     for line in output.splitlines():
         name, index, *values = line.split("|")
         numbers = [math.nan if value == "NA" else float(value) for value in values]
-        results[name][int(index)] = dict(zip(KEYS + EGGER_KEYS, numbers))
+        results[name][int(index)] = dict(zip(KEYS + EGGER_KEYS + ["mean_vi"], numbers))
     return results
 
 
@@ -184,7 +233,7 @@ def main() -> int:
             compared = eggers = 0
             worst = {key: 0.0 for key in KEYS + EGGER_KEYS}
             for index, expected in sorted(theirs[name].items()):
-                scale = math.sqrt(sum(vi for _, vi in sets[index]) / len(sets[index]))
+                scale = math.sqrt(expected["mean_vi"])
                 got = ours.get(index)
                 if got is None and MAX_VARIANCE_RATIO_REASON in refused.get(index, ""):
                     # Refused by design (README, "Extreme data"): variances over 1e12 apart.
@@ -211,6 +260,11 @@ def main() -> int:
             )
             if only_ours:
                 print(f"{name}: evsynth pooled {len(only_ours)} sets metafor could not fit: {only_ours[:10]}")
+    kinds = {}
+    for rows in sets:
+        kind = rows[0]["effect_measure"] + (" from arms" if "n1" in rows[0] else " given as yi/vi")
+        kinds[kind] = kinds.get(kind, 0) + 1
+    print("data sets: " + ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items())))
     print("all agree" if failures == 0 else f"{failures} disagreements")
     return 0 if failures == 0 else 1
 

@@ -1,6 +1,7 @@
 # Oracle for REML in src/synthesis/pool.rs on data that defeated the earlier fixed-point
 # iteration, found by comparing 400 random data sets (k 2-50, effect scales 1e-4 to 1e4)
-# with metafor. Each case: yi and vi, then metafor's REML fit (Fisher scoring) with a
+# with metafor, and on one where scoring from 0 and the DL estimate alone reached the lower of
+# two maxima. Each case: yi and vi, then metafor's REML fit (Fisher scoring) with a
 # convergence limit scaled to the data (metafor's default 1e-5 is absolute).
 #
 # Run from the crate root after `apt-get install r-cran-metafor`:
@@ -28,7 +29,15 @@ cases <- list(
   # estimate, 392.9) and the higher one at 0.
   two_maxima = list(
     yi = c(382.49316766715475, -5.44356911096464, -45.92423976717913, -3.6191532202219854),
-    vi = c(31463.48907367318, 74.70198954318597, 366.9678871248562, 96.86584980360192))
+    vi = c(31463.48907367318, 74.70198954318597, 366.9678871248562, 96.86584980360192)),
+  # Two maxima inside, with variances 1e5-fold apart: a lower one near 1.1e-7, reached from 0
+  # and from the DL estimate, and the higher one near 7.6e-6 (tests/oracle/differential.py,
+  # data set 337 of seed 8).
+  two_inner_maxima = list(
+    yi = c(-0.0016440486021531715, 0.001200014006707606, -0.011741510654049287,
+           0.0016133637638774444, -0.002243782863426665, -0.0058089001407868775),
+    vi = c(6.2079049123285644e-06, 2.6848472881161367e-10, 2.4006540787818077e-05,
+           2.346843291452425e-09, 7.045920668824711e-06, 1.567863637455179e-05))
 )
 for (name in names(cases)) {
   case <- cases[[name]]
