@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 # Registry columns written, in this order (the rest of a study's fields are the same for all).
@@ -129,15 +130,27 @@ def write_topic(root: Path, index: int, rows: list[dict]) -> None:
 def evsynth_results(
     binary: str, studies: Path, out: Path, options: list[str]
 ) -> tuple[dict[int, dict], dict[int, str]]:
-    """Pooled results of every topic by data set index, and the reason of those not pooled."""
-    if out.exists():
-        shutil.rmtree(out)
-    subprocess.run(
-        [binary, "--studies", str(studies), "report", "--out", str(out), *options],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    """Pooled results of every topic by data set index, and the reason of those not pooled.
+    Topics are reported a hundred at a time, at low resolution, and each batch's output is
+    removed once read (a report with every chart is a few megabytes)."""
+    topics = sorted(path.name for path in studies.iterdir())
     results, refused = {}, {}
+    for first in range(0, len(topics), 100):
+        if out.exists():
+            shutil.rmtree(out)
+        command = [binary, "--studies", str(studies), "report", "--out", str(out), "--dpi", "36"]
+        run = subprocess.run(
+            [*command, *options, *topics[first : first + 100]], capture_output=True, text=True
+        )
+        if run.returncode != 0:
+            sys.exit(f"{' '.join(command)} failed ({run.returncode}):\n{run.stderr}")
+        read_summaries(out, results, refused)
+    shutil.rmtree(out, ignore_errors=True)
+    return results, refused
+
+
+def read_summaries(out: Path, results: dict[int, dict], refused: dict[int, str]) -> None:
+    """The pooled result, or why there is none, of each topic reported under `out`."""
     for summary in out.glob("d*/summary.json"):
         meta = json.loads(summary.read_text())["meta_analysis"]
         index = int(summary.parent.name[1:])
@@ -149,7 +162,6 @@ def evsynth_results(
             egger = analyses[0]["egger"] or {}
             pooled["egger_t"], pooled["egger_p"] = egger.get("t"), egger.get("p")
             results[index] = pooled
-    return results, refused
 
 
 def metafor_results(sets: list[list[dict]], work: Path) -> dict[str, dict[int, dict]]:
@@ -197,6 +209,17 @@ for (s in unique(sets$set)) {{
         numbers = [math.nan if value == "NA" else float(value) for value in values]
         results[name][int(index)] = dict(zip(KEYS + EGGER_KEYS + ["mean_vi"], numbers))
     return results
+
+
+def exact_q(rows: list[dict]) -> float | None:
+    """Cochran's Q of estimates given as yi/vi, in exact rational arithmetic (None for data
+    sets whose estimates come from escalc)."""
+    if "yi" not in rows[0]:
+        return None
+    ys = [Fraction(row["yi"]) for row in rows]
+    weights = [1 / Fraction(row["vi"]) for row in rows]
+    mean = sum(w * y for w, y in zip(weights, ys)) / sum(weights)
+    return float(sum(w * (y - mean) ** 2 for w, y in zip(weights, ys)))
 
 
 def misfit(ours: float | None, theirs: float, scale: float, key: str) -> float:
@@ -248,6 +271,13 @@ def main() -> int:
                 eggers += len(keys) > len(KEYS)
                 for key in keys:
                     off = misfit(got.get(key), expected[key], scale, key)
+                    exact = exact_q(sets[index]) if key == "q" and off > 1 else None
+                    if exact is not None and misfit(got.get(key), exact, scale, key) <= 1:
+                        print(
+                            f"{name} set {index} q: metafor {expected[key]!r} is off by rounding; "
+                            f"the exact Q {exact!r} (rational arithmetic) agrees with evsynth's {got[key]!r}"
+                        )
+                        continue
                     worst[key] = max(worst[key], off)
                     if off > 1:
                         failures += 1
