@@ -155,6 +155,44 @@ fn an_unwritable_output_directory_is_a_clear_error() {
     );
 }
 
+/// A file that cannot be written (here: `charts` is a file, so no chart can go there; a full
+/// disk fails the same way) fails the report before anything is renamed into place: the
+/// previous report's README and tables stay as they were (the README was replaced before the
+/// charts failed), and no temporary file is left.
+#[test]
+fn a_failed_write_leaves_the_previous_report_whole() {
+    let dir = topic_with(
+        format!("{HEADER}a_1,c,2020,rct,treatment,10,citrate,severity,positive\n").as_bytes(),
+    );
+    let report = dir.path().join("out/t");
+    std::fs::create_dir_all(report.join("tables")).unwrap();
+    std::fs::write(report.join("README.md"), "previous README\n").unwrap();
+    std::fs::write(report.join("tables/votes.csv"), "previous votes\n").unwrap();
+    std::fs::write(report.join("charts"), "not a directory").unwrap();
+    let run = evsynth_in(dir.path(), &["report", "t", "--out", "out"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot create directory"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(report.join("README.md")).unwrap(),
+        "previous README\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(report.join("tables/votes.csv")).unwrap(),
+        "previous votes\n"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&report)
+        .unwrap()
+        .chain(std::fs::read_dir(report.join("tables")).unwrap())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["README.md", "charts", "tables", "votes.csv"]);
+}
+
 #[test]
 fn a_report_leaves_no_temporary_files() {
     let dir = topic_with(
@@ -454,7 +492,7 @@ fn extreme_effect_data_is_pooled_exactly_or_refused_with_a_reason() {
 }
 
 /// A registry of one finding reads in the singular wherever a count of one is printed (the
-/// shipped albatross plot said "1 findings").
+/// shipped albatross plot said "1 findings", SWiM item 1 "1 domains with findings").
 #[test]
 fn counts_of_one_read_in_the_singular() {
     let dir = topic_with(
@@ -472,11 +510,12 @@ fn counts_of_one_read_in_the_singular() {
     for text in [
         "**1 finding from 1 study, 40 participants**",
         "1 of 1 counted studies has fewer than 50 participants",
+        "by outcome domain (1 domain with findings)",
     ] {
         assert!(readme.contains(text), "{text}\n{readme}");
     }
     let html = std::fs::read_to_string(dir.path().join("reports/t/index.html")).unwrap();
-    for wrong in ["1 findings", "1 studies", "1 outcome domains"] {
+    for wrong in ["1 findings", "1 studies", "1 outcome domains", "1 domains"] {
         assert!(!html.contains(wrong), "{wrong}");
     }
 }

@@ -6,7 +6,7 @@ use crate::charts::{self, ChartInput, ChartOutcome};
 use crate::cmd::{locate_topics, report_error};
 use crate::error::Error;
 use crate::registry::{self, Registry, TopicLocation};
-use crate::render::output::{OutputFile, StagedFile, write_all};
+use crate::render::output::{OutputFile, StagedFile, stage_all, write_all};
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -69,10 +69,11 @@ fn report_topic(location: &TopicLocation, options: &ReportOptions) -> Result<Out
         stale_files(&dir, &report.files)
     } else {
         let _phase = crate::timing::phase("write files");
-        write_all(&dir, &report.files, options.parallel_charts)?;
-        for staged in report.staged {
-            staged.commit()?;
-        }
+        // Everything is written under temporary names before anything is renamed into place:
+        // a failed write (a full disk) leaves the previous report as it was.
+        let mut staged = stage_all(&dir, &report.files, options.parallel_charts)?;
+        staged.extend(report.staged);
+        staged.into_iter().try_for_each(StagedFile::commit)?;
         Vec::new()
     };
     Ok(Outcome {

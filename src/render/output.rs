@@ -25,25 +25,40 @@ impl OutputFile {
     }
 }
 
-/// Writes every file below `dir`, creating directories as needed. Files are written only after
-/// all of them were generated (in memory, or staged under temporary names: see [`StagedFile`]),
-/// so an error leaves the previous report in place.
+/// Writes every file below `dir`, creating directories as needed: [`stage_all`], then each
+/// renamed into place.
+pub fn write_all(dir: &Path, files: &[OutputFile], parallel: bool) -> Result<(), Error> {
+    stage_all(dir, files, parallel)?
+        .into_iter()
+        .try_for_each(StagedFile::commit)
+}
+
+/// Writes every file below `dir` under a temporary name, creating directories as needed, for
+/// the caller to rename into place once all were written: a write that fails (a full disk)
+/// removes the temporaries written so far, and the previous report stays whole instead of
+/// becoming half new, half old. Files are written only after all of them were generated (in
+/// memory, or staged as they were made: see [`StagedFile`]).
 ///
-/// Each file still goes through a temporary file and a rename (a reader never sees half a
-/// file), but without an fsync per file: reports are regenerated from the registry at will, and
-/// 28 fsyncs per topic dominated batch runs. Registry writes keep theirs.
+/// Each file goes through a temporary file and a rename (a reader never sees half a file), but
+/// without an fsync per file: reports are regenerated from the registry at will, and 28 fsyncs
+/// per topic dominated batch runs. Registry writes keep theirs.
 ///
 /// With `parallel`, the files are written on every core (a single large topic).
-pub fn write_all(dir: &Path, files: &[OutputFile], parallel: bool) -> Result<(), Error> {
+pub fn stage_all(
+    dir: &Path,
+    files: &[OutputFile],
+    parallel: bool,
+) -> Result<Vec<StagedFile>, Error> {
     use rayon::prelude::*;
-    let write = |file: &OutputFile| {
-        let target = target_in(dir, &file.path)?;
-        replace_file(&target, &file.bytes, Durability::RenameOnly)
+    let stage = |file: &OutputFile| {
+        StagedFile::create(target_in(dir, &file.path)?, Durability::RenameOnly, |out| {
+            out.write_all(&file.bytes)
+        })
     };
     if parallel {
-        files.par_iter().try_for_each(write)
+        files.par_iter().map(stage).collect()
     } else {
-        files.iter().try_for_each(write)
+        files.iter().map(stage).collect()
     }
 }
 

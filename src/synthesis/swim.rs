@@ -43,8 +43,13 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
         .keys()
         .filter(|o| used.contains(o.as_str()))
         .count();
-    let with_estimates = synthesis.meta.findings_with_estimates;
-    let pooled = synthesis.meta.analyses.len();
+    let with_estimates = counted(
+        synthesis.meta.findings_with_estimates as u64,
+        "finding",
+        "findings",
+    );
+    let pooled = counted(synthesis.meta.analyses.len() as u64, "analysis", "analyses");
+    let outcomes_used = counted(outcomes_used as u64, "domain", "domains");
     let counted_votes: Vec<_> = synthesis
         .questions
         .iter()
@@ -83,7 +88,7 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
             item: 1,
             title: "Grouping studies for synthesis",
             text: format!(
-                "Findings are grouped by question — {} — and by outcome domain ({} domains with findings). Intervention and association questions are never combined; directions are coded against each question's hypothesis.",
+                "Findings are grouped by question — {} — and by outcome domain ({} with findings). Intervention and association questions are never combined; directions are coded against each question's hypothesis.",
                 questions.join("; "),
                 outcomes_used
             ),
@@ -92,14 +97,14 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
             item: 2,
             title: "Standardised metric used",
             text: format!(
-                "Direction of effect of each finding's point estimate (positive, no difference, negative, conflicting), whatever its significance; one vote per study and domain by the 70% rule. Effect sizes as metafor's escalc where arm-level data or estimates exist: {with_estimates} findings."
+                "Direction of effect of each finding's point estimate (positive, no difference, negative, conflicting), whatever its significance; one vote per study and domain by the 70% rule. Effect sizes as metafor's escalc where arm-level data or estimates exist: {with_estimates}."
             ),
         },
         SwimItem {
             item: 3,
             title: "Synthesis method",
             text: format!(
-                "Vote counting with the exact two-sided sign test, its smallest attainable p and a Wilson 95% interval for the share of positive votes. Meta-analysis ({}) where an outcome has two or more comparable estimates: {} analyses.",
+                "Vote counting with the exact two-sided sign test, its smallest attainable p and a Wilson 95% interval for the share of positive votes. Meta-analysis ({}) where an outcome has two or more comparable estimates: {}.",
                 model_label(synthesis.meta.options),
                 pooled
             ),
