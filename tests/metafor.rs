@@ -347,7 +347,7 @@ fn hard_reml_cases() -> BTreeMap<String, BTreeMap<String, Vec<f64>>> {
 #[test]
 fn reml_agrees_with_metafor_where_the_fixed_point_iteration_failed() {
     let cases = hard_reml_cases();
-    assert_eq!(cases.len(), 5);
+    assert_eq!(cases.len(), 6);
     for (name, case) in &cases {
         let effects: Vec<Effect> = case["yi"]
             .iter()

@@ -60,6 +60,8 @@ MODELS = {
 KEYS = ["estimate", "se", "ci_low", "ci_high", "tau2", "i2", "q", "pi_low", "pi_high"]
 # How evsynth's refusal of variances more than 1e12 apart begins (pool.rs, check_poolable).
 MAX_VARIANCE_RATIO_REASON = "apart: one study would be the whole estimate"
+# Each refit without one study (metafor's leave1out, k 3 to 200 as evsynth).
+LEAVE_ONE_OUT_KEYS = ["estimate", "se", "tau2"]
 # Egger's regression test (k >= 10; metafor's regtest with model = "lm").
 EGGER_KEYS = ["egger_t", "egger_p"]
 
@@ -161,7 +163,43 @@ def read_summaries(out: Path, results: dict[int, dict], refused: dict[int, str])
             pooled = dict(analyses[0]["pooled"])
             egger = analyses[0]["egger"] or {}
             pooled["egger_t"], pooled["egger_p"] = egger.get("t"), egger.get("p")
+            pooled["leave_one_out"] = analyses[0]["leave_one_out"]
             results[index] = pooled
+
+
+# R: the data sets, and `effects(s)`: data set s as metafor's yi/vi (escalc where needed).
+R_PREAMBLE = """suppressPackageStartupMessages(library(metafor))
+sets <- read.csv("{data}")
+effects <- function(s) {{
+  d <- sets[sets$set == s, ]
+  m <- toupper(d$effect_measure[1])
+  if (!all(is.na(d$events1))) {{
+    d <- escalc(measure = m, ai = events1, n1i = n1, ci = events2, n2i = n2, data = d,
+                drop00 = m != "RD")
+  }} else if (!all(is.na(d$mean1))) {{
+    d <- escalc(measure = m, m1i = mean1, sd1i = sd1, n1i = n1, m2i = mean2, sd2i = sd2, n2i = n2,
+                data = d)
+  }}
+  d[!is.na(d$yi), ]
+}}"""
+
+
+def restricted_likelihoods(work: Path, fits: list[tuple]) -> list[tuple[float, float]]:
+    """metafor's restricted log-likelihood at evsynth's τ² and at its own, for each fit
+    (data set, study left out or None, evsynth's τ², metafor's τ²)."""
+    lines = [R_PREAMBLE.format(data=work / "sets.csv")]
+    for index, omitted, ours, theirs in fits:
+        subset = "" if omitted is None else f"[-{omitted}, ]"
+        lines.append(
+            f"d <- effects({index}){subset}\n"
+            f"cat(sprintf('%.17g|%.17g\\n', logLik(rma(yi, vi, data = d, method = 'REML', tau2 = {ours!r})), "
+            f"logLik(rma(yi, vi, data = d, method = 'REML', tau2 = {theirs!r}))))"
+        )
+    (work / "likelihoods.R").write_text("\n".join(lines) + "\n")
+    output = subprocess.run(
+        ["Rscript", str(work / "likelihoods.R")], check=True, capture_output=True, text=True
+    ).stdout
+    return [tuple(map(float, line.split("|"))) for line in output.splitlines()]
 
 
 def metafor_results(sets: list[list[dict]], work: Path) -> dict[str, dict[int, dict]]:
@@ -180,22 +218,19 @@ def metafor_results(sets: list[list[dict]], work: Path) -> dict[str, dict[int, d
     cat(sprintf("%s|%d|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g\\n",
         "{name}", s, as.numeric(fit$beta), fit$se, fit$ci.lb, fit$ci.ub, fit$tau2, fit$I2,
         fit$QE, p$pi.lb, p$pi.ub, eg$zval, eg$pval, mean(d$vi)))
+    if (fit$k >= 3 && fit$k <= 200) {{
+      l <- leave1out(fit)
+      for (i in seq_along(l$estimate)) {{
+        cat(sprintf("L1O|%s|%d|%d|%.17g|%.17g|%.17g\\n", "{name}", s, i, l$estimate[i], l$se[i],
+            l$tau2[i]))
+      }}
+    }}
   }}"""
         for name, (_, call) in MODELS.items()
     )
-    script = f"""suppressPackageStartupMessages(library(metafor))
-sets <- read.csv("{data}")
+    script = f"""{R_PREAMBLE.format(data=data)}
 for (s in unique(sets$set)) {{
-  d <- sets[sets$set == s, ]
-  m <- toupper(d$effect_measure[1])
-  if (!all(is.na(d$events1))) {{
-    d <- escalc(measure = m, ai = events1, n1i = n1, ci = events2, n2i = n2, data = d,
-                drop00 = m != "RD")
-  }} else if (!all(is.na(d$mean1))) {{
-    d <- escalc(measure = m, m1i = mean1, sd1i = sd1, n1i = n1, m2i = mean2, sd2i = sd2, n2i = n2,
-                data = d)
-  }}
-  d <- d[!is.na(d$yi), ]
+  d <- effects(s)
   if (nrow(d) < 2) next
   control <- list(threshold = 1e-12 * (var(d$yi) + mean(d$vi)), maxiter = 10000, stepadj = 0.5)
 {fits}
@@ -205,6 +240,11 @@ for (s in unique(sets$set)) {{
     output = subprocess.run(["Rscript", str(work / "fit.R")], check=True, capture_output=True, text=True).stdout
     results: dict[str, dict[int, dict]] = {name: {} for name in MODELS}
     for line in output.splitlines():
+        if line.startswith("L1O|"):
+            _, name, index, _, *values = line.split("|")
+            omitted = dict(zip(LEAVE_ONE_OUT_KEYS, map(float, values)))
+            results[name][int(index)].setdefault("leave_one_out", []).append(omitted)
+            continue
         name, index, *values = line.split("|")
         numbers = [math.nan if value == "NA" else float(value) for value in values]
         results[name][int(index)] = dict(zip(KEYS + EGGER_KEYS + ["mean_vi"], numbers))
@@ -251,10 +291,13 @@ def main() -> int:
             write_topic(work / "studies", index, rows)
         theirs = metafor_results(sets, work)
         failures = 0
+        # REML fits whose τ² disagrees: (model, data set, study left out, evsynth's τ²,
+        # metafor's τ², the messages), settled below by the likelihood itself.
+        disputed = []
         for name, (options, _) in MODELS.items():
             ours, refused = evsynth_results(args.evsynth, work / "studies", work / "out", options)
-            compared = eggers = 0
-            worst = {key: 0.0 for key in KEYS + EGGER_KEYS}
+            compared = eggers = refits = 0
+            worst = {key: 0.0 for key in KEYS + EGGER_KEYS + ["leave_one_out"]}
             for index, expected in sorted(theirs[name].items()):
                 scale = math.sqrt(expected["mean_vi"])
                 got = ours.get(index)
@@ -269,6 +312,7 @@ def main() -> int:
                 compared += 1
                 keys = KEYS + [key for key in EGGER_KEYS if not math.isnan(expected[key])]
                 eggers += len(keys) > len(KEYS)
+                messages = []
                 for key in keys:
                     off = misfit(got.get(key), expected[key], scale, key)
                     exact = exact_q(sets[index]) if key == "q" and off > 1 else None
@@ -278,18 +322,62 @@ def main() -> int:
                             f"the exact Q {exact!r} (rational arithmetic) agrees with evsynth's {got[key]!r}"
                         )
                         continue
-                    worst[key] = max(worst[key], off)
                     if off > 1:
-                        failures += 1
-                        print(f"{name} set {index} {key}: evsynth {got.get(key)!r}, metafor {expected[key]!r}")
+                        messages.append(f"{name} set {index} {key}: evsynth {got.get(key)!r}, metafor {expected[key]!r}")
+                    else:
+                        worst[key] = max(worst[key], off)
+                if name.startswith("REML") and misfit(got["tau2"], expected["tau2"], scale, "tau2") > 1:
+                    disputed.append((name, index, None, got["tau2"], expected["tau2"], messages))
+                else:
+                    failures += len(messages)
+                    for message in messages:
+                        print(message)
+                expected_refits = expected.get("leave_one_out", [])
+                if len(expected_refits) != len(got["leave_one_out"]):
+                    failures += 1
+                    print(f"{name} set {index}: {len(got['leave_one_out'])} leave-one-out fits, metafor {len(expected_refits)}")
+                    continue
+                for omitted, (ours_refit, their_refit) in enumerate(zip(got["leave_one_out"], expected_refits)):
+                    refits += 1
+                    messages = []
+                    for key in LEAVE_ONE_OUT_KEYS:
+                        off = misfit(ours_refit[key], their_refit[key], scale, key)
+                        if off > 1:
+                            messages.append(
+                                f"{name} set {index} without study {omitted + 1} {key}: "
+                                f"evsynth {ours_refit[key]!r}, metafor {their_refit[key]!r}"
+                            )
+                        else:
+                            worst["leave_one_out"] = max(worst["leave_one_out"], off)
+                    if name.startswith("REML") and messages and any(" tau2:" in m for m in messages):
+                        disputed.append((name, index, omitted + 1, ours_refit["tau2"], their_refit["tau2"], messages))
+                    else:
+                        failures += len(messages)
+                        for message in messages:
+                            print(message)
             only_ours = sorted(set(ours) - set(theirs[name]))
             summary = ", ".join(f"{key} {value:.2g}" for key, value in worst.items())
             print(
-                f"{name}: {compared} data sets compared ({eggers} with Egger's test); largest "
+                f"{name}: {compared} data sets compared ({eggers} with Egger's test, {refits} "
+                f"leave-one-out fits); largest "
                 f"difference as a fraction of the tolerance: {summary}"
             )
             if only_ours:
                 print(f"{name}: evsynth pooled {len(only_ours)} sets metafor could not fit: {only_ours[:10]}")
+        # A disputed REML fit is evsynth's error only where metafor's own likelihood is higher
+        # at metafor's τ²; where it is higher at evsynth's, metafor stopped at a lower maximum.
+        likelihoods = restricted_likelihoods(work, [d[1:5] for d in disputed]) if disputed else []
+        for (name, index, omitted, ours_tau2, theirs_tau2, messages), (at_ours, at_theirs) in zip(disputed, likelihoods):
+            fit = f"{name} set {index}" + ("" if omitted is None else f" without study {omitted}")
+            if at_ours >= at_theirs - 1e-9 * max(1.0, abs(at_theirs)):
+                print(
+                    f"{fit}: metafor's REML stopped at a lower maximum (its log-likelihood "
+                    f"{at_theirs:.6f} at τ² {theirs_tau2:.6g}, {at_ours:.6f} at evsynth's {ours_tau2:.6g})"
+                )
+            else:
+                failures += len(messages)
+                for message in messages:
+                    print(message)
     kinds = {}
     for rows in sets:
         kind = rows[0]["effect_measure"] + (" from arms" if "n1" in rows[0] else " given as yi/vi")
