@@ -194,8 +194,7 @@ fn reml_grid_starts(effects: &[Effect]) -> Vec<f64> {
     let k = effects.len() as f64;
     let mean = effects.iter().map(|e| e.yi).sum::<f64>() / k;
     let spread = effects.iter().map(|e| (e.yi - mean).powi(2)).sum::<f64>() / (k - 1.0);
-    let smallest = effects.iter().map(|e| e.vi).fold(f64::INFINITY, f64::min);
-    let largest = effects.iter().map(|e| e.vi).fold(0.0, f64::max);
+    let (smallest, largest) = variance_range(effects);
     let (low, high) = (smallest / 100.0, 10.0 * largest.max(spread));
     if !(low > 0.0 && high > low && high.is_finite()) {
         return Vec::new();
@@ -208,11 +207,12 @@ fn reml_grid_starts(effects: &[Effect]) -> Vec<f64> {
             (tau2, reml_log_likelihood(effects, tau2))
         })
         .collect();
+    let not_below = |i: usize, neighbour: Option<&(f64, f64)>| {
+        neighbour.is_none_or(|&(_, likelihood)| grid[i].1 >= likelihood)
+    };
     let mut maxima: Vec<(f64, f64)> = (0..points)
         .filter(|&i| {
-            let higher_than =
-                |j: Option<usize>| j.and_then(|j| grid.get(j)).is_none_or(|n| grid[i].1 >= n.1);
-            higher_than(i.checked_sub(1)) && higher_than(Some(i + 1))
+            not_below(i, i.checked_sub(1).map(|j| &grid[j])) && not_below(i, grid.get(i + 1))
         })
         .map(|i| grid[i])
         .collect();
@@ -269,7 +269,7 @@ fn reml_ascent(effects: &[Effect], mut tau2: f64, scale: f64) -> Ascent {
         // the distance to the maximum, up to the factor damping corrects), or at 0 with the
         // maximum at or below it.
         let at_zero = next == 0.0 && scoring <= 0.0;
-        let remaining = scoring.abs().min((next - tau2).abs() / damping);
+        let remaining = (next - tau2).abs() / damping;
         last_step = next - tau2;
         tau2 = next;
         likelihood = next_likelihood;
@@ -372,6 +372,13 @@ fn typical_within_variance(effects: &[Effect]) -> f64 {
     df * weights.iter().sum::<f64>() / cross
 }
 
+/// The smallest and the largest sampling variance.
+fn variance_range(effects: &[Effect]) -> (f64, f64) {
+    effects.iter().fold((f64::INFINITY, 0.0), |(low, high), e| {
+        (low.min(e.vi), high.max(e.vi))
+    })
+}
+
 /// Largest ratio of the largest to the smallest sampling variance that is pooled (standard
 /// errors a million-fold apart): beyond it one study is the whole estimate, and the sums the
 /// estimators are made of lose every digit of the others.
@@ -381,8 +388,7 @@ pub const MAX_VARIANCE_RATIO: f64 = 1e12;
 /// [`MAX_VARIANCE_RATIO`] apart (in practice a standard error entered as a variance, or a
 /// typing error).
 pub fn check_poolable(effects: &[Effect]) -> Result<(), String> {
-    let smallest = effects.iter().map(|e| e.vi).fold(f64::INFINITY, f64::min);
-    let largest = effects.iter().map(|e| e.vi).fold(0.0, f64::max);
+    let (smallest, largest) = variance_range(effects);
     if largest > smallest * MAX_VARIANCE_RATIO {
         return Err(format!(
             "the variances range from {} to {}, more than {MAX_VARIANCE_RATIO:e} apart: one \
@@ -400,7 +406,7 @@ pub fn check_poolable(effects: &[Effect]) -> Result<(), String> {
 /// equivariant under it), so effects of any size, such as variances of 10⁻¹⁶⁰ whose squared
 /// weights would overflow, are pooled as accurately as effects of size 1.
 pub fn pool(effects: &[Effect], options: PoolOptions) -> Pooled {
-    let largest_se = effects.iter().map(|e| e.vi).fold(0.0, f64::max).sqrt();
+    let largest_se = variance_range(effects).1.sqrt();
     let scale = if largest_se.is_normal() {
         2f64.powi(largest_se.log2().round() as i32)
     } else {
