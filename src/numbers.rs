@@ -16,10 +16,10 @@ pub fn grouped(count: impl Into<u64>) -> String {
 
 /// Said of a cell whose studies give no participant count (reviews that report only how many
 /// studies they include), where a sum of "0" would read as a count.
-pub const N_NOT_GIVEN: &str = "n not given";
+const N_NOT_GIVEN: &str = "n not given";
 
-/// Participants as charts label them: "n = 1,234" (`spaced`) or "n=1,234"; [`N_NOT_GIVEN`]
-/// when `participants` is `None`.
+/// Participants as charts and the README's tables label them: "n = 1,234" (`spaced`) or
+/// "n=1,234"; [`N_NOT_GIVEN`] when `participants` is `None`.
 pub fn participants_label(participants: Option<u64>, spaced: bool) -> String {
     match (participants, spaced) {
         (None, _) => N_NOT_GIVEN.to_string(),

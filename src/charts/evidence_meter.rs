@@ -263,14 +263,11 @@ fn draw_panel(
             }
             x += width;
         }
-        // Every counted design requires n; only reviews may give k_studies instead, so a
-        // total of 0 means no study in the row reports n (not that it has no participants).
-        let participants = (row.total.participants > 0).then_some(row.total.participants);
         let note = format!(
             "{} · {} · {}",
             direction_counts(&row.by_direction),
             counted(row.total.studies, "study", "studies"),
-            participants_label(participants, true)
+            participants_label(row.total.participants_given(), true)
         );
         let note = truncate_to_width(&note, 11.0, Weight::Normal, WIDTH - MARGIN - NOTE_LEFT);
         p.text(

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::charts::ChartOutcome;
 use crate::model::{Direction, Tier};
-use crate::numbers::{N_NOT_GIVEN, counted, decimal, grouped};
+use crate::numbers::{counted, decimal, grouped, participants_label};
 use crate::registry::topic::Question;
 use crate::registry::{Finding, Registry, Topic};
 use crate::synthesis::counts::CellCount;
@@ -74,23 +74,11 @@ fn cell(count: &CellCount) -> String {
     if count.findings == 0 {
         return "0".to_string();
     }
-    let studies = if count.studies == 1 {
-        "study"
-    } else {
-        "studies"
-    };
-    if count.participants == 0 {
-        return format!(
-            "{} ({} {studies}, {N_NOT_GIVEN})",
-            grouped(count.findings),
-            grouped(count.studies)
-        );
-    }
     format!(
-        "{} ({} {studies}, n={})",
+        "{} ({}, {})",
         grouped(count.findings),
-        grouped(count.studies),
-        grouped(count.participants)
+        counted(count.studies, "study", "studies"),
+        participants_label(count.participants_given(), false)
     )
 }
 

@@ -30,6 +30,13 @@ impl CellCount {
             counted(self.participants, "participant", "participants"),
         ]
     }
+
+    /// The participants, or `None` when no study in the cell gives n. Every counted design
+    /// requires n (at least 1); only reviews may give k_studies instead, so a sum of 0 means
+    /// "not given", not "no participants".
+    pub fn participants_given(&self) -> Option<u64> {
+        (self.participants > 0).then_some(self.participants)
+    }
 }
 
 /// Cells keyed by their packed codes.

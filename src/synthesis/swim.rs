@@ -38,18 +38,21 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
         .filter(|row| row.total.findings > 0)
         .map(|row| row.key.as_str())
         .collect();
-    let outcomes_used = topic
-        .outcomes
-        .keys()
-        .filter(|o| used.contains(o.as_str()))
-        .count();
+    let outcomes_used = counted(
+        topic
+            .outcomes
+            .keys()
+            .filter(|o| used.contains(o.as_str()))
+            .count() as u64,
+        "domain",
+        "domains",
+    );
     let with_estimates = counted(
         synthesis.meta.findings_with_estimates as u64,
         "finding",
         "findings",
     );
     let pooled = counted(synthesis.meta.analyses.len() as u64, "analysis", "analyses");
-    let outcomes_used = counted(outcomes_used as u64, "domain", "domains");
     let counted_votes: Vec<_> = synthesis
         .questions
         .iter()
