@@ -1,7 +1,7 @@
 //! Tables as CSV. Text cells that a spreadsheet would run as a formula are prefixed with `'`
 //! (OWASP "CSV injection" guidance), so opening a report never executes registry text.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 
 use crate::tables::{Cell, Rows, Table};
 
@@ -21,9 +21,8 @@ pub fn table_to_csv(table: &Table<'_>) -> Vec<u8> {
 /// pieces exist at a time, and rows made on demand exist only while their piece is written.
 pub fn write_table(table: &Table<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     use rayon::prelude::*;
-    let mut header = Vec::new();
-    write_header(&mut header, &table.columns);
-    out.write_all(&header)?;
+    let header: Vec<Cell<'_>> = table.columns.iter().map(|c| Cell::from(*c)).collect();
+    out.write_all(&write_rows(std::iter::once(&header[..]), write_row))?;
     let count = match &table.rows {
         Rows::Built(rows) => rows.len(),
         Rows::OnDemand { count, .. } => *count,
@@ -66,20 +65,8 @@ fn write_rows<T>(rows: impl Iterator<Item = T>, mut write: impl FnMut(&mut Vec<u
     out
 }
 
-/// The header record.
-fn write_header(out: &mut Vec<u8>, columns: &[&str]) {
-    for (i, column) in columns.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        push_field(out, column.as_bytes());
-    }
-    end_record(out, matches!(columns, [only] if only.is_empty()));
-}
-
 /// One record; every row has the header's length by construction.
 fn write_row(out: &mut Vec<u8>, row: &[Cell<'_>]) {
-    let mut number = String::new();
     for (i, cell) in row.iter().enumerate() {
         if i > 0 {
             out.push(b',');
@@ -90,26 +77,16 @@ fn write_row(out: &mut Vec<u8>, row: &[Cell<'_>]) {
             }
             Cell::Text(text) => push_field(out, text.as_bytes()),
             Cell::Int(value) => push_int(out, *value),
+            // Writing to a Vec cannot fail.
             Cell::Real(value) => {
-                number.clear();
-                let _ = write!(number, "{value}");
-                out.extend_from_slice(number.as_bytes());
+                let _ = write!(out, "{value}");
             }
             Cell::Empty => {}
         }
     }
-    let lone_empty = match row {
-        [Cell::Empty] => true,
-        [Cell::Text(text)] => text.is_empty(),
-        _ => false,
-    };
-    end_record(out, lone_empty);
-}
-
-/// Ends a record with LF. A record that is one empty field is written `""`, as the csv crate
-/// does, so that it is not read back as a blank line.
-fn end_record(out: &mut Vec<u8>, lone_empty: bool) {
-    if lone_empty {
+    // A record that is one empty field is written `""`, as the csv crate does, so that it is
+    // not read back as a blank line.
+    if matches!(row, [Cell::Empty]) || matches!(row, [Cell::Text(text)] if text.is_empty()) {
         out.extend_from_slice(b"\"\"");
     }
     out.push(b'\n');
