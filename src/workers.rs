@@ -28,6 +28,17 @@ pub fn run_parallel_calls_inline() {
     let _ = polars_core::runtime::RAYON.current_num_threads();
 }
 
+/// Rows from which a registry's structures are freed by [`drop_aside`] rather than inline.
+pub const DROP_ASIDE_MIN_ROWS: usize = 100_000;
+
+/// Drops `value` on a thread of its own: freeing the rows or maps of a million-row registry
+/// takes tens of milliseconds the caller need not wait for (a command that ends first exits
+/// without waiting). Dropped inline when no thread can be started.
+pub fn drop_aside<T: Send + 'static>(value: T) {
+    // A failed spawn drops the closure, and the value with it, here.
+    let _ = std::thread::Builder::new().spawn(move || drop(value));
+}
+
 /// Runs `work` on a rayon pool with [`WORKER_STACK_BYTES`] stacks, one thread per core: for
 /// few items, each of which then uses every core (its charts, polars) from its workers.
 pub fn on_roomy_pool<R: Send>(work: impl FnOnce() -> R + Send) -> std::io::Result<R> {

@@ -95,10 +95,14 @@ pub fn read_checked<R: Read + Seek + Send>(
     if !outcome.diagnostics.is_empty() {
         return Ok(Err(outcome.diagnostics.into_sorted()));
     }
+    let studies = checks.studies();
+    if row_count >= crate::workers::DROP_ASIDE_MIN_ROWS {
+        crate::workers::drop_aside(checks);
+    }
     Ok(Ok(Checked {
         counts: CheckedRegistry {
             findings: row_count,
-            studies: checks.studies(),
+            studies,
         },
         findings: outcome.findings,
     }))

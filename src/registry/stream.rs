@@ -85,7 +85,7 @@ pub fn stream_registry<R: Read + Seek + Send>(
     // Room for a block and the part of the previous one carried over (at most a quarter of a
     // block and one record), so the buffer is allocated once.
     let mut buffer = Vec::with_capacity(block_bytes.saturating_mul(2));
-    let mut end = fill(&mut input, &mut buffer, block_bytes)?;
+    let end = fill(&mut input, &mut buffer, block_bytes)?;
     if end {
         return Ok(read_bytes(&buffer, path, topic, this_year, hasher));
     }
@@ -107,61 +107,121 @@ pub fn stream_registry<R: Read + Seek + Send>(
     let chunk_bytes = (block_bytes / (4 * threads))
         .max(PARALLEL_MIN_BYTES.min(block_bytes / 4))
         .max(1);
-    let mut records_from = start.body_start;
-    let mut line = start.body_line;
-    let mut first_block = true;
+    let mut reader = BlockReader {
+        buffer,
+        block_bytes,
+        chunk_bytes,
+        end,
+        records_from: start.body_start,
+        line: start.body_line,
+        parser: &parser,
+        path,
+    };
+    // The first block is hashed while it is parsed; later ones as they are read.
+    let (first, ()) = rayon::join(
+        || reader.parse(),
+        || {
+            if let Some(hasher) = hasher.as_mut() {
+                hasher.update(&reader.buffer);
+            }
+        },
+    );
+    let Some(mut block) = first else {
+        return read_whole(input, path, topic, this_year, hasher);
+    };
+    // After the first block, room for the rest of the file's rows as estimated from it.
+    let rows = block.parts.iter().map(|p| p.findings.len()).sum();
+    let mut room = expected_rows(rows, block.carried_from, input_bytes).saturating_sub(rows);
     loop {
-        let mut ranges = split_records(&buffer, records_from, chunk_bytes);
-        let carried_from = if end {
-            buffer.len()
-        } else if ranges.len() < 2 {
-            // Irregular quoting, or one record longer than a block.
-            return read_whole(input, path, topic, this_year, hasher);
-        } else {
-            ranges.pop().map_or(buffer.len(), |carried| carried.start)
-        };
-        // The first block is hashed while it is parsed; later ones as they are read (below).
-        let (parts, ()) = rayon::join(
-            || parse_ranges(&buffer, &ranges, line, &parser, path),
-            || {
-                if let Some(hasher) = hasher.as_mut().filter(|_| first_block) {
-                    hasher.update(&buffer);
-                }
-            },
-        );
-        let Some((parts, next_line)) = parts else {
-            return read_whole(input, path, topic, this_year, hasher);
-        };
-        // After the first block, room for the rest of the file's rows as estimated from it.
-        let room = if first_block {
-            first_block = false;
-            let rows = parts.iter().map(|p| p.findings.len()).sum();
-            expected_rows(rows, carried_from, input_bytes).saturating_sub(rows)
-        } else {
-            0
-        };
-        if end {
-            sink(parts, room);
+        if reader.end {
+            sink(block.parts, room);
             break;
         }
-        line = next_line;
-        buffer.drain(..carried_from);
-        records_from = 0;
-        // The sink takes this block's rows while the next block is read and hashed.
-        let carried = buffer.len();
-        let ((), filled) = rayon::join(
-            || sink(parts, room),
+        // The sink takes this block's rows (the cross-row checks run on one core) while the
+        // next block is read, hashed and parsed on the other.
+        let ((), next) = rayon::join(
+            || sink(block.parts, room),
             || {
-                let end = fill(&mut input, &mut buffer, block_bytes)?;
-                if let Some(hasher) = hasher.as_mut() {
-                    hasher.update(&buffer[carried..]);
-                }
-                io::Result::Ok(end)
+                let carried = (block.carried_from, block.next_line);
+                reader.next(&mut input, carried, hasher.as_deref_mut())
             },
         );
-        end = filled?;
+        room = 0;
+        block = match next? {
+            Some(next) => next,
+            None => return read_whole(input, path, topic, this_year, hasher),
+        };
     }
     Ok(Streamed::Blocks)
+}
+
+/// Reads a registry's body block by block and parses each block's complete records on every
+/// core.
+struct BlockReader<'a> {
+    /// The current block, after the part of the previous block carried over.
+    buffer: Vec<u8>,
+    block_bytes: usize,
+    chunk_bytes: usize,
+    /// True once the input's last byte is in `buffer`.
+    end: bool,
+    /// Where the current block's first record starts in `buffer`.
+    records_from: usize,
+    /// The line of that record.
+    line: u64,
+    parser: &'a RowParser<'a>,
+    path: &'a str,
+}
+
+/// One block's rows and problems, where its incomplete last record starts, and that record's
+/// line.
+struct Block {
+    parts: Vec<ReadOutcome>,
+    carried_from: usize,
+    next_line: u64,
+}
+
+impl BlockReader<'_> {
+    /// Parses the complete records of the current block; `None` for irregular quoting, a
+    /// record longer than a block, or a malformed record (the caller reads the file whole).
+    fn parse(&self) -> Option<Block> {
+        let mut ranges = split_records(&self.buffer, self.records_from, self.chunk_bytes);
+        let carried_from = if self.end {
+            self.buffer.len()
+        } else if ranges.len() < 2 {
+            return None;
+        } else {
+            ranges
+                .pop()
+                .map_or(self.buffer.len(), |carried| carried.start)
+        };
+        let (parts, next_line) =
+            parse_ranges(&self.buffer, &ranges, self.line, self.parser, self.path)?;
+        Some(Block {
+            parts,
+            carried_from,
+            next_line,
+        })
+    }
+
+    /// Drops the current block up to the incomplete record at `carried_from` (on line
+    /// `next_line`), reads the next block of `input` after it (hashing the new bytes) and
+    /// parses it.
+    fn next(
+        &mut self,
+        input: &mut impl Read,
+        (carried_from, next_line): (usize, u64),
+        hasher: Option<&mut Sha256>,
+    ) -> io::Result<Option<Block>> {
+        self.line = next_line;
+        self.buffer.drain(..carried_from);
+        self.records_from = 0;
+        let carried = self.buffer.len();
+        self.end = fill(input, &mut self.buffer, self.block_bytes)?;
+        if let Some(hasher) = hasher {
+            hasher.update(&self.buffer[carried..]);
+        }
+        Ok(self.parse())
+    }
 }
 
 /// The whole input's size plus one as a buffer length (or the largest one, where it does not
