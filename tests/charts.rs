@@ -176,3 +176,31 @@ fn meter_rows_without_n_say_so_instead_of_zero() {
     );
     assert!(!texts.iter().any(|t| t.ends_with("n = 0")), "{texts:?}");
 }
+
+/// A question with one study: the effect direction plot's footer counts "1 study" (it said
+/// "1 studies" before).
+#[test]
+fn a_one_study_question_is_counted_in_the_singular() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("studies/magnesium-rls");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(shipped.join("topic.toml"), dir.path().join("topic.toml")).unwrap();
+    let registry = std::fs::read_to_string(shipped.join("registry.csv")).unwrap();
+    // The header and the first finding (one case report on the treatment question).
+    let first_two_lines: Vec<&str> = registry.lines().take(2).collect();
+    std::fs::write(
+        dir.path().join("registry.csv"),
+        first_two_lines.join("\n") + "\n",
+    )
+    .unwrap();
+    let plot = plan(dir.path().to_str().unwrap(), "effect-direction")
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .find(|c| c.stem == "effect-direction-treatment")
+        .unwrap();
+    let mut recorder = RecordingPainter::default();
+    (plot.draw)(&mut recorder);
+    let texts: Vec<&str> = recorder.texts.iter().map(|t| t.text.as_str()).collect();
+    assert!(texts.iter().any(|t| t.contains("1 study")), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.contains("1 studies")), "{texts:?}");
+}

@@ -204,7 +204,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
             .sign_test
             .map_or("not possible".to_string(), PValue::stated)
     );
-    let footer_line = footer_text(registry, &format!("{} studies", rows.len()));
+    let footer_line = footer_text(registry, &counted(rows.len() as u64, "study", "studies"));
     let subtitle = format!(
         "▲ {} · ▼ {} · ◆ no difference · ◄► conflicting; marker size by n (<50, 50-300, >300)",
         question.positive, question.negative

@@ -135,10 +135,11 @@ pub fn vote_brief(votes: &VoteCount) -> String {
         .sign_test
         .map_or_else(|| "no test".to_string(), PValue::stated);
     format!(
-        "{} ▲ / {} ▼ of {} studies ({p})",
+        "{} ▲ / {} ▼ of {} {} ({p})",
         votes.positive(),
         votes.negative(),
-        votes.studies
+        votes.studies,
+        plural(votes.studies, "study", "studies")
     )
 }
 
@@ -183,5 +184,37 @@ pub fn model_label(options: crate::synthesis::pool::PoolOptions) -> String {
         format!("{model}, Hartung-Knapp-Sidik-Jonkman t-based 95% CI")
     } else {
         format!("{model}, z-based 95% CI")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Direction, Tier};
+    use crate::synthesis::study_votes::StudyVote;
+    use crate::synthesis::vote_count::count_votes;
+
+    fn votes(directions: &[Direction]) -> VoteCount {
+        let votes: Vec<StudyVote> = directions
+            .iter()
+            .enumerate()
+            .map(|(i, &direction)| StudyVote {
+                study_id: format!("s{i}").into(),
+                tier: Tier::Randomised,
+                direction,
+                findings: 1,
+                n: Some(10),
+            })
+            .collect();
+        count_votes(&votes)
+    }
+
+    /// One study is "1 study" (it read "of 1 studies" before).
+    #[test]
+    fn a_vote_brief_counts_one_study_in_the_singular() {
+        let one = vote_brief(&votes(&[Direction::Positive]));
+        assert!(one.starts_with("1 ▲ / 0 ▼ of 1 study ("), "{one}");
+        let two = vote_brief(&votes(&[Direction::Positive, Direction::Negative]));
+        assert!(two.starts_with("1 ▲ / 1 ▼ of 2 studies ("), "{two}");
     }
 }
