@@ -635,6 +635,6 @@ fn diff_lists_changes_and_the_vote_movement() {
          **Vote counts** (primary analysis)\n\n\
          | Question | Before | After |\n\
          |---|---|---|\n\
-         | treatment | 1 ▲ / 0 ▼ of 1 studies (p = 1) | 1 ▲ / 1 ▼ of 2 studies (p = 1) |\n"
+         | treatment | 1 ▲ / 0 ▼ of 1 study (p = 1) | 1 ▲ / 1 ▼ of 2 studies (p = 1) |\n"
     );
 }
