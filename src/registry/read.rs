@@ -735,16 +735,17 @@ impl RowParser<'_> {
         );
         let n = row.count(Col::N, 1);
         let k_studies = row.count(Col::KStudies, 1);
-        let population = row.shared(Col::Population);
+        // Descriptive columns: checked (UTF-8, numbers in range), not kept; see [`Finding`].
+        row.text(Col::Population);
         let form = row.key(
             Col::Form,
             |f| topic.form_index(f),
             || topic.form_keys(),
             "forms",
         );
-        let dose_mg_day = row.number(Col::DoseMgDay, "a dose in mg/day > 0", |v| v > 0.0);
-        let duration_weeks = row.number(Col::DurationWeeks, "a duration in weeks > 0", |v| v > 0.0);
-        let comparator = row.shared(Col::Comparator);
+        row.number(Col::DoseMgDay, "a dose in mg/day > 0", |v| v > 0.0);
+        row.number(Col::DurationWeeks, "a duration in weeks > 0", |v| v > 0.0);
+        row.text(Col::Comparator);
         let outcome = row.key(
             Col::Outcome,
             |o| topic.outcomes.get_index_of(o),
@@ -787,8 +788,8 @@ impl RowParser<'_> {
         };
         let risk_of_bias = row.enum_value(Col::RiskOfBias, RiskOfBias::parse, RiskOfBias::expected);
         let confidence = row.enum_value(Col::Confidence, Confidence::parse, Confidence::expected);
-        let source = row.shared(Col::Source);
-        let notes = row.shared(Col::Notes);
+        row.text(Col::Source);
+        row.text(Col::Notes);
 
         if let Some(design) = design {
             check_sample_size(&mut row, design, n, k_studies);
@@ -809,11 +810,7 @@ impl RowParser<'_> {
             question: question?,
             n,
             k_studies,
-            population,
             form: form?,
-            dose_mg_day,
-            duration_weeks,
-            comparator,
             outcome: outcome?,
             direction: direction?,
             significant,
@@ -821,8 +818,6 @@ impl RowParser<'_> {
             effect: (effect != EffectData::default()).then(|| Box::new(effect)),
             risk_of_bias,
             confidence,
-            source,
-            notes,
         })
     }
 }
