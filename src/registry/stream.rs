@@ -20,9 +20,12 @@ use crate::registry::read::{
 };
 use crate::registry::topic::Topic;
 
-/// Bytes read per block: large enough to keep both cores busy, small enough that the raw text
-/// of a large registry costs little beside its parsed rows.
-pub const BLOCK_BYTES: usize = 32 << 20;
+/// Bytes read per block: large enough to keep both cores busy (a block is cut into eight
+/// chunks of 1 MiB), small enough that the raw text and the two blocks of parsed rows in
+/// flight stay small. Memory touched for the first time is dear (in this project's VMs, about
+/// 1.5 ms a MiB): 8 MiB blocks hold `validate` of a million findings to 135 MiB, against 209
+/// MiB with 32 MiB blocks, and make it 6% faster.
+pub const BLOCK_BYTES: usize = 8 << 20;
 
 /// Reads and parses a registry from `input` in blocks of `block_bytes`; also returns the
 /// lowercase hex SHA-256 of its bytes. `path` names the file in messages; `this_year` bounds
