@@ -243,26 +243,13 @@ fn expected_rows(rows: usize, bytes_read: usize, input_bytes: u64) -> usize {
 }
 
 /// Appends up to `block_bytes` more bytes of `input` to `buffer`; true at the end of input.
-/// The bytes are read straight into the buffer's room: `read_to_end` would double a full
-/// buffer to look for the end, copying a block into freshly zeroed pages each time.
+/// The bytes are read into room reserved beforehand, without zero-filling it first: `take`
+/// stops `read_to_end` at the block's end, so it never grows the buffer to look further.
 fn fill(input: &mut impl Read, buffer: &mut Vec<u8>, block_bytes: usize) -> io::Result<bool> {
     let start = buffer.len();
-    let wanted = start + block_bytes;
-    buffer.resize(wanted, 0);
-    let mut filled = start;
-    while filled < wanted {
-        match input.read(&mut buffer[filled..]) {
-            Ok(0) => break,
-            Ok(read) => filled += read,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) => {
-                buffer.truncate(filled);
-                return Err(error);
-            }
-        }
-    }
-    buffer.truncate(filled);
-    Ok(filled < wanted)
+    buffer.reserve(block_bytes);
+    input.take(block_bytes as u64).read_to_end(buffer)?;
+    Ok(buffer.len() - start < block_bytes)
 }
 
 /// Reads the whole input again and parses it (the path for malformed files).
