@@ -1,7 +1,7 @@
 //! Reading a registry file in blocks, so a large registry is never held whole in memory: each
 //! block's complete records are parsed on every core, the incomplete record at its end is
-//! carried into the next block, and the next block is read (and hashed, when asked) while a
-//! sink takes the rows of the last (keeps them, or checks and drops them).
+//! carried into the next block, and the next block is read, hashed (when asked) and parsed
+//! while a sink takes the rows of the last (keeps them, or checks and drops them).
 //!
 //! The result is the one [`read_registry`] gives for the whole file: blocks are cut at record
 //! boundaries by the same quote-parity rule as chunks (see [`crate::registry::chunks`]), and
