@@ -351,7 +351,10 @@ mod tests {
                 prop_assert!(analysis.fixed_effect.is_finite());
                 prop_assert!(analysis.leave_one_out.iter().all(Pooled::is_finite));
                 if let Ok(test) = analysis.egger {
-                    prop_assert!(test.t.is_finite() && test.p.is_finite(), "{test:?}");
+                    prop_assert!(
+                        [test.coefficient, test.se, test.t, test.p].iter().all(|x| x.is_finite()),
+                        "{test:?}"
+                    );
                 }
             }
             for cell in &meta.not_pooled {

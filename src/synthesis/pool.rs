@@ -536,6 +536,9 @@ pub enum EggerNotComputed {
     SameStandardErrors,
     /// Every estimate is the same: the fit is exact and its slope is 0/0.
     SameEstimates,
+    /// The estimates are so large beside their standard errors that the coefficient does not
+    /// fit in a double (z-scores beyond 10³⁰⁸).
+    OutOfRange,
 }
 
 impl EggerNotComputed {
@@ -551,6 +554,11 @@ impl EggerNotComputed {
             EggerNotComputed::SameEstimates => {
                 "not computed: every study has the same estimate".to_string()
             }
+            EggerNotComputed::OutOfRange => {
+                "not computed: the estimates are too large beside their standard errors for \
+                 double precision"
+                    .to_string()
+            }
         }
     }
 }
@@ -564,11 +572,48 @@ const EGGER_SAME: f64 = 1e-9;
 /// with weights 1/vi; t-test of the √vi coefficient. Sums are taken around the weighted means,
 /// so they do not cancel. Not computed below [`EGGER_MIN_K`] estimates, or when the standard
 /// errors or the estimates are all the same (to [`EGGER_SAME`]).
+///
+/// The regression runs on the estimates divided by a power of two near the largest |yi| and
+/// the standard errors by one near the largest: t and p do not change, the coefficient and its
+/// standard error scale back exactly, and no square under- or overflows (estimates of 10⁻¹⁶⁷
+/// with standard errors of 10⁻⁹ squared their residuals to 0 and gave t = inf).
 pub fn egger(effects: &[Effect]) -> Result<EggerTest, EggerNotComputed> {
     let k = effects.len();
     if k < EGGER_MIN_K {
         return Err(EggerNotComputed::TooFewStudies);
     }
+    let power_of_two_near = |largest: f64| {
+        if largest > 0.0 && largest.is_finite() {
+            2f64.powi(largest.log2().round() as i32)
+        } else {
+            1.0
+        }
+    };
+    let y_unit = power_of_two_near(effects.iter().map(|e| e.yi.abs()).fold(0.0, f64::max));
+    let se_unit = power_of_two_near(effects.iter().map(|e| e.vi.sqrt()).fold(0.0, f64::max));
+    let scaled: Vec<Effect> = effects
+        .iter()
+        .map(|e| Effect {
+            yi: e.yi / y_unit,
+            vi: e.vi / (se_unit * se_unit),
+        })
+        .collect();
+    let test = egger_unscaled(&scaled)?;
+    let to_data_units = y_unit / se_unit;
+    let (coefficient, se) = (test.coefficient * to_data_units, test.se * to_data_units);
+    if !(coefficient.is_finite() && se.is_finite()) {
+        return Err(EggerNotComputed::OutOfRange);
+    }
+    Ok(EggerTest {
+        coefficient,
+        se,
+        ..test
+    })
+}
+
+/// [`egger`] on data of moderate scale.
+fn egger_unscaled(effects: &[Effect]) -> Result<EggerTest, EggerNotComputed> {
+    let k = effects.len();
     let (mut sw, mut swx, mut swy) = (0.0, 0.0, 0.0);
     for e in effects {
         let w = 1.0 / e.vi;
@@ -615,6 +660,36 @@ mod tests {
 
     fn effects(pairs: &[(f64, f64)]) -> Vec<Effect> {
         pairs.iter().map(|&(yi, vi)| Effect { yi, vi }).collect()
+    }
+
+    /// Egger's t and p do not depend on the units of the estimates or of their standard
+    /// errors. Estimates of 10⁻¹⁶⁷ with standard errors of 10⁻⁹ (found by the pooling property
+    /// test) squared their residuals to 0 and gave t = inf; scaled, they give the t of the
+    /// same data in units of 1, and the coefficient in their own units.
+    #[test]
+    fn egger_does_not_depend_on_the_scale_of_the_data() {
+        let unit: Vec<(f64, f64)> = (0..12)
+            .map(|i| {
+                let i = f64::from(i);
+                (0.3 * (i * 1.7).sin() + 0.05 * i, 0.01 + 0.02 * (i % 5.0))
+            })
+            .collect();
+        let reference = egger(&effects(&unit)).unwrap();
+        let (y_unit, se_unit) = (1e-167, 1e-9);
+        let tiny: Vec<(f64, f64)> = unit
+            .iter()
+            .map(|&(y, v)| (y * y_unit, v * se_unit * se_unit))
+            .collect();
+        let test = egger(&effects(&tiny)).unwrap();
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs();
+        assert!(close(test.t, reference.t), "{test:?} {reference:?}");
+        assert!(close(test.p, reference.p), "{test:?} {reference:?}");
+        let to_units = y_unit / se_unit;
+        assert!(close(test.coefficient, reference.coefficient * to_units));
+        assert!(close(test.se, reference.se * to_units));
+        // Estimates of 10³⁰⁰ with standard errors of 10⁻¹⁵⁰: a coefficient near 10⁴⁵⁰.
+        let huge: Vec<(f64, f64)> = unit.iter().map(|&(y, v)| (y * 1e300, v * 1e-300)).collect();
+        assert_eq!(egger(&effects(&huge)), Err(EggerNotComputed::OutOfRange));
     }
 
     /// Identical estimates fit exactly: the slope is 0/0 and its t rounding noise (it was
