@@ -37,6 +37,19 @@ const TOPICS: &[&str] = &[
     "tests/fixtures/topics/normand1999",
 ];
 
+/// The texts drawn by the chart `stem` of kind `kind` for the topic at `path`.
+fn chart_texts(path: &str, kind: &str, stem: &str) -> Vec<String> {
+    let chart = plan(path, kind)
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .find(|c| c.stem == stem)
+        .unwrap_or_else(|| panic!("no chart {stem}"));
+    let mut recorder = RecordingPainter::default();
+    (chart.draw)(&mut recorder);
+    recorder.texts.into_iter().map(|t| t.text).collect()
+}
+
 fn overlaps(a: &TextBox, b: &TextBox) -> bool {
     const SLACK: f64 = 0.5;
     a.bounds.0 + SLACK < b.bounds.2
@@ -139,15 +152,12 @@ fn charts_without_data_are_skipped_with_a_reason() {
 /// with n still sum it (citrate × severity: Gorantla 2024, n = 12).
 #[test]
 fn map_cells_without_n_say_so_instead_of_zero() {
-    let treatment = plan("studies/magnesium-rls", "evidence-map")
-        .unwrap()
-        .into_iter()
-        .flatten()
-        .find(|c| c.stem == "evidence-map-treatment")
-        .unwrap();
-    let mut recorder = RecordingPainter::default();
-    (treatment.draw)(&mut recorder);
-    let texts: Vec<&str> = recorder.texts.iter().map(|t| t.text.as_str()).collect();
+    let texts = chart_texts(
+        "studies/magnesium-rls",
+        "evidence-map",
+        "evidence-map-treatment",
+    );
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
     assert_eq!(texts.iter().filter(|t| **t == "n not given").count(), 1);
     assert!(!texts.contains(&"n=0"), "{texts:?}");
     assert_eq!(texts.iter().filter(|t| **t == "n=12").count(), 5);
@@ -157,15 +167,8 @@ fn map_cells_without_n_say_so_instead_of_zero() {
 /// row said "n = 0" before); the randomised row keeps its participants.
 #[test]
 fn meter_rows_without_n_say_so_instead_of_zero() {
-    let meter = plan("studies/magnesium-rls", "evidence-meter")
-        .unwrap()
-        .into_iter()
-        .flatten()
-        .next()
-        .unwrap();
-    let mut recorder = RecordingPainter::default();
-    (meter.draw)(&mut recorder);
-    let texts: Vec<&str> = recorder.texts.iter().map(|t| t.text.as_str()).collect();
+    let texts = chart_texts("studies/magnesium-rls", "evidence-meter", "evidence-meter");
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
     assert!(
         texts.contains(&"▲0 ◆1 ▼0 ◄►0 · 1 study · n not given"),
         "{texts:?}"
@@ -192,15 +195,11 @@ fn a_one_study_question_is_counted_in_the_singular() {
         first_two_lines.join("\n") + "\n",
     )
     .unwrap();
-    let plot = plan(dir.path().to_str().unwrap(), "effect-direction")
-        .unwrap()
-        .into_iter()
-        .flatten()
-        .find(|c| c.stem == "effect-direction-treatment")
-        .unwrap();
-    let mut recorder = RecordingPainter::default();
-    (plot.draw)(&mut recorder);
-    let texts: Vec<&str> = recorder.texts.iter().map(|t| t.text.as_str()).collect();
+    let texts = chart_texts(
+        dir.path().to_str().unwrap(),
+        "effect-direction",
+        "effect-direction-treatment",
+    );
     assert!(texts.iter().any(|t| t.contains("1 study")), "{texts:?}");
     assert!(!texts.iter().any(|t| t.contains("1 studies")), "{texts:?}");
 }
