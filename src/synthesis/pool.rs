@@ -372,6 +372,16 @@ fn typical_within_variance(effects: &[Effect]) -> f64 {
     df * weights.iter().sum::<f64>() / cross
 }
 
+/// A power of two near the magnitude `x`, by which data of that size are divided to bring them
+/// near 1 (exactly: only the exponent changes); 1 for 0, subnormal and non-finite `x`.
+fn power_of_two_near(x: f64) -> f64 {
+    if x.is_normal() {
+        2f64.powi((x.log2().round() as i32).clamp(f64::MIN_EXP - 1, f64::MAX_EXP - 1))
+    } else {
+        1.0
+    }
+}
+
 /// The smallest and the largest sampling variance.
 fn variance_range(effects: &[Effect]) -> (f64, f64) {
     effects.iter().fold((f64::INFINITY, 0.0), |(low, high), e| {
@@ -406,12 +416,7 @@ pub fn check_poolable(effects: &[Effect]) -> Result<(), String> {
 /// equivariant under it), so effects of any size, such as variances of 10⁻¹⁶⁰ whose squared
 /// weights would overflow, are pooled as accurately as effects of size 1.
 pub fn pool(effects: &[Effect], options: PoolOptions) -> Pooled {
-    let largest_se = variance_range(effects).1.sqrt();
-    let scale = if largest_se.is_normal() {
-        2f64.powi(largest_se.log2().round() as i32)
-    } else {
-        1.0
-    };
+    let scale = power_of_two_near(variance_range(effects).1.sqrt());
     if scale == 1.0 {
         return pool_unscaled(effects, options);
     }
@@ -582,20 +587,13 @@ pub fn egger(effects: &[Effect]) -> Result<EggerTest, EggerNotComputed> {
     if k < EGGER_MIN_K {
         return Err(EggerNotComputed::TooFewStudies);
     }
-    let power_of_two_near = |largest: f64| {
-        if largest > 0.0 && largest.is_finite() {
-            2f64.powi(largest.log2().round() as i32)
-        } else {
-            1.0
-        }
-    };
     let y_unit = power_of_two_near(effects.iter().map(|e| e.yi.abs()).fold(0.0, f64::max));
-    let se_unit = power_of_two_near(effects.iter().map(|e| e.vi.sqrt()).fold(0.0, f64::max));
+    let se_unit = power_of_two_near(variance_range(effects).1.sqrt());
     let scaled: Vec<Effect> = effects
         .iter()
         .map(|e| Effect {
             yi: e.yi / y_unit,
-            vi: e.vi / (se_unit * se_unit),
+            vi: e.vi / se_unit / se_unit,
         })
         .collect();
     let test = egger_unscaled(&scaled)?;
