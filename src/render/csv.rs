@@ -76,7 +76,9 @@ fn write_row(out: &mut Vec<u8>, row: &[Cell<'_>]) {
                 push_field(out, neutralise_formula(text).as_bytes());
             }
             Cell::Text(text) => push_field(out, text.as_bytes()),
-            Cell::Int(value) => push_int(out, *value),
+            Cell::Int(value) => {
+                out.extend_from_slice(itoa::Buffer::new().format(*value).as_bytes())
+            }
             // Writing to a Vec cannot fail.
             Cell::Real(value) => {
                 let _ = write!(out, "{value}");
@@ -112,25 +114,6 @@ fn push_field(out: &mut Vec<u8>, field: &[u8]) {
         }
     }
     out.push(b'"');
-}
-
-/// Appends an integer's decimal digits.
-fn push_int(out: &mut Vec<u8>, value: i64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = value.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    if value < 0 {
-        out.push(b'-');
-    }
-    out.extend_from_slice(&digits[at..]);
 }
 
 fn needs_neutralising(text: &str) -> bool {
