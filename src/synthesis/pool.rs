@@ -382,6 +382,18 @@ fn power_of_two_near(x: f64) -> f64 {
     }
 }
 
+/// `effects` with the estimates divided by `y_unit` and the standard errors by `se_unit`
+/// (powers of two from [`power_of_two_near`], so exactly).
+fn in_units(effects: &[Effect], y_unit: f64, se_unit: f64) -> Vec<Effect> {
+    effects
+        .iter()
+        .map(|e| Effect {
+            yi: e.yi / y_unit,
+            vi: e.vi / se_unit / se_unit,
+        })
+        .collect()
+}
+
 /// The smallest and the largest sampling variance.
 fn variance_range(effects: &[Effect]) -> (f64, f64) {
     effects.iter().fold((f64::INFINITY, 0.0), |(low, high), e| {
@@ -420,14 +432,7 @@ pub fn pool(effects: &[Effect], options: PoolOptions) -> Pooled {
     if scale == 1.0 {
         return pool_unscaled(effects, options);
     }
-    let scaled: Vec<Effect> = effects
-        .iter()
-        .map(|e| Effect {
-            yi: e.yi / scale,
-            vi: e.vi / scale / scale,
-        })
-        .collect();
-    let pooled = pool_unscaled(&scaled, options);
+    let pooled = pool_unscaled(&in_units(effects, scale, scale), options);
     Pooled {
         estimate: pooled.estimate * scale,
         se: pooled.se * scale,
@@ -589,14 +594,7 @@ pub fn egger(effects: &[Effect]) -> Result<EggerTest, EggerNotComputed> {
     }
     let y_unit = power_of_two_near(effects.iter().map(|e| e.yi.abs()).fold(0.0, f64::max));
     let se_unit = power_of_two_near(variance_range(effects).1.sqrt());
-    let scaled: Vec<Effect> = effects
-        .iter()
-        .map(|e| Effect {
-            yi: e.yi / y_unit,
-            vi: e.vi / se_unit / se_unit,
-        })
-        .collect();
-    let test = egger_unscaled(&scaled)?;
+    let test = egger_unscaled(&in_units(effects, y_unit, se_unit))?;
     let to_data_units = y_unit / se_unit;
     let (coefficient, se) = (test.coefficient * to_data_units, test.se * to_data_units);
     if !(coefficient.is_finite() && se.is_finite()) {
