@@ -1,7 +1,9 @@
 //! Text in SVG as glyph outlines of the embedded DejaVu Sans, so an SVG looks the same on every
 //! machine, with or without fonts (a `<text>` element would be drawn in whatever font the
 //! viewer finds). Each glyph is defined once per chart in `<defs>` and placed with `<use>`;
-//! placement matches plotters' bitmap text, so SVG and PNG agree.
+//! placement matches plotters' bitmap text, so SVG and PNG agree. A text is one group scaled
+//! to its font size, its glyphs placed by a whole number of font units (`x`): a third fewer
+//! bytes in every SVG and inlined HTML than a transform per glyph.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -56,14 +58,17 @@ impl SvgText {
         let baseline = middle - font.size / 1.24 / 2.0 + font.size / 2.0;
         let scale = f64::from(scaled.h_scale_factor());
         let weight_key = u8::from(font.weight == Weight::Bold);
-        let scale_text = format!("scale({scale:.5} -{scale:.5})");
+        // Glyphs are placed in font units inside a group scaled to the font size: `x` is the
+        // sum of the unscaled advances and kerning before the glyph (whole units in DejaVu),
+        // and the group's scale has eight decimals, so a glyph 1,000 px along is placed within
+        // 0.01 px of where the bitmap text puts it.
         let mut uses = String::new();
-        let mut pen = 0.0f64;
+        let mut pen = 0.0f32;
         let mut previous: Option<GlyphId> = None;
         for c in text.chars() {
             let id = face.glyph_id(c);
             if let Some(previous) = previous {
-                pen += f64::from(scaled.kern(previous, id));
+                pen += face.kern_unscaled(previous, id);
             }
             previous = Some(id);
             if let std::collections::btree_map::Entry::Vacant(slot) =
@@ -74,22 +79,26 @@ impl SvgText {
             if !self.defs[&(weight_key, id.0)].is_empty() {
                 let _ = write!(
                     uses,
-                    "<use href=\"#{}-{}{}\" transform=\"translate({:.2} 0) {scale_text}\"/>",
+                    "<use href=\"#{}-{}{}\"",
                     self.prefix,
                     if weight_key == 1 { "b" } else { "r" },
                     id.0,
-                    pen,
                 );
+                let x = pen.round() as i64;
+                if x != 0 {
+                    let _ = write!(uses, " x=\"{x}\"");
+                }
+                uses.push_str("/>");
             }
-            pen += f64::from(scaled.h_advance(id));
+            pen += face.h_advance_unscaled(id);
         }
         let transform = if up {
             format!(
-                "translate({x:.2} {y:.2}) rotate(-90) translate(0 {:.2})",
+                "translate({x:.2} {y:.2}) rotate(-90) translate(0 {:.2}) scale({scale:.8} -{scale:.8})",
                 baseline - middle
             )
         } else {
-            format!("translate({left:.2} {baseline:.2})")
+            format!("translate({left:.2} {baseline:.2}) scale({scale:.8} -{scale:.8})")
         };
         let title = self
             .pending_tooltip
@@ -194,4 +203,65 @@ fn outline_path(face: &FontRef<'static>, id: GlyphId) -> String {
         d.push('Z');
     }
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Glyphs sit where the scaled font's pen puts them (kerning included, as plotters lays
+    /// out bitmap text): `x` in font units times the group's scale, within 0.005 px, even 1,000
+    /// px along a line.
+    #[test]
+    fn glyphs_are_placed_at_the_scaled_pen_position() {
+        let font = Font {
+            size: 20.0,
+            weight: Weight::Normal,
+            color: RGBColor(0, 0, 0),
+        };
+        let text = "AVATAR Wo. ".repeat(10);
+        let mut svg = SvgText::new("t");
+        svg.add(0.0, 0.0, &text, Align::Left, font, false);
+        let out = svg.finish();
+        let scale: f64 = out
+            .split("scale(")
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .and_then(|s| s.parse().ok())
+            .expect("a scaled group");
+        let placed: Vec<f64> = out
+            .split("<use ")
+            .skip(1)
+            .map(|u| {
+                u.split("x=\"")
+                    .nth(1)
+                    .and_then(|x| x.split('"').next())
+                    .map_or(0.0, |x| x.parse::<f64>().expect("an integer x"))
+                    * scale
+            })
+            .collect();
+
+        let scaled = face(Weight::Normal).as_scaled(20.0f32);
+        let mut expected = Vec::new();
+        let (mut pen, mut previous) = (0.0f64, None);
+        for c in text.chars() {
+            let id = scaled.glyph_id(c);
+            if let Some(previous) = previous {
+                pen += f64::from(scaled.kern(previous, id));
+            }
+            previous = Some(id);
+            if c != ' ' {
+                expected.push(pen);
+            }
+            pen += f64::from(scaled.h_advance(id));
+        }
+        assert!(pen > 1000.0, "{pen}");
+        assert_eq!(placed.len(), expected.len());
+        for (got, want) in placed.iter().zip(&expected) {
+            assert!((got - want).abs() < 0.005, "{got} vs {want}");
+        }
+        // Kerning is in: "AV" sits closer than A's advance.
+        let a = scaled.glyph_id('A');
+        assert!(scaled.kern(a, scaled.glyph_id('V')) < 0.0);
+    }
 }
