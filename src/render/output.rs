@@ -1,7 +1,7 @@
 //! Writing a report's files atomically: each file goes to a temporary name in its directory,
 //! is flushed to disk, then renamed over the old one, so a reader never sees half a file.
 
-use std::io::Write;
+use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
@@ -51,7 +51,7 @@ pub fn stage_all(
 ) -> Result<Vec<StagedFile>, Error> {
     use rayon::prelude::*;
     let stage = |file: &OutputFile| {
-        StagedFile::create(target_in(dir, &file.path)?, Durability::RenameOnly, |out| {
+        StagedFile::create(dir.join(&file.path), Durability::RenameOnly, |out| {
             out.write_all(&file.bytes)
         })
     };
@@ -60,14 +60,6 @@ pub fn stage_all(
     } else {
         files.iter().map(stage).collect()
     }
-}
-
-/// `dir/path`, with its directory created.
-fn target_in(dir: &Path, path: &str) -> Result<PathBuf, Error> {
-    let target = dir.join(path);
-    let parent = target.parent().unwrap_or(dir);
-    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "create directory", e))?;
-    Ok(target)
 }
 
 /// A file written under a temporary name in its directory, to be renamed over its target:
@@ -89,7 +81,7 @@ impl StagedFile {
         path: &str,
         write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<StagedFile, Error> {
-        StagedFile::create(target_in(dir, path)?, Durability::RenameOnly, |file| {
+        StagedFile::create(dir.join(path), Durability::RenameOnly, |file| {
             let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
             write(&mut out)?;
             out.flush()
@@ -97,6 +89,8 @@ impl StagedFile {
     }
 
     /// The temporary file of `target`, filled by `fill` (and flushed to disk with `Fsync`).
+    /// The target's directory is created when missing: tried only when the file cannot be
+    /// created, which spares two system calls per file of a report (30 files in 3 directories).
     fn create(
         target: PathBuf,
         durability: Durability,
@@ -107,8 +101,17 @@ impl StagedFile {
             target,
             committed: false,
         };
+        let mut file = match std::fs::File::create(&staged.temporary) {
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                let parent = staged.target.parent().unwrap_or(Path::new("."));
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| Error::io(parent, "create directory", e))?;
+                std::fs::File::create(&staged.temporary)
+            }
+            created => created,
+        }
+        .map_err(|e| Error::io(&staged.target, "write", e))?;
         let result = (|| {
-            let mut file = std::fs::File::create(&staged.temporary)?;
             fill(&mut file)?;
             if durability == Durability::Fsync {
                 file.sync_all()?;
