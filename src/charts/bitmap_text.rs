@@ -4,17 +4,18 @@
 //! which was a fifth of a batch report's CPU time. Its glyphs are always rasterised at the
 //! origin and placed at whole pixels, so a glyph's coverage depends only on the face, the
 //! size and the character: [`BitmapText`] keeps that coverage in a per-thread cache and blends
-//! it with the same layout, the same integer rounding and in the same pixel order as
-//! plotters' `Text` element does, so the pixels are exactly those plotters would draw (a test
-//! compares the two).
+//! it with the same layout, the same integer rounding, in the same pixel order and with the
+//! same blend as plotters' `Text` element does, so the pixels are exactly those plotters would
+//! draw (a test compares the two). It blends straight into the pixel buffer, after the shapes
+//! (see `painter::render_png`): a call through the backend per pixel was a tenth of a batch's
+//! CPU time.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use ab_glyph::{Font as _, GlyphId, ScaleFont as _};
-use plotters::element::{Drawable, PointCollection};
 use plotters::style::RGBColor;
-use plotters_backend::{BackendColor, BackendCoord, DrawingBackend, DrawingErrorKind};
+use plotters_backend::BackendCoord;
 
 use crate::charts::painter::{Align, Weight, face};
 
@@ -28,9 +29,22 @@ struct GlyphRaster {
     advance: f32,
     /// Vertical offset of the coverage rows (plotters: `size / 2 + bounds.min.y`, truncated).
     y_shift: i32,
-    /// Covered pixels in the rasteriser's order: x, y, coverage (zero-coverage pixels, which
-    /// plotters' blend ignores, are left out).
-    coverage: Box<[(u32, u32, f32)]>,
+    /// Covered pixels in the rasteriser's order: x, y and the blend level plotters derives
+    /// from the coverage (see [`level`]); pixels of level 0, which a blend leaves unchanged,
+    /// are left out.
+    coverage: Box<[(u32, u32, u32)]>,
+}
+
+/// plotters-bitmap's blend weight of a pixel of `coverage`, out of 256: a coverage of at
+/// least 255/256 sets the colour (256), any other blends by `⌊coverage · 256⌋`.
+fn level(coverage: f32) -> u32 {
+    let alpha = f64::from(coverage);
+    if alpha >= 1.0 - 1.0 / 256.0 {
+        256
+    } else {
+        // Truncation is the floor: the coverage is not negative.
+        (alpha.max(0.0) * 256.0) as u32
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,8 +90,9 @@ fn rasterise(weight: Weight, size: f32, character: char) -> GlyphRaster {
             let bounds = outlined.px_bounds();
             let mut coverage = Vec::new();
             outlined.draw(|x, y, c| {
-                if c > 0.0 {
-                    coverage.push((x, y, c));
+                let level = level(c);
+                if level > 0 {
+                    coverage.push((x, y, level));
                 }
             });
             ((size / 2.0 + bounds.min.y) as i32, coverage)
@@ -97,11 +112,11 @@ thread_local! {
 }
 
 /// A single line of text as a plotters element, drawn from cached glyphs.
-pub struct BitmapText<'a> {
+pub struct BitmapText {
     /// Anchor point in backend pixels.
     pub at: BackendCoord,
     /// The text.
-    pub text: &'a str,
+    pub text: String,
     /// Font size in backend pixels.
     pub size: f64,
     /// Face.
@@ -114,35 +129,15 @@ pub struct BitmapText<'a> {
     pub up: bool,
 }
 
-impl<'b, 'a> PointCollection<'b, BackendCoord> for &'b BitmapText<'a> {
-    type Point = &'b BackendCoord;
-    type IntoIter = std::iter::Once<&'b BackendCoord>;
-    fn point_iter(self) -> Self::IntoIter {
-        std::iter::once(&self.at)
+impl BitmapText {
+    /// Blends the text straight into RGB `pixels` of `size` (rows without padding), exactly as
+    /// plotters' `Text` element draws it through `BitMapBackend::draw_pixel`: the same layout,
+    /// kerning and whole-pixel pen, the same pixels in the same order, the same blend.
+    pub fn blend_into(&self, pixels: &mut [u8], size: (u32, u32)) {
+        GLYPHS.with(|cache| self.blend_with(&mut cache.borrow_mut(), pixels, size));
     }
-}
 
-impl<DB: DrawingBackend> Drawable<DB> for BitmapText<'_> {
-    fn draw<I: Iterator<Item = BackendCoord>>(
-        &self,
-        mut points: I,
-        backend: &mut DB,
-        _: (u32, u32),
-    ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
-        let Some(at) = points.next() else {
-            return Ok(());
-        };
-        GLYPHS.with(|cache| self.draw_with(&mut cache.borrow_mut(), at, backend))
-    }
-}
-
-impl BitmapText<'_> {
-    fn draw_with<DB: DrawingBackend>(
-        &self,
-        cache: &mut GlyphCache,
-        at: BackendCoord,
-        backend: &mut DB,
-    ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
+    fn blend_with(&self, cache: &mut GlyphCache, pixels: &mut [u8], (width, height): (u32, u32)) {
         let size = self.size as f32;
         let font = face(self.weight).as_scaled(size);
         let glyphs: Vec<Rc<GlyphRaster>> = self
@@ -159,43 +154,50 @@ impl BitmapText<'_> {
             )
             .collect();
         // plotters' `estimate_layout`: advance then kerning, summed in f32, truncated.
-        let mut width = 0f32;
+        let mut text_width = 0f32;
         for (glyph, kern) in glyphs.iter().zip(&kerns) {
-            width += glyph.advance;
-            width += kern;
+            text_width += glyph.advance;
+            text_width += kern;
         }
-        let width = width as i32;
-        let height = (self.size / 1.24) as i32;
+        let text_width = text_width as i32;
+        let text_height = (self.size / 1.24) as i32;
         let dx = match self.align {
             Align::Left => 0,
-            Align::Right => -width,
-            Align::Center => -width / 2,
+            Align::Right => -text_width,
+            Align::Center => -text_width / 2,
         };
-        let dy = -height / 2;
-        let (canvas_width, canvas_height) = backend.get_size();
-        let (canvas_width, canvas_height) = (canvas_width as i32, canvas_height as i32);
-        let (r, g, b) = (self.color.0, self.color.1, self.color.2);
+        let dy = -text_height / 2;
+        let (width, height) = (width as i32, height as i32);
+        let colour = [self.color.0, self.color.1, self.color.2];
         // plotters' ab_glyph `draw`: kerning before the glyph, pen truncated to whole pixels.
         let mut pen = 0f32;
         for (glyph, kern) in glyphs.iter().zip(&kerns) {
             pen += kern;
-            let x_shift = pen as i32;
-            for &(x, y, coverage) in &glyph.coverage {
-                let (x, y) = (x as i32 + x_shift + dx, y as i32 + glyph.y_shift + dy);
+            let (gx, gy) = (pen as i32 + dx, glyph.y_shift + dy);
+            for &(x, y, level) in &glyph.coverage {
+                let (x, y) = (x as i32 + gx, y as i32 + gy);
                 let (x, y) = if self.up { (y, -x) } else { (x, y) };
-                let (x, y) = (at.0 + x, at.1 + y);
-                if x >= 0 && x < canvas_width && y >= 0 && y < canvas_height {
-                    let color = BackendColor {
-                        alpha: f64::from(coverage),
-                        rgb: (r, g, b),
-                    };
-                    backend.draw_pixel((x, y), color)?;
+                let (x, y) = (self.at.0 + x, self.at.1 + y);
+                if x >= 0 && x < width && y >= 0 && y < height {
+                    let at = (y as usize * width as usize + x as usize) * 3;
+                    if let Some(pixel) = pixels.get_mut(at..at + 3) {
+                        for (old, new) in pixel.iter_mut().zip(colour) {
+                            *old = blend(*old, new, level);
+                        }
+                    }
                 }
             }
             pen += glyph.advance;
         }
-        Ok(())
     }
+}
+
+/// plotters-bitmap's channel blend: `old` moved towards `new` by `level`/256, rounded towards
+/// `old` (so level 256 gives `new`), without a branch on the direction.
+fn blend(old: u8, new: u8, level: u32) -> u8 {
+    let (old, difference) = (i32::from(old), i32::from(new) - i32::from(old));
+    let step = (difference.abs() * level as i32) >> 8;
+    (old + if difference < 0 { -step } else { step }) as u8
 }
 
 #[cfg(test)]
@@ -262,21 +264,20 @@ mod tests {
                 (160, 100)
             };
             let color = RGBColor(20, 90, 160);
-            let ours = canvas(|area| {
-                // Twice, so the second draw comes from the cache.
-                for _ in 0..2 {
-                    let element = BitmapText {
-                        at,
-                        text,
-                        size,
-                        weight,
-                        color,
-                        align,
-                        up,
-                    };
-                    area.draw(&element).unwrap();
-                }
-            });
+            let mut ours = vec![255u8; (SIZE.0 * SIZE.1 * 3) as usize];
+            // Twice, so the second draw comes from the cache.
+            for _ in 0..2 {
+                let element = BitmapText {
+                    at,
+                    text: text.to_string(),
+                    size,
+                    weight,
+                    color,
+                    align,
+                    up,
+                };
+                element.blend_into(&mut ours, SIZE);
+            }
             let theirs = canvas(|area| {
                 let style = match weight {
                     Weight::Normal => FontStyle::Normal,
