@@ -204,3 +204,49 @@ fn hostile_text_is_escaped_in_markdown_and_neutralised_in_csv() {
         std::fs::read_to_string(work.path().join("reports/hostile/tables/studies.csv")).unwrap();
     assert!(studies.contains("x_2020,\"'=HYPERLINK("), "{studies}");
 }
+
+/// A rerun over an unchanged registry rewrites nothing (the files keep their inodes) and says
+/// so; a file changed by hand is rewritten, alone.
+#[test]
+fn a_rerun_rewrites_only_what_changed() {
+    use std::os::unix::fs::MetadataExt;
+    let out = tempfile::tempdir().unwrap();
+    let first = report_into(out.path());
+    assert!(
+        first.stdout.contains("magnesium-rls: wrote 29 files to"),
+        "{}",
+        first.stdout
+    );
+    let dir = out.path().join("magnesium-rls");
+    let inode = |name: &str| std::fs::metadata(dir.join(name)).unwrap().ino();
+    let readme = std::fs::read(dir.join("README.md")).unwrap();
+    let kept = [
+        inode("tables/findings.csv"),
+        inode("charts/evidence-meter.png"),
+    ];
+    std::fs::write(dir.join("README.md"), "edited by hand\n").unwrap();
+
+    let second = report_into(out.path());
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(
+        second.stdout.contains("magnesium-rls: wrote 1 file to")
+            && second.stdout.contains("(28 more already up to date)"),
+        "{}",
+        second.stdout
+    );
+    assert_eq!(std::fs::read(dir.join("README.md")).unwrap(), readme);
+    assert_eq!(
+        [
+            inode("tables/findings.csv"),
+            inode("charts/evidence-meter.png")
+        ],
+        kept
+    );
+
+    let third = report_into(out.path());
+    assert!(
+        third.stdout.contains("magnesium-rls: all 29 files in"),
+        "{}",
+        third.stdout
+    );
+}

@@ -5,8 +5,9 @@ use std::path::Path;
 use crate::charts::{self, ChartInput, ChartOutcome};
 use crate::cmd::{locate_topics, report_error};
 use crate::error::Error;
+use crate::numbers::counted;
 use crate::registry::{self, Registry, TopicLocation};
-use crate::render::output::{OutputFile, StagedFile, stage_all, write_all};
+use crate::render::output::{Commit, OutputFile, StagedFile, stage_all, write_all};
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -40,10 +41,12 @@ struct Done {
     result: Result<Outcome, Error>,
 }
 
-/// A topic reported: its index line, how many files, and (with `--check`) the stale ones.
+/// A topic reported: its index line, how many files, how many of them already held their
+/// new content (left as they were), and (with `--check`) the stale ones.
 struct Outcome {
     entry: IndexEntry,
     files: usize,
+    unchanged: usize,
     stale: Vec<std::path::PathBuf>,
 }
 
@@ -65,20 +68,27 @@ fn report_topic(location: &TopicLocation, options: &ReportOptions) -> Result<Out
         stage,
     )?;
     let files = report.files.len() + report.staged.len();
+    let mut unchanged = 0;
     let stale = if options.check {
         stale_files(&dir, &report.files)
     } else {
         let _phase = crate::timing::phase("write files");
         // Everything is written under temporary names before anything is renamed into place:
         // a failed write (a full disk) leaves the previous report as it was.
-        let mut staged = stage_all(&dir, &report.files, options.parallel_charts)?;
-        staged.extend(report.staged);
+        let staged = stage_all(&dir, &report.files, options.parallel_charts)?;
+        unchanged = report.files.len() - staged.len();
         staged.into_iter().try_for_each(StagedFile::commit)?;
+        for table in report.staged {
+            if table.commit_if_changed()? == Commit::Unchanged {
+                unchanged += 1;
+            }
+        }
         Vec::new()
     };
     Ok(Outcome {
         entry: report.entry,
         files,
+        unchanged,
         stale,
     })
 }
@@ -139,12 +149,24 @@ pub fn run(studies: &Path, topics: &[String], options: &ReportOptions) -> u8 {
             Err(error) => exit = exit.max(report_error(&error)),
             Ok(outcome) => {
                 if !options.check {
-                    crate::cmd::outln!(
-                        "{}: wrote {} files to {}",
-                        topic.location.name,
-                        outcome.files,
-                        options.out.join(&topic.location.name).display()
-                    );
+                    let dir = options.out.join(&topic.location.name);
+                    let name = &topic.location.name;
+                    let (files, unchanged) = (outcome.files, outcome.unchanged);
+                    let written = counted((files - unchanged) as u64, "file", "files");
+                    if unchanged == 0 {
+                        crate::cmd::outln!("{name}: wrote {written} to {}", dir.display());
+                    } else if unchanged == files {
+                        crate::cmd::outln!(
+                            "{name}: all {} in {} already up to date",
+                            counted(files as u64, "file", "files"),
+                            dir.display()
+                        );
+                    } else {
+                        crate::cmd::outln!(
+                            "{name}: wrote {written} to {} ({unchanged} more already up to date)",
+                            dir.display()
+                        );
+                    }
                 }
                 stale.extend(outcome.stale);
                 entries.push(outcome.entry);

@@ -43,6 +43,10 @@ pub fn write_all(dir: &Path, files: &[OutputFile], parallel: bool) -> Result<(),
 /// without an fsync per file: reports are regenerated from the registry at will, and 28 fsyncs
 /// per topic dominated batch runs. Registry writes keep theirs.
 ///
+/// A file that already holds exactly the new bytes (a rerun over an unchanged registry: the
+/// report is deterministic) is left as it is, not staged: no write, no new inode, and its
+/// modification time still tells when its content last changed.
+///
 /// With `parallel`, the files are written on every core (a single large topic).
 pub fn stage_all(
     dir: &Path,
@@ -51,15 +55,57 @@ pub fn stage_all(
 ) -> Result<Vec<StagedFile>, Error> {
     use rayon::prelude::*;
     let stage = |file: &OutputFile| {
-        StagedFile::create(dir.join(&file.path), Durability::RenameOnly, |out| {
+        let target = dir.join(&file.path);
+        if holds(&target, &file.bytes) {
+            return Ok(None);
+        }
+        StagedFile::create(target, Durability::RenameOnly, |out| {
             out.write_all(&file.bytes)
         })
+        .map(Some)
     };
-    if parallel {
+    let staged: Result<Vec<Option<StagedFile>>, Error> = if parallel {
         files.par_iter().map(stage).collect()
     } else {
         files.iter().map(stage).collect()
+    };
+    Ok(staged?.into_iter().flatten().collect())
+}
+
+/// Whether `path` is a regular file (not a link) holding exactly `bytes`.
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    regular_file_of_size(path, bytes.len() as u64)
+        .is_some_and(|file| same_bytes(file, &mut &bytes[..], bytes.len() as u64))
+}
+
+/// `path` opened, if it is a regular file (not a link) of `len` bytes.
+fn regular_file_of_size(path: &Path, len: u64) -> Option<std::fs::File> {
+    std::fs::symlink_metadata(path)
+        .is_ok_and(|m| m.file_type().is_file() && m.len() == len)
+        .then(|| std::fs::File::open(path).ok())
+        .flatten()
+}
+
+/// Whether `file` (of `len` bytes) and `expected` give the same `len` bytes and `file` no
+/// more: compared 64 KiB at a time, stopping at the first difference.
+fn same_bytes(mut file: std::fs::File, expected: &mut dyn std::io::Read, len: u64) -> bool {
+    use std::io::Read;
+    const BLOCK: u64 = 64 << 10;
+    let block = BLOCK.min(len.max(1)) as usize;
+    let (mut ours, mut theirs) = (vec![0u8; block], vec![0u8; block]);
+    let mut rest = len;
+    while rest > 0 {
+        let want = BLOCK.min(rest) as usize;
+        if file.read_exact(&mut ours[..want]).is_err()
+            || expected.read_exact(&mut theirs[..want]).is_err()
+            || ours[..want] != theirs[..want]
+        {
+            return false;
+        }
+        rest -= want as u64;
     }
+    // Nothing past the expected end (the file did not grow since its size was read).
+    matches!(file.read(&mut ours[..1]), Ok(0))
 }
 
 /// A file written under a temporary name in its directory, to be renamed over its target:
@@ -130,6 +176,32 @@ impl StagedFile {
         self.committed = true;
         Ok(())
     }
+
+    /// Renames the file into place, unless the target already holds the same bytes (a rerun
+    /// of a deterministic report): then the temporary file is removed and the target is left
+    /// as it is.
+    pub fn commit_if_changed(self) -> Result<Commit, Error> {
+        let unchanged = std::fs::metadata(&self.temporary).is_ok_and(|staged| {
+            regular_file_of_size(&self.target, staged.len()).is_some_and(|target| {
+                std::fs::File::open(&self.temporary)
+                    .is_ok_and(|mut new| same_bytes(target, &mut new, staged.len()))
+            })
+        });
+        if unchanged {
+            // Dropped uncommitted: the temporary file is removed.
+            return Ok(Commit::Unchanged);
+        }
+        self.commit().map(|()| Commit::Written)
+    }
+}
+
+/// What committing a staged file did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commit {
+    /// The target was replaced by the new content.
+    Written,
+    /// The target already held the same bytes and was left as it was.
+    Unchanged,
 }
 
 impl Drop for StagedFile {
@@ -228,5 +300,61 @@ mod tests {
             std::fs::read_to_string(dir.path().join("t.csv")).unwrap(),
             "old\n"
         );
+    }
+
+    /// A file is left alone only when it is a regular file with exactly the new bytes: same
+    /// size but other bytes, a longer or shorter file, or a link to a file with those bytes
+    /// are all written.
+    #[test]
+    fn only_a_regular_file_with_the_same_bytes_holds_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(holds(&path, &bytes));
+        let mut other = bytes.clone();
+        other[150_000] ^= 1;
+        assert!(
+            !holds(&path, &other),
+            "same size, one byte past the first block"
+        );
+        assert!(!holds(&path, &bytes[..bytes.len() - 1]));
+        assert!(!holds(&dir.path().join("missing"), b""));
+        std::fs::write(&path, b"").unwrap();
+        assert!(holds(&path, b""));
+        let link = dir.path().join("link");
+        std::fs::write(&path, &bytes).unwrap();
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        assert!(!holds(&link, &bytes));
+    }
+
+    /// Staging the same bytes again stages nothing; a staged file with its target's bytes is
+    /// not renamed over it (the target keeps its inode); one with other bytes is.
+    #[test]
+    fn unchanged_files_are_left_as_they_are() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            OutputFile::text("a.md", "same\n".to_string()),
+            OutputFile::text("charts/b.svg", "<svg/>".to_string()),
+        ];
+        write_all(dir.path(), &files, false).unwrap();
+        let inode = |name: &str| std::fs::metadata(dir.path().join(name)).unwrap().ino();
+        let before = (inode("a.md"), inode("charts/b.svg"));
+        assert!(stage_all(dir.path(), &files, false).unwrap().is_empty());
+        assert_eq!((inode("a.md"), inode("charts/b.svg")), before);
+
+        std::fs::write(dir.path().join("t.csv"), "x,y\n").unwrap();
+        let same = StagedFile::write(dir.path(), "t.csv", |out| out.write_all(b"x,y\n")).unwrap();
+        let table = inode("t.csv");
+        assert_eq!(same.commit_if_changed().unwrap(), Commit::Unchanged);
+        assert_eq!(inode("t.csv"), table);
+        let other = StagedFile::write(dir.path(), "t.csv", |out| out.write_all(b"x,z\n")).unwrap();
+        assert_eq!(other.commit_if_changed().unwrap(), Commit::Written);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("t.csv")).unwrap(),
+            "x,z\n"
+        );
+        assert_eq!(names(dir.path()), ["a.md", "charts", "t.csv"]);
     }
 }
