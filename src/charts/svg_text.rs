@@ -61,7 +61,7 @@ impl SvgText {
         // Glyphs are placed in font units inside a group scaled to the font size: `x` is the
         // sum of the unscaled advances and kerning before the glyph (whole units in DejaVu),
         // and the group's scale has eight decimals, so a glyph 1,000 px along is placed within
-        // 0.01 px of where the bitmap text puts it.
+        // 0.005 px of where the bitmap text puts it.
         let mut uses = String::new();
         let mut pen = 0.0f32;
         let mut previous: Option<GlyphId> = None;

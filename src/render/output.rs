@@ -1,5 +1,6 @@
 //! Writing a report's files atomically: each file goes to a temporary name in its directory,
-//! is flushed to disk, then renamed over the old one, so a reader never sees half a file.
+//! then is renamed over the old one (registry writes are flushed to disk first), so a reader
+//! never sees half a file. A file that already holds its new bytes is left as it is.
 
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
