@@ -7,7 +7,7 @@ use crate::cmd::{locate_topics, report_error};
 use crate::error::Error;
 use crate::numbers::counted;
 use crate::registry::{self, Registry, TopicLocation};
-use crate::render::output::{Commit, OutputFile, StagedFile, stage_all, write_all};
+use crate::render::output::{Commit, OutputFile, StagedFile, holds, stage_all, write_all};
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -217,7 +217,7 @@ fn stale_files(dir: &Path, files: &[OutputFile]) -> Vec<std::path::PathBuf> {
         .iter()
         .map(|file| dir.join(&file.path))
         .zip(files)
-        .filter(|(path, file)| std::fs::read(path).ok().as_deref() != Some(file.bytes.as_slice()))
+        .filter(|(path, file)| !holds(path, &file.bytes))
         .map(|(path, _)| path)
         .collect()
 }

@@ -73,8 +73,9 @@ pub fn stage_all(
     Ok(staged?.into_iter().flatten().collect())
 }
 
-/// Whether `path` is a regular file (not a link) holding exactly `bytes`.
-fn holds(path: &Path, bytes: &[u8]) -> bool {
+/// Whether `path` is a regular file (not a link) holding exactly `bytes`: what a report run
+/// leaves alone and what `report --check` counts as up to date.
+pub fn holds(path: &Path, bytes: &[u8]) -> bool {
     regular_file_of_size(path, bytes.len() as u64)
         .is_some_and(|file| same_bytes(file, &mut &bytes[..], bytes.len() as u64))
 }
