@@ -198,6 +198,9 @@ struct PlottersPainter<'a, DB: DrawingBackend> {
     area: &'a DrawingArea<DB, Shift>,
     scale: f64,
     error: Option<String>,
+    /// Drawing pixels (PNG), not SVG elements: a thick horizontal or vertical line is filled
+    /// as the rectangle it covers ([`axis_aligned_band`]).
+    bitmap: bool,
     /// Texts, in order, to blend into the pixels once every shape is drawn: text lies on top
     /// of the shapes, as in the SVG (which writes its text after the shapes).
     texts: Vec<BitmapText>,
@@ -240,8 +243,16 @@ impl<DB: DrawingBackend> Painter for PlottersPainter<'_, DB> {
 
     fn line(&mut self, points: &[(f64, f64)], color: RGBColor, width: f64) {
         let points: Vec<_> = points.iter().map(|(x, y)| self.at(*x, *y)).collect();
-        let style =
-            ShapeStyle::from(color).stroke_width((width * self.scale).round().max(1.0) as u32);
+        let stroke = (width * self.scale).round().max(1.0) as u32;
+        if self.bitmap
+            && stroke > 1
+            && let Some(band) = axis_aligned_band(&points, stroke)
+        {
+            let result = self.area.draw(&Rectangle::new(band, color.filled()));
+            self.keep(result);
+            return;
+        }
+        let style = ShapeStyle::from(color).stroke_width(stroke);
         let result = self.area.draw(&PathElement::new(points, style));
         self.keep(result);
     }
@@ -280,6 +291,37 @@ impl<DB: DrawingBackend> PlottersPainter<'_, DB> {
             up,
         };
         self.texts.push(element);
+    }
+}
+
+/// The pixel rectangle a straight horizontal or vertical line of `stroke` pixels from the
+/// first to the second of `points` covers, as plotters' rectangle corners (the second one
+/// past the last pixel): `stroke` rows (columns) centred on the line, the extra one of an even
+/// width above (left of) it, from the line's first pixel to its last. `None` for anything else
+/// (a slanted line, a polyline, a single point), which plotters draws as a polygon.
+///
+/// plotters turns every line thicker than a pixel into a polygon and fills it with its
+/// general scanline rasteriser, a tenth of a batch's CPU; for the gridlines, axes, ticks and
+/// whiskers that make up most lines a rectangle fill does the same work directly. It is also
+/// the width asked for: plotters' polygon of a 2-pixel line covers 3 rows.
+fn axis_aligned_band(points: &[(i32, i32)], stroke: u32) -> Option<[(i32, i32); 2]> {
+    let [(x0, y0), (x1, y1)] = *points else {
+        return None;
+    };
+    let stroke = i32::try_from(stroke).ok()?;
+    let first = |centre: i32| centre - stroke / 2;
+    if y0 == y1 && x0 != x1 {
+        Some([
+            (x0.min(x1), first(y0)),
+            (x0.max(x1) + 1, first(y0) + stroke),
+        ])
+    } else if x0 == x1 && y0 != y1 {
+        Some([
+            (first(x0), y0.min(y1)),
+            (first(x0) + stroke, y0.max(y1) + 1),
+        ])
+    } else {
+        None
     }
 }
 
@@ -397,6 +439,7 @@ pub fn render_svg(
                 area: &area,
                 scale: 1.0,
                 error: None,
+                bitmap: false,
                 texts: Vec::new(),
             },
             text: SvgText::new(id_prefix),
@@ -507,6 +550,7 @@ fn draw_pixels(
             area: &area,
             scale,
             error: None,
+            bitmap: true,
             texts: Vec::new(),
         };
         draw(&mut painter);
@@ -527,6 +571,46 @@ fn draw_pixels(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pixels a PNG line covers: (columns, rows) of the non-white pixels.
+    fn covered(
+        draw: &DrawFn,
+    ) -> (
+        std::ops::RangeInclusive<usize>,
+        std::ops::RangeInclusive<usize>,
+    ) {
+        let (width, height) = (40usize, 30usize);
+        let mut pixels = vec![255u8; width * height * 3];
+        draw_pixels(&mut pixels, (width as u32, height as u32), 2.0, draw).unwrap();
+        let inked: Vec<(usize, usize)> = (0..height)
+            .flat_map(|y| (0..width).map(move |x| (x, y)))
+            .filter(|(x, y)| pixels[(y * width + x) * 3] != 255)
+            .collect();
+        let xs = inked.iter().map(|p| p.0);
+        let ys = inked.iter().map(|p| p.1);
+        (
+            xs.clone().min().unwrap()..=xs.max().unwrap(),
+            ys.clone().min().unwrap()..=ys.max().unwrap(),
+        )
+    }
+
+    /// A 1-pt line at 2× is 2 pixels wide, centred on it, from its first pixel to its last
+    /// (plotters' polygon covered 3 rows); slanted lines still go through plotters.
+    #[test]
+    fn a_straight_thick_line_covers_its_width_and_length() {
+        let black = RGBColor(0, 0, 0);
+        let horizontal = covered(&move |p: &mut dyn Painter| {
+            p.line(&[(12.0, 5.0), (2.0, 5.0)], black, 1.0);
+        });
+        assert_eq!(horizontal, (4..=24, 9..=10));
+        let vertical = covered(&move |p: &mut dyn Painter| {
+            p.line(&[(3.0, 2.0), (3.0, 12.0)], black, 1.5);
+        });
+        assert_eq!(vertical, (5..=7, 4..=24));
+        assert_eq!(axis_aligned_band(&[(4, 10), (24, 12)], 2), None);
+        assert_eq!(axis_aligned_band(&[(4, 10), (4, 10)], 2), None);
+        assert_eq!(axis_aligned_band(&[(4, 10), (8, 10), (8, 20)], 2), None);
+    }
 
     #[test]
     fn bold_text_uses_the_bold_face() {
