@@ -612,6 +612,31 @@ mod tests {
         assert_eq!(axis_aligned_band(&[(4, 10), (8, 10), (8, 20)], 2), None);
     }
 
+    /// Text lies on top of every shape in a PNG, as in the SVG (which writes its text after
+    /// the shapes): a box drawn after a label over it does not hide the label.
+    #[test]
+    fn png_text_lies_on_top_of_later_shapes() {
+        let (width, height) = (80usize, 40usize);
+        let mut pixels = vec![255u8; width * height * 3];
+        let draw = |p: &mut dyn Painter| {
+            p.text(
+                2.0,
+                10.0,
+                "Hi",
+                Align::Left,
+                Font::new(12.0, Weight::Bold, RGBColor(0, 0, 0)),
+            );
+            p.rect(0.0, 0.0, 40.0, 20.0, RGBColor(200, 0, 0), None);
+        };
+        draw_pixels(&mut pixels, (width as u32, height as u32), 2.0, &draw).unwrap();
+        let dark = pixels
+            .chunks_exact(3)
+            .filter(|px| px[0] < 60 && px[1] < 60 && px[2] < 60)
+            .count();
+        assert!(dark > 20, "the label is hidden: {dark} dark pixels");
+        assert!(pixels.chunks_exact(3).any(|px| px == [200, 0, 0]));
+    }
+
     #[test]
     fn bold_text_uses_the_bold_face() {
         let normal = text_width("Hello world", 20.0, Weight::Normal);
