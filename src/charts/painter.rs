@@ -194,16 +194,12 @@ fn font_style(weight: Weight) -> FontStyle {
     }
 }
 
+/// Shapes drawn through plotters, in logical units scaled to the output; text is each format's
+/// own ([`SvgPainter`], [`PngPainter`]).
 struct PlottersPainter<'a, DB: DrawingBackend> {
     area: &'a DrawingArea<DB, Shift>,
     scale: f64,
     error: Option<String>,
-    /// Drawing pixels (PNG), not SVG elements: a thick horizontal or vertical line is filled
-    /// as the rectangle it covers ([`axis_aligned_band`]).
-    bitmap: bool,
-    /// Texts, in order, to blend into the pixels once every shape is drawn: text lies on top
-    /// of the shapes, as in the SVG (which writes its text after the shapes).
-    texts: Vec<BitmapText>,
 }
 
 impl<DB: DrawingBackend> PlottersPainter<'_, DB> {
@@ -219,9 +215,7 @@ impl<DB: DrawingBackend> PlottersPainter<'_, DB> {
             self.error = Some(format!("{err:?}"));
         }
     }
-}
 
-impl<DB: DrawingBackend> Painter for PlottersPainter<'_, DB> {
     fn rect(
         &mut self,
         x0: f64,
@@ -241,17 +235,13 @@ impl<DB: DrawingBackend> Painter for PlottersPainter<'_, DB> {
         }
     }
 
-    fn line(&mut self, points: &[(f64, f64)], color: RGBColor, width: f64) {
-        let points: Vec<_> = points.iter().map(|(x, y)| self.at(*x, *y)).collect();
-        let stroke = (width * self.scale).round().max(1.0) as u32;
-        if self.bitmap
-            && stroke > 1
-            && let Some(band) = axis_aligned_band(&points, stroke)
-        {
-            let result = self.area.draw(&Rectangle::new(band, color.filled()));
-            self.keep(result);
-            return;
-        }
+    /// The line's points in output pixels and its stroke width in whole pixels.
+    fn line_in_pixels(&self, points: &[(f64, f64)], width: f64) -> (Vec<(i32, i32)>, u32) {
+        let points = points.iter().map(|(x, y)| self.at(*x, *y)).collect();
+        (points, (width * self.scale).round().max(1.0) as u32)
+    }
+
+    fn line(&mut self, points: Vec<(i32, i32)>, color: RGBColor, stroke: u32) {
         let style = ShapeStyle::from(color).stroke_width(stroke);
         let result = self.area.draw(&PathElement::new(points, style));
         self.keep(result);
@@ -269,28 +259,70 @@ impl<DB: DrawingBackend> Painter for PlottersPainter<'_, DB> {
         let result = self.area.draw(&Circle::new(centre, radius, fill.filled()));
         self.keep(result);
     }
-
-    fn text(&mut self, x: f64, y: f64, text: &str, align: Align, font: Font) {
-        self.bitmap_text(x, y, text, align, font, false);
-    }
-
-    fn text_up(&mut self, x: f64, y: f64, text: &str, font: Font) {
-        self.bitmap_text(x, y, text, Align::Left, font, true);
-    }
 }
 
-impl<DB: DrawingBackend> PlottersPainter<'_, DB> {
-    fn bitmap_text(&mut self, x: f64, y: f64, text: &str, align: Align, font: Font, up: bool) {
-        let element = BitmapText {
-            at: self.at(x, y),
+/// Draws a PNG's shapes into its pixels and collects its texts, which [`draw_pixels`] blends
+/// in once every shape is drawn: text lies on top of the shapes, as in the SVG (which writes
+/// its text after the shapes).
+struct PngPainter<'a, 'b> {
+    shapes: PlottersPainter<'a, BitMapBackend<'b>>,
+    texts: Vec<BitmapText>,
+}
+
+impl PngPainter<'_, '_> {
+    fn text(&mut self, x: f64, y: f64, text: &str, align: Align, font: Font, up: bool) {
+        self.texts.push(BitmapText {
+            at: self.shapes.at(x, y),
             text: text.to_string(),
-            size: font.size * self.scale,
+            size: font.size * self.shapes.scale,
             weight: font.weight,
             color: font.color,
             align,
             up,
-        };
-        self.texts.push(element);
+        });
+    }
+}
+
+impl Painter for PngPainter<'_, '_> {
+    fn rect(
+        &mut self,
+        x0: f64,
+        y0: f64,
+        x1: f64,
+        y1: f64,
+        fill: RGBColor,
+        stroke: Option<RGBColor>,
+    ) {
+        self.shapes.rect(x0, y0, x1, y1, fill, stroke);
+    }
+
+    fn line(&mut self, points: &[(f64, f64)], color: RGBColor, width: f64) {
+        let (points, stroke) = self.shapes.line_in_pixels(points, width);
+        // A 1-pixel line is already drawn by plotters' own straight-line paths.
+        if stroke > 1
+            && let Some(band) = axis_aligned_band(&points, stroke)
+        {
+            let result = self.shapes.area.draw(&Rectangle::new(band, color.filled()));
+            self.shapes.keep(result);
+        } else {
+            self.shapes.line(points, color, stroke);
+        }
+    }
+
+    fn polygon(&mut self, points: &[(f64, f64)], fill: RGBColor) {
+        self.shapes.polygon(points, fill);
+    }
+
+    fn circle(&mut self, x: f64, y: f64, radius: f64, fill: RGBColor) {
+        self.shapes.circle(x, y, radius, fill);
+    }
+
+    fn text(&mut self, x: f64, y: f64, text: &str, align: Align, font: Font) {
+        PngPainter::text(self, x, y, text, align, font, false);
+    }
+
+    fn text_up(&mut self, x: f64, y: f64, text: &str, font: Font) {
+        PngPainter::text(self, x, y, text, Align::Left, font, true);
     }
 }
 
@@ -400,7 +432,8 @@ impl Painter for SvgPainter<'_, '_> {
         self.shapes.rect(x0, y0, x1, y1, fill, stroke);
     }
     fn line(&mut self, points: &[(f64, f64)], color: RGBColor, width: f64) {
-        self.shapes.line(points, color, width);
+        let (points, stroke) = self.shapes.line_in_pixels(points, width);
+        self.shapes.line(points, color, stroke);
     }
     fn polygon(&mut self, points: &[(f64, f64)], fill: RGBColor) {
         self.shapes.polygon(points, fill);
@@ -439,8 +472,6 @@ pub fn render_svg(
                 area: &area,
                 scale: 1.0,
                 error: None,
-                bitmap: false,
-                texts: Vec::new(),
             },
             text: SvgText::new(id_prefix),
         };
@@ -546,15 +577,16 @@ fn draw_pixels(
 ) -> Result<(), String> {
     let texts = {
         let area = BitMapBackend::with_buffer(pixels, (width, height)).into_drawing_area();
-        let mut painter = PlottersPainter {
-            area: &area,
-            scale,
-            error: None,
-            bitmap: true,
+        let mut painter = PngPainter {
+            shapes: PlottersPainter {
+                area: &area,
+                scale,
+                error: None,
+            },
             texts: Vec::new(),
         };
         draw(&mut painter);
-        if let Some(error) = painter.error {
+        if let Some(error) = painter.shapes.error {
             return Err(error);
         }
         area.present().map_err(|e| format!("{e:?}"))?;
