@@ -76,16 +76,15 @@ pub fn stage_all(
 /// Whether `path` is a regular file (not a link) holding exactly `bytes`: what a report run
 /// leaves alone and what `report --check` counts as up to date.
 pub fn holds(path: &Path, bytes: &[u8]) -> bool {
-    regular_file_of_size(path, bytes.len() as u64)
-        .is_some_and(|file| same_bytes(file, &mut &bytes[..], bytes.len() as u64))
+    holds_read(path, &mut &bytes[..], bytes.len() as u64)
 }
 
-/// `path` opened, if it is a regular file (not a link) of `len` bytes.
-fn regular_file_of_size(path: &Path, len: u64) -> Option<std::fs::File> {
-    std::fs::symlink_metadata(path)
-        .is_ok_and(|m| m.file_type().is_file() && m.len() == len)
-        .then(|| std::fs::File::open(path).ok())
-        .flatten()
+/// Whether `path` is a regular file (not a link) of `len` bytes holding the `len` bytes that
+/// `expected` gives.
+fn holds_read(path: &Path, expected: &mut dyn std::io::Read, len: u64) -> bool {
+    let regular_of_len =
+        std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file() && m.len() == len);
+    regular_of_len && std::fs::File::open(path).is_ok_and(|file| same_bytes(file, expected, len))
 }
 
 /// Whether `file` (of `len` bytes) and `expected` give the same `len` bytes and `file` no
@@ -183,12 +182,9 @@ impl StagedFile {
     /// of a deterministic report): then the temporary file is removed and the target is left
     /// as it is.
     pub fn commit_if_changed(self) -> Result<Commit, Error> {
-        let unchanged = std::fs::metadata(&self.temporary).is_ok_and(|staged| {
-            regular_file_of_size(&self.target, staged.len()).is_some_and(|target| {
-                std::fs::File::open(&self.temporary)
-                    .is_ok_and(|mut new| same_bytes(target, &mut new, staged.len()))
-            })
-        });
+        let unchanged = std::fs::File::open(&self.temporary)
+            .and_then(|new| Ok((new.metadata()?.len(), new)))
+            .is_ok_and(|(len, mut new)| holds_read(&self.target, &mut new, len));
         if unchanged {
             // Dropped uncommitted: the temporary file is removed.
             return Ok(Commit::Unchanged);
