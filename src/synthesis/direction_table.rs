@@ -9,6 +9,7 @@ use crate::frame::{self, FindingsFrame};
 use crate::model::Direction;
 use crate::registry::Topic;
 use crate::synthesis::counts::{CellCount, count_by};
+use crate::synthesis::study_groups::StudyGroups;
 
 /// One row: a cell per direction (in [`Direction::ALL`] order) and the row total.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,64 +45,33 @@ pub enum Rows<'a> {
 
 type Cells = HashMap<Vec<String>, CellCount>;
 
-/// Whether every row of a study has the same value in frame column `column` (the design and
-/// its tier are study-level fields, checked when the registry is read).
-fn is_study_level(column: &str) -> bool {
-    matches!(column, frame::TIER | frame::DESIGN)
-}
-
-/// Cells keyed (question, dimension, ...) summed over the dimension: keyed (question, ...).
-/// Exact only for a study-level dimension (each study counted under one value).
-fn without_dimension(cells: &Cells) -> Cells {
-    let mut summed = Cells::new();
-    for (key, count) in cells {
-        let mut key = key.clone();
-        key.remove(1);
-        let total: &mut CellCount = summed.entry(key).or_default();
-        total.findings += count.findings;
-        total.studies += count.studies;
-        total.participants += count.participants;
-    }
-    summed
-}
-
 /// For each `(dimension, rows)`, one table per question of the topic, in topic order, over
-/// the frame column `dimension`. The counts run one after another: each polars group-by
-/// already uses every core, and running them side by side was twice as slow.
+/// the frame column `dimension`. Counts whose keys are the question, the tier and the
+/// direction are folded from the question × study `groups`; the others (forms, outcomes) are
+/// polars group-bys of the findings, one after another: each already uses every core, and
+/// running them side by side was twice as slow.
 pub fn direction_tables(
     topic: &Topic,
     findings: &FindingsFrame<'_>,
+    groups: &StudyGroups,
     dimensions: &[(&str, Rows<'_>)],
 ) -> PolarsResult<Vec<Vec<DirectionTable>>> {
-    // The question totals (by direction, and overall) are the sums over a study-level
-    // dimension's rows when one is asked for: every study sits in exactly one of its rows, so
-    // nothing is counted twice, and two polars group-bys of the whole frame are saved.
-    let study_level = dimensions
-        .iter()
-        .position(|(dimension, _)| is_study_level(dimension));
     let mut key_sets: Vec<Vec<&str>> = Vec::new();
     for (dimension, _) in dimensions {
         key_sets.push(vec![frame::QUESTION, dimension, frame::DIRECTION]);
         key_sets.push(vec![frame::QUESTION, dimension]);
     }
-    if study_level.is_none() {
-        key_sets.push(vec![frame::QUESTION, frame::DIRECTION]);
-        key_sets.push(vec![frame::QUESTION]);
-    }
+    key_sets.push(vec![frame::QUESTION, frame::DIRECTION]);
+    key_sets.push(vec![frame::QUESTION]);
     let mut counted: Vec<Cells> = key_sets
         .iter()
-        .map(|keys| count_by(findings, keys))
+        .map(|keys| match groups.count_by(&findings.codes, keys) {
+            Some(cells) => Ok(cells),
+            None => count_by(findings, keys),
+        })
         .collect::<PolarsResult<_>>()?;
-    let (direction_totals, question_totals) = match study_level {
-        Some(index) => (
-            without_dimension(&counted[2 * index]),
-            without_dimension(&counted[2 * index + 1]),
-        ),
-        None => {
-            let question_totals = counted.pop().unwrap_or_default();
-            (counted.pop().unwrap_or_default(), question_totals)
-        }
-    };
+    let question_totals = counted.pop().unwrap_or_default();
+    let direction_totals = counted.pop().unwrap_or_default();
     let get = |map: &Cells, key: &[&str]| {
         let key: Vec<String> = key.iter().map(|s| (*s).to_string()).collect();
         map.get(&key).copied().unwrap_or_default()
@@ -151,32 +121,56 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        /// The question totals summed over the tier rows equal those polars counts directly
-        /// (the path taken without a study-level dimension), for studies with findings under
-        /// both questions, several outcomes, forms and directions, and a design of their own.
+        /// Each table is the counts of its question: its rows, per direction and overall,
+        /// the totals over all its rows, every tier listed and only forms with findings.
         #[test]
-        fn question_totals_from_tiers_equal_direct_counts(
+        fn tables_hold_the_counts_of_their_cells(
             picks in test_rows::picks(),
         ) {
             let registry = test_rows::shipped();
             let topic = &registry.topic;
             let findings = test_rows::findings(&registry, &picks);
             let frame = frame::findings_frame(topic, &findings).unwrap();
+            let groups = StudyGroups::of(&frame).unwrap();
             let form_keys = topic.form_keys();
             let tier_keys: Vec<&str> = crate::model::Tier::ALL.iter().map(|t| t.key()).collect();
-            let with_tiers = direction_tables(
+            let tables = direction_tables(
                 topic,
                 &frame,
+                &groups,
                 &[(frame::TIER, Rows::All(&tier_keys)), (frame::FORM, Rows::Present(&form_keys))],
             )
             .unwrap();
-            let forms_only =
-                direction_tables(topic, &frame, &[(frame::FORM, Rows::Present(&form_keys))]).unwrap();
-            for (derived, direct) in with_tiers[0].iter().zip(&forms_only[0]) {
-                prop_assert_eq!(&derived.by_direction, &direct.by_direction);
-                prop_assert_eq!(derived.total, direct.total);
+            let cells = |keys: &[&str]| count_by(&frame, keys).unwrap();
+            let get = |cells: &Cells, key: &[&str]| {
+                let key: Vec<String> = key.iter().map(|s| (*s).to_string()).collect();
+                cells.get(&key).copied().unwrap_or_default()
+            };
+            let (by_direction, by_question) =
+                (cells(&[frame::QUESTION, frame::DIRECTION]), cells(&[frame::QUESTION]));
+            for (dimension, tables) in [frame::TIER, frame::FORM].into_iter().zip(&tables) {
+                let (row_cells, row_totals) = (
+                    cells(&[frame::QUESTION, dimension, frame::DIRECTION]),
+                    cells(&[frame::QUESTION, dimension]),
+                );
+                for (table, question) in tables.iter().zip(topic.questions.keys()) {
+                    prop_assert_eq!(&table.question, question);
+                    prop_assert_eq!(table.total, get(&by_question, &[question]));
+                    for (d, count) in Direction::ALL.iter().zip(&table.by_direction) {
+                        prop_assert_eq!(*count, get(&by_direction, &[question, d.key()]));
+                    }
+                    if dimension == frame::TIER {
+                        prop_assert_eq!(table.rows.len(), tier_keys.len());
+                    }
+                    for row in &table.rows {
+                        prop_assert_eq!(row.total, get(&row_totals, &[question, &row.key]));
+                        prop_assert!(dimension == frame::TIER || row.total.findings > 0);
+                        for (d, count) in Direction::ALL.iter().zip(&row.by_direction) {
+                            prop_assert_eq!(*count, get(&row_cells, &[question, &row.key, d.key()]));
+                        }
+                    }
+                }
             }
-            prop_assert_eq!(&with_tiers[1], &forms_only[0]);
         }
     }
 }

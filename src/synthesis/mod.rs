@@ -12,6 +12,7 @@ pub mod pool;
 pub mod selection;
 pub mod special;
 pub mod studies;
+pub mod study_groups;
 pub mod study_votes;
 pub mod swim;
 pub mod vote_count;
@@ -27,6 +28,7 @@ use counts::CellCount;
 use direction_table::{DirectionTable, Rows, direction_tables};
 use selection::Selection;
 use studies::{StudyRows, study_rows};
+use study_groups::StudyGroups;
 use study_votes::{StudyVote, outcome_vote_counts, study_votes};
 use vote_count::{LeaveOneOut, VoteCount, count_votes, leave_one_out};
 
@@ -218,9 +220,11 @@ fn aggregate(registry: &Registry, selection: &Selection) -> Result<Aggregated, E
     let tier_keys: Vec<&str> = Tier::ALL.iter().map(|t| t.key()).collect();
     let form_keys = topic.form_keys();
     let outcome_keys: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
+    let groups = StudyGroups::of(&findings)?;
     let mut tables = direction_tables(
         topic,
         &findings,
+        &groups,
         &[
             (frame::TIER, Rows::All(&tier_keys)),
             (frame::FORM, Rows::Present(&form_keys)),
@@ -232,12 +236,9 @@ fn aggregate(registry: &Registry, selection: &Selection) -> Result<Aggregated, E
         tiers: tables.next().unwrap_or_default(),
         forms: tables.next().unwrap_or_default(),
         outcomes: tables.next().unwrap_or_default(),
-        per_question: study_votes(&findings)?,
+        per_question: study_votes(&findings.codes, &groups),
         per_outcome: outcome_vote_counts(&findings, |tier| selection.counts_tier(tier))?,
-        totals: counts::count_by(&findings, &[])?
-            .into_values()
-            .next()
-            .unwrap_or_default(),
+        totals: groups.totals(findings.codes.len(frame::STUDY_ID)),
     })
 }
 

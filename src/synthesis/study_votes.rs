@@ -4,11 +4,12 @@
 
 use std::collections::HashMap;
 
-use polars::prelude::{IntoLazy, PolarsResult, col, len, lit};
+use polars::prelude::PolarsResult;
 
 use crate::frame::{self, FindingsFrame};
 use crate::model::{Direction, Tier};
 use crate::synthesis::counts::count_codes_by;
+use crate::synthesis::study_groups::StudyGroups;
 use crate::synthesis::vote_count::VoteCount;
 
 /// Share of a study's findings that must agree for the study to take their direction.
@@ -49,97 +50,48 @@ pub struct StudyVote {
     pub n: Option<u32>,
 }
 
-/// Study votes per question (key: the question), sorted by study id. (Votes per outcome are
-/// only ever counted: see [`outcome_vote_counts`].)
+/// Study votes per question (key: the question), sorted by study id, from the question ×
+/// study groups. (Votes per outcome are only ever counted: see [`outcome_vote_counts`].)
 pub fn study_votes(
-    findings: &FindingsFrame<'_>,
-) -> PolarsResult<HashMap<Vec<String>, Vec<StudyVote>>> {
-    let columns = [frame::QUESTION, frame::STUDY_ID];
-    let (grouped, packing) = per_study(findings, &columns)?;
+    codes: &frame::Codebook<'_>,
+    groups: &StudyGroups,
+) -> HashMap<Vec<String>, Vec<StudyVote>> {
     let _phase = crate::timing::phase("study votes: decode");
-    let keys = grouped.column(frame::KEY)?.u64()?;
-    let tier = grouped.column(frame::TIER)?.u32()?;
-    let total = grouped
-        .column("findings")?
-        .cast(&polars::prelude::DataType::UInt32)?;
-    let total = total.u32()?;
-    let n = grouped.column("n")?.u32()?;
-    let per_direction = Direction::ALL
-        .iter()
-        .map(|d| grouped.column(d.key()).and_then(|c| c.u32().cloned()))
-        .collect::<PolarsResult<Vec<_>>>()?;
-
-    // Sorted by the packed key: by question, then by study code, which follows
-    // study id order, so each group comes out whole and sorted.
-    let codes = &findings.codes;
-    let study_column = columns.len() - 1;
+    // The groups are sorted by question, then by study code, which follows study id order, so
+    // each question's votes come out whole and sorted.
     let mut votes: HashMap<Vec<String>, Vec<StudyVote>> = HashMap::new();
-    let mut current: Option<(u64, Vec<StudyVote>)> = None;
-    for row in 0..grouped.height() {
-        let counts: [u32; 4] = std::array::from_fn(|i| per_direction[i].get(row).unwrap_or(0));
-        let tier = tier
-            .get(row)
-            .and_then(|code| Tier::ALL.get(code as usize).copied());
-        let (Some(direction), Some(tier), Some(key)) =
-            (study_direction(counts), tier, keys.get(row))
+    let mut current: Option<(u32, Vec<StudyVote>)> = None;
+    for group in &groups.groups {
+        let (Some(direction), Some(tier)) = (study_direction(group.by_direction), group.tier)
         else {
             continue;
         };
-        let group = packing.without_last(key);
-        if current.as_ref().is_none_or(|(g, _)| *g != group) {
+        let question = groups.question(group);
+        if current.as_ref().is_none_or(|(q, _)| *q != question) {
             if let Some((previous, list)) = current.take() {
-                votes.insert(group_key(codes, &columns, &packing, previous), list);
+                votes.insert(question_key(codes, previous), list);
             }
-            current = Some((group, Vec::new()));
+            current = Some((question, Vec::new()));
         }
         if let Some((_, list)) = current.as_mut() {
             list.push(StudyVote {
-                study_id: codes.shared_study_id(packing.code(key, study_column)),
+                study_id: codes.shared_study_id(groups.study(group)),
                 tier,
                 direction,
-                findings: total.get(row).unwrap_or(0),
-                n: n.get(row),
+                findings: group.findings,
+                n: group.n,
             });
         }
     }
     if let Some((previous, list)) = current {
-        votes.insert(group_key(codes, &columns, &packing, previous), list);
+        votes.insert(question_key(codes, previous), list);
     }
-    Ok(votes)
+    votes
 }
 
-/// One row per study within each group of `columns` (the last being the study): its packed
-/// key, tier, findings, largest n and findings per direction; sorted by key.
-fn per_study(
-    findings: &FindingsFrame<'_>,
-    columns: &[&str],
-) -> PolarsResult<(polars::prelude::DataFrame, frame::Packing)> {
-    let (keyed, packing) = findings.keyed(columns, &[frame::N, frame::TIER, frame::DIRECTION])?;
-    // A study's design (and so its tier) is the same on all its rows (validated).
-    let mut aggregations = vec![
-        len().alias("findings"),
-        col(frame::N).max().alias("n"),
-        col(frame::TIER).first().alias(frame::TIER),
-    ];
-    for (code, direction) in (0u32..).zip(Direction::ALL) {
-        aggregations.push(
-            col(frame::DIRECTION)
-                .eq(lit(code))
-                .cast(polars::prelude::DataType::UInt32)
-                .sum()
-                .alias(direction.key()),
-        );
-    }
-    let _phase = crate::timing::phase("study votes: group-by");
-    let grouped = keyed
-        .lazy()
-        .group_by([col(frame::KEY)])
-        .agg(aggregations)
-        .sort(
-            [frame::KEY],
-            polars::prelude::SortMultipleOptions::default(),
-        );
-    Ok((grouped.collect()?, packing))
+/// The key of a question's votes: its key alone.
+fn question_key(codes: &frame::Codebook<'_>, question: u32) -> Vec<String> {
+    vec![codes.key(frame::QUESTION, question).to_string()]
 }
 
 /// Vote counts per question and outcome (key: question, outcome) over the studies whose tier
@@ -195,21 +147,6 @@ pub fn outcome_vote_counts(
             },
         )
         .collect())
-}
-
-/// The keys (question, and outcome) of a group of packed study keys.
-fn group_key(
-    codes: &frame::Codebook<'_>,
-    columns: &[&str],
-    packing: &frame::Packing,
-    group: u64,
-) -> Vec<String> {
-    let key = group << packing.last_bits();
-    columns[..columns.len() - 1]
-        .iter()
-        .enumerate()
-        .map(|(i, column)| codes.key(column, packing.code(key, i)).to_string())
-        .collect()
 }
 
 #[cfg(test)]
