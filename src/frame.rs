@@ -174,18 +174,70 @@ impl Codebook<'_> {
 }
 
 /// Builds the findings frame from validated rows of `topic`.
+///
+/// The study codes take one pass in row order (codes by first appearance, then ranked by id);
+/// every other column is read in one parallel pass over runs of rows. The two run side by side.
 pub fn findings_frame<'a>(
     topic: &'a Topic,
     findings: &'a [Finding],
 ) -> PolarsResult<FindingsFrame<'a>> {
-    // Studies are coded in order of study id, so sorting by code sorts by id. A study's rows
-    // usually follow each other: a row of the same study as the row before takes its code
-    // without a lookup.
+    let ((studies, first_seen), columns) = rayon::join(
+        || studies_by_first_appearance(findings),
+        || RowColumns::of(topic, findings),
+    );
+    // Studies are coded in order of study id, so sorting by code sorts by id.
+    let mut by_id: Vec<u32> = (0..studies.len() as u32).collect();
+    by_id.par_sort_unstable_by_key(|code| studies[*code as usize].as_str());
+    let mut rank = vec![0u32; studies.len()];
+    for (position, code) in (0u32..).zip(&by_id) {
+        rank[*code as usize] = position;
+    }
+    let study: Vec<u32> = first_seen
+        .par_iter()
+        .map(|code| rank[*code as usize])
+        .collect();
+    let RowColumns {
+        question,
+        tier,
+        design,
+        form,
+        outcome,
+        direction,
+        n,
+        year,
+    } = columns;
+    let frame = DataFrame::new_infer_height(vec![
+        Column::new(STUDY_ID.into(), study),
+        Column::new(QUESTION.into(), question),
+        Column::new(TIER.into(), tier),
+        Column::new(DESIGN.into(), design),
+        Column::new(FORM.into(), form),
+        Column::new(OUTCOME.into(), outcome),
+        Column::new(DIRECTION.into(), direction),
+        Column::new(N.into(), n),
+        Column::new(YEAR.into(), year),
+    ])?;
+    Ok(FindingsFrame {
+        frame,
+        codes: Codebook {
+            topic,
+            studies: by_id
+                .iter()
+                .map(|code| Text::clone(studies[*code as usize]))
+                .collect(),
+        },
+    })
+}
+
+/// The distinct study ids in order of first appearance, and each row's position among them. A
+/// study's rows usually follow each other: a row of the same study as the row before takes its
+/// code without a lookup.
+fn studies_by_first_appearance(findings: &[Finding]) -> (Vec<&Text>, Vec<u32>) {
     let mut study_codes: HashMap<&str, u32, RandomState> =
         HashMap::with_capacity_and_hasher(findings.len() / 2, RandomState::default());
     let mut studies: Vec<&Text> = Vec::new();
     let mut previous: Option<(&Text, u32)> = None;
-    let first_seen: Vec<u32> = findings
+    let first_seen = findings
         .iter()
         .map(|f| {
             if let Some((id, code)) = previous
@@ -201,82 +253,181 @@ pub fn findings_frame<'a>(
             code
         })
         .collect();
-    let mut by_id: Vec<u32> = (0..studies.len() as u32).collect();
-    by_id.par_sort_unstable_by_key(|code| studies[*code as usize].as_str());
-    let mut rank = vec![0u32; studies.len()];
-    for (position, code) in (0u32..).zip(&by_id) {
-        rank[*code as usize] = position;
-    }
-    let study: Vec<u32> = first_seen
-        .par_iter()
-        .map(|code| rank[*code as usize])
-        .collect();
-
-    let coded = |code: &(dyn Fn(&Finding) -> u32 + Sync)| -> Vec<u32> {
-        findings.par_iter().map(code).collect()
-    };
-    let frame = DataFrame::new_infer_height(vec![
-        Column::new(STUDY_ID.into(), study),
-        Column::new(
-            QUESTION.into(),
-            key_codes(
-                findings,
-                |f| &f.question,
-                |q| topic.questions.get_index_of(q),
-            ),
-        ),
-        Column::new(TIER.into(), coded(&|f| f.design.tier() as u32)),
-        Column::new(DESIGN.into(), coded(&|f| f.design as u32)),
-        Column::new(
-            FORM.into(),
-            key_codes(findings, |f| &f.form, |form| topic.form_index(form)),
-        ),
-        Column::new(
-            OUTCOME.into(),
-            key_codes(findings, |f| &f.outcome, |o| topic.outcomes.get_index_of(o)),
-        ),
-        Column::new(DIRECTION.into(), coded(&|f| f.direction as u32)),
-        Column::new(N.into(), findings.iter().map(|f| f.n).collect::<Vec<_>>()),
-        Column::new(
-            YEAR.into(),
-            findings.iter().map(|f| f.year).collect::<Vec<_>>(),
-        ),
-    ])?;
-    Ok(FindingsFrame {
-        frame,
-        codes: Codebook {
-            topic,
-            studies: by_id
-                .iter()
-                .map(|code| Text::clone(studies[*code as usize]))
-                .collect(),
-        },
-    })
+    (studies, first_seen)
 }
 
-/// The topic position of each row's key in one column (`u32::MAX` for a key the topic lacks,
-/// which validated rows never have). Keys are shared strings, a few per registry: each is looked
-/// up in the topic once, then found by its address.
-fn key_codes(
-    findings: &[Finding],
-    key: impl Fn(&Finding) -> &Text,
-    index_of: impl Fn(&str) -> Option<usize>,
-) -> Vec<u32> {
-    let mut by_address: HashMap<usize, u32, RandomState> = HashMap::default();
-    findings
-        .iter()
-        .map(|f| {
-            let text = key(f);
-            *by_address
-                .entry(Arc::as_ptr(text) as usize)
-                .or_insert_with(|| index_of(text).map_or(u32::MAX, |i| i as u32))
-        })
-        .collect()
+/// Rows per run of [`RowColumns::of`]: enough to keep a core busy, few enough to share out.
+const ROWS_PER_RUN: usize = 1 << 15;
+
+/// The frame's columns that each row gives alone (all but the study code).
+#[derive(Default)]
+struct RowColumns {
+    question: Vec<u32>,
+    tier: Vec<u32>,
+    design: Vec<u32>,
+    form: Vec<u32>,
+    outcome: Vec<u32>,
+    direction: Vec<u32>,
+    n: Vec<Option<u32>>,
+    year: Vec<i32>,
+}
+
+impl RowColumns {
+    /// The columns of all rows: runs of rows read in parallel (each row read once, not once
+    /// per column), then put end to end.
+    fn of(topic: &Topic, findings: &[Finding]) -> RowColumns {
+        let runs: Vec<RowColumns> = findings
+            .par_chunks(ROWS_PER_RUN)
+            .map(|run| RowColumns::of_run(topic, run))
+            .collect();
+        let mut all = RowColumns::with_capacity(findings.len());
+        for mut run in runs {
+            all.question.append(&mut run.question);
+            all.tier.append(&mut run.tier);
+            all.design.append(&mut run.design);
+            all.form.append(&mut run.form);
+            all.outcome.append(&mut run.outcome);
+            all.direction.append(&mut run.direction);
+            all.n.append(&mut run.n);
+            all.year.append(&mut run.year);
+        }
+        all
+    }
+
+    fn with_capacity(rows: usize) -> RowColumns {
+        RowColumns {
+            question: Vec::with_capacity(rows),
+            tier: Vec::with_capacity(rows),
+            design: Vec::with_capacity(rows),
+            form: Vec::with_capacity(rows),
+            outcome: Vec::with_capacity(rows),
+            direction: Vec::with_capacity(rows),
+            n: Vec::with_capacity(rows),
+            year: Vec::with_capacity(rows),
+        }
+    }
+
+    fn of_run(topic: &Topic, run: &[Finding]) -> RowColumns {
+        let mut questions = KeyCodes::new(|q| topic.questions.get_index_of(q));
+        let mut forms = KeyCodes::new(|form| topic.form_index(form));
+        let mut outcomes = KeyCodes::new(|o| topic.outcomes.get_index_of(o));
+        let mut columns = RowColumns::with_capacity(run.len());
+        for f in run {
+            columns.question.push(questions.code(&f.question));
+            columns.tier.push(f.design.tier() as u32);
+            columns.design.push(f.design as u32);
+            columns.form.push(forms.code(&f.form));
+            columns.outcome.push(outcomes.code(&f.outcome));
+            columns.direction.push(f.direction as u32);
+            columns.n.push(f.n);
+            columns.year.push(f.year);
+        }
+        columns
+    }
+}
+
+/// The topic position of a column's keys (`u32::MAX` for a key the topic lacks, which
+/// validated rows never have). Keys are shared strings, a few per registry: each is looked up in
+/// the topic once, then found by its address (the previous row's first).
+struct KeyCodes<F> {
+    index_of: F,
+    previous: Option<(usize, u32)>,
+    by_address: HashMap<usize, u32, RandomState>,
+}
+
+impl<F: Fn(&str) -> Option<usize>> KeyCodes<F> {
+    fn new(index_of: F) -> KeyCodes<F> {
+        KeyCodes {
+            index_of,
+            previous: None,
+            by_address: HashMap::default(),
+        }
+    }
+
+    fn code(&mut self, text: &Text) -> u32 {
+        let address = Arc::as_ptr(text) as usize;
+        if let Some((previous, code)) = self.previous
+            && previous == address
+        {
+            return code;
+        }
+        let code = *self
+            .by_address
+            .entry(address)
+            .or_insert_with(|| (self.index_of)(text).map_or(u32::MAX, |i| i as u32));
+        self.previous = Some((address, code));
+        code
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rows over several parallel runs, keys shared and not shared between rows, studies out
+    /// of id order: every column holds each row's own value, study codes follow id order.
+    #[test]
+    fn columns_hold_each_rows_values_across_runs() {
+        let registry = crate::synthesis::test_rows::shipped();
+        let topic = &registry.topic;
+        let rows = 2 * ROWS_PER_RUN + 1_000;
+        let findings: Vec<Finding> = (0..rows)
+            .map(|i| {
+                let mut f = registry.findings[i % registry.findings.len()].clone();
+                if i % 3 == 0 {
+                    // The same key in an allocation of its own.
+                    f.question = Text::new(f.question.to_string());
+                    f.outcome = Text::new(f.outcome.to_string());
+                }
+                f.study_id = Text::new(format!("s{:05}", (rows - i) / 4));
+                f.year = 1990 + (i % 30) as i32;
+                f
+            })
+            .collect();
+        let frame = findings_frame(topic, &findings).unwrap();
+        let column = |name: &str| -> Vec<Option<u32>> {
+            frame
+                .frame
+                .column(name)
+                .unwrap()
+                .u32()
+                .unwrap()
+                .iter()
+                .collect()
+        };
+        let codes = |key: &dyn Fn(&Finding) -> Option<u32>| -> Vec<Option<u32>> {
+            findings.iter().map(key).collect()
+        };
+        let index = |i: Option<usize>| i.map(|i| i as u32);
+        assert_eq!(
+            column(QUESTION),
+            codes(&|f| index(topic.questions.get_index_of(f.question.as_str())))
+        );
+        assert_eq!(
+            column(OUTCOME),
+            codes(&|f| index(topic.outcomes.get_index_of(f.outcome.as_str())))
+        );
+        assert_eq!(column(FORM), codes(&|f| index(topic.form_index(&f.form))));
+        assert_eq!(column(TIER), codes(&|f| Some(f.design.tier() as u32)));
+        assert_eq!(column(DESIGN), codes(&|f| Some(f.design as u32)));
+        assert_eq!(column(DIRECTION), codes(&|f| Some(f.direction as u32)));
+        assert_eq!(column(N), codes(&|f| f.n));
+        let years: Vec<Option<i32>> = frame
+            .frame
+            .column(YEAR)
+            .unwrap()
+            .i32()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(
+            years,
+            findings.iter().map(|f| Some(f.year)).collect::<Vec<_>>()
+        );
+        // Ids "s00000".."s{last}" sort as their numbers: the code of a study is its number.
+        assert_eq!(column(STUDY_ID), codes(&|f| f.study_id[1..].parse().ok()));
+        assert_eq!(frame.codes.key(STUDY_ID, 7), "s00007");
+    }
 
     #[test]
     fn packed_keys_give_back_their_codes() {
