@@ -260,7 +260,6 @@ fn studies_by_first_appearance(findings: &[Finding]) -> (Vec<&Text>, Vec<u32>) {
 const ROWS_PER_RUN: usize = 1 << 15;
 
 /// The frame's columns that each row gives alone (all but the study code).
-#[derive(Default)]
 struct RowColumns {
     question: Vec<u32>,
     tier: Vec<u32>,
@@ -273,56 +272,82 @@ struct RowColumns {
 }
 
 impl RowColumns {
-    /// The columns of all rows: runs of rows read in parallel (each row read once, not once
-    /// per column), then put end to end.
+    /// The columns of all rows, filled in place by runs of rows in parallel (each row read
+    /// once, not once per column; no run's columns copied afterwards).
     fn of(topic: &Topic, findings: &[Finding]) -> RowColumns {
-        let runs: Vec<RowColumns> = findings
-            .par_chunks(ROWS_PER_RUN)
-            .map(|run| RowColumns::of_run(topic, run))
+        let rows = findings.len();
+        let mut columns = RowColumns {
+            question: vec![0; rows],
+            tier: vec![0; rows],
+            design: vec![0; rows],
+            form: vec![0; rows],
+            outcome: vec![0; rows],
+            direction: vec![0; rows],
+            n: vec![None; rows],
+            year: vec![0; rows],
+        };
+        let runs: Vec<Run<'_>> = findings
+            .chunks(ROWS_PER_RUN)
+            .zip(columns.question.chunks_mut(ROWS_PER_RUN))
+            .zip(columns.tier.chunks_mut(ROWS_PER_RUN))
+            .zip(columns.design.chunks_mut(ROWS_PER_RUN))
+            .zip(columns.form.chunks_mut(ROWS_PER_RUN))
+            .zip(columns.outcome.chunks_mut(ROWS_PER_RUN))
+            .zip(columns.direction.chunks_mut(ROWS_PER_RUN))
+            .zip(columns.n.chunks_mut(ROWS_PER_RUN))
+            .zip(columns.year.chunks_mut(ROWS_PER_RUN))
+            .map(
+                |(
+                    (((((((rows, question), tier), design), form), outcome), direction), n),
+                    year,
+                )| {
+                    Run {
+                        rows,
+                        question,
+                        tier,
+                        design,
+                        form,
+                        outcome,
+                        direction,
+                        n,
+                        year,
+                    }
+                },
+            )
             .collect();
-        let mut all = RowColumns::with_capacity(findings.len());
-        for mut run in runs {
-            all.question.append(&mut run.question);
-            all.tier.append(&mut run.tier);
-            all.design.append(&mut run.design);
-            all.form.append(&mut run.form);
-            all.outcome.append(&mut run.outcome);
-            all.direction.append(&mut run.direction);
-            all.n.append(&mut run.n);
-            all.year.append(&mut run.year);
-        }
-        all
+        runs.into_par_iter().for_each(|run| run.fill(topic));
+        columns
     }
+}
 
-    fn with_capacity(rows: usize) -> RowColumns {
-        RowColumns {
-            question: Vec::with_capacity(rows),
-            tier: Vec::with_capacity(rows),
-            design: Vec::with_capacity(rows),
-            form: Vec::with_capacity(rows),
-            outcome: Vec::with_capacity(rows),
-            direction: Vec::with_capacity(rows),
-            n: Vec::with_capacity(rows),
-            year: Vec::with_capacity(rows),
-        }
-    }
+/// A run of rows and its stretch of each column.
+struct Run<'a> {
+    rows: &'a [Finding],
+    question: &'a mut [u32],
+    tier: &'a mut [u32],
+    design: &'a mut [u32],
+    form: &'a mut [u32],
+    outcome: &'a mut [u32],
+    direction: &'a mut [u32],
+    n: &'a mut [Option<u32>],
+    year: &'a mut [i32],
+}
 
-    fn of_run(topic: &Topic, run: &[Finding]) -> RowColumns {
+impl Run<'_> {
+    fn fill(self, topic: &Topic) {
         let mut questions = KeyCodes::new(|q| topic.questions.get_index_of(q));
         let mut forms = KeyCodes::new(|form| topic.form_index(form));
         let mut outcomes = KeyCodes::new(|o| topic.outcomes.get_index_of(o));
-        let mut columns = RowColumns::with_capacity(run.len());
-        for f in run {
-            columns.question.push(questions.code(&f.question));
-            columns.tier.push(f.design.tier() as u32);
-            columns.design.push(f.design as u32);
-            columns.form.push(forms.code(&f.form));
-            columns.outcome.push(outcomes.code(&f.outcome));
-            columns.direction.push(f.direction as u32);
-            columns.n.push(f.n);
-            columns.year.push(f.year);
+        for (i, f) in self.rows.iter().enumerate() {
+            self.question[i] = questions.code(&f.question);
+            self.tier[i] = f.design.tier() as u32;
+            self.design[i] = f.design as u32;
+            self.form[i] = forms.code(&f.form);
+            self.outcome[i] = outcomes.code(&f.outcome);
+            self.direction[i] = f.direction as u32;
+            self.n[i] = f.n;
+            self.year[i] = f.year;
         }
-        columns
     }
 }
 
