@@ -16,21 +16,30 @@ pub struct Phase {
     start: Option<Instant>,
 }
 
+/// When the first phase started: phases print their start from it, so phases that run side by
+/// side show as overlapping.
+static FIRST_START: OnceLock<Instant> = OnceLock::new();
+
 /// Starts timing a phase (free when timings are off).
 pub fn phase(name: &'static str) -> Phase {
-    Phase {
-        name,
-        start: enabled().then(Instant::now),
+    let start = enabled().then(Instant::now);
+    if let Some(start) = start {
+        FIRST_START.get_or_init(|| start);
     }
+    Phase { name, start }
 }
 
 impl Drop for Phase {
     fn drop(&mut self) {
         if let Some(start) = self.start {
+            let offset = FIRST_START
+                .get()
+                .map_or(0.0, |first| (start - *first).as_secs_f64() * 1000.0);
             crate::cmd::errln!(
-                "phase {}: {:.1} ms{}",
+                "phase {}: {:.1} ms from {:.0} ms{}",
                 self.name,
                 start.elapsed().as_secs_f64() * 1000.0,
+                offset,
                 resident_mib().map_or(String::new(), |mib| format!(" (resident {mib} MiB)"))
             );
         }
