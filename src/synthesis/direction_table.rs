@@ -3,13 +3,10 @@
 
 use std::collections::HashMap;
 
-use polars::prelude::PolarsResult;
-
-use crate::frame::{self, FindingsFrame};
+use crate::frame;
 use crate::model::Direction;
 use crate::registry::Topic;
-use crate::synthesis::counts::{CellCount, count_by};
-use crate::synthesis::study_groups::StudyGroups;
+use crate::synthesis::counts::CellCount;
 
 /// One row: a cell per direction (in [`Direction::ALL`] order) and the row total.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,19 +40,13 @@ pub enum Rows<'a> {
     Present(&'a [&'a str]),
 }
 
-type Cells = HashMap<Vec<String>, CellCount>;
+/// Counts per cell, keyed by the cell's values.
+pub type Cells = HashMap<Vec<String>, CellCount>;
 
-/// For each `(dimension, rows)`, one table per question of the topic, in topic order, over
-/// the frame column `dimension`. Counts whose keys are the question, the tier and the
-/// direction are folded from the question × study `groups`; the others (forms, outcomes) are
-/// polars group-bys of the findings, one after another: each already uses every core, and
-/// running them side by side was twice as slow.
-pub fn direction_tables(
-    topic: &Topic,
-    findings: &FindingsFrame<'_>,
-    groups: &StudyGroups,
-    dimensions: &[(&str, Rows<'_>)],
-) -> PolarsResult<Vec<Vec<DirectionTable>>> {
+/// The counts `dimensions` need, as key sets (frame column names): per dimension (question,
+/// dimension, direction) and (question, dimension), then (question, direction) and
+/// (question). [`direction_tables`] takes their counts in this order.
+pub fn key_sets<'a>(dimensions: &[(&'a str, Rows<'_>)]) -> Vec<Vec<&'a str>> {
     let mut key_sets: Vec<Vec<&str>> = Vec::new();
     for (dimension, _) in dimensions {
         key_sets.push(vec![frame::QUESTION, dimension, frame::DIRECTION]);
@@ -63,13 +54,17 @@ pub fn direction_tables(
     }
     key_sets.push(vec![frame::QUESTION, frame::DIRECTION]);
     key_sets.push(vec![frame::QUESTION]);
-    let mut counted: Vec<Cells> = key_sets
-        .iter()
-        .map(|keys| match groups.count_by(&findings.codes, keys) {
-            Some(cells) => Ok(cells),
-            None => count_by(findings, keys),
-        })
-        .collect::<PolarsResult<_>>()?;
+    key_sets
+}
+
+/// For each `(dimension, rows)`, one table per question of the topic, in topic order, over
+/// the frame column `dimension`, from `counted`: the counts of [`key_sets`] of `dimensions`, in
+/// that order (how each was counted is the caller's choice).
+pub fn direction_tables(
+    topic: &Topic,
+    dimensions: &[(&str, Rows<'_>)],
+    mut counted: Vec<Cells>,
+) -> Vec<Vec<DirectionTable>> {
     let question_totals = counted.pop().unwrap_or_default();
     let direction_totals = counted.pop().unwrap_or_default();
     let get = |map: &Cells, key: &[&str]| {
@@ -77,7 +72,7 @@ pub fn direction_tables(
         map.get(&key).copied().unwrap_or_default()
     };
     let (direction_totals, question_totals) = (&direction_totals, &question_totals);
-    Ok(dimensions
+    dimensions
         .iter()
         .zip(counted.chunks(2))
         .map(|((_, rows), pair)| {
@@ -111,12 +106,13 @@ pub fn direction_tables(
                 })
                 .collect()
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::synthesis::counts::count_by;
     use crate::synthesis::test_rows;
     use proptest::prelude::*;
 
@@ -131,16 +127,15 @@ mod tests {
             let topic = &registry.topic;
             let findings = test_rows::findings(&registry, &picks);
             let frame = frame::findings_frame(topic, &findings).unwrap();
-            let groups = StudyGroups::of(&frame).unwrap();
             let form_keys = topic.form_keys();
             let tier_keys: Vec<&str> = crate::model::Tier::ALL.iter().map(|t| t.key()).collect();
-            let tables = direction_tables(
-                topic,
-                &frame,
-                &groups,
-                &[(frame::TIER, Rows::All(&tier_keys)), (frame::FORM, Rows::Present(&form_keys))],
-            )
-            .unwrap();
+            let dimensions =
+                [(frame::TIER, Rows::All(&tier_keys)), (frame::FORM, Rows::Present(&form_keys))];
+            let counted = key_sets(&dimensions)
+                .iter()
+                .map(|keys| count_by(&frame, keys).unwrap())
+                .collect();
+            let tables = direction_tables(topic, &dimensions, counted);
             let cells = |keys: &[&str]| count_by(&frame, keys).unwrap();
             let get = |cells: &Cells, key: &[&str]| {
                 let key: Vec<String> = key.iter().map(|s| (*s).to_string()).collect();

@@ -26,6 +26,7 @@ use crate::model::Tier;
 use crate::registry::Registry;
 use counts::CellCount;
 use direction_table::{DirectionTable, Rows, direction_tables};
+use polars::prelude::PolarsResult;
 use selection::Selection;
 use studies::{StudyRows, study_rows};
 use study_groups::StudyGroups;
@@ -220,25 +221,47 @@ fn aggregate(registry: &Registry, selection: &Selection) -> Result<Aggregated, E
     let tier_keys: Vec<&str> = Tier::ALL.iter().map(|t| t.key()).collect();
     let form_keys = topic.form_keys();
     let outcome_keys: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
+    let dimensions = [
+        (frame::TIER, Rows::All(&tier_keys)),
+        (frame::FORM, Rows::Present(&form_keys)),
+        (frame::OUTCOME, Rows::Present(&outcome_keys)),
+    ];
+    // The polars group-bys of the findings first, then the counts folded from the question ×
+    // study groups, the study votes and the totals, after which the groups are dropped: the
+    // groups are never held beside a group-by of the findings (at ten million findings, 160 MB
+    // beside the largest one's own memory).
+    let key_sets = direction_table::key_sets(&dimensions);
+    let mut counted: Vec<Option<direction_table::Cells>> = key_sets
+        .iter()
+        .map(|keys| {
+            (!StudyGroups::folds(keys))
+                .then(|| counts::count_by(&findings, keys))
+                .transpose()
+        })
+        .collect::<PolarsResult<_>>()?;
+    let per_outcome = outcome_vote_counts(&findings, |tier| selection.counts_tier(tier))?;
     let groups = StudyGroups::of(&findings)?;
+    for (cells, keys) in counted.iter_mut().zip(&key_sets) {
+        if cells.is_none() {
+            *cells = groups.count_by(&findings.codes, keys);
+        }
+    }
+    let per_question = study_votes(&findings.codes, &groups);
+    let totals = groups.totals(findings.codes.len(frame::STUDY_ID));
+    drop(groups);
     let mut tables = direction_tables(
         topic,
-        &findings,
-        &groups,
-        &[
-            (frame::TIER, Rows::All(&tier_keys)),
-            (frame::FORM, Rows::Present(&form_keys)),
-            (frame::OUTCOME, Rows::Present(&outcome_keys)),
-        ],
-    )?
+        &dimensions,
+        counted.into_iter().map(Option::unwrap_or_default).collect(),
+    )
     .into_iter();
     Ok(Aggregated {
         tiers: tables.next().unwrap_or_default(),
         forms: tables.next().unwrap_or_default(),
         outcomes: tables.next().unwrap_or_default(),
-        per_question: study_votes(&findings.codes, &groups),
-        per_outcome: outcome_vote_counts(&findings, |tier| selection.counts_tier(tier))?,
-        totals: groups.totals(findings.codes.len(frame::STUDY_ID)),
+        per_question,
+        per_outcome,
+        totals,
     })
 }
 

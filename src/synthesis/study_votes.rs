@@ -61,12 +61,12 @@ pub fn study_votes(
     // each question's votes come out whole and sorted.
     let mut votes: HashMap<Vec<String>, Vec<StudyVote>> = HashMap::new();
     let mut current: Option<(u32, Vec<StudyVote>)> = None;
-    for group in &groups.groups {
+    for group in groups.iter() {
         let (Some(direction), Some(tier)) = (study_direction(group.by_direction), group.tier)
         else {
             continue;
         };
-        let question = groups.question(group);
+        let question = group.question;
         if current.as_ref().is_none_or(|(q, _)| *q != question) {
             if let Some((previous, list)) = current.take() {
                 votes.insert(question_key(codes, previous), list);
@@ -75,7 +75,7 @@ pub fn study_votes(
         }
         if let Some((_, list)) = current.as_mut() {
             list.push(StudyVote {
-                study_id: codes.shared_study_id(groups.study(group)),
+                study_id: codes.shared_study_id(group.study),
                 tier,
                 direction,
                 findings: group.findings,
