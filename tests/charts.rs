@@ -139,6 +139,65 @@ fn every_chart_kind_draws_for_the_stress_topic_and_its_png_is_sane() {
     }
 }
 
+/// The box around a shape's points (left, top, right, bottom).
+fn bounds_of(points: &[(f64, f64)]) -> (f64, f64, f64, f64) {
+    points.iter().fold(
+        (
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ),
+        |(l, t, r, b), &(x, y)| (l.min(x), t.min(y), r.max(x), b.max(y)),
+    )
+}
+
+/// Contour labels ("d = 0.5") are placed clear of the findings: no label box meets a
+/// finding's marker (a polygon) or bound segment (a 1.5-point line; contours and axes are
+/// 1-point lines). The stress topic has bound segments across the contours' outer ends,
+/// where the labels went before they were placed.
+#[test]
+fn contour_labels_leave_the_findings_uncovered() {
+    let mut labels = 0;
+    for path in TOPICS {
+        let Ok(charts) = plan(path, "albatross") else {
+            continue;
+        };
+        for chart in charts.into_iter().flatten() {
+            let mut recorder = RecordingPainter::default();
+            (chart.draw)(&mut recorder);
+            let marks: Vec<(f64, f64, f64, f64)> = recorder
+                .polygons
+                .iter()
+                .map(|polygon| bounds_of(&polygon.points))
+                .chain(
+                    recorder
+                        .lines
+                        .iter()
+                        .filter(|line| line.width > 1.0)
+                        .map(|line| {
+                            let (l, t, r, b) = bounds_of(&line.points);
+                            (l, t - line.width / 2.0, r, b + line.width / 2.0)
+                        }),
+                )
+                .collect();
+            for text in recorder.texts.iter().filter(|t| t.text.starts_with("d = ")) {
+                labels += 1;
+                for mark in &marks {
+                    let (a, b) = (text.bounds, mark);
+                    assert!(
+                        !(a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3),
+                        "{path} {}: {:?} at {a:?} covers a finding at {b:?}",
+                        chart.stem,
+                        text.text
+                    );
+                }
+            }
+        }
+    }
+    assert!(labels >= 8, "only {labels} contour labels drawn");
+}
+
 #[test]
 fn charts_without_data_are_skipped_with_a_reason() {
     assert_eq!(

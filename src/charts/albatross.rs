@@ -5,7 +5,9 @@
 //! segment over its possible range. One chart per question.
 
 use crate::charts::common::{MARGIN, footer, footer_text, header, marker};
-use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_to_width};
+use crate::charts::painter::{
+    Align, ChartText, Font, Painter, Weight, text_bounds, truncate_to_width,
+};
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
@@ -125,10 +127,34 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
             (pv, normal_quantile_upper(pv / 2.0))
         })
         .collect();
+    // What a contour label must not cover: each finding's marker (with a point of room) and
+    // bound segment (its 1.5-point line, with room).
+    let marks: Vec<Bounds> = points
+        .iter()
+        .flat_map(|pt| {
+            let y = y_of(pt.n);
+            let around = |x: f64, size: f64| {
+                let h = size / 2.0 + 1.0;
+                (x - h, y - h, x + h, y + h)
+            };
+            match pt.p {
+                PValue::Exact(v) => vec![around(x_of(v, pt.direction), 11.0)],
+                PValue::Below(v) | PValue::Above(v) => {
+                    let from = x_of(v, pt.direction);
+                    let to = x_of(10f64.powf(-extent), pt.direction);
+                    vec![
+                        around(from, 9.0),
+                        (from.min(to), y - 2.0, from.max(to), y + 2.0),
+                    ]
+                }
+            }
+        })
+        .collect();
     let title_for_draw = title.clone();
     let draw = move |p: &mut dyn Painter| {
         header(p, WIDTH, &title_for_draw, &subtitle);
         // Contours, both sides.
+        let mut taken = marks.clone();
         for d in CONTOURS {
             for side in [Direction::Negative, Direction::Positive] {
                 let mut path = Vec::new();
@@ -141,27 +167,10 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                 }
                 if path.len() > 1 {
                     p.line(&path, RULE, 1.0);
-                    // Label at the outer end, where the contours are far apart.
-                    if let Some((x, y)) = path.last() {
-                        let label_x = if side == Direction::Positive {
-                            x - 4.0
-                        } else {
-                            x + 4.0
-                        };
-                        let align = if side == Direction::Positive {
-                            Align::Right
-                        } else {
-                            Align::Left
-                        };
-                        if *y > TOP + 8.0 {
-                            p.text(
-                                label_x,
-                                *y - 8.0,
-                                &format!("d = {d}"),
-                                align,
-                                Font::new(9.5, Weight::Normal, MUTED),
-                            );
-                        }
+                    let label = format!("d = {d}");
+                    if let Some(place) = contour_label_place(&path, side, &label, &taken) {
+                        p.text(place.x, place.y, &label, place.align, CONTOUR_LABEL);
+                        taken.push(place.bounds);
                     }
                 }
             }
@@ -270,11 +279,108 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     }))
 }
 
+/// A box: left, top, right, bottom.
+type Bounds = (f64, f64, f64, f64);
+
+/// The font of the contour labels.
+const CONTOUR_LABEL: Font = Font::new(9.5, Weight::Normal, MUTED);
+
+/// Where a contour's label is drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct LabelPlace {
+    x: f64,
+    y: f64,
+    align: Align,
+    bounds: Bounds,
+}
+
+/// Where the label of the contour `path` (points from p = 1 outwards) goes: just above and
+/// inside a point of the contour, at the outer end where the contours are far apart, or, when
+/// the label there would cover a finding or another label (`taken`) or leave the plot, at the
+/// first point inwards where it covers nothing. `None` when no point has room: a label is left
+/// out rather than drawn over a finding.
+fn contour_label_place(
+    path: &[(f64, f64)],
+    side: Direction,
+    label: &str,
+    taken: &[Bounds],
+) -> Option<LabelPlace> {
+    let (dx, align) = if side == Direction::Positive {
+        (-4.0, Align::Right)
+    } else {
+        (4.0, Align::Left)
+    };
+    path.iter().rev().find_map(|&(x, y)| {
+        let (x, y) = (x + dx, y - 8.0);
+        let bounds = text_bounds(x, y, label, align, CONTOUR_LABEL);
+        let inside = bounds.0 >= LEFT && bounds.2 <= RIGHT && bounds.1 >= TOP && bounds.3 <= BOTTOM;
+        let clear = taken.iter().all(|t| !intersects(&bounds, t));
+        (inside && clear).then_some(LabelPlace {
+            x,
+            y,
+            align,
+            bounds,
+        })
+    })
+}
+
+/// Whether two boxes share any area.
+fn intersects(a: &Bounds, b: &Bounds) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
 /// A p tick label: 1, 0.1, 0.01, 0.001, then 1e-4, 1e-5, ...
 fn p_tick(p: f64) -> String {
     if p >= 0.001 {
         crate::charts::axis::format_tick(p)
     } else {
         format!("1e{}", p.log10().round())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A contour from the centre at the bottom to the top right.
+    fn path() -> Vec<(f64, f64)> {
+        (0..=10)
+            .map(|i| (500.0 + 30.0 * f64::from(i), 400.0 - 25.0 * f64::from(i)))
+            .collect()
+    }
+
+    #[test]
+    fn a_label_sits_at_the_outer_end_when_nothing_is_there() {
+        let place = contour_label_place(&path(), Direction::Positive, "d = 0.5", &[]).unwrap();
+        // 4 points inside and 8 above the last point, right-aligned.
+        assert_eq!(
+            (place.x, place.y, place.align),
+            (796.0, 142.0, Align::Right)
+        );
+        assert_eq!(place.bounds.2, 796.0);
+        let left = contour_label_place(&path(), Direction::Negative, "d = 0.5", &[]).unwrap();
+        assert_eq!((left.x, left.y, left.align), (804.0, 142.0, Align::Left));
+    }
+
+    #[test]
+    fn a_label_moves_inwards_past_a_finding_and_is_left_out_without_room() {
+        let outer = contour_label_place(&path(), Direction::Positive, "d = 0.5", &[]).unwrap();
+        // A bound segment through the label's place, and one through the next point's.
+        let segment = |y: f64| (300.0, y - 2.0, 900.0, y + 2.0);
+        let taken = [segment(outer.bounds.3 - 1.0), segment(167.0)];
+        let place = contour_label_place(&path(), Direction::Positive, "d = 0.5", &taken).unwrap();
+        assert_eq!((place.x, place.y), (736.0, 192.0), "two points inwards");
+        assert!(taken.iter().all(|t| !intersects(&place.bounds, t)));
+        // Covered everywhere: no label rather than a label over a finding.
+        let everywhere = [(0.0, 0.0, WIDTH, HEIGHT)];
+        assert_eq!(
+            contour_label_place(&path(), Direction::Positive, "d = 0.5", &everywhere),
+            None
+        );
+        // Above the plot's top: the next point inwards.
+        let high: Vec<(f64, f64)> = path().into_iter().map(|(x, y)| (x, y - 52.0)).collect();
+        let place = contour_label_place(&high, Direction::Positive, "d = 0.5", &[]).unwrap();
+        assert!(place.bounds.1 >= TOP, "{place:?}");
+        assert_eq!(place.y, 400.0 - 25.0 * 9.0 - 52.0 - 8.0);
     }
 }

@@ -75,7 +75,7 @@ pub struct Font {
 
 impl Font {
     /// A font description.
-    pub fn new(size: f64, weight: Weight, color: RGBColor) -> Font {
+    pub const fn new(size: f64, weight: Weight, color: RGBColor) -> Font {
         Font {
             size,
             weight,
@@ -369,29 +369,70 @@ pub struct TextBox {
     pub bounds: (f64, f64, f64, f64),
 }
 
-/// A painter that draws nothing and records every text box and the canvas it was given.
+/// The box (left, top, right, bottom, in logical units) of `text` drawn at `x`, `y` (the
+/// middle of its height) with `align` and `font`.
+pub fn text_bounds(x: f64, y: f64, text: &str, align: Align, font: Font) -> (f64, f64, f64, f64) {
+    let width = text_width(text, font.size, font.weight);
+    let height = font.size / 1.24;
+    let left = match align {
+        Align::Left => x,
+        Align::Center => x - width / 2.0,
+        Align::Right => x - width,
+    };
+    (left, y - height / 2.0, left + width, y + height / 2.0)
+}
+
+/// A painter that draws nothing and records every text box, line and polygon it was given.
 #[derive(Debug, Default)]
 pub struct RecordingPainter {
     /// Every text drawn, in order.
     pub texts: Vec<TextBox>,
+    /// Every line drawn, in order.
+    pub lines: Vec<RecordedLine>,
+    /// Every polygon drawn, in order.
+    pub polygons: Vec<RecordedPolygon>,
+}
+
+/// A line as a chart drew it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedLine {
+    /// Its points, in logical units.
+    pub points: Vec<(f64, f64)>,
+    /// Its colour.
+    pub color: RGBColor,
+    /// Its width in points.
+    pub width: f64,
+}
+
+/// A filled polygon as a chart drew it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedPolygon {
+    /// Its corners, in logical units.
+    pub points: Vec<(f64, f64)>,
+    /// Its colour.
+    pub color: RGBColor,
 }
 
 impl Painter for RecordingPainter {
     fn rect(&mut self, _: f64, _: f64, _: f64, _: f64, _: RGBColor, _: Option<RGBColor>) {}
-    fn line(&mut self, _: &[(f64, f64)], _: RGBColor, _: f64) {}
-    fn polygon(&mut self, _: &[(f64, f64)], _: RGBColor) {}
+    fn line(&mut self, points: &[(f64, f64)], color: RGBColor, width: f64) {
+        self.lines.push(RecordedLine {
+            points: points.to_vec(),
+            color,
+            width,
+        });
+    }
+    fn polygon(&mut self, points: &[(f64, f64)], color: RGBColor) {
+        self.polygons.push(RecordedPolygon {
+            points: points.to_vec(),
+            color,
+        });
+    }
     fn circle(&mut self, _: f64, _: f64, _: f64, _: RGBColor) {}
     fn text(&mut self, x: f64, y: f64, text: &str, align: Align, font: Font) {
-        let width = text_width(text, font.size, font.weight);
-        let height = font.size / 1.24;
-        let left = match align {
-            Align::Left => x,
-            Align::Center => x - width / 2.0,
-            Align::Right => x - width,
-        };
         self.texts.push(TextBox {
             text: text.to_string(),
-            bounds: (left, y - height / 2.0, left + width, y + height / 2.0),
+            bounds: text_bounds(x, y, text, align, font),
         });
     }
     fn text_up(&mut self, x: f64, y: f64, text: &str, font: Font) {
