@@ -310,9 +310,16 @@ fn contour_label_place(
     } else {
         (4.0, Align::Left)
     };
+    // The label's box at the origin, moved to each point (measuring text is not free).
+    let at_origin = text_bounds(0.0, 0.0, label, align, CONTOUR_LABEL);
     path.iter().rev().find_map(|&(x, y)| {
         let (x, y) = (x + dx, y - 8.0);
-        let bounds = text_bounds(x, y, label, align, CONTOUR_LABEL);
+        let bounds = (
+            at_origin.0 + x,
+            at_origin.1 + y,
+            at_origin.2 + x,
+            at_origin.3 + y,
+        );
         let inside = bounds.0 >= LEFT && bounds.2 <= RIGHT && bounds.1 >= TOP && bounds.3 <= BOTTOM;
         let clear = taken.iter().all(|t| !intersects(&bounds, t));
         (inside && clear).then_some(LabelPlace {

@@ -56,7 +56,7 @@ pub fn study_votes(
     codes: &frame::Codebook<'_>,
     groups: &StudyGroups,
 ) -> HashMap<Vec<String>, Vec<StudyVote>> {
-    let _phase = crate::timing::phase("study votes: decode");
+    let _phase = crate::timing::phase("study votes");
     // The groups are sorted by question, then by study code, which follows study id order, so
     // each question's votes come out whole and sorted.
     let mut votes: HashMap<Vec<String>, Vec<StudyVote>> = HashMap::new();
