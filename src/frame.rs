@@ -196,26 +196,16 @@ pub fn findings_frame<'a>(
         .par_iter()
         .map(|code| rank[*code as usize])
         .collect();
-    let RowColumns {
-        question,
-        tier,
-        design,
-        form,
-        outcome,
-        direction,
-        n,
-        year,
-    } = columns;
     let frame = DataFrame::new_infer_height(vec![
         Column::new(STUDY_ID.into(), study),
-        Column::new(QUESTION.into(), question),
-        Column::new(TIER.into(), tier),
-        Column::new(DESIGN.into(), design),
-        Column::new(FORM.into(), form),
-        Column::new(OUTCOME.into(), outcome),
-        Column::new(DIRECTION.into(), direction),
-        Column::new(N.into(), n),
-        Column::new(YEAR.into(), year),
+        Column::new(QUESTION.into(), columns.question),
+        Column::new(TIER.into(), columns.tier),
+        Column::new(DESIGN.into(), columns.design),
+        Column::new(FORM.into(), columns.form),
+        Column::new(OUTCOME.into(), columns.outcome),
+        Column::new(DIRECTION.into(), columns.direction),
+        Column::new(N.into(), columns.n),
+        Column::new(YEAR.into(), columns.year),
     ])?;
     Ok(FindingsFrame {
         frame,
