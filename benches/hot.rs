@@ -150,6 +150,7 @@ fn png_encode_chart(bencher: Bencher) {
             frame.width,
             frame.height,
             144,
+            None,
         )
     });
 }

@@ -133,11 +133,18 @@ impl BitmapText {
     /// Blends the text straight into RGB `pixels` of `size` (rows without padding), exactly as
     /// plotters' `Text` element draws it through `BitMapBackend::draw_pixel`: the same layout,
     /// kerning and whole-pixel pen, the same pixels in the same order, the same blend.
-    pub fn blend_into(&self, pixels: &mut [u8], size: (u32, u32)) {
-        GLYPHS.with(|cache| self.blend_with(&mut cache.borrow_mut(), pixels, size));
+    /// Every pixel row it writes is marked in `touched` (one entry per row).
+    pub fn blend_into(&self, pixels: &mut [u8], size: (u32, u32), touched: &mut [bool]) {
+        GLYPHS.with(|cache| self.blend_with(&mut cache.borrow_mut(), pixels, size, touched));
     }
 
-    fn blend_with(&self, cache: &mut GlyphCache, pixels: &mut [u8], (width, height): (u32, u32)) {
+    fn blend_with(
+        &self,
+        cache: &mut GlyphCache,
+        pixels: &mut [u8],
+        (width, height): (u32, u32),
+        touched: &mut [bool],
+    ) {
         let size = self.size as f32;
         let font = face(self.weight).as_scaled(size);
         let glyphs: Vec<Rc<GlyphRaster>> = self
@@ -184,6 +191,9 @@ impl BitmapText {
                         for (old, new) in pixel.iter_mut().zip(colour) {
                             *old = blend(*old, new, level);
                         }
+                    }
+                    if let Some(row) = touched.get_mut(y as usize) {
+                        *row = true;
                     }
                 }
             }
@@ -265,6 +275,7 @@ mod tests {
             };
             let color = RGBColor(20, 90, 160);
             let mut ours = vec![255u8; (SIZE.0 * SIZE.1 * 3) as usize];
+            let mut touched = vec![false; SIZE.1 as usize];
             // Twice, so the second draw comes from the cache.
             for _ in 0..2 {
                 let element = BitmapText {
@@ -276,7 +287,7 @@ mod tests {
                     align,
                     up,
                 };
-                element.blend_into(&mut ours, SIZE);
+                element.blend_into(&mut ours, SIZE, &mut touched);
             }
             let theirs = canvas(|area| {
                 let style = match weight {
@@ -303,6 +314,12 @@ mod tests {
             let inked = ours.iter().filter(|&&b| b != 255).count();
             assert!(inked > 100, "{text}: nothing drawn ({inked})");
             assert!(ours == theirs, "{text}: pixels differ from plotters' text");
+            // Every row with ink is marked touched (rows left unmarked are taken as blank).
+            for (row, pixels) in ours.chunks(SIZE.0 as usize * 3).enumerate() {
+                if pixels.iter().any(|&b| b != 255) {
+                    assert!(touched[row], "{text}: row {row} inked but not marked");
+                }
+            }
         }
     }
 

@@ -15,8 +15,16 @@ const FILTER_SUB: u8 = 1;
 const FILTER_UP: u8 = 2;
 
 /// Encodes 8-bit RGB `pixels` (row by row, no padding) of `width` × `height` as a PNG that
-/// records `dpi` as its resolution.
-pub fn encode_rgb(pixels: &[u8], width: u32, height: u32, dpi: u32) -> Result<Vec<u8>, String> {
+/// records `dpi` as its resolution. `touched`, when given, has one entry per row, false for a
+/// row known to be blank (all white): a blank row after a blank row is written as a repeat
+/// without comparing the two. The bytes are the same with or without it.
+pub fn encode_rgb(
+    pixels: &[u8],
+    width: u32,
+    height: u32,
+    dpi: u32,
+    touched: Option<&[bool]>,
+) -> Result<Vec<u8>, String> {
     let row_len = width as usize * 3;
     if width == 0 || height == 0 || pixels.len() != row_len * height as usize {
         return Err(format!(
@@ -28,9 +36,11 @@ pub fn encode_rgb(pixels: &[u8], width: u32, height: u32, dpi: u32) -> Result<Ve
         .map_err(|e| e.to_string())?;
     let zeros = vec![0u8; row_len];
     let mut filtered = vec![0u8; row_len];
+    let blank = |index: usize| touched.is_some_and(|t| t.get(index) == Some(&false));
     let mut previous: Option<&[u8]> = None;
-    for row in pixels.chunks_exact(row_len) {
-        let write = if previous == Some(row) {
+    for (index, row) in pixels.chunks_exact(row_len).enumerate() {
+        let repeat = index > 0 && blank(index) && blank(index - 1) || previous == Some(row);
+        let write = if repeat {
             compressor
                 .write_data(&[FILTER_UP])
                 .and_then(|()| compressor.write_data(&zeros))
@@ -116,7 +126,7 @@ mod tests {
         }
         let last = pixels.len() - 3;
         pixels[last..].copy_from_slice(&[1, 2, 3]);
-        let png = encode_rgb(&pixels, width, height, 144).unwrap();
+        let png = encode_rgb(&pixels, width, height, 144, None).unwrap();
         let (info, decoded, dims) = decode(&png);
         assert_eq!((info.width, info.height), (width, height));
         assert_eq!(info.color_type, png::ColorType::Rgb);
@@ -131,17 +141,43 @@ mod tests {
 
     #[test]
     fn refuses_a_buffer_of_the_wrong_size() {
-        let error = encode_rgb(&[0; 10], 2, 2, 72).unwrap_err();
+        let error = encode_rgb(&[0; 10], 2, 2, 72, None).unwrap_err();
         assert!(error.contains("2×2"), "{error}");
-        assert!(encode_rgb(&[], 0, 0, 72).is_err());
+        assert!(encode_rgb(&[], 0, 0, 72, None).is_err());
     }
 
     #[test]
     fn repeated_rows_compress_to_almost_nothing() {
         let pixels = vec![255u8; 2000 * 1000 * 3];
-        let png = encode_rgb(&pixels, 2000, 1000, 144).unwrap();
+        let png = encode_rgb(&pixels, 2000, 1000, 144, None).unwrap();
         // 6 MB of background: deflate runs of at most 258 bytes give about 31 KB.
         assert!(png.len() < pixels.len() / 100, "{}", png.len());
         assert_eq!(decode(&png).1, pixels);
+    }
+
+    /// Rows marked blank (white, as the painter guarantees) give the bytes of a full
+    /// comparison, including touched rows that happen to repeat and blank rows after ink.
+    #[test]
+    fn rows_known_blank_give_the_same_bytes() {
+        let (width, height) = (50u32, 40u32);
+        let row_len = width as usize * 3;
+        let mut pixels = vec![255u8; row_len * height as usize];
+        let mut touched = vec![false; height as usize];
+        for y in [3usize, 4, 5, 20, 21, 39] {
+            touched[y] = true;
+            // Rows 4 and 5 repeat row 3 exactly; row 21 differs from row 20.
+            let shade = if (3..=5).contains(&y) { 7 } else { y as u8 };
+            for x in 10..30 {
+                pixels[y * row_len + x * 3] = shade;
+            }
+        }
+        // A touched row that stayed white (a shape's margin).
+        touched[30] = true;
+        let hinted = encode_rgb(&pixels, width, height, 144, Some(&touched)).unwrap();
+        assert_eq!(
+            hinted,
+            encode_rgb(&pixels, width, height, 144, None).unwrap()
+        );
+        assert_eq!(decode(&hinted).1, pixels);
     }
 }
