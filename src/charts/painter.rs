@@ -274,16 +274,21 @@ struct PngPainter<'a, 'b> {
 }
 
 impl PngPainter<'_, '_> {
-    /// Marks the pixel rows from `top` to `bottom` (logical units), widened by `extra` pixels.
+    /// Marks the pixel rows from `top` to `bottom` (logical units), widened by `extra` pixels;
+    /// every row when a bound is not a finite number (where plotters would draw is unknown).
     fn touch(&mut self, top: f64, bottom: f64, extra: f64) {
         let scale = self.shapes.scale;
-        let first = (top.min(bottom) * scale - extra - 2.0).floor().max(0.0) as usize;
-        let last = (top.max(bottom) * scale + extra + 2.0).ceil();
-        let last = if last.is_finite() && last >= 0.0 {
-            (last as usize).min(self.touched.len().saturating_sub(1))
-        } else {
+        if !(top.is_finite() && bottom.is_finite() && extra.is_finite()) {
+            self.touched.fill(true);
             return;
-        };
+        }
+        let (top, bottom) = (
+            top.min(bottom) * scale - extra - 2.0,
+            top.max(bottom) * scale + extra + 2.0,
+        );
+        // Casts saturate: rows above the canvas are row 0, rows below it the last.
+        let first = top.floor() as usize;
+        let last = (bottom.ceil() as usize).min(self.touched.len().saturating_sub(1));
         if let Some(rows) = self.touched.get_mut(first..=last) {
             rows.fill(true);
         }
@@ -291,6 +296,10 @@ impl PngPainter<'_, '_> {
 
     /// Marks the rows of shape `points` (logical units), widened by `extra` pixels.
     fn touch_points(&mut self, points: &[(f64, f64)], extra: f64) {
+        if points.iter().any(|(_, y)| !y.is_finite()) {
+            self.touched.fill(true);
+            return;
+        }
         let (top, bottom) = points
             .iter()
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(t, b), &(_, y)| {
@@ -764,6 +773,28 @@ mod tests {
         let font = Font::new(10.0, Weight::Normal, RGBColor(0, 0, 0));
         p.text(20.0, 40.0, "label", Align::Left, font);
         p.text_up(100.0, 80.0, "up", font);
+    }
+
+    /// A shape at a coordinate that is not a number marks every row (where plotters draws it
+    /// is unknown); a shape on the canvas marks its own rows and a margin, and no others.
+    #[test]
+    fn touched_rows_are_a_shapes_rows_or_all_rows() {
+        let (width, height) = (60u32, 50u32);
+        let touched = |draw: &DrawFn| {
+            let mut pixels = vec![255u8; (width * height * 3) as usize];
+            draw_pixels(&mut pixels, (width, height), 2.0, draw).unwrap()
+        };
+        let at_nan = touched(&|p: &mut dyn Painter| {
+            p.line(&[(5.0, f64::NAN), (20.0, 10.0)], RGBColor(0, 0, 0), 1.0);
+        });
+        assert!(at_nan.iter().all(|t| *t));
+        // A 1-pt horizontal line at y = 10 (pixel row 20, 2 px wide) with 2 px of stroke and
+        // 2 px of rounding either side: rows 16 to 24.
+        let line = touched(&|p: &mut dyn Painter| {
+            p.line(&[(5.0, 10.0), (20.0, 10.0)], RGBColor(0, 0, 0), 1.0);
+        });
+        let marked: Vec<usize> = (0..line.len()).filter(|&row| line[row]).collect();
+        assert_eq!(marked, (16..=24).collect::<Vec<_>>());
     }
 
     /// The thread's reused pixel buffer is whitened only where the last chart drew: a chart
