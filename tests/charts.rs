@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use evsynth::charts::painter::{RecordingPainter, TextBox, render_png};
+use evsynth::charts::painter::{Bounds, RecordingPainter, TextBox, intersects, render_png};
 use evsynth::charts::{CHARTS, ChartInput, Planned};
 use evsynth::registry::{self, Registry, TopicLocation};
 use evsynth::synthesis::selection::Selection;
@@ -140,7 +140,7 @@ fn every_chart_kind_draws_for_the_stress_topic_and_its_png_is_sane() {
 }
 
 /// The box around a shape's points (left, top, right, bottom).
-fn bounds_of(points: &[(f64, f64)]) -> (f64, f64, f64, f64) {
+fn bounds_of(points: &[(f64, f64)]) -> Bounds {
     points.iter().fold(
         (
             f64::INFINITY,
@@ -166,7 +166,7 @@ fn contour_labels_leave_the_findings_uncovered() {
         for chart in charts.into_iter().flatten() {
             let mut recorder = RecordingPainter::default();
             (chart.draw)(&mut recorder);
-            let marks: Vec<(f64, f64, f64, f64)> = recorder
+            let marks: Vec<Bounds> = recorder
                 .polygons
                 .iter()
                 .map(|polygon| bounds_of(&polygon.points))
@@ -184,12 +184,12 @@ fn contour_labels_leave_the_findings_uncovered() {
             for text in recorder.texts.iter().filter(|t| t.text.starts_with("d = ")) {
                 labels += 1;
                 for mark in &marks {
-                    let (a, b) = (text.bounds, mark);
                     assert!(
-                        !(a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3),
-                        "{path} {}: {:?} at {a:?} covers a finding at {b:?}",
+                        !intersects(&text.bounds, mark),
+                        "{path} {}: {:?} at {:?} covers a finding at {mark:?}",
                         chart.stem,
-                        text.text
+                        text.text,
+                        text.bounds
                     );
                 }
             }

@@ -6,7 +6,7 @@
 
 use crate::charts::common::{MARGIN, footer, footer_text, header, marker};
 use crate::charts::painter::{
-    Align, ChartText, Font, Painter, Weight, text_bounds, truncate_to_width,
+    Align, Bounds, ChartText, Font, Painter, Weight, intersects, text_bounds, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
@@ -279,9 +279,6 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     }))
 }
 
-/// A box: left, top, right, bottom.
-type Bounds = (f64, f64, f64, f64);
-
 /// The font of the contour labels.
 const CONTOUR_LABEL: Font = Font::new(9.5, Weight::Normal, MUTED);
 
@@ -329,11 +326,6 @@ fn contour_label_place(
             bounds,
         })
     })
-}
-
-/// Whether two boxes share any area.
-fn intersects(a: &Bounds, b: &Bounds) -> bool {
-    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
 }
 
 /// A p tick label: 1, 0.1, 0.01, 0.001, then 1e-4, 1e-5, ...

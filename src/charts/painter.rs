@@ -404,18 +404,25 @@ fn axis_aligned_band(points: &[(i32, i32)], stroke: u32) -> Option<[(i32, i32); 
 /// A chart's drawing routine.
 pub type DrawFn = dyn Fn(&mut dyn Painter) + Send + Sync;
 
+/// A box in logical units: left, top, right, bottom.
+pub type Bounds = (f64, f64, f64, f64);
+
+/// Whether two boxes share any area (touching edges do not).
+pub fn intersects(a: &Bounds, b: &Bounds) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
 /// A text placement as a chart drew it: its box in logical units (for overlap tests).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextBox {
     /// The text drawn.
     pub text: String,
     /// Left, top, right, bottom.
-    pub bounds: (f64, f64, f64, f64),
+    pub bounds: Bounds,
 }
 
-/// The box (left, top, right, bottom, in logical units) of `text` drawn at `x`, `y` (the
-/// middle of its height) with `align` and `font`.
-pub fn text_bounds(x: f64, y: f64, text: &str, align: Align, font: Font) -> (f64, f64, f64, f64) {
+/// The box of `text` drawn at `x`, `y` (the middle of its height) with `align` and `font`.
+pub fn text_bounds(x: f64, y: f64, text: &str, align: Align, font: Font) -> Bounds {
     let width = text_width(text, font.size, font.weight);
     let height = font.size / 1.24;
     let left = match align {
