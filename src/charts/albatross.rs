@@ -28,6 +28,11 @@ const RIGHT: f64 = WIDTH - 40.0;
 const TOP: f64 = 90.0;
 const BOTTOM: f64 = HEIGHT - 130.0;
 const CONTOURS: [f64; 4] = [0.1, 0.25, 0.5, 1.0];
+/// Marker size of a finding with an exact p, and of one with a bound.
+const EXACT_MARKER: f64 = 11.0;
+const BOUND_MARKER: f64 = 9.0;
+/// Width of a bound's segment.
+const BOUND_LINE: f64 = 1.5;
 
 struct Point {
     n: f64,
@@ -128,7 +133,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         })
         .collect();
     // What a contour label must not cover: each finding's marker (with a point of room) and
-    // bound segment (its 1.5-point line, with room).
+    // bound segment (its line, with room).
     let marks: Vec<Bounds> = points
         .iter()
         .flat_map(|pt| {
@@ -138,12 +143,12 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                 (x - h, y - h, x + h, y + h)
             };
             match pt.p {
-                PValue::Exact(v) => vec![around(x_of(v, pt.direction), 11.0)],
+                PValue::Exact(v) => vec![around(x_of(v, pt.direction), EXACT_MARKER)],
                 PValue::Below(v) | PValue::Above(v) => {
                     let from = x_of(v, pt.direction);
                     let to = x_of(10f64.powf(-extent), pt.direction);
                     vec![
-                        around(from, 9.0),
+                        around(from, BOUND_MARKER),
                         (from.min(to), y - 2.0, from.max(to), y + 2.0),
                     ]
                 }
@@ -230,12 +235,16 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         for pt in &points {
             let y = y_of(pt.n);
             match pt.p {
-                PValue::Exact(v) => marker(p, x_of(v, pt.direction), y, 11.0, pt.direction),
+                PValue::Exact(v) => marker(p, x_of(v, pt.direction), y, EXACT_MARKER, pt.direction),
                 PValue::Below(v) | PValue::Above(v) => {
                     let from = x_of(v, pt.direction);
                     let to = x_of(10f64.powf(-extent), pt.direction);
-                    p.line(&[(from, y), (to, y)], direction_fill(pt.direction), 1.5);
-                    marker(p, from, y, 9.0, pt.direction);
+                    p.line(
+                        &[(from, y), (to, y)],
+                        direction_fill(pt.direction),
+                        BOUND_LINE,
+                    );
+                    marker(p, from, y, BOUND_MARKER, pt.direction);
                 }
             }
         }
