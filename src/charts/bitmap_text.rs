@@ -111,7 +111,7 @@ thread_local! {
     static GLYPHS: RefCell<GlyphCache> = RefCell::new(GlyphCache::default());
 }
 
-/// A single line of text as a plotters element, drawn from cached glyphs.
+/// A single line of text, blended into a PNG's pixels from cached glyphs.
 pub struct BitmapText {
     /// Anchor point in backend pixels.
     pub at: BackendCoord,

@@ -92,14 +92,15 @@ impl SvgText {
             }
             pen += face.h_advance_unscaled(id);
         }
-        let transform = if up {
+        let placement = if up {
             format!(
-                "translate({x:.2} {y:.2}) rotate(-90) translate(0 {:.2}) scale({scale:.8} -{scale:.8})",
+                "translate({x:.2} {y:.2}) rotate(-90) translate(0 {:.2})",
                 baseline - middle
             )
         } else {
-            format!("translate({left:.2} {baseline:.2}) scale({scale:.8} -{scale:.8})")
+            format!("translate({left:.2} {baseline:.2})")
         };
+        let transform = format!("{placement} scale({scale:.8} -{scale:.8})");
         let title = self
             .pending_tooltip
             .take()
