@@ -25,7 +25,9 @@ pub struct Topic {
     /// One paragraph on the topic's scope.
     #[serde(default)]
     pub description: String,
-    /// The date the registry was last brought up to date (shown on every chart), `YYYY-MM-DD`.
+    /// The date the registry was last brought up to date (shown on every chart), `YYYY-MM-DD`:
+    /// a string, or a TOML date (`as_of = 2026-11-22`) kept as its text.
+    #[serde(deserialize_with = "date_text")]
     pub as_of: String,
     /// The questions findings answer, by key.
     pub questions: KeyMap<Question>,
@@ -153,7 +155,7 @@ impl Topic {
         }
         if !is_iso_date(&self.as_of) {
             problems.push(format!(
-                "as_of: {:?} is not a date; write it as YYYY-MM-DD",
+                "as_of: {:?} is not a date; write a day of the calendar as YYYY-MM-DD",
                 self.as_of
             ));
         }
@@ -253,17 +255,55 @@ pub fn is_slug(text: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
+/// True for a calendar date written `YYYY-MM-DD` (2024-02-29 yes, 2026-02-29 and 2026-04-31 no).
 fn is_iso_date(text: &str) -> bool {
     let bytes = text.as_bytes();
-    bytes.len() == 10
+    let digits = bytes.len() == 10
         && bytes[4] == b'-'
         && bytes[7] == b'-'
         && bytes
             .iter()
             .enumerate()
-            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
-        && (1..=12).contains(&text[5..7].parse::<u32>().unwrap_or(0))
-        && (1..=31).contains(&text[8..10].parse::<u32>().unwrap_or(0))
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    if !digits {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(0);
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    };
+    (1..=days).contains(&day)
+}
+
+/// A date field as text: a TOML string as written, or a TOML date (`2026-11-22`) as its text
+/// (a date with a time or offset then fails [`is_iso_date`] with the usual message).
+fn date_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    struct DateText;
+    impl<'de> serde::de::Visitor<'de> for DateText {
+        type Value = String;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a date such as \"2026-11-22\"")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<String, E> {
+            Ok(text.to_string())
+        }
+
+        fn visit_map<M: serde::de::MapAccess<'de>>(self, map: M) -> Result<String, M::Error> {
+            let date = toml::value::Datetime::deserialize(
+                serde::de::value::MapAccessDeserializer::new(map),
+            )?;
+            Ok(date.to_string())
+        }
+    }
+    deserializer.deserialize_any(DateText)
 }
 
 /// Turns a toml error into `line:column: message`, so it reads like the registry's diagnostics.
@@ -318,6 +358,58 @@ severity = "Severity"
         let shown = err.to_string();
         assert!(
             shown.starts_with("t/topic.toml:6:8: unknown value \"therapy\""),
+            "{shown}"
+        );
+    }
+
+    /// Calendar checks by hand: 2024 is a leap year, 1900 is not, 2000 is.
+    #[test]
+    fn dates_are_calendar_dates() {
+        for good in [
+            "2024-02-29",
+            "2000-02-29",
+            "2026-04-30",
+            "2026-12-31",
+            "2026-01-01",
+        ] {
+            assert!(is_iso_date(good), "{good}");
+        }
+        for bad in [
+            "2026-02-29",
+            "1900-02-29",
+            "2026-04-31",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-01-00",
+            "2026-1-01",
+            "2026/01/01",
+            "２０２６-01-01",
+        ] {
+            assert!(!is_iso_date(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_toml_date_is_taken_as_written_and_a_number_is_named() {
+        let text = MINIMAL.replace("as_of = \"2026-01-31\"", "as_of = 2026-01-31");
+        let topic = Topic::parse(&text, Path::new("topic.toml")).unwrap();
+        assert_eq!(topic.as_of, "2026-01-31");
+        let text = MINIMAL.replace("as_of = \"2026-01-31\"", "as_of = 2026-01-31T10:00:00");
+        let shown = Topic::parse(&text, Path::new("topic.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            shown.contains("as_of: \"2026-01-31T10:00:00\" is not a date"),
+            "{shown}"
+        );
+        let text = MINIMAL.replace("as_of = \"2026-01-31\"", "as_of = 20260131");
+        let shown = Topic::parse(&text, Path::new("topic.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            shown.contains(
+                "3:9: invalid type: integer `20260131`, expected a date such as \"2026-11-22\""
+            ),
             "{shown}"
         );
     }
