@@ -56,6 +56,9 @@ impl Args for ColumnValues {
                 clap::Arg::new(column.name)
                     .long(flag_name(column.name))
                     .value_name("VALUE")
+                    // `--yi -0.4`, `--ci-low -1.2`: a negative number is the flag's value, not
+                    // an unknown flag.
+                    .allow_negative_numbers(true)
                     .help(help)
                     .help_heading("Registry columns (see studies/README.md)"),
             );

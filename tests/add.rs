@@ -88,6 +88,36 @@ fn add_by_flags_appends_one_valid_row() {
     assert_eq!(evsynth_in(dir.path(), &["validate", "t"]).code, 0);
 }
 
+/// Negative effects are the common case (a mean difference below zero, a log odds ratio of a
+/// protective effect): `--yi -0.4` takes -0.4 as the value, not as an unknown flag (clap's
+/// default, which told the reviewer to write `-- -0.4`).
+#[test]
+fn negative_numbers_are_flag_values() {
+    let (dir, registry) = workspace();
+    let mut args = ROW_A.to_vec();
+    args.extend([
+        "--effect-measure",
+        "md",
+        "--yi",
+        "-0.4",
+        "--ci-low",
+        "-1.25",
+        "--ci-high",
+        "0.45",
+    ]);
+    let run = add(dir.path(), &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(&registry).unwrap();
+    assert!(
+        text.contains(",severity,positive,,,md,-0.4,,-1.25,0.45,"),
+        "{text}"
+    );
+    // A flag given no value is still refused, not fed the next flag.
+    let run = add(dir.path(), &["--study-id", "--citation", "x"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(rows(&registry), 1);
+}
+
 #[test]
 fn later_rows_of_a_study_inherit_its_study_level_fields() {
     let (dir, registry) = workspace();
