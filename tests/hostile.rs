@@ -364,10 +364,16 @@ fn report_with_one_finding_per_question(
 
 #[test]
 fn charts_that_would_grow_without_bound_are_not_drawn_and_say_why() {
-    // q0 and q1 have findings in 40 forms × 40 outcomes.
+    // q0 and q1 have findings in 40 forms × 40 outcomes, q2 in 3 forms × 40 outcomes.
     let wide: String = (0..40)
         .flat_map(|i| {
-            [0, 1].map(|q| format!("w{q}_{i},W{i} J 2021,2021,rct,q{q},10,f{i},o{i},negative\n"))
+            [0, 1]
+                .map(|q| format!("w{q}_{i},W{i} J 2021,2021,rct,q{q},10,f{i},o{i},negative\n"))
+                .into_iter()
+                .chain([format!(
+                    "t_{i},T{i} J 2021,2021,rct,q2,10,f{},o{i},positive\n",
+                    i % 3
+                )])
         })
         .collect();
     let (dir, readme) = report_with_one_finding_per_question((25, 40, 40), &wide);
@@ -376,20 +382,29 @@ fn charts_that_would_grow_without_bound_are_not_drawn_and_say_why() {
         let line = format!("- `{chart}` not drawn: {panels}");
         assert!(readme.contains(&line), "{line}\n{readme}");
     }
-    // q0's and q1's maps and effect direction plots have 40 outcome columns and are not
-    // drawn, each saying so under one item per kind; the other questions' (one cell) are.
+    // q0's and q1's maps have 40 columns either way round and are not drawn, each saying so
+    // under one item per kind; q2's 3 forms × 40 outcomes are drawn turned (outcomes as rows),
+    // and the other questions' (one cell) as they are. Effect direction plots have a column
+    // per outcome: q0's, q1's and q2's are not drawn.
     let maps = "- `evidence-map` not drawn for 2 charts:\n  \
-        - evidence-map-q0: forms × outcomes with findings are 40 × 40, more than 150 × 30: a map would not be readable; see tables/form-by-direction.csv and tables/outcome-by-direction.csv.\n  \
-        - evidence-map-q1: forms × outcomes with findings are 40 × 40, more than 150 × 30: a map would not be readable; see tables/form-by-direction.csv and tables/outcome-by-direction.csv.\n";
+        - evidence-map-q0: forms × outcomes with findings are 40 × 40, more than 150 × 30 either way round: a map would not be readable; see tables/form-by-direction.csv and tables/outcome-by-direction.csv.\n  \
+        - evidence-map-q1: forms × outcomes with findings are 40 × 40, more than 150 × 30 either way round: a map would not be readable; see tables/form-by-direction.csv and tables/outcome-by-direction.csv.\n";
     assert!(readme.contains(maps), "{readme}");
-    let columns = "- `effect-direction` not drawn for 2 charts:\n  \
+    let columns = "- `effect-direction` not drawn for 3 charts:\n  \
         - effect-direction-q0: findings in 40 outcomes, more than 30: a column per outcome would not be readable; see tables/outcome-by-direction.csv.\n  \
-        - effect-direction-q1: findings in 40 outcomes, more than 30: a column per outcome would not be readable; see tables/outcome-by-direction.csv.\n";
+        - effect-direction-q1: findings in 40 outcomes, more than 30: a column per outcome would not be readable; see tables/outcome-by-direction.csv.\n  \
+        - effect-direction-q2: findings in 40 outcomes, more than 30: a column per outcome would not be readable; see tables/outcome-by-direction.csv.\n";
     assert!(readme.contains(columns), "{readme}");
     let charts = dir.path().join("reports/t/charts");
     assert!(!charts.join("evidence-map-q0.png").exists());
     assert!(!charts.join("evidence-map-q1.svg").exists());
     assert!(charts.join("evidence-map-q2.png").exists());
+    let turned = std::fs::read_to_string(charts.join("evidence-map-q2.svg")).unwrap();
+    assert!(turned.contains("40 outcomes by 3 forms; 80 of 120 cells have no findings."));
+    let one_cell = std::fs::read_to_string(charts.join("evidence-map-q3.svg")).unwrap();
+    assert!(one_cell.contains("1 form by 1 outcome; 0 of 1 cells have no findings."));
+    // 40 rows of 44 px under the 250 px of title and column labels, and 90 px of footer.
+    assert!(turned.contains(r#"height="2100" viewBox="0 0 1000 2100""#));
     assert!(charts.join("evidence-map-q24.svg").exists());
 }
 

@@ -102,53 +102,78 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     }
     let (form_rows, row_of) = position(&form_used);
     let (outcome_columns, column_of) = position(&outcome_used);
-    if form_rows.len() > crate::charts::MAX_CHART_ROWS
-        || outcome_columns.len() > crate::charts::MAX_CHART_COLUMNS
-    {
+    // Forms are rows and outcomes columns; a question with more outcomes than fit as columns
+    // (but few enough forms) gets the map turned, outcomes as rows.
+    let fits = |rows: usize, columns: usize| {
+        rows <= crate::charts::MAX_CHART_ROWS && columns <= crate::charts::MAX_CHART_COLUMNS
+    };
+    let turned = if fits(form_rows.len(), outcome_columns.len()) {
+        false
+    } else if fits(outcome_columns.len(), form_rows.len()) {
+        true
+    } else {
         return Some(Err(format!(
             "evidence-map-{question_key}: forms × outcomes with findings are {} × {}, more \
-             than {} × {}: a map would not be readable; see tables/form-by-direction.csv and \
-             tables/outcome-by-direction.csv",
+             than {} × {} either way round: a map would not be readable; see \
+             tables/form-by-direction.csv and tables/outcome-by-direction.csv",
             grouped(form_rows.len() as u64),
             grouped(outcome_columns.len() as u64),
             crate::charts::MAX_CHART_ROWS,
             crate::charts::MAX_CHART_COLUMNS
         )));
-    }
+    };
     // cells[form][outcome] = (directions, participants summed over findings)
     let mut cells = vec![vec![Cell::default(); outcome_columns.len()]; form_rows.len()];
     for ((r, c), cell) in places {
         cells[row_of[r]][column_of[c]] = cell;
     }
-    let forms: Vec<String> = form_rows.iter().map(|r| all_forms[*r].to_owned()).collect();
-    let outcomes: Vec<String> = outcome_columns
+    let form_labels: Vec<String> = form_rows
         .iter()
-        .map(|c| all_outcomes[*c].to_owned())
+        .map(|r| topic.form_label(all_forms[*r]).to_string())
         .collect();
+    let outcome_labels: Vec<String> = outcome_columns
+        .iter()
+        .map(|c| topic.outcome_label(all_outcomes[*c]).to_string())
+        .collect();
+    let form_words = ("form", "forms");
+    let outcome_words = ("outcome", "outcomes");
+    let (row_labels, column_labels, cells, row_words, column_words) = if turned {
+        let cells = (0..outcome_labels.len())
+            .map(|c| cells.iter().map(|row| row[c]).collect())
+            .collect();
+        (
+            outcome_labels,
+            form_labels,
+            cells,
+            outcome_words,
+            form_words,
+        )
+    } else {
+        (
+            form_labels,
+            outcome_labels,
+            cells,
+            form_words,
+            outcome_words,
+        )
+    };
     let gaps = cells
         .iter()
         .flatten()
         .filter(|(c, _)| c.iter().sum::<u32>() == 0)
         .count();
     let question = topic.questions[question_key].clone();
-    let form_labels: Vec<String> = forms
-        .iter()
-        .map(|f| topic.form_label(f).to_string())
-        .collect();
-    let outcome_labels: Vec<String> = outcomes
-        .iter()
-        .map(|o| topic.outcome_label(o).to_string())
-        .collect();
-    let column_width = ((WIDTH - MARGIN - LABEL_RIGHT - 10.0) / outcomes.len() as f64).min(110.0);
+    let column_width =
+        ((WIDTH - MARGIN - LABEL_RIGHT - 10.0) / column_labels.len() as f64).min(110.0);
     let table_top = 100.0 + HEADER_HEIGHT;
-    let height = (table_top + ROW * forms.len() as f64 + 90.0).ceil();
+    let height = (table_top + ROW * row_labels.len() as f64 + 90.0).ceil();
     let title = format!("Evidence map: {}", question.label);
     let description = format!(
-        "{} forms by {} outcomes; {} of {} cells have no findings.",
-        forms.len(),
-        outcomes.len(),
+        "{} by {}; {} of {} cells have no findings.",
+        counted(row_labels.len() as u64, row_words.0, row_words.1),
+        counted(column_labels.len() as u64, column_words.0, column_words.1),
         gaps,
-        forms.len() * outcomes.len()
+        row_labels.len() * column_labels.len()
     );
     let footer_line = footer_text(
         registry,
@@ -166,7 +191,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let draw = move |p: &mut dyn Painter| {
         header(p, WIDTH, &title_for_draw, &subtitle);
         let x_of = |c: usize| LABEL_RIGHT + 10.0 + column_width * c as f64;
-        for (c, label) in outcome_labels.iter().enumerate() {
+        for (c, label) in column_labels.iter().enumerate() {
             label_up(
                 p,
                 x_of(c) + column_width / 2.0,
@@ -176,9 +201,9 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                 Font::new(11.0, Weight::Normal, INK),
             );
         }
-        for (r, form) in form_labels.iter().enumerate() {
+        for (r, row_label) in row_labels.iter().enumerate() {
             let top = table_top + ROW * r as f64;
-            let label = truncate_to_width(form, 11.5, Weight::Normal, LABEL_RIGHT - MARGIN);
+            let label = truncate_to_width(row_label, 11.5, Weight::Normal, LABEL_RIGHT - MARGIN);
             p.text(
                 LABEL_RIGHT,
                 top + ROW / 2.0,
@@ -250,11 +275,17 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         stem: format!("evidence-map-{question_key}"),
         size: (WIDTH as u32, height as u32),
         text: ChartText { title, description },
-        caption: "Rows are intervention or exposure forms, columns outcome domains. A cell gives \
-                  the findings by direction and the participants behind them, shaded blue where \
-                  findings support the hypothesis and orange where they go against it. Cells with \
-                  a dash are gaps: no study looked at that form and outcome."
-            .to_string(),
+        caption: format!(
+            "{} A cell gives the findings by direction and the participants behind them, \
+             shaded blue where findings support the hypothesis and orange where they go against \
+             it. Cells with a dash are gaps: no study looked at that form and outcome.",
+            if turned {
+                "Rows are outcome domains, columns intervention or exposure forms (turned: the \
+                 question has findings in more outcomes than fit as columns)."
+            } else {
+                "Rows are intervention or exposure forms, columns outcome domains."
+            }
+        ),
         draw: Box::new(draw),
     }))
 }
