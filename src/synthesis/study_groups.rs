@@ -1,10 +1,11 @@
 //! One row per question × study, from a single polars group-by of the findings, from which
 //! the study votes and every count whose keys are the question, the design tier (a study-level
-//! field) and the direction are folded without grouping the findings again.
+//! field), the direction and the form are folded without grouping the findings again.
 //!
-//! At a million findings a polars group-by by study costs 30–70 ms; the tier tables (by
-//! direction and overall), the question totals and the registry totals took five of them. Now
-//! they are sums over the groups, checked against the direct polars counts by a property test.
+//! At a million findings a polars group-by by study costs 80–200 ms; the tier tables (by
+//! direction and overall), the form tables (the same), the question totals and the registry
+//! totals took seven of them. Now they are sums over the groups, checked against the direct
+//! polars counts by a property test.
 
 use std::collections::HashMap;
 
@@ -35,32 +36,55 @@ pub struct StudyGroup {
     pub n_by_direction: [u32; 4],
 }
 
+/// One polars group: a study's findings under one question in one direction and form.
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    key: u64,
+    tier: u32,
+    findings: u32,
+    n: Option<u32>,
+}
+
 /// The question × study groups of a findings frame.
 ///
-/// polars groups the findings by (question, study, direction) — a study's rows in one
-/// direction are one group, with their count, largest n and tier — and sorts the groups by
-/// that key, so a study's directions under a question are adjacent and [`StudyGroups::iter`]
-/// folds them into one [`StudyGroup`] as it goes. Three aggregations, not an extra count and
-/// largest n per direction over every finding: at ten million findings those twelve
-/// aggregations took 6 s and 300 MB more.
+/// polars groups the findings by (question, study, direction, form) — a study's rows in one
+/// direction and form are one group, with their count, largest n and tier — and sorts the
+/// groups by that key, so a study's groups under a question are adjacent: [`StudyGroups::iter`]
+/// folds them into one [`StudyGroup`] as it goes, and [`StudyGroups::count_by`] folds them
+/// into the cells of a count. Three aggregations, not an extra count and largest n per
+/// direction over every finding: at ten million findings those twelve aggregations took 6 s
+/// and 300 MB more.
 pub struct StudyGroups {
     keys: UInt64Chunked,
     tiers: UInt32Chunked,
     findings: UInt32Chunked,
     largest_n: UInt32Chunked,
-    /// Where the question (0), study (1) and direction (2) codes sit in a key.
+    /// Where the question (0), study (1), direction (2) and form (3) codes sit in a key.
     packing: Packing,
 }
 
 /// The grouped columns, by name.
 const FINDINGS: &str = "findings";
 const LARGEST_N: &str = "n";
+/// Positions of the codes in a group's key.
+const QUESTION_AT: usize = 0;
+const STUDY_AT: usize = 1;
+const DIRECTION_AT: usize = 2;
+const FORM_AT: usize = 3;
+/// The key of a cell of a folded count: the codes of its keys, in their order (at most four:
+/// question, tier, direction, form), `u32::MAX` past them.
+type CellKey = [u32; 4];
 
 impl StudyGroups {
-    /// Groups the findings by question, study and direction (polars).
+    /// Groups the findings by question, study, direction and form (polars).
     pub fn of(findings: &FindingsFrame<'_>) -> PolarsResult<StudyGroups> {
         let (keyed, packing) = findings.keyed(
-            &[frame::QUESTION, frame::STUDY_ID, frame::DIRECTION],
+            &[
+                frame::QUESTION,
+                frame::STUDY_ID,
+                frame::DIRECTION,
+                frame::FORM,
+            ],
             &[frame::N, frame::TIER],
         )?;
         let _phase = crate::timing::phase("study groups: group-by");
@@ -91,61 +115,91 @@ impl StudyGroups {
         })
     }
 
-    /// The question × study groups in order of question, then study id.
-    pub fn iter(&self) -> impl Iterator<Item = StudyGroup> + '_ {
+    /// The polars groups in key order, each study's under a question split off by `run`
+    /// (called with the parts of one question and study, then again for the next).
+    fn for_each_study(&self, mut run: impl FnMut(&[Part])) {
         // Keys, counts and tiers are never missing (a code, a length, a validated code); the
         // largest n is missing when no finding gives n.
-        let mut rows = self
+        let parts = self
             .keys
             .into_no_null_iter()
             .zip(self.tiers.into_no_null_iter())
             .zip(self.findings.into_no_null_iter())
             .zip(self.largest_n.iter())
-            .map(|(((key, tier), findings), n)| (key, tier, findings, n))
-            .peekable();
+            .map(|(((key, tier), findings), n)| Part {
+                key,
+                tier,
+                findings,
+                n,
+            });
+        let study_of = |key: u64| {
+            (
+                self.packing.code(key, QUESTION_AT),
+                self.packing.code(key, STUDY_AT),
+            )
+        };
+        let mut current: Vec<Part> = Vec::new();
+        for part in parts {
+            if current
+                .first()
+                .is_some_and(|first| study_of(first.key) != study_of(part.key))
+            {
+                run(&current);
+                current.clear();
+            }
+            current.push(part);
+        }
+        if !current.is_empty() {
+            run(&current);
+        }
+    }
+
+    /// Calls `each` with every question × study group, in order of question, then study id.
+    pub fn for_each(&self, mut each: impl FnMut(StudyGroup)) {
         let packing = &self.packing;
-        std::iter::from_fn(move || {
-            let (key, tier, _, _) = *rows.peek()?;
+        self.for_each_study(|parts| {
+            let first = parts[0];
             let mut group = StudyGroup {
-                question: packing.code(key, 0),
-                study: packing.code(key, 1),
-                tier: Tier::ALL.get(tier as usize).copied(),
+                question: packing.code(first.key, QUESTION_AT),
+                study: packing.code(first.key, STUDY_AT),
+                tier: Tier::ALL.get(first.tier as usize).copied(),
                 findings: 0,
                 n: None,
                 by_direction: [0; 4],
                 n_by_direction: [0; 4],
             };
-            // This study's directions under this question: the rows up to the next
-            // (question, study).
-            while let Some(&(next, _, findings, n)) = rows.peek()
-                && packing.without_last(next) == packing.without_last(key)
-            {
-                rows.next();
-                let direction = packing.code(next, 2) as usize;
+            for part in parts {
+                let direction = packing.code(part.key, DIRECTION_AT) as usize;
                 if let Some(count) = group.by_direction.get_mut(direction) {
-                    *count += findings;
-                    group.n_by_direction[direction] = n.unwrap_or(0);
+                    *count += part.findings;
+                    let largest = &mut group.n_by_direction[direction];
+                    *largest = (*largest).max(part.n.unwrap_or(0));
                 }
-                group.findings += findings;
-                group.n = group.n.max(n);
+                group.findings += part.findings;
+                group.n = group.n.max(part.n);
             }
-            Some(group)
-        })
+            each(group);
+        });
     }
 
     /// Whether [`StudyGroups::count_by`] counts by `keys`: the question, and otherwise only the
-    /// tier and the direction.
+    /// tier, the direction and the form.
     pub fn folds(keys: &[&str]) -> bool {
         keys.contains(&frame::QUESTION)
-            && keys
-                .iter()
-                .all(|k| matches!(*k, frame::QUESTION | frame::TIER | frame::DIRECTION))
+            && keys.len() <= CellKey::default().len()
+            && keys.iter().all(|k| {
+                matches!(
+                    *k,
+                    frame::QUESTION | frame::TIER | frame::DIRECTION | frame::FORM
+                )
+            })
     }
 
     /// Counts per distinct value of `keys` (frame column names), as
     /// [`crate::synthesis::counts::count_by`] gives them, when the keys include the question and
-    /// are otherwise the tier and the direction: a study is in exactly one group per question,
-    /// so each cell's studies are its groups. `None` for other keys.
+    /// are otherwise the tier, the direction and the form: a study's groups under a question
+    /// that fall in one cell are that cell's one study, with their findings and the largest of
+    /// their n. `None` for other keys.
     pub fn count_by(
         &self,
         codes: &Codebook<'_>,
@@ -154,47 +208,43 @@ impl StudyGroups {
         if !StudyGroups::folds(keys) {
             return None;
         }
-        let by_direction = keys.contains(&frame::DIRECTION);
-        // Cells keyed by the codes of `keys`, in their order.
-        let mut cells: HashMap<Vec<u32>, CellCount, foldhash::fast::RandomState> =
-            HashMap::default();
-        let mut add = |group: &StudyGroup, direction: Option<u32>, count: CellCount| {
-            let key = keys
-                .iter()
-                .map(|column| match *column {
-                    frame::QUESTION => group.question,
-                    frame::TIER => group.tier.map_or(u32::MAX, |t| t as u32),
-                    _ => direction.unwrap_or(u32::MAX),
-                })
-                .collect();
-            let cell = cells.entry(key).or_default();
-            cell.findings += count.findings;
-            cell.studies += count.studies;
-            cell.participants += count.participants;
-        };
-        for group in self.iter() {
-            if by_direction {
-                for (code, (findings, n)) in
-                    (0u32..).zip(group.by_direction.iter().zip(group.n_by_direction))
-                {
-                    if *findings > 0 {
-                        let count = CellCount {
-                            findings: *findings,
-                            studies: 1,
-                            participants: u64::from(n),
-                        };
-                        add(&group, Some(code), count);
-                    }
-                }
-            } else {
-                let count = CellCount {
-                    findings: group.findings,
-                    studies: 1,
-                    participants: u64::from(group.n.unwrap_or(0)),
+        let packing = &self.packing;
+        let cell_of = |part: &Part| -> CellKey {
+            let mut cell = [u32::MAX; 4];
+            for (slot, column) in cell.iter_mut().zip(keys) {
+                *slot = match *column {
+                    frame::QUESTION => packing.code(part.key, QUESTION_AT),
+                    frame::TIER => part.tier,
+                    frame::DIRECTION => packing.code(part.key, DIRECTION_AT),
+                    _ => packing.code(part.key, FORM_AT),
                 };
-                add(&group, None, count);
             }
-        }
+            cell
+        };
+        let mut cells: HashMap<CellKey, CellCount, foldhash::fast::RandomState> =
+            HashMap::default();
+        // One study's cells: (cell, findings, largest n), a few per study.
+        let mut study_cells: Vec<(CellKey, u32, u32)> = Vec::new();
+        self.for_each_study(|parts| {
+            study_cells.clear();
+            for part in parts {
+                let cell = cell_of(part);
+                let n = part.n.unwrap_or(0);
+                match study_cells.iter_mut().find(|(c, _, _)| *c == cell) {
+                    Some((_, findings, largest)) => {
+                        *findings += part.findings;
+                        *largest = (*largest).max(n);
+                    }
+                    None => study_cells.push((cell, part.findings, n)),
+                }
+            }
+            for (cell, findings, largest) in &study_cells {
+                let count = cells.entry(*cell).or_default();
+                count.findings += findings;
+                count.studies += 1;
+                count.participants += u64::from(*largest);
+            }
+        });
         Some(
             cells
                 .into_iter()
@@ -215,12 +265,12 @@ impl StudyGroups {
     pub fn totals(&self, studies: usize) -> CellCount {
         let mut largest: Vec<Option<u32>> = vec![None; studies];
         let mut findings = 0;
-        for group in self.iter() {
+        self.for_each(|group| {
             findings += group.findings;
             if let Some(slot) = largest.get_mut(group.study as usize) {
                 *slot = Some(slot.unwrap_or(0).max(group.n.unwrap_or(0)));
             }
-        }
+        });
         let present = largest.iter().flatten();
         CellCount {
             findings,
@@ -248,12 +298,16 @@ mod tests {
             let findings = test_rows::findings(&registry, &picks);
             let frame = frame::findings_frame(&registry.topic, &findings).unwrap();
             let groups = StudyGroups::of(&frame).unwrap();
-            let key_sets: [&[&str]; 5] = [
+            let key_sets: [&[&str]; 9] = [
                 &[frame::QUESTION, frame::TIER, frame::DIRECTION],
                 &[frame::QUESTION, frame::TIER],
+                &[frame::QUESTION, frame::FORM, frame::DIRECTION],
+                &[frame::QUESTION, frame::FORM],
                 &[frame::QUESTION, frame::DIRECTION],
                 &[frame::QUESTION],
                 &[frame::DIRECTION, frame::QUESTION],
+                &[frame::FORM, frame::QUESTION, frame::TIER],
+                &[frame::QUESTION, frame::FORM, frame::TIER, frame::DIRECTION],
             ];
             for keys in key_sets {
                 prop_assert_eq!(
@@ -274,7 +328,7 @@ mod tests {
         let groups = StudyGroups::of(&frame).unwrap();
         assert!(
             groups
-                .count_by(&frame.codes, &[frame::QUESTION, frame::FORM])
+                .count_by(&frame.codes, &[frame::QUESTION, frame::OUTCOME])
                 .is_none()
         );
         assert!(

@@ -61,10 +61,10 @@ pub fn study_votes(
     // each question's votes come out whole and sorted.
     let mut votes: HashMap<Vec<String>, Vec<StudyVote>> = HashMap::new();
     let mut current: Option<(u32, Vec<StudyVote>)> = None;
-    for group in groups.iter() {
+    groups.for_each(|group| {
         let (Some(direction), Some(tier)) = (study_direction(group.by_direction), group.tier)
         else {
-            continue;
+            return;
         };
         let question = group.question;
         if current.as_ref().is_none_or(|(q, _)| *q != question) {
@@ -82,7 +82,7 @@ pub fn study_votes(
                 n: group.n,
             });
         }
-    }
+    });
     if let Some((previous, list)) = current {
         votes.insert(question_key(codes, previous), list);
     }
