@@ -16,27 +16,37 @@ pub struct StudyRows {
     pub max_n: Option<u32>,
 }
 
-/// The studies of `findings` in first-appearance order.
+/// The studies of `findings` in first-appearance order. A study's rows usually follow each
+/// other: a row of the same study as the row before is counted without a lookup.
 pub fn study_rows(findings: &[Finding]) -> Vec<StudyRows> {
     let mut order: Vec<StudyRows> = Vec::new();
     let mut index: std::collections::HashMap<&str, usize, foldhash::fast::RandomState> =
         std::collections::HashMap::default();
+    let mut previous: Option<(&str, usize)> = None;
     for (row, finding) in findings.iter().enumerate() {
-        match index.get(finding.study_id.as_str()) {
-            Some(&i) => {
+        let id = finding.study_id.as_str();
+        let position = match previous {
+            Some((previous_id, i)) if previous_id == id => Some(i),
+            _ => index.get(id).copied(),
+        };
+        let i = match position {
+            Some(i) => {
                 let study = &mut order[i];
                 study.findings += 1;
                 study.max_n = study.max_n.max(finding.n);
+                i
             }
             None => {
-                index.insert(finding.study_id.as_str(), order.len());
+                index.insert(id, order.len());
                 order.push(StudyRows {
                     first: row,
                     findings: 1,
                     max_n: finding.n,
                 });
+                order.len() - 1
             }
-        }
+        };
+        previous = Some((id, i));
     }
     order
 }
@@ -47,8 +57,8 @@ mod tests {
     use crate::registry::finding::Text;
     use crate::synthesis::test_rows;
 
-    /// Rows of two studies, interleaved, one without n: first rows, counts and largest n by
-    /// hand.
+    /// Rows of two studies, interleaved and in runs, one without n: first rows, counts and
+    /// largest n by hand.
     #[test]
     fn studies_are_listed_in_first_appearance_order() {
         let registry = test_rows::shipped();
@@ -64,18 +74,20 @@ mod tests {
             row("b", Some(30)),
             row("a", None),
             row("b", Some(20)),
+            row("b", Some(40)),
+            row("a", None),
         ];
         assert_eq!(
             study_rows(&findings),
             [
                 StudyRows {
                     first: 0,
-                    findings: 3,
-                    max_n: Some(30)
+                    findings: 4,
+                    max_n: Some(40)
                 },
                 StudyRows {
                     first: 1,
-                    findings: 2,
+                    findings: 3,
                     max_n: None
                 },
             ]
