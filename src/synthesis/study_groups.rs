@@ -1,21 +1,20 @@
-//! One row per question × study, from a single polars group-by of the findings, from which
-//! the study votes and every count whose keys are the question, the design tier (a study-level
-//! field), the direction and the form are folded without grouping the findings again.
+//! The findings sorted by question × study (polars), from which the study votes and every
+//! count whose keys are the question, the design tier (a study-level field), the direction and
+//! the form are folded in one pass, without grouping the findings by study.
 //!
-//! At a million findings a polars group-by by study costs 80–200 ms; the tier tables (by
-//! direction and overall), the form tables (the same), the question totals and the registry
-//! totals took seven of them. Now they are sums over the groups, checked against the direct
-//! polars counts by a property test.
+//! At a million findings a polars group-by by study costs 80–200 ms and the sort 45 ms; the
+//! tier tables (by direction and overall), the form tables (the same), the question totals
+//! and the registry totals took seven such group-bys. Now they are sums over each study's
+//! sorted rows, checked against the direct polars counts by a property test.
 
 use std::collections::HashMap;
 
-use polars::prelude::{
-    DataType, IntoLazy, PolarsResult, SortMultipleOptions, UInt32Chunked, UInt64Chunked, col, len,
-};
+use polars::prelude::{DataType, PolarsResult, SortMultipleOptions, UInt32Chunked, UInt64Chunked};
 
 use crate::frame::{self, Codebook, FindingsFrame, Packing};
 use crate::model::Tier;
 use crate::synthesis::counts::CellCount;
+use crate::synthesis::direction_table::Cells;
 
 /// What one study's findings under one question add up to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,37 +35,30 @@ pub struct StudyGroup {
     pub n_by_direction: [u32; 4],
 }
 
-/// One polars group: a study's findings under one question in one direction and form.
+/// One finding as sorted: its packed (question, study, direction, form) key, tier and n.
 #[derive(Debug, Clone, Copy)]
-struct Part {
+struct Row {
     key: u64,
     tier: u32,
-    findings: u32,
     n: Option<u32>,
 }
 
-/// The question × study groups of a findings frame.
+/// The findings of a frame sorted by (question, study, direction, form).
 ///
-/// polars groups the findings by (question, study, direction, form) — a study's rows in one
-/// direction and form are one group, with their count, largest n and tier — and sorts the
-/// groups by that key, so a study's groups under a question are adjacent: [`StudyGroups::iter`]
-/// folds them into one [`StudyGroup`] as it goes, and [`StudyGroups::count_by`] folds them
-/// into the cells of a count. Three aggregations, not an extra count and largest n per
-/// direction over every finding: at ten million findings those twelve aggregations took 6 s
-/// and 300 MB more.
+/// polars sorts the packed key with the tier and n beside it, so a study's findings under a
+/// question are adjacent: [`StudyGroups::for_each`] folds them into one [`StudyGroup`] as it
+/// goes, and [`StudyGroups::count_by`] into the cells of counts. (A polars group-by by that key,
+/// sorted after, gave the same groups in three times the time: a million findings make
+/// nearly a million groups.)
 pub struct StudyGroups {
     keys: UInt64Chunked,
     tiers: UInt32Chunked,
-    findings: UInt32Chunked,
-    largest_n: UInt32Chunked,
+    ns: UInt32Chunked,
     /// Where the question (0), study (1), direction (2) and form (3) codes sit in a key.
     packing: Packing,
 }
 
-/// The grouped columns, by name.
-const FINDINGS: &str = "findings";
-const LARGEST_N: &str = "n";
-/// Positions of the codes in a group's key.
+/// Positions of the codes in a row's key.
 const QUESTION_AT: usize = 0;
 const STUDY_AT: usize = 1;
 const DIRECTION_AT: usize = 2;
@@ -76,7 +68,7 @@ const FORM_AT: usize = 3;
 type CellKey = [u32; 4];
 
 impl StudyGroups {
-    /// Groups the findings by question, study, direction and form (polars).
+    /// Sorts the findings by question, study, direction and form (polars).
     pub fn of(findings: &FindingsFrame<'_>) -> PolarsResult<StudyGroups> {
         let (keyed, packing) = findings.keyed(
             &[
@@ -87,19 +79,10 @@ impl StudyGroups {
             ],
             &[frame::N, frame::TIER],
         )?;
-        let _phase = crate::timing::phase("study groups: group-by");
-        let grouped = keyed
-            .lazy()
-            .group_by([col(frame::KEY)])
-            .agg([
-                len().alias(FINDINGS),
-                col(frame::N).max().alias(LARGEST_N),
-                col(frame::TIER).first().alias(frame::TIER),
-            ])
-            .sort([frame::KEY], SortMultipleOptions::default())
-            .collect()?;
+        let _phase = crate::timing::phase("study groups: sort");
+        let sorted = keyed.sort([frame::KEY], SortMultipleOptions::default())?;
         let u32s = |name: &str| -> PolarsResult<UInt32Chunked> {
-            Ok(grouped
+            Ok(sorted
                 .column(name)?
                 .cast(&DataType::UInt32)?
                 .u32()?
@@ -107,79 +90,74 @@ impl StudyGroups {
                 .into_owned())
         };
         Ok(StudyGroups {
-            keys: grouped.column(frame::KEY)?.u64()?.rechunk().into_owned(),
+            keys: sorted.column(frame::KEY)?.u64()?.rechunk().into_owned(),
             tiers: u32s(frame::TIER)?,
-            findings: u32s(FINDINGS)?,
-            largest_n: u32s(LARGEST_N)?,
+            ns: u32s(frame::N)?,
             packing,
         })
     }
 
-    /// The polars groups in key order, each study's under a question split off by `run`
-    /// (called with the parts of one question and study, then again for the next).
-    fn for_each_study(&self, mut run: impl FnMut(&[Part])) {
-        // Keys, counts and tiers are never missing (a code, a length, a validated code); the
-        // largest n is missing when no finding gives n.
-        let parts = self
+    /// Calls `run` with the rows of each question × study in turn, in key order.
+    fn for_each_study(&self, mut run: impl FnMut(&[Row])) {
+        // Keys and tiers are never missing (codes of validated rows); n is missing for reviews
+        // that give only k_studies.
+        let rows = self
             .keys
             .into_no_null_iter()
             .zip(self.tiers.into_no_null_iter())
-            .zip(self.findings.into_no_null_iter())
-            .zip(self.largest_n.iter())
-            .map(|(((key, tier), findings), n)| Part {
-                key,
-                tier,
-                findings,
-                n,
-            });
-        let study_of = |key: u64| {
+            .zip(self.ns.iter())
+            .map(|((key, tier), n)| Row { key, tier, n });
+        let study_bits = |key: u64| {
             (
                 self.packing.code(key, QUESTION_AT),
                 self.packing.code(key, STUDY_AT),
             )
         };
-        let mut current: Vec<Part> = Vec::new();
-        for part in parts {
+        let mut current: Vec<Row> = Vec::new();
+        for row in rows {
             if current
                 .first()
-                .is_some_and(|first| study_of(first.key) != study_of(part.key))
+                .is_some_and(|first| study_bits(first.key) != study_bits(row.key))
             {
                 run(&current);
                 current.clear();
             }
-            current.push(part);
+            current.push(row);
         }
         if !current.is_empty() {
             run(&current);
         }
     }
 
+    /// The question × study group of one study's rows under one question.
+    fn group(&self, rows: &[Row]) -> StudyGroup {
+        let packing = &self.packing;
+        let first = rows[0];
+        let mut group = StudyGroup {
+            question: packing.code(first.key, QUESTION_AT),
+            study: packing.code(first.key, STUDY_AT),
+            tier: Tier::ALL.get(first.tier as usize).copied(),
+            findings: 0,
+            n: None,
+            by_direction: [0; 4],
+            n_by_direction: [0; 4],
+        };
+        for row in rows {
+            let direction = packing.code(row.key, DIRECTION_AT) as usize;
+            if let Some(count) = group.by_direction.get_mut(direction) {
+                *count += 1;
+                let largest = &mut group.n_by_direction[direction];
+                *largest = (*largest).max(row.n.unwrap_or(0));
+            }
+            group.findings += 1;
+            group.n = group.n.max(row.n);
+        }
+        group
+    }
+
     /// Calls `each` with every question × study group, in order of question, then study id.
     pub fn for_each(&self, mut each: impl FnMut(StudyGroup)) {
-        let packing = &self.packing;
-        self.for_each_study(|parts| {
-            let first = parts[0];
-            let mut group = StudyGroup {
-                question: packing.code(first.key, QUESTION_AT),
-                study: packing.code(first.key, STUDY_AT),
-                tier: Tier::ALL.get(first.tier as usize).copied(),
-                findings: 0,
-                n: None,
-                by_direction: [0; 4],
-                n_by_direction: [0; 4],
-            };
-            for part in parts {
-                let direction = packing.code(part.key, DIRECTION_AT) as usize;
-                if let Some(count) = group.by_direction.get_mut(direction) {
-                    *count += part.findings;
-                    let largest = &mut group.n_by_direction[direction];
-                    *largest = (*largest).max(part.n.unwrap_or(0));
-                }
-                group.findings += part.findings;
-                group.n = group.n.max(part.n);
-            }
-            each(group);
-        });
+        self.for_each_study(|rows| each(self.group(rows)));
     }
 
     /// Whether [`StudyGroups::count_by`] counts by `keys`: the question, and otherwise only the
@@ -195,57 +173,57 @@ impl StudyGroups {
             })
     }
 
-    /// Counts per distinct value of `keys` (frame column names), as
-    /// [`crate::synthesis::counts::count_by`] gives them, when the keys include the question and
-    /// are otherwise the tier, the direction and the form: a study's groups under a question
-    /// that fall in one cell are that cell's one study, with their findings and the largest of
-    /// their n. `None` for other keys.
-    pub fn count_by(
-        &self,
-        codes: &Codebook<'_>,
-        keys: &[&str],
-    ) -> Option<HashMap<Vec<String>, CellCount>> {
-        if !StudyGroups::folds(keys) {
-            return None;
-        }
+    /// Counts per distinct value of each of `key_sets` (frame column names), as
+    /// [`crate::synthesis::counts::count_by`] gives them, in one pass over the rows; `None`
+    /// for a key set that [`StudyGroups::folds`] does not accept. A study's rows under a
+    /// question that fall in one cell are that cell's one study, with their findings and the
+    /// largest of their n.
+    pub fn count_by(&self, codes: &Codebook<'_>, key_sets: &[&[&str]]) -> Vec<Option<Cells>> {
         let packing = &self.packing;
-        let cell_of = |part: &Part| -> CellKey {
+        let cell_of = |keys: &[&str], row: &Row| -> CellKey {
             let mut cell = [u32::MAX; 4];
             for (slot, column) in cell.iter_mut().zip(keys) {
                 *slot = match *column {
-                    frame::QUESTION => packing.code(part.key, QUESTION_AT),
-                    frame::TIER => part.tier,
-                    frame::DIRECTION => packing.code(part.key, DIRECTION_AT),
-                    _ => packing.code(part.key, FORM_AT),
+                    frame::QUESTION => packing.code(row.key, QUESTION_AT),
+                    frame::TIER => row.tier,
+                    frame::DIRECTION => packing.code(row.key, DIRECTION_AT),
+                    _ => packing.code(row.key, FORM_AT),
                 };
             }
             cell
         };
-        let mut cells: HashMap<CellKey, CellCount, foldhash::fast::RandomState> =
-            HashMap::default();
-        // One study's cells: (cell, findings, largest n), a few per study.
+        let folded: Vec<&[&str]> = key_sets
+            .iter()
+            .copied()
+            .filter(|keys| StudyGroups::folds(keys))
+            .collect();
+        let mut cells: Vec<HashMap<CellKey, CellCount, foldhash::fast::RandomState>> =
+            vec![HashMap::default(); folded.len()];
+        // One study's cells of one key set: (cell, findings, largest n), a few per study.
         let mut study_cells: Vec<(CellKey, u32, u32)> = Vec::new();
-        self.for_each_study(|parts| {
-            study_cells.clear();
-            for part in parts {
-                let cell = cell_of(part);
-                let n = part.n.unwrap_or(0);
-                match study_cells.iter_mut().find(|(c, _, _)| *c == cell) {
-                    Some((_, findings, largest)) => {
-                        *findings += part.findings;
-                        *largest = (*largest).max(n);
+        self.for_each_study(|rows| {
+            for (keys, cells) in folded.iter().zip(cells.iter_mut()) {
+                study_cells.clear();
+                for row in rows {
+                    let cell = cell_of(keys, row);
+                    let n = row.n.unwrap_or(0);
+                    match study_cells.iter_mut().find(|(c, _, _)| *c == cell) {
+                        Some((_, findings, largest)) => {
+                            *findings += 1;
+                            *largest = (*largest).max(n);
+                        }
+                        None => study_cells.push((cell, 1, n)),
                     }
-                    None => study_cells.push((cell, part.findings, n)),
+                }
+                for (cell, findings, largest) in &study_cells {
+                    let count = cells.entry(*cell).or_default();
+                    count.findings += findings;
+                    count.studies += 1;
+                    count.participants += u64::from(*largest);
                 }
             }
-            for (cell, findings, largest) in &study_cells {
-                let count = cells.entry(*cell).or_default();
-                count.findings += findings;
-                count.studies += 1;
-                count.participants += u64::from(*largest);
-            }
         });
-        Some(
+        let mut cells = folded.iter().zip(cells).map(|(keys, cells)| {
             cells
                 .into_iter()
                 .map(|(cell, count)| {
@@ -256,8 +234,18 @@ impl StudyGroups {
                         .collect();
                     (key, count)
                 })
-                .collect(),
-        )
+                .collect()
+        });
+        key_sets
+            .iter()
+            .map(|keys| {
+                if StudyGroups::folds(keys) {
+                    cells.next()
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 
     /// All findings: their count, their distinct studies, and the sum over the studies of each
@@ -309,9 +297,10 @@ mod tests {
                 &[frame::FORM, frame::QUESTION, frame::TIER],
                 &[frame::QUESTION, frame::FORM, frame::TIER, frame::DIRECTION],
             ];
-            for keys in key_sets {
+            let folded = groups.count_by(&frame.codes, &key_sets);
+            for (keys, folded) in key_sets.iter().zip(folded) {
                 prop_assert_eq!(
-                    groups.count_by(&frame.codes, keys).unwrap(),
+                    folded.unwrap(),
                     count_by(&frame, keys).unwrap(),
                     "{:?}", keys
                 );
@@ -326,17 +315,21 @@ mod tests {
         let registry = test_rows::shipped();
         let frame = frame::findings_frame(&registry.topic, &registry.findings).unwrap();
         let groups = StudyGroups::of(&frame).unwrap();
-        assert!(
-            groups
-                .count_by(&frame.codes, &[frame::QUESTION, frame::OUTCOME])
-                .is_none()
+        let counted = groups.count_by(
+            &frame.codes,
+            &[
+                &[frame::QUESTION, frame::OUTCOME],
+                &[frame::QUESTION],
+                &[frame::TIER, frame::DIRECTION],
+                &[],
+            ],
         );
-        assert!(
-            groups
-                .count_by(&frame.codes, &[frame::TIER, frame::DIRECTION])
-                .is_none()
-        );
-        assert!(groups.count_by(&frame.codes, &[]).is_none());
+        assert!(counted[0].is_none() && counted[2].is_none() && counted[3].is_none());
+        // Between them, the one it folds is counted: the shipped registry's two questions,
+        // 13 and 3 rows (counted in its registry.csv).
+        let questions = counted[1].as_ref().unwrap();
+        assert_eq!(questions[&vec!["treatment".to_string()]].findings, 13);
+        assert_eq!(questions[&vec!["serum_level".to_string()]].findings, 3);
         // The shipped registry: 16 findings of 8 studies, 571 participants (its README).
         assert_eq!(
             groups.totals(frame.codes.len(frame::STUDY_ID)),
