@@ -4,7 +4,7 @@
 
 use crate::registry::Registry;
 use crate::synthesis::Synthesis;
-use crate::tables::{Build, Cell, Table, TableSpec};
+use crate::tables::{Build, Cell, Rows, Table, TableSpec};
 
 /// Registration in the table list.
 pub const SPEC: TableSpec = TableSpec {
@@ -13,28 +13,27 @@ pub const SPEC: TableSpec = TableSpec {
 };
 
 fn build<'a>(_: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
-    let rows = synthesis
-        .meta
-        .analyses
-        .iter()
-        .flat_map(|analysis| {
-            analysis.studies.iter().enumerate().map(move |(i, study)| {
-                vec![
-                    Cell::from(analysis.question.as_str()),
-                    Cell::from(analysis.outcome.as_str()),
-                    Cell::from(analysis.measure.key()),
-                    Cell::from(study.study_id.as_str()),
-                    Cell::opt_int(study.n),
-                    Cell::Real(study.effect.yi),
-                    Cell::Real(study.effect.vi),
-                    Cell::Real(study.effect.ci_low),
-                    Cell::Real(study.effect.ci_high),
-                    weight(&analysis.pooled.weights, i),
-                    weight(&analysis.fixed_effect.weights, i),
-                ]
-            })
-        })
-        .collect::<Vec<_>>();
+    let analyses = &synthesis.meta.analyses;
+    let rows = Rows::grouped(
+        analyses.iter().map(|analysis| analysis.studies.len()),
+        move |a, i, cells| {
+            let analysis = &analyses[a];
+            let study = &analysis.studies[i];
+            cells.extend([
+                Cell::from(analysis.question.as_str()),
+                Cell::from(analysis.outcome.as_str()),
+                Cell::from(analysis.measure.key()),
+                Cell::from(study.study_id.as_str()),
+                Cell::opt_int(study.n),
+                Cell::Real(study.effect.yi),
+                Cell::Real(study.effect.vi),
+                Cell::Real(study.effect.ci_low),
+                Cell::Real(study.effect.ci_high),
+                weight(&analysis.pooled.weights, i),
+                weight(&analysis.fixed_effect.weights, i),
+            ]);
+        },
+    );
     Table {
         columns: vec![
             "question",
@@ -49,7 +48,7 @@ fn build<'a>(_: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
             "weight_percent",
             "fixed_effect_weight_percent",
         ],
-        rows: rows.into(),
+        rows,
     }
 }
 

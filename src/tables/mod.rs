@@ -79,6 +79,32 @@ pub enum Rows<'a> {
     },
 }
 
+impl<'a> Rows<'a> {
+    /// Rows made on demand from groups of items in order (each question's study votes, each
+    /// analysis's estimates): row `i` is item `j` of group `g`, and `make(g, j, cells)` puts
+    /// its cells. `sizes` are the groups' item counts; empty groups are skipped.
+    pub fn grouped(
+        sizes: impl IntoIterator<Item = usize>,
+        make: impl Fn(usize, usize, &mut Vec<Cell<'a>>) + Sync + 'a,
+    ) -> Rows<'a> {
+        let mut starts = Vec::new();
+        let mut count = 0;
+        for size in sizes {
+            starts.push(count);
+            count += size;
+        }
+        Rows::OnDemand {
+            count,
+            make: Box::new(move |i, cells| {
+                // The last group starting at or before row i (an empty group shares its start
+                // with the next, which is then the one taken).
+                let group = starts.partition_point(|start| *start <= i) - 1;
+                make(group, i - starts[group], cells);
+            }),
+        }
+    }
+}
+
 /// Puts row `i`'s cells into an empty vector (see [`Rows::OnDemand`]).
 pub type MakeRow<'a> = Box<dyn Fn(usize, &mut Vec<Cell<'a>>) + Sync + 'a>;
 
@@ -117,3 +143,33 @@ pub const TABLES: &[TableSpec] = &[
     study_votes::SPEC,
     effect_sizes::SPEC,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Row numbers map to (group, item) in order, over empty groups at the start, between and
+    /// at the end.
+    #[test]
+    fn grouped_rows_walk_the_groups_in_order() {
+        let rows = Rows::grouped([0, 2, 0, 0, 3, 0], |group, item, cells| {
+            cells.push(Cell::Int(group as i64));
+            cells.push(Cell::Int(item as i64));
+        });
+        let Rows::OnDemand { count, make } = rows else {
+            panic!("grouped rows are made on demand");
+        };
+        assert_eq!(count, 5);
+        let made: Vec<(i64, i64)> = (0..count)
+            .map(|i| {
+                let mut cells = Vec::new();
+                make(i, &mut cells);
+                match cells[..] {
+                    [Cell::Int(group), Cell::Int(item)] => (group, item),
+                    _ => panic!("two numbers"),
+                }
+            })
+            .collect();
+        assert_eq!(made, [(1, 0), (1, 1), (4, 0), (4, 1), (4, 2)]);
+    }
+}

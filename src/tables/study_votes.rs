@@ -4,7 +4,7 @@
 
 use crate::registry::Registry;
 use crate::synthesis::Synthesis;
-use crate::tables::{Build, Cell, Table, TableSpec};
+use crate::tables::{Build, Cell, Rows, Table, TableSpec};
 
 /// Registration in the table list.
 pub const SPEC: TableSpec = TableSpec {
@@ -13,27 +13,27 @@ pub const SPEC: TableSpec = TableSpec {
 };
 
 fn build<'a>(_: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
-    let rows = synthesis
-        .questions
-        .iter()
-        .flat_map(|q| {
-            q.votes.studies.iter().map(|vote| {
-                vec![
-                    Cell::from(q.key.as_str()),
-                    Cell::from(vote.study_id.as_str()),
-                    Cell::from(vote.tier.key()),
-                    Cell::from(vote.direction.key()),
-                    Cell::Int(vote.findings.into()),
-                    Cell::opt_int(vote.n),
-                    Cell::from(if synthesis.selection.counts_tier(vote.tier) {
-                        "yes"
-                    } else {
-                        "no"
-                    }),
-                ]
-            })
-        })
-        .collect::<Vec<_>>();
+    let questions = &synthesis.questions;
+    let rows = Rows::grouped(
+        questions.iter().map(|q| q.votes.studies.len()),
+        move |question, i, cells| {
+            let q = &questions[question];
+            let vote = &q.votes.studies[i];
+            cells.extend([
+                Cell::from(q.key.as_str()),
+                Cell::from(vote.study_id.as_str()),
+                Cell::from(vote.tier.key()),
+                Cell::from(vote.direction.key()),
+                Cell::Int(vote.findings.into()),
+                Cell::opt_int(vote.n),
+                Cell::from(if synthesis.selection.counts_tier(vote.tier) {
+                    "yes"
+                } else {
+                    "no"
+                }),
+            ]);
+        },
+    );
     Table {
         columns: vec![
             "question",
@@ -44,6 +44,6 @@ fn build<'a>(_: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
             "n",
             "counted",
         ],
-        rows: rows.into(),
+        rows,
     }
 }
