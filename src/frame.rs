@@ -1,7 +1,7 @@
 //! Findings as a polars DataFrame: the one place rows become columns. Column names are
 //! constants so the synthesis code and this file cannot drift apart.
 //!
-//! Key columns (study, question, tier, design, form, outcome, direction) hold `u32` codes, not
+//! Key columns (study, question, tier, form, outcome, direction) hold `u32` codes, not
 //! strings: grouping a million rows by integers is several times faster than by text, and the
 //! [`Codebook`] turns codes back into keys when results are read.
 
@@ -12,7 +12,7 @@ use foldhash::fast::RandomState;
 use polars::prelude::{Column, DataFrame, PolarsError, PolarsResult};
 use rayon::prelude::*;
 
-use crate::model::{Design, Direction, Tier};
+use crate::model::{Direction, Tier};
 use crate::registry::finding::Text;
 use crate::registry::topic::FORM_NOT_APPLICABLE;
 use crate::registry::{Finding, Topic};
@@ -23,8 +23,6 @@ pub const STUDY_ID: &str = "study_id";
 pub const QUESTION: &str = "question";
 /// Evidence tier key (code).
 pub const TIER: &str = "tier";
-/// Design key (code).
-pub const DESIGN: &str = "design";
 /// Form key (code).
 pub const FORM: &str = "form";
 /// Outcome key (code).
@@ -33,8 +31,6 @@ pub const OUTCOME: &str = "outcome";
 pub const DIRECTION: &str = "direction";
 /// Participants analysed (u32, null for reviews without n).
 pub const N: &str = "n";
-/// Year of publication (i32).
-pub const YEAR: &str = "year";
 
 /// The findings frame with the keys behind its coded columns.
 pub struct FindingsFrame<'a> {
@@ -138,7 +134,6 @@ impl Codebook<'_> {
             FORM => self.topic.forms.len() + 1,
             OUTCOME => self.topic.outcomes.len(),
             TIER => Tier::ALL.len(),
-            DESIGN => Design::ALL.len(),
             DIRECTION => Direction::ALL.len(),
             _ => 0,
         }
@@ -166,7 +161,6 @@ impl Codebook<'_> {
                 .get_index(code)
                 .map_or("", |(k, _)| k.as_str()),
             TIER => Tier::ALL.get(code).map_or("", |t| t.key()),
-            DESIGN => Design::ALL.get(code).map_or("", |d| d.key()),
             DIRECTION => Direction::ALL.get(code).map_or("", |d| d.key()),
             _ => "",
         }
@@ -200,12 +194,10 @@ pub fn findings_frame<'a>(
         Column::new(STUDY_ID.into(), study),
         Column::new(QUESTION.into(), columns.question),
         Column::new(TIER.into(), columns.tier),
-        Column::new(DESIGN.into(), columns.design),
         Column::new(FORM.into(), columns.form),
         Column::new(OUTCOME.into(), columns.outcome),
         Column::new(DIRECTION.into(), columns.direction),
         Column::new(N.into(), columns.n),
-        Column::new(YEAR.into(), columns.year),
     ])?;
     Ok(FindingsFrame {
         frame,
@@ -253,12 +245,10 @@ const ROWS_PER_RUN: usize = 1 << 15;
 struct RowColumns {
     question: Vec<u32>,
     tier: Vec<u32>,
-    design: Vec<u32>,
     form: Vec<u32>,
     outcome: Vec<u32>,
     direction: Vec<u32>,
     n: Vec<Option<u32>>,
-    year: Vec<i32>,
 }
 
 impl RowColumns {
@@ -269,39 +259,28 @@ impl RowColumns {
         let mut columns = RowColumns {
             question: vec![0; rows],
             tier: vec![0; rows],
-            design: vec![0; rows],
             form: vec![0; rows],
             outcome: vec![0; rows],
             direction: vec![0; rows],
             n: vec![None; rows],
-            year: vec![0; rows],
         };
         let runs: Vec<Run<'_>> = findings
             .chunks(ROWS_PER_RUN)
             .zip(columns.question.chunks_mut(ROWS_PER_RUN))
             .zip(columns.tier.chunks_mut(ROWS_PER_RUN))
-            .zip(columns.design.chunks_mut(ROWS_PER_RUN))
             .zip(columns.form.chunks_mut(ROWS_PER_RUN))
             .zip(columns.outcome.chunks_mut(ROWS_PER_RUN))
             .zip(columns.direction.chunks_mut(ROWS_PER_RUN))
             .zip(columns.n.chunks_mut(ROWS_PER_RUN))
-            .zip(columns.year.chunks_mut(ROWS_PER_RUN))
             .map(
-                |(
-                    (((((((rows, question), tier), design), form), outcome), direction), n),
-                    year,
-                )| {
-                    Run {
-                        rows,
-                        question,
-                        tier,
-                        design,
-                        form,
-                        outcome,
-                        direction,
-                        n,
-                        year,
-                    }
+                |((((((rows, question), tier), form), outcome), direction), n)| Run {
+                    rows,
+                    question,
+                    tier,
+                    form,
+                    outcome,
+                    direction,
+                    n,
                 },
             )
             .collect();
@@ -315,12 +294,10 @@ struct Run<'a> {
     rows: &'a [Finding],
     question: &'a mut [u32],
     tier: &'a mut [u32],
-    design: &'a mut [u32],
     form: &'a mut [u32],
     outcome: &'a mut [u32],
     direction: &'a mut [u32],
     n: &'a mut [Option<u32>],
-    year: &'a mut [i32],
 }
 
 impl Run<'_> {
@@ -331,12 +308,10 @@ impl Run<'_> {
         for (i, f) in self.rows.iter().enumerate() {
             self.question[i] = questions.code(&f.question);
             self.tier[i] = f.design.tier() as u32;
-            self.design[i] = f.design as u32;
             self.form[i] = forms.code(&f.form);
             self.outcome[i] = outcomes.code(&f.outcome);
             self.direction[i] = f.direction as u32;
             self.n[i] = f.n;
-            self.year[i] = f.year;
         }
     }
 }
@@ -395,7 +370,6 @@ mod tests {
                     f.outcome = Text::new(f.outcome.to_string());
                 }
                 f.study_id = Text::new(format!("s{:05}", (rows - i) / 4));
-                f.year = 1990 + (i % 30) as i32;
                 f
             })
             .collect();
@@ -424,21 +398,8 @@ mod tests {
         );
         assert_eq!(column(FORM), codes(&|f| index(topic.form_index(&f.form))));
         assert_eq!(column(TIER), codes(&|f| Some(f.design.tier() as u32)));
-        assert_eq!(column(DESIGN), codes(&|f| Some(f.design as u32)));
         assert_eq!(column(DIRECTION), codes(&|f| Some(f.direction as u32)));
         assert_eq!(column(N), codes(&|f| f.n));
-        let years: Vec<Option<i32>> = frame
-            .frame
-            .column(YEAR)
-            .unwrap()
-            .i32()
-            .unwrap()
-            .iter()
-            .collect();
-        assert_eq!(
-            years,
-            findings.iter().map(|f| Some(f.year)).collect::<Vec<_>>()
-        );
         // Ids "s00000".."s{last}" sort as their numbers: the code of a study is its number.
         assert_eq!(column(STUDY_ID), codes(&|f| f.study_id[1..].parse().ok()));
         assert_eq!(frame.codes.key(STUDY_ID, 7), "s00007");
