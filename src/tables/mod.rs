@@ -122,8 +122,8 @@ pub struct TableSpec {
     pub build: Build,
 }
 
-/// How a table is built: from the registry alone (it can be made while the synthesis runs) or
-/// from the synthesis.
+/// How a table is built: from the registry alone, or from the synthesis too. (All are made after
+/// the synthesis, beside the charts: see `cmd::report::build_report`.)
 #[derive(Clone, Copy)]
 pub enum Build {
     /// From the findings only.
