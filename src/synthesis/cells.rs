@@ -4,11 +4,15 @@
 
 use crate::registry::{Finding, Topic};
 
-/// `cells[q][o]`: the findings of the topic's q-th question and o-th outcome, in file order.
+/// `cells[q][o]`: the findings of a topic's q-th question and o-th outcome, in file order.
+pub type QuestionOutcomeCells<'a> = Vec<Vec<Vec<&'a Finding>>>;
+
+/// The findings by question × outcome (see [`QuestionOutcomeCells`]), made once per
+/// synthesis for both the meta-analysis and the certainty ratings.
 pub fn by_question_and_outcome<'a>(
     topic: &Topic,
     findings: &'a [Finding],
-) -> Vec<Vec<Vec<&'a Finding>>> {
+) -> QuestionOutcomeCells<'a> {
     let mut cells = vec![vec![Vec::new(); topic.outcomes.len()]; topic.questions.len()];
     for finding in findings {
         if let (Some(q), Some(o)) = (

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::model::{Direction, RiskOfBias, Tier};
 use crate::registry::Finding;
 use crate::registry::topic::{CertaintyOverride, Domain, Topic};
+use crate::synthesis::cells::QuestionOutcomeCells;
 use crate::synthesis::meta::MetaAnalyses;
 use crate::synthesis::selection::Selection;
 
@@ -93,16 +94,16 @@ const OPTIMAL_INFORMATION_SIZE: u64 = 400;
 /// Rates every question × outcome that has counted studies.
 pub fn certainty(
     topic: &Topic,
-    findings: &[Finding],
+    cells: &QuestionOutcomeCells<'_>,
     selection: &Selection,
     meta: &MetaAnalyses,
 ) -> Vec<Certainty> {
     let mut ratings = Vec::new();
-    let cells = crate::synthesis::cells::by_question_and_outcome(topic, findings);
     for (question, question_cells) in topic.questions.keys().zip(cells) {
         for (outcome, cell) in topic.outcomes.keys().zip(question_cells) {
             let counted: Vec<&Finding> = cell
-                .into_iter()
+                .iter()
+                .copied()
                 .filter(|f| selection.counts_tier(f.design.tier()))
                 .collect();
             if counted.is_empty() {

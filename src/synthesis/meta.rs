@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::model::{Direction, EffectMeasure};
 use crate::registry::{Finding, Topic};
+use crate::synthesis::cells::QuestionOutcomeCells;
 use crate::synthesis::effects::{Effect, NoEffect, effect_of};
 use crate::synthesis::pool::{
     EggerNotComputed, EggerTest, PoolOptions, Pooled, Tau2Method, check_poolable, egger,
@@ -156,19 +157,22 @@ pub struct MetaAnalyses {
 }
 
 /// Runs every meta-analysis the registry allows.
-pub fn meta_analyses(topic: &Topic, findings: &[Finding], options: PoolOptions) -> MetaAnalyses {
+pub fn meta_analyses(
+    topic: &Topic,
+    cells: &QuestionOutcomeCells<'_>,
+    options: PoolOptions,
+) -> MetaAnalyses {
     let mut analyses = Vec::new();
     let mut not_pooled = Vec::new();
     let mut excluded = Vec::new();
     let mut findings_with_estimates = 0;
-    let cells = crate::synthesis::cells::by_question_and_outcome(topic, findings);
     for (question, question_cells) in topic.questions.keys().zip(cells) {
         for (outcome, cell) in topic.outcomes.keys().zip(question_cells) {
             if cell.is_empty() {
                 continue;
             }
             let mut by_measure: BTreeMap<EffectMeasure, Vec<(&Finding, Effect)>> = BTreeMap::new();
-            for finding in &cell {
+            for finding in cell {
                 match effect_of(finding) {
                     Ok((measure, effect)) => {
                         findings_with_estimates += 1;
@@ -345,7 +349,8 @@ mod tests {
                     ..EffectData::default()
                 }));
             }
-            let meta = meta_analyses(&registry.topic, &findings, PoolOptions { method, hksj });
+            let cells = crate::synthesis::cells::by_question_and_outcome(&registry.topic, &findings);
+            let meta = meta_analyses(&registry.topic, &cells, PoolOptions { method, hksj });
             for analysis in &meta.analyses {
                 prop_assert!(analysis.pooled.is_finite(), "{:?}", analysis.pooled);
                 prop_assert!(analysis.fixed_effect.is_finite());

@@ -134,8 +134,9 @@ pub fn synthesise(
         || aggregate(registry, selection),
         || {
             let _phase = crate::timing::phase("meta-analysis, certainty, studies");
-            let meta = meta::meta_analyses(topic, &registry.findings, selection.pooling);
-            let certainty = certainty::certainty(topic, &registry.findings, selection, &meta);
+            let cells = cells::by_question_and_outcome(topic, &registry.findings);
+            let meta = meta::meta_analyses(topic, &cells, selection.pooling);
+            let certainty = certainty::certainty(topic, &cells, selection, &meta);
             (meta, certainty, study_rows(&registry.findings))
         },
     );
