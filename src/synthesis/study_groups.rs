@@ -67,6 +67,28 @@ const FORM_AT: usize = 3;
 /// question, tier, direction, form), `u32::MAX` past them.
 type CellKey = [u32; 4];
 
+/// A column a count can be folded by, read from a sorted row.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Question,
+    Tier,
+    Direction,
+    Form,
+}
+
+impl Field {
+    /// The field of a frame column name, if counts by it fold.
+    fn of(column: &str) -> Option<Field> {
+        match column {
+            frame::QUESTION => Some(Field::Question),
+            frame::TIER => Some(Field::Tier),
+            frame::DIRECTION => Some(Field::Direction),
+            frame::FORM => Some(Field::Form),
+            _ => None,
+        }
+    }
+}
+
 impl StudyGroups {
     /// Sorts the findings by question, study, direction and form (polars).
     pub fn of(findings: &FindingsFrame<'_>) -> PolarsResult<StudyGroups> {
@@ -165,12 +187,7 @@ impl StudyGroups {
     pub fn folds(keys: &[&str]) -> bool {
         keys.contains(&frame::QUESTION)
             && keys.len() <= CellKey::default().len()
-            && keys.iter().all(|k| {
-                matches!(
-                    *k,
-                    frame::QUESTION | frame::TIER | frame::DIRECTION | frame::FORM
-                )
-            })
+            && keys.iter().all(|k| Field::of(k).is_some())
     }
 
     /// Counts per distinct value of each of `key_sets` (frame column names), as
@@ -180,39 +197,51 @@ impl StudyGroups {
     /// largest of their n.
     pub fn count_by(&self, codes: &Codebook<'_>, key_sets: &[&[&str]]) -> Vec<Option<Cells>> {
         let packing = &self.packing;
-        let cell_of = |keys: &[&str], row: &Row| -> CellKey {
-            let mut cell = [u32::MAX; 4];
-            for (slot, column) in cell.iter_mut().zip(keys) {
-                *slot = match *column {
-                    frame::QUESTION => packing.code(row.key, QUESTION_AT),
-                    frame::TIER => row.tier,
-                    frame::DIRECTION => packing.code(row.key, DIRECTION_AT),
-                    _ => packing.code(row.key, FORM_AT),
-                };
-            }
-            cell
-        };
         let folded: Vec<&[&str]> = key_sets
             .iter()
             .copied()
             .filter(|keys| StudyGroups::folds(keys))
             .collect();
+        // Each folded key set as the positions of its columns in a row's fields.
+        let positions: Vec<Vec<usize>> = folded
+            .iter()
+            .map(|keys| {
+                keys.iter()
+                    .filter_map(|k| Field::of(k))
+                    .map(|f| f as usize)
+                    .collect()
+            })
+            .collect();
         let mut cells: Vec<HashMap<CellKey, CellCount, foldhash::fast::RandomState>> =
             vec![HashMap::default(); folded.len()];
-        // One study's cells of one key set: (cell, findings, largest n), a few per study.
+        // One study's rows as their fields (in `Field` order) and n, read once for every key
+        // set; and its cells of one key set: (cell, findings, largest n), a few per study.
+        let mut study_rows: Vec<([u32; 4], u32)> = Vec::new();
         let mut study_cells: Vec<(CellKey, u32, u32)> = Vec::new();
         self.for_each_study(|rows| {
-            for (keys, cells) in folded.iter().zip(cells.iter_mut()) {
+            study_rows.clear();
+            study_rows.extend(rows.iter().map(|row| {
+                let fields = [
+                    packing.code(row.key, QUESTION_AT),
+                    row.tier,
+                    packing.code(row.key, DIRECTION_AT),
+                    packing.code(row.key, FORM_AT),
+                ];
+                (fields, row.n.unwrap_or(0))
+            }));
+            for (positions, cells) in positions.iter().zip(cells.iter_mut()) {
                 study_cells.clear();
-                for row in rows {
-                    let cell = cell_of(keys, row);
-                    let n = row.n.unwrap_or(0);
+                for (fields, n) in &study_rows {
+                    let mut cell = [u32::MAX; 4];
+                    for (slot, position) in cell.iter_mut().zip(positions) {
+                        *slot = fields[*position];
+                    }
                     match study_cells.iter_mut().find(|(c, _, _)| *c == cell) {
                         Some((_, findings, largest)) => {
                             *findings += 1;
-                            *largest = (*largest).max(n);
+                            *largest = (*largest).max(*n);
                         }
-                        None => study_cells.push((cell, 1, n)),
+                        None => study_cells.push((cell, 1, *n)),
                     }
                 }
                 for (cell, findings, largest) in &study_cells {
