@@ -61,6 +61,24 @@ impl Error {
             source,
         }
     }
+
+    /// Opening a topic's own file failed: a missing `topic.toml` or `registry.csv` says what a
+    /// topic directory holds and how to make one; other failures are [`Error::io`].
+    pub fn topic_file(
+        path: impl Into<PathBuf>,
+        action: &'static str,
+        source: std::io::Error,
+    ) -> Error {
+        let path = path.into();
+        if source.kind() == std::io::ErrorKind::NotFound {
+            return Error::Usage(format!(
+                "{}: no such file; a topic directory holds topic.toml and registry.csv \
+                 (`evsynth init NAME` makes both)",
+                path.display()
+            ));
+        }
+        Error::io(path, action, source)
+    }
 }
 
 fn render_diagnostics(diagnostics: &[Diagnostic]) -> String {

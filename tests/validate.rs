@@ -349,3 +349,62 @@ fn an_unnamed_column_is_named_by_position() {
         ],
     );
 }
+
+/// A topic directory without its registry, or a directory without topic.toml, is named with
+/// what a topic directory holds and how to make one — by every command that reads a topic —
+/// with exit 2, and nothing is created.
+#[test]
+fn a_missing_topic_file_says_what_a_topic_directory_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = dir.path().join("studies/t");
+    std::fs::create_dir_all(&topic).unwrap();
+    std::fs::copy(
+        root().join("studies/magnesium-rls/topic.toml"),
+        topic.join("topic.toml"),
+    )
+    .unwrap();
+    let hint = "no such file; a topic directory holds topic.toml and registry.csv \
+                (`evsynth init NAME` makes both)";
+    let add = [
+        "add",
+        "t",
+        "--study-id",
+        "a",
+        "--citation",
+        "C",
+        "--year",
+        "2000",
+        "--design",
+        "rct",
+        "--question",
+        "treatment",
+        "--n",
+        "5",
+        "--form",
+        "citrate",
+        "--outcome",
+        "rls_severity",
+        "--direction",
+        "positive",
+    ];
+    for args in [
+        &["validate", "t"][..],
+        &["report", "t"],
+        &["summary", "t"],
+        &add,
+    ] {
+        let run = common::evsynth_in(dir.path(), args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert_eq!(
+            run.stderr,
+            format!("studies/t/registry.csv: {hint}\n"),
+            "{args:?}"
+        );
+    }
+    assert!(!topic.join("registry.csv").exists());
+    assert!(!dir.path().join("reports").exists());
+    std::fs::remove_file(topic.join("topic.toml")).unwrap();
+    let run = common::evsynth_in(dir.path(), &["validate", "studies/t"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stderr, format!("studies/t/topic.toml: {hint}\n"));
+}

@@ -223,7 +223,8 @@ fn read_location(
     hasher: Option<&mut Sha256>,
 ) -> Result<check::Checked, Error> {
     let read_error = |e| Error::io(&location.registry, "read", e);
-    ensure_plain_file(&location.registry).map_err(read_error)?;
+    ensure_plain_file(&location.registry)
+        .map_err(|e| Error::topic_file(&location.registry, "read", e))?;
     let file = std::fs::File::open(&location.registry).map_err(read_error)?;
     check::read_checked(
         file,

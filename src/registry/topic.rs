@@ -120,11 +120,7 @@ impl Topic {
     pub fn load(path: &Path) -> Result<Topic, Error> {
         let text = crate::registry::ensure_plain_file(path)
             .and_then(|()| std::fs::read_to_string(path))
-            .map_err(|source| Error::Io {
-                path: path.to_path_buf(),
-                action: "read",
-                source,
-            })?;
+            .map_err(|source| Error::topic_file(path, "read", source))?;
         Topic::parse(&text, path)
     }
 

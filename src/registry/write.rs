@@ -26,7 +26,7 @@ impl LockedRegistry {
     /// Opens `path` for appending, waits for the exclusive lock, and reads the current bytes.
     pub fn open(path: &Path) -> Result<LockedRegistry, Error> {
         crate::registry::ensure_plain_file(path)
-            .map_err(|e| Error::io(path, "open for appending", e))?;
+            .map_err(|e| Error::topic_file(path, "open for appending", e))?;
         loop {
             let mut file = OpenOptions::new()
                 .read(true)
