@@ -57,6 +57,7 @@ fn registry_of(rows: usize) -> Registry {
     Registry {
         location: TopicLocation::of_dir(Path::new(SHIPPED)),
         topic,
+        studies: registry::StudyIndex::of(&findings),
         findings,
         sha256: registry::sha256_hex(&bytes),
     }

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use crate::model::{Direction, Tier};
 use crate::registry::finding::Text;
 use crate::registry::topic::FORM_NOT_APPLICABLE;
-use crate::registry::{Finding, Topic};
+use crate::registry::{Finding, StudyIndex, Topic};
 
 /// Study identifier (code).
 pub const STUDY_ID: &str = "study_id";
@@ -167,26 +167,34 @@ impl Codebook<'_> {
     }
 }
 
-/// Builds the findings frame from validated rows of `topic`.
+/// Builds the findings frame from validated rows of `topic`, whose studies `studies` numbers
+/// (the registry's index; computed here if it does not cover the rows).
 ///
-/// The study codes take one pass in row order (codes by first appearance, then ranked by id);
-/// every other column is read in one parallel pass over runs of rows. The two run side by side.
+/// Studies are coded in order of study id: the index's numbers (first appearance) are ranked
+/// by id. Every other column is read in one parallel pass over runs of rows.
 pub fn findings_frame<'a>(
     topic: &'a Topic,
     findings: &'a [Finding],
+    studies: &StudyIndex,
 ) -> PolarsResult<FindingsFrame<'a>> {
-    let ((studies, first_seen), columns) = rayon::join(
-        || studies_by_first_appearance(findings),
-        || RowColumns::of(topic, findings),
-    );
+    let computed;
+    let index = if studies.of_row().len() == findings.len() {
+        studies
+    } else {
+        computed = StudyIndex::of(findings);
+        &computed
+    };
+    let columns = RowColumns::of(topic, findings);
+    let first_rows = index.first_rows();
     // Studies are coded in order of study id, so sorting by code sorts by id.
-    let mut by_id: Vec<u32> = (0..studies.len() as u32).collect();
-    by_id.par_sort_unstable_by_key(|code| studies[*code as usize].as_str());
-    let mut rank = vec![0u32; studies.len()];
+    let mut by_id: Vec<u32> = (0..first_rows.len() as u32).collect();
+    by_id.par_sort_unstable_by_key(|code| findings[first_rows[*code as usize]].study_id.as_str());
+    let mut rank = vec![0u32; first_rows.len()];
     for (position, code) in (0u32..).zip(&by_id) {
         rank[*code as usize] = position;
     }
-    let study: Vec<u32> = first_seen
+    let study: Vec<u32> = index
+        .of_row()
         .par_iter()
         .map(|code| rank[*code as usize])
         .collect();
@@ -205,37 +213,10 @@ pub fn findings_frame<'a>(
             topic,
             studies: by_id
                 .iter()
-                .map(|code| Text::clone(studies[*code as usize]))
+                .map(|code| Text::clone(&findings[first_rows[*code as usize]].study_id))
                 .collect(),
         },
     })
-}
-
-/// The distinct study ids in order of first appearance, and each row's position among them. A
-/// study's rows usually follow each other: a row of the same study as the row before takes its
-/// code without a lookup.
-fn studies_by_first_appearance(findings: &[Finding]) -> (Vec<&Text>, Vec<u32>) {
-    let mut study_codes: HashMap<&str, u32, RandomState> =
-        HashMap::with_capacity_and_hasher(findings.len() / 2, RandomState::default());
-    let mut studies: Vec<&Text> = Vec::new();
-    let mut previous: Option<(&Text, u32)> = None;
-    let first_seen = findings
-        .iter()
-        .map(|f| {
-            if let Some((id, code)) = previous
-                && id == &f.study_id
-            {
-                return code;
-            }
-            let code = *study_codes.entry(&f.study_id).or_insert_with(|| {
-                studies.push(&f.study_id);
-                (studies.len() - 1) as u32
-            });
-            previous = Some((&f.study_id, code));
-            code
-        })
-        .collect();
-    (studies, first_seen)
 }
 
 /// Rows per run of [`RowColumns::of`]: enough to keep a core busy, few enough to share out.
@@ -373,7 +354,7 @@ mod tests {
                 f
             })
             .collect();
-        let frame = findings_frame(topic, &findings).unwrap();
+        let frame = findings_frame(topic, &findings, &StudyIndex::of(&findings)).unwrap();
         let column = |name: &str| -> Vec<Option<u32>> {
             frame
                 .frame

@@ -135,6 +135,12 @@ fn chunked_equals_whole(bytes: &[u8], chunk: usize) -> Result<(), TestCaseError>
             .unwrap();
             if let (Ok(kept), Keep::Rows) = (&streamed_check, keep) {
                 prop_assert_eq!(&kept.findings, &whole.findings);
+                // The study of every row, as the cross-row checks numbered them block by
+                // block, is what numbering the whole rows by first appearance gives.
+                prop_assert_eq!(
+                    &kept.studies,
+                    &evsynth::registry::StudyIndex::of(&whole.findings)
+                );
                 prop_assert_eq!(
                     hex(&hasher.finalize()),
                     evsynth::registry::sha256_hex(bytes)

@@ -69,6 +69,7 @@ fn diff(studies: &Path, topic_arg: &str, since: &str) -> Result<String, Error> {
     let old = Registry {
         location: location.clone(),
         topic: old_topic,
+        studies: registry::StudyIndex::of(&old_findings),
         findings: old_findings,
         sha256: registry::sha256_hex(&old_bytes),
     };

@@ -10,6 +10,7 @@ use crate::registry::diagnostic::{Diagnostic, Diagnostics};
 use crate::registry::finding::Finding;
 use crate::registry::read::{ReadOutcome, read_registry};
 use crate::registry::stream::{Streamed, stream_registry};
+use crate::registry::study_index::StudyIndex;
 use crate::registry::topic::Topic;
 use crate::registry::validate::CrossRowChecks;
 
@@ -27,6 +28,8 @@ pub struct CheckedRegistry {
 pub struct Checked {
     /// Every row in file order; empty unless the rows were kept.
     pub findings: Vec<Finding>,
+    /// The study of every kept row, numbered by the cross-row checks.
+    pub studies: StudyIndex,
     /// Rows and studies.
     pub counts: CheckedRegistry,
 }
@@ -52,7 +55,11 @@ pub fn read_checked<R: Read + Seek + Send>(
     keep: Keep,
     hasher: Option<&mut Sha256>,
 ) -> io::Result<Result<Checked, Vec<Diagnostic>>> {
-    let mut checks = CrossRowChecks::default();
+    let new_checks = || match keep {
+        Keep::Rows => CrossRowChecks::indexing(),
+        Keep::Counts => CrossRowChecks::default(),
+    };
+    let mut checks = new_checks();
     let mut outcome = ReadOutcome::empty(Diagnostics::new(path));
     let mut row_count = 0;
     let streamed = stream_registry(
@@ -88,14 +95,17 @@ pub fn read_checked<R: Read + Seek + Send>(
             let mut bytes = Vec::new();
             input.read_to_end(&mut bytes)?;
             (checks, outcome, row_count) =
-                checked_whole(read_registry(&bytes, path, topic, this_year));
+                checked_whole(new_checks(), read_registry(&bytes, path, topic, this_year));
         }
-        Streamed::Whole(whole) => (checks, outcome, row_count) = checked_whole(whole),
+        Streamed::Whole(whole) => {
+            (checks, outcome, row_count) = checked_whole(new_checks(), whole);
+        }
     }
     if !outcome.diagnostics.is_empty() {
         return Ok(Err(outcome.diagnostics.into_sorted()));
     }
     let studies = checks.studies();
+    let index = checks.take_index();
     if row_count >= crate::workers::DROP_ASIDE_MIN_ROWS {
         crate::workers::drop_aside(checks);
     }
@@ -105,12 +115,15 @@ pub fn read_checked<R: Read + Seek + Send>(
             studies,
         },
         findings: outcome.findings,
+        studies: index,
     }))
 }
 
-/// The cross-row checks over a registry read whole.
-fn checked_whole(mut outcome: ReadOutcome) -> (CrossRowChecks, ReadOutcome, usize) {
-    let mut checks = CrossRowChecks::default();
+/// The cross-row `checks` (fresh) over a registry read whole.
+fn checked_whole(
+    mut checks: CrossRowChecks,
+    mut outcome: ReadOutcome,
+) -> (CrossRowChecks, ReadOutcome, usize) {
     checks.check(&outcome.findings, &mut outcome.diagnostics);
     checks.resolve_repeats(&outcome.findings, &mut outcome.diagnostics);
     let rows = outcome.findings.len();

@@ -8,6 +8,7 @@ pub mod finding;
 pub mod raw;
 pub mod read;
 pub mod stream;
+pub mod study_index;
 pub mod topic;
 pub mod validate;
 pub mod write;
@@ -19,6 +20,7 @@ use sha2::{Digest, Sha256};
 pub use check::CheckedRegistry;
 pub use diagnostic::Diagnostic;
 pub use finding::Finding;
+pub use study_index::StudyIndex;
 pub use topic::Topic;
 
 use crate::error::Error;
@@ -159,6 +161,8 @@ pub struct Registry {
     pub topic: Topic,
     /// Every row, in file order.
     pub findings: Vec<Finding>,
+    /// The study of every row (numbered as the cross-row checks met them).
+    pub studies: StudyIndex,
     /// SHA-256 of the registry file's bytes, lowercase hex.
     pub sha256: String,
 }
@@ -180,6 +184,7 @@ pub fn load(location: &TopicLocation) -> Result<Registry, Error> {
         location: location.clone(),
         topic,
         findings: checked.findings,
+        studies: checked.studies,
         sha256: hex(hasher.finalize().as_slice()),
     })
 }

@@ -15,6 +15,7 @@ use crate::model::{Confidence, Design};
 use crate::registry::columns::Col;
 use crate::registry::diagnostic::{Diagnostic, Diagnostics};
 use crate::registry::finding::{Finding, Text};
+use crate::registry::study_index::StudyIndex;
 
 /// Adds a diagnostic for every cross-row problem in `findings`.
 pub fn check_across_rows(findings: &[Finding], diagnostics: &mut Diagnostics) {
@@ -45,13 +46,33 @@ pub struct CrossRowChecks {
     pmids: PaperOwners,
     /// The previous row's study id and index.
     previous: Option<(Text, usize)>,
+    /// The study of every row checked, when asked for ([`CrossRowChecks::indexing`]).
+    index: Option<StudyIndex>,
 }
 
 impl CrossRowChecks {
+    /// Checks that also record the study of every row checked (see
+    /// [`CrossRowChecks::take_index`]), for rows that are kept.
+    pub fn indexing() -> CrossRowChecks {
+        CrossRowChecks {
+            index: Some(StudyIndex::default()),
+            ..CrossRowChecks::default()
+        }
+    }
+
+    /// The study of every row checked, numbered in order of first appearance (empty unless
+    /// made by [`CrossRowChecks::indexing`]).
+    pub fn take_index(&mut self) -> StudyIndex {
+        self.index.take().unwrap_or_default()
+    }
+
     /// Checks `findings`, the rows that follow those already checked.
     pub fn check(&mut self, findings: &[Finding], diagnostics: &mut Diagnostics) {
         for finding in findings {
             let study = self.study_of(finding, diagnostics);
+            if let Some(index) = self.index.as_mut() {
+                index.push(index.of_row().len(), study as u32);
+            }
             self.note_outcome(study, finding, diagnostics);
             self.dois.check(Col::Doi, finding, diagnostics);
             self.pmids.check(Col::Pmid, finding, diagnostics);

@@ -187,7 +187,7 @@ mod tests {
         ) {
             let registry = test_rows::shipped();
             let findings = test_rows::findings(&registry, &picks);
-            let frame = frame::findings_frame(&registry.topic, &findings).unwrap();
+            let frame = frame::findings_frame(&registry.topic, &findings, &crate::registry::StudyIndex::of(&findings)).unwrap();
             let key_sets: [&[&str]; 6] = [
                 &[frame::QUESTION, frame::OUTCOME, frame::DIRECTION],
                 &[frame::QUESTION, frame::OUTCOME],

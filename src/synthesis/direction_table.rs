@@ -126,7 +126,7 @@ mod tests {
             let registry = test_rows::shipped();
             let topic = &registry.topic;
             let findings = test_rows::findings(&registry, &picks);
-            let frame = frame::findings_frame(topic, &findings).unwrap();
+            let frame = frame::findings_frame(topic, &findings, &crate::registry::StudyIndex::of(&findings)).unwrap();
             let form_keys = topic.form_keys();
             let tier_keys: Vec<&str> = crate::model::Tier::ALL.iter().map(|t| t.key()).collect();
             let dimensions =

@@ -116,6 +116,7 @@ impl Registry {
         }
         let mut selected = self.clone();
         selected.findings.retain(|f| selection.keeps(f));
+        selected.studies = crate::registry::StudyIndex::of(&selected.findings);
         let excluded = self.findings.len() - selected.findings.len();
         (std::borrow::Cow::Owned(selected), excluded)
     }
@@ -137,7 +138,11 @@ pub fn synthesise(
             let cells = cells::by_question_and_outcome(topic, &registry.findings);
             let meta = meta::meta_analyses(topic, &cells, selection.pooling);
             let certainty = certainty::certainty(topic, &cells, selection, &meta);
-            (meta, certainty, study_rows(&registry.findings))
+            (
+                meta,
+                certainty,
+                study_rows(&registry.findings, &registry.studies),
+            )
         },
     );
     let Aggregated {
@@ -216,7 +221,7 @@ struct Aggregated {
 fn aggregate(registry: &Registry, selection: &Selection) -> Result<Aggregated, Error> {
     let topic = &registry.topic;
     let phase = crate::timing::phase("build frame");
-    let findings = frame::findings_frame(topic, &registry.findings)?;
+    let findings = frame::findings_frame(topic, &registry.findings, &registry.studies)?;
     drop(phase);
     let _phase = crate::timing::phase("aggregate (polars)");
     let tier_keys: Vec<&str> = Tier::ALL.iter().map(|t| t.key()).collect();

@@ -1,6 +1,6 @@
 //! The studies of a registry: where each one's rows are, how many, and their largest n.
 
-use crate::registry::Finding;
+use crate::registry::{Finding, StudyIndex};
 
 /// A study's rows: where its first row is (study-level fields agree on every row), how many
 /// rows it has and their largest n. Computed once per report
@@ -16,39 +16,31 @@ pub struct StudyRows {
     pub max_n: Option<u32>,
 }
 
-/// The studies of `findings` in first-appearance order. A study's rows usually follow each
-/// other: a row of the same study as the row before is counted without a lookup.
-pub fn study_rows(findings: &[Finding]) -> Vec<StudyRows> {
-    let mut order: Vec<StudyRows> = Vec::new();
-    let mut index: std::collections::HashMap<&str, usize, foldhash::fast::RandomState> =
-        std::collections::HashMap::default();
-    let mut previous: Option<(&str, usize)> = None;
-    for (row, finding) in findings.iter().enumerate() {
-        let id = finding.study_id.as_str();
-        let position = match previous {
-            Some((previous_id, i)) if previous_id == id => Some(i),
-            _ => index.get(id).copied(),
-        };
-        let i = match position {
-            Some(i) => {
-                let study = &mut order[i];
-                study.findings += 1;
-                study.max_n = study.max_n.max(finding.n);
-                i
-            }
-            None => {
-                index.insert(id, order.len());
-                order.push(StudyRows {
-                    first: row,
-                    findings: 1,
-                    max_n: finding.n,
-                });
-                order.len() - 1
-            }
-        };
-        previous = Some((id, i));
+/// The studies of `findings` in first-appearance order, as `index` numbers them (the
+/// registry's index; computed here if it does not cover the rows).
+pub fn study_rows(findings: &[Finding], index: &StudyIndex) -> Vec<StudyRows> {
+    let computed;
+    let index = if index.of_row().len() == findings.len() {
+        index
+    } else {
+        computed = StudyIndex::of(findings);
+        &computed
+    };
+    let mut studies: Vec<StudyRows> = index
+        .first_rows()
+        .iter()
+        .map(|&first| StudyRows {
+            first,
+            findings: 0,
+            max_n: None,
+        })
+        .collect();
+    for (finding, study) in findings.iter().zip(index.of_row()) {
+        let study = &mut studies[*study as usize];
+        study.findings += 1;
+        study.max_n = study.max_n.max(finding.n);
     }
-    order
+    studies
 }
 
 #[cfg(test)]
@@ -78,7 +70,7 @@ mod tests {
             row("a", None),
         ];
         assert_eq!(
-            study_rows(&findings),
+            study_rows(&findings, &StudyIndex::of(&findings)),
             [
                 StudyRows {
                     first: 0,

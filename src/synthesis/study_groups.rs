@@ -313,7 +313,7 @@ mod tests {
         fn folded_counts_equal_direct_counts(picks in test_rows::picks()) {
             let registry = test_rows::shipped();
             let findings = test_rows::findings(&registry, &picks);
-            let frame = frame::findings_frame(&registry.topic, &findings).unwrap();
+            let frame = frame::findings_frame(&registry.topic, &findings, &crate::registry::StudyIndex::of(&findings)).unwrap();
             let groups = StudyGroups::of(&frame).unwrap();
             let key_sets: [&[&str]; 9] = [
                 &[frame::QUESTION, frame::TIER, frame::DIRECTION],
@@ -342,7 +342,8 @@ mod tests {
     #[test]
     fn counts_by_other_keys_are_left_to_polars() {
         let registry = test_rows::shipped();
-        let frame = frame::findings_frame(&registry.topic, &registry.findings).unwrap();
+        let frame =
+            frame::findings_frame(&registry.topic, &registry.findings, &registry.studies).unwrap();
         let groups = StudyGroups::of(&frame).unwrap();
         let counted = groups.count_by(
             &frame.codes,

@@ -204,7 +204,7 @@ mod tests {
         ) {
             let registry = test_rows::shipped();
             let findings = test_rows::findings(&registry, &picks);
-            let frame = frame::findings_frame(&registry.topic, &findings).unwrap();
+            let frame = frame::findings_frame(&registry.topic, &findings, &crate::registry::StudyIndex::of(&findings)).unwrap();
             let counted = |tier: Tier| tier != Tier::Review;
             prop_assert_eq!(
                 outcome_vote_counts(&frame, counted).unwrap(),
