@@ -177,13 +177,7 @@ pub fn findings_frame<'a>(
     findings: &'a [Finding],
     studies: &StudyIndex,
 ) -> PolarsResult<FindingsFrame<'a>> {
-    let computed;
-    let index = if studies.of_row().len() == findings.len() {
-        studies
-    } else {
-        computed = StudyIndex::of(findings);
-        &computed
-    };
+    let index = studies.covering(findings);
     let columns = RowColumns::of(topic, findings);
     let first_rows = index.first_rows();
     // Studies are coded in order of study id, so sorting by code sorts by id.

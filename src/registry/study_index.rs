@@ -39,6 +39,17 @@ impl StudyIndex {
         index
     }
 
+    /// This index if it numbers as many rows as `findings` has (a registry's own index, which
+    /// the registry keeps beside its rows and a selection remakes), else one made from them,
+    /// so rows handed over without their index are still numbered.
+    pub fn covering(&self, findings: &[Finding]) -> std::borrow::Cow<'_, StudyIndex> {
+        if self.of_row.len() == findings.len() {
+            std::borrow::Cow::Borrowed(self)
+        } else {
+            std::borrow::Cow::Owned(StudyIndex::of(findings))
+        }
+    }
+
     /// An empty index with room for `rows` rows, filled row by row with [`StudyIndex::push`].
     pub fn builder(rows: usize) -> StudyIndex {
         StudyIndex {
@@ -94,5 +105,12 @@ mod tests {
         assert_eq!(index.of_row(), [0, 1, 0, 0, 2, 1]);
         assert_eq!(index.first_rows(), [0, 1, 4]);
         assert_eq!(index.studies(), 3);
+        // An index of other rows is not used for these.
+        let stale = StudyIndex::of(&findings[..2]);
+        assert_eq!(*stale.covering(&findings), index);
+        assert!(matches!(
+            index.covering(&findings),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

@@ -19,13 +19,7 @@ pub struct StudyRows {
 /// The studies of `findings` in first-appearance order, as `index` numbers them (the
 /// registry's index; computed here if it does not cover the rows).
 pub fn study_rows(findings: &[Finding], index: &StudyIndex) -> Vec<StudyRows> {
-    let computed;
-    let index = if index.of_row().len() == findings.len() {
-        index
-    } else {
-        computed = StudyIndex::of(findings);
-        &computed
-    };
+    let index = index.covering(findings);
     let mut studies: Vec<StudyRows> = index
         .first_rows()
         .iter()
