@@ -1,5 +1,7 @@
-//! Evidence map: for each question, a form × outcome matrix; each cell holds the findings and
-//! participants there, coloured by the balance of directions. Empty cells are the gaps.
+//! Evidence map: for each question, a form × outcome matrix (turned, outcomes as rows, when
+//! the question has findings in more outcomes than fit as columns); each cell holds the
+//! findings and participants there, coloured by the balance of directions. Empty cells are
+//! the gaps.
 
 use std::collections::HashMap;
 
