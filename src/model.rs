@@ -314,6 +314,25 @@ mod tests {
         assert_eq!(Direction::parse("positive"), Some(Direction::Positive));
     }
 
+    /// Tables write vocabulary keys as they are (`Cell::Key`): each must be a plain key that
+    /// needs neither CSV quotes nor spreadsheet-formula escaping.
+    #[test]
+    fn every_key_is_a_plain_slug() {
+        let keys = Design::ALL
+            .iter()
+            .map(|v| v.key())
+            .chain(Direction::ALL.iter().map(|v| v.key()))
+            .chain(Significance::ALL.iter().map(|v| v.key()))
+            .chain(RiskOfBias::ALL.iter().map(|v| v.key()))
+            .chain(Confidence::ALL.iter().map(|v| v.key()))
+            .chain(EffectMeasure::ALL.iter().map(|v| v.key()))
+            .chain(QuestionKind::ALL.iter().map(|v| v.key()))
+            .chain(Tier::ALL.iter().map(|v| v.key()));
+        for key in keys {
+            assert!(crate::registry::topic::is_slug(key), "{key}");
+        }
+    }
+
     #[test]
     fn designs_fall_into_the_documented_tiers() {
         assert_eq!(Design::Rct.tier(), Tier::Randomised);

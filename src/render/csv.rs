@@ -76,6 +76,10 @@ fn write_row(out: &mut Vec<u8>, row: &[Cell<'_>]) {
                 push_field(out, neutralise_formula(text).as_bytes());
             }
             Cell::Text(text) => push_field(out, text.as_bytes()),
+            Cell::Key(key) => {
+                debug_assert!(crate::registry::topic::is_slug(key), "{key:?} is not a key");
+                out.extend_from_slice(key.as_bytes());
+            }
             Cell::Int(value) => {
                 out.extend_from_slice(itoa::Buffer::new().format(*value).as_bytes())
             }
@@ -149,6 +153,7 @@ mod tests {
                 .iter()
                 .map(|cell| match cell {
                     Cell::Text(text) => neutralise_formula(text),
+                    Cell::Key(key) => key.to_string(),
                     Cell::Int(value) => value.to_string(),
                     Cell::Real(value) => value.to_string(),
                     Cell::Empty => String::new(),
@@ -163,6 +168,8 @@ mod tests {
         prop_oneof![
             // Text drawn from the characters that matter to quoting and formulas.
             "[a-z ,\"\r\n=+@\t'-]{0,6}".prop_map(Cell::from),
+            // Keys: slugs, written as they are.
+            prop_oneof![Just("rct"), Just("s_01"), Just("positive"), Just("0")].prop_map(Cell::Key),
             any::<i64>().prop_map(Cell::Int),
             any::<f64>().prop_map(Cell::Real),
             Just(Cell::Empty),

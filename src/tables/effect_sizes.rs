@@ -20,10 +20,10 @@ fn build<'a>(_: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
             let analysis = &analyses[a];
             let study = &analysis.studies[i];
             cells.extend([
-                Cell::from(analysis.question.as_str()),
-                Cell::from(analysis.outcome.as_str()),
-                Cell::from(analysis.measure.key()),
-                Cell::from(study.study_id.as_str()),
+                Cell::Key(analysis.question.as_str()),
+                Cell::Key(analysis.outcome.as_str()),
+                Cell::Key(analysis.measure.key()),
+                Cell::Key(study.study_id.as_str()),
                 Cell::opt_int(study.n),
                 Cell::Real(study.effect.yi),
                 Cell::Real(study.effect.vi),

@@ -16,18 +16,18 @@ fn build(registry: &Registry) -> Table<'_> {
         make: Box::new(move |i, cells| {
             let f = &findings[i];
             cells.extend([
-                Cell::from(f.study_id.as_str()),
+                Cell::Key(f.study_id.as_str()),
                 Cell::Int(f.year.into()),
-                Cell::from(f.design.key()),
-                Cell::from(f.design.tier().key()),
-                Cell::from(f.question.as_str()),
-                Cell::from(f.outcome.as_str()),
+                Cell::Key(f.design.key()),
+                Cell::Key(f.design.tier().key()),
+                Cell::Key(f.question.as_str()),
+                Cell::Key(f.outcome.as_str()),
                 Cell::opt_int(f.n),
-                Cell::from(f.form.as_str()),
-                Cell::from(f.direction.key()),
-                Cell::opt_text(f.significant.map(|s| s.key())),
+                Cell::Key(f.form.as_str()),
+                Cell::Key(f.direction.key()),
+                Cell::opt_key(f.significant.map(|s| s.key())),
                 Cell::opt_string(f.p_value.map(|p| p.to_string())),
-                Cell::opt_text(f.confidence.map(|c| c.key())),
+                Cell::opt_key(f.confidence.map(|c| c.key())),
             ]);
         }),
     };

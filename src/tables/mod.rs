@@ -19,6 +19,10 @@ use crate::synthesis::Synthesis;
 pub enum Cell<'a> {
     /// Free text (escaped against spreadsheet formulas when written).
     Text(Cow<'a, str>),
+    /// A key written as it is: a registry slug (`[a-z0-9_]+`: study ids and topic keys, checked
+    /// when read) or a vocabulary's canonical key. It needs neither CSV quotes nor formula
+    /// escaping, so it is not scanned for them (a million-row table has nine per row).
+    Key(&'a str),
     /// A whole number.
     Int(i64),
     /// A real number.
@@ -31,6 +35,11 @@ impl<'a> Cell<'a> {
     /// Text from an optional string.
     pub fn opt_text(value: Option<&'a str>) -> Cell<'a> {
         value.map_or(Cell::Empty, |v| Cell::Text(Cow::Borrowed(v)))
+    }
+
+    /// A key (see [`Cell::Key`]) from an optional one.
+    pub fn opt_key(value: Option<&'a str>) -> Cell<'a> {
+        value.map_or(Cell::Empty, Cell::Key)
     }
 
     /// Text from an optional owned string.

@@ -23,16 +23,16 @@ fn build<'a>(registry: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
             } = studies[i];
             let first = &registry.findings[first];
             cells.extend([
-                Cell::from(first.study_id.as_str()),
+                Cell::Key(first.study_id.as_str()),
                 Cell::from(first.citation.as_str()),
                 Cell::Int(first.year.into()),
-                Cell::from(first.design.key()),
+                Cell::Key(first.design.key()),
                 Cell::opt_int(max_n),
                 Cell::opt_int(first.k_studies),
                 Cell::Int(findings as i64),
                 Cell::opt_text(first.doi.as_deref().map(String::as_str)),
                 Cell::opt_text(first.pmid.as_deref().map(String::as_str)),
-                Cell::opt_text(first.confidence.map(|c| c.key())),
+                Cell::opt_key(first.confidence.map(|c| c.key())),
             ]);
         }),
     };

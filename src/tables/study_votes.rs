@@ -20,10 +20,10 @@ fn build<'a>(_: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
             let q = &questions[question];
             let vote = &q.votes.studies[i];
             cells.extend([
-                Cell::from(q.key.as_str()),
-                Cell::from(vote.study_id.as_str()),
-                Cell::from(vote.tier.key()),
-                Cell::from(vote.direction.key()),
+                Cell::Key(q.key.as_str()),
+                Cell::Key(vote.study_id.as_str()),
+                Cell::Key(vote.tier.key()),
+                Cell::Key(vote.direction.key()),
                 Cell::Int(vote.findings.into()),
                 Cell::opt_int(vote.n),
                 Cell::from(if synthesis.selection.counts_tier(vote.tier) {
