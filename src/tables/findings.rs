@@ -1,6 +1,7 @@
 //! `findings.csv`: every finding with its design tier and direction, in registry order.
 
 use crate::registry::Registry;
+use crate::registry::finding::PValue;
 use crate::tables::{Build, Cell, Rows, Table, TableSpec};
 
 /// Registration in the table list.
@@ -8,6 +9,16 @@ pub const SPEC: TableSpec = TableSpec {
     stem: "findings",
     build: Build::Registry(build),
 };
+
+/// A p-value as the registry gives it (`0.03`, `<0.05`, `>0.05`), written without a string
+/// made for it on every row.
+fn p_value_cell(p: PValue) -> Cell<'static> {
+    match p {
+        PValue::Exact(value) => Cell::Real(value),
+        PValue::Below(value) => Cell::Bound("<", value),
+        PValue::Above(value) => Cell::Bound(">", value),
+    }
+}
 
 fn build(registry: &Registry) -> Table<'_> {
     let findings = &registry.findings;
@@ -26,7 +37,7 @@ fn build(registry: &Registry) -> Table<'_> {
                 Cell::Key(f.form.as_str()),
                 Cell::Key(f.direction.key()),
                 Cell::opt_key(f.significant.map(|s| s.key())),
-                Cell::opt_string(f.p_value.map(|p| p.to_string())),
+                f.p_value.map_or(Cell::Empty, p_value_cell),
                 Cell::opt_key(f.confidence.map(|c| c.key())),
             ]);
         }),

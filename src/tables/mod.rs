@@ -27,6 +27,8 @@ pub enum Cell<'a> {
     Int(i64),
     /// A real number.
     Real(f64),
+    /// A real number after a fixed mark, `<` or `>` (a p-value given as a bound).
+    Bound(&'static str, f64),
     /// No value.
     Empty,
 }
