@@ -500,6 +500,10 @@ impl<'r> Row<'r> {
         let file_col = self.header.index[col as usize]?;
         let record: &'r csv::ByteRecord = self.record;
         let range = record.range(file_col)?;
+        // Most of a row's 35 fields are empty.
+        if range.is_empty() {
+            return None;
+        }
         // Fast path: the record is valid UTF-8 and the field starts and ends on characters.
         if let Some(text) = self.text.and_then(|whole| whole.get(range)) {
             let text = trim(text);
