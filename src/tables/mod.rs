@@ -44,11 +44,6 @@ impl<'a> Cell<'a> {
         value.map_or(Cell::Empty, Cell::Key)
     }
 
-    /// Text from an optional owned string.
-    pub fn opt_string(value: Option<String>) -> Cell<'a> {
-        value.map_or(Cell::Empty, |v| Cell::Text(Cow::Owned(v)))
-    }
-
     /// A number from an optional integer.
     pub fn opt_int(value: Option<impl Into<i64>>) -> Cell<'a> {
         value.map_or(Cell::Empty, |v| Cell::Int(v.into()))
