@@ -247,8 +247,7 @@ fn aggregate(registry: &Registry, selection: &Selection) -> Result<Aggregated, E
         .collect::<PolarsResult<_>>()?;
     let per_outcome = outcome_vote_counts(&findings, |tier| selection.counts_tier(tier))?;
     let groups = StudyGroups::of(&findings)?;
-    let key_set_slices: Vec<&[&str]> = key_sets.iter().map(Vec::as_slice).collect();
-    let folded = groups.count_by(&findings.codes, &key_set_slices);
+    let folded = groups.count_by(&findings.codes, &key_sets);
     for (cells, folded) in counted.iter_mut().zip(folded) {
         if cells.is_none() {
             *cells = folded;

@@ -35,12 +35,19 @@ pub struct StudyGroup {
     pub n_by_direction: [u32; 4],
 }
 
-/// One finding as sorted: its packed (question, study, direction, form) key, tier and n.
+/// One finding as sorted: its study, the codes counts fold by (in [`Field`] order: question,
+/// tier, direction, form), decoded once from the packed key, and its n.
 #[derive(Debug, Clone, Copy)]
 struct Row {
-    key: u64,
-    tier: u32,
+    study: u32,
+    fields: [u32; 4],
     n: Option<u32>,
+}
+
+impl Row {
+    fn field(&self, field: Field) -> u32 {
+        self.fields[field as usize]
+    }
 }
 
 /// The findings of a frame sorted by (question, study, direction, form).
@@ -58,7 +65,7 @@ pub struct StudyGroups {
     packing: Packing,
 }
 
-/// Positions of the codes in a row's key.
+/// Positions of the codes in a sorted row's packed key.
 const QUESTION_AT: usize = 0;
 const STUDY_AT: usize = 1;
 const DIRECTION_AT: usize = 2;
@@ -121,6 +128,7 @@ impl StudyGroups {
 
     /// Calls `run` with the rows of each question × study in turn, in key order.
     fn for_each_study(&self, mut run: impl FnMut(&[Row])) {
+        let packing = &self.packing;
         // Keys and tiers are never missing (codes of validated rows); n is missing for reviews
         // that give only k_studies.
         let rows = self
@@ -128,18 +136,22 @@ impl StudyGroups {
             .into_no_null_iter()
             .zip(self.tiers.into_no_null_iter())
             .zip(self.ns.iter())
-            .map(|((key, tier), n)| Row { key, tier, n });
-        let study_bits = |key: u64| {
-            (
-                self.packing.code(key, QUESTION_AT),
-                self.packing.code(key, STUDY_AT),
-            )
-        };
+            .map(|((key, tier), n)| Row {
+                study: packing.code(key, STUDY_AT),
+                fields: [
+                    packing.code(key, QUESTION_AT),
+                    tier,
+                    packing.code(key, DIRECTION_AT),
+                    packing.code(key, FORM_AT),
+                ],
+                n,
+            });
+        let study_of = |row: &Row| (row.field(Field::Question), row.study);
         let mut current: Vec<Row> = Vec::new();
         for row in rows {
             if current
                 .first()
-                .is_some_and(|first| study_bits(first.key) != study_bits(row.key))
+                .is_some_and(|first| study_of(first) != study_of(&row))
             {
                 run(&current);
                 current.clear();
@@ -152,20 +164,19 @@ impl StudyGroups {
     }
 
     /// The question × study group of one study's rows under one question.
-    fn group(&self, rows: &[Row]) -> StudyGroup {
-        let packing = &self.packing;
+    fn group(rows: &[Row]) -> StudyGroup {
         let first = rows[0];
         let mut group = StudyGroup {
-            question: packing.code(first.key, QUESTION_AT),
-            study: packing.code(first.key, STUDY_AT),
-            tier: Tier::ALL.get(first.tier as usize).copied(),
+            question: first.field(Field::Question),
+            study: first.study,
+            tier: Tier::ALL.get(first.field(Field::Tier) as usize).copied(),
             findings: 0,
             n: None,
             by_direction: [0; 4],
             n_by_direction: [0; 4],
         };
         for row in rows {
-            let direction = packing.code(row.key, DIRECTION_AT) as usize;
+            let direction = row.field(Field::Direction) as usize;
             if let Some(count) = group.by_direction.get_mut(direction) {
                 *count += 1;
                 let largest = &mut group.n_by_direction[direction];
@@ -179,15 +190,21 @@ impl StudyGroups {
 
     /// Calls `each` with every question × study group, in order of question, then study id.
     pub fn for_each(&self, mut each: impl FnMut(StudyGroup)) {
-        self.for_each_study(|rows| each(self.group(rows)));
+        self.for_each_study(|rows| each(StudyGroups::group(rows)));
     }
 
     /// Whether [`StudyGroups::count_by`] counts by `keys`: the question, and otherwise only the
     /// tier, the direction and the form.
     pub fn folds(keys: &[&str]) -> bool {
-        keys.contains(&frame::QUESTION)
-            && keys.len() <= CellKey::default().len()
-            && keys.iter().all(|k| Field::of(k).is_some())
+        StudyGroups::fields_of(keys).is_some()
+    }
+
+    /// The fields of `keys`, in their order, when counts by them fold.
+    fn fields_of(keys: &[&str]) -> Option<Vec<Field>> {
+        if !keys.contains(&frame::QUESTION) || keys.len() > CellKey::default().len() {
+            return None;
+        }
+        keys.iter().map(|k| Field::of(k)).collect()
     }
 
     /// Counts per distinct value of each of `key_sets` (frame column names), as
@@ -195,53 +212,35 @@ impl StudyGroups {
     /// for a key set that [`StudyGroups::folds`] does not accept. A study's rows under a
     /// question that fall in one cell are that cell's one study, with their findings and the
     /// largest of their n.
-    pub fn count_by(&self, codes: &Codebook<'_>, key_sets: &[&[&str]]) -> Vec<Option<Cells>> {
-        let packing = &self.packing;
-        let folded: Vec<&[&str]> = key_sets
+    pub fn count_by<'k, K: AsRef<[&'k str]>>(
+        &self,
+        codes: &Codebook<'_>,
+        key_sets: &[K],
+    ) -> Vec<Option<Cells>> {
+        let fields: Vec<Option<Vec<Field>>> = key_sets
             .iter()
-            .copied()
-            .filter(|keys| StudyGroups::folds(keys))
-            .collect();
-        // Each folded key set as the positions of its columns in a row's fields.
-        let positions: Vec<Vec<usize>> = folded
-            .iter()
-            .map(|keys| {
-                keys.iter()
-                    .filter_map(|k| Field::of(k))
-                    .map(|f| f as usize)
-                    .collect()
-            })
+            .map(|keys| StudyGroups::fields_of(keys.as_ref()))
             .collect();
         let mut cells: Vec<HashMap<CellKey, CellCount, foldhash::fast::RandomState>> =
-            vec![HashMap::default(); folded.len()];
-        // One study's rows as their fields (in `Field` order) and n, read once for every key
-        // set; and its cells of one key set: (cell, findings, largest n), a few per study.
-        let mut study_rows: Vec<([u32; 4], u32)> = Vec::new();
+            vec![HashMap::default(); key_sets.len()];
+        // One study's cells of one key set: (cell, findings, largest n), a few per study.
         let mut study_cells: Vec<(CellKey, u32, u32)> = Vec::new();
         self.for_each_study(|rows| {
-            study_rows.clear();
-            study_rows.extend(rows.iter().map(|row| {
-                let fields = [
-                    packing.code(row.key, QUESTION_AT),
-                    row.tier,
-                    packing.code(row.key, DIRECTION_AT),
-                    packing.code(row.key, FORM_AT),
-                ];
-                (fields, row.n.unwrap_or(0))
-            }));
-            for (positions, cells) in positions.iter().zip(cells.iter_mut()) {
+            for (fields, cells) in fields.iter().zip(cells.iter_mut()) {
+                let Some(fields) = fields else { continue };
                 study_cells.clear();
-                for (fields, n) in &study_rows {
+                for row in rows {
                     let mut cell = [u32::MAX; 4];
-                    for (slot, position) in cell.iter_mut().zip(positions) {
-                        *slot = fields[*position];
+                    for (slot, field) in cell.iter_mut().zip(fields) {
+                        *slot = row.field(*field);
                     }
+                    let n = row.n.unwrap_or(0);
                     match study_cells.iter_mut().find(|(c, _, _)| *c == cell) {
                         Some((_, findings, largest)) => {
                             *findings += 1;
-                            *largest = (*largest).max(*n);
+                            *largest = (*largest).max(n);
                         }
-                        None => study_cells.push((cell, 1, *n)),
+                        None => study_cells.push((cell, 1, n)),
                     }
                 }
                 for (cell, findings, largest) in &study_cells {
@@ -252,27 +251,26 @@ impl StudyGroups {
                 }
             }
         });
-        let mut cells = folded.iter().zip(cells).map(|(keys, cells)| {
-            cells
-                .into_iter()
-                .map(|(cell, count)| {
-                    let key = keys
-                        .iter()
-                        .zip(cell)
-                        .map(|(column, code)| codes.key(column, code).to_string())
-                        .collect();
-                    (key, count)
-                })
-                .collect()
-        });
         key_sets
             .iter()
-            .map(|keys| {
-                if StudyGroups::folds(keys) {
-                    cells.next()
-                } else {
-                    None
-                }
+            .zip(fields)
+            .zip(cells)
+            .map(|((keys, fields), cells)| {
+                fields?;
+                let keys = keys.as_ref();
+                Some(
+                    cells
+                        .into_iter()
+                        .map(|(cell, count)| {
+                            let key = keys
+                                .iter()
+                                .zip(cell)
+                                .map(|(column, code)| codes.key(column, code).to_string())
+                                .collect();
+                            (key, count)
+                        })
+                        .collect(),
+                )
             })
             .collect()
     }
@@ -345,15 +343,13 @@ mod tests {
         let frame =
             frame::findings_frame(&registry.topic, &registry.findings, &registry.studies).unwrap();
         let groups = StudyGroups::of(&frame).unwrap();
-        let counted = groups.count_by(
-            &frame.codes,
-            &[
-                &[frame::QUESTION, frame::OUTCOME],
-                &[frame::QUESTION],
-                &[frame::TIER, frame::DIRECTION],
-                &[],
-            ],
-        );
+        let key_sets: [&[&str]; 4] = [
+            &[frame::QUESTION, frame::OUTCOME],
+            &[frame::QUESTION],
+            &[frame::TIER, frame::DIRECTION],
+            &[],
+        ];
+        let counted = groups.count_by(&frame.codes, &key_sets);
         assert!(counted[0].is_none() && counted[2].is_none() && counted[3].is_none());
         // Between them, the one it folds is counted: the shipped registry's two questions,
         // 13 and 3 rows (counted in its registry.csv).
