@@ -1,8 +1,7 @@
 //! Tables as CSV. Text cells that a spreadsheet would run as a formula are prefixed with `'`
 //! (OWASP "CSV injection" guidance), so opening a report never executes registry text.
 
-use std::io::Write as _;
-
+use crate::render::shortest::push_shortest;
 use crate::tables::{Cell, Rows, Table};
 
 /// Rows per parallel piece when serialising a large table.
@@ -83,11 +82,11 @@ fn write_row(out: &mut Vec<u8>, row: &[Cell<'_>]) {
             Cell::Int(value) => {
                 out.extend_from_slice(itoa::Buffer::new().format(*value).as_bytes())
             }
-            Cell::Real(value) => push_real(out, *value),
+            Cell::Real(value) => push_shortest(out, *value),
             Cell::Bound(mark, value) => {
                 debug_assert!(matches!(*mark, "<" | ">"), "{mark:?} is not a bound");
                 out.extend_from_slice(mark.as_bytes());
-                push_real(out, *value);
+                push_shortest(out, *value);
             }
             Cell::Empty => {}
         }
@@ -98,14 +97,6 @@ fn write_row(out: &mut Vec<u8>, row: &[Cell<'_>]) {
         out.extend_from_slice(b"\"\"");
     }
     out.push(b'\n');
-}
-
-/// Appends `value` as `Display` writes an `f64` (the shortest digits that read back as the
-/// same number, never an exponent). ryu finds the same shortest digits faster but breaks exact
-/// ties the other way (1 + 2⁻¹⁷, 1215419042749061.25), so the bytes would change: not used.
-fn push_real(out: &mut Vec<u8>, value: f64) {
-    // Writing to a Vec cannot fail.
-    let _ = write!(out, "{value}");
 }
 
 /// Appends a field, quoted (inner quotes doubled) only when it holds a comma, quote, CR or LF:

@@ -5,3 +5,4 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod output;
+pub mod shortest;
