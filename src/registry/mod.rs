@@ -5,6 +5,7 @@ pub mod chunks;
 pub mod columns;
 pub mod diagnostic;
 pub mod finding;
+pub mod plain;
 pub mod raw;
 pub mod read;
 pub mod stream;

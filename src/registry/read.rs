@@ -1,14 +1,16 @@
 //! Reading `registry.csv` into typed findings, collecting every problem with its line and
 //! column name instead of stopping at the first.
 //!
-//! Rows are read as csv `ByteRecord`s and each field goes through its typed parser (the enums
-//! share their keys with serde and clap). A serde-derived row struct would stop at the first
+//! Plain rows are split in place ([`crate::registry::plain`]), others read as csv
+//! `ByteRecord`s, and each field goes through its typed parser (the enums share their keys
+//! with serde and clap). A serde-derived row struct would stop at the first
 //! bad field of a record and could not name invalid UTF-8 by column, so it is not used here.
 
 use crate::model::{Confidence, Design, Direction, EffectMeasure, RiskOfBias, Significance};
 use crate::registry::columns::{COLUMNS, Col, header_field, position};
 use crate::registry::diagnostic::{Diagnostic, Diagnostics};
 use crate::registry::finding::{ArmData, EffectData, Finding, PValue, Text, parse_plain_number};
+use crate::registry::plain::{Fields, PlainRecords, Step};
 use crate::registry::topic::{Topic, is_slug};
 
 /// The result of reading a registry: the rows that parsed, and every problem found.
@@ -204,6 +206,9 @@ pub(super) fn read_sequentially(
 /// Reads the records of `body` (whose first line is `first_line`) into `outcome`. With
 /// `strict`, stops and returns false at the first malformed record (unreadable, or with the
 /// wrong number of fields) so the caller can re-read the whole file sequentially.
+///
+/// Plain records (one line each, no quote inside a field) are split in place
+/// ([`PlainRecords`]); from the first record that is not plain, the csv reader reads the rest.
 fn read_rows(
     body: &[u8],
     first_line: u64,
@@ -211,15 +216,44 @@ fn read_rows(
     outcome: &mut ReadOutcome,
     strict: bool,
 ) -> bool {
+    let mut records = PlainRecords::new(body, first_line);
+    let mut ranges = Vec::with_capacity(parser.header.width);
+    let mut intern = Interner::new();
+    loop {
+        match records.next(&mut ranges) {
+            Step::Record { line, bytes } => {
+                let fields = Fields {
+                    bytes: &body[bytes],
+                    ranges: &ranges,
+                };
+                if !take_record(fields, line, parser, outcome, &mut intern, strict) {
+                    return false;
+                }
+            }
+            Step::End => return true,
+            Step::NotPlain { at, line } => {
+                return read_csv_rows(&body[at..], line, parser, outcome, &mut intern, strict);
+            }
+        }
+    }
+}
+
+/// [`read_rows`] by the csv reader, for records that are not plain.
+fn read_csv_rows(
+    body: &[u8],
+    first_line: u64,
+    parser: &RowParser<'_>,
+    outcome: &mut ReadOutcome,
+    intern: &mut Interner,
+    strict: bool,
+) -> bool {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(body);
     let mut record = csv::ByteRecord::new();
+    let mut ranges = Vec::with_capacity(parser.header.width);
     let mut lines = LineCounter::new(body, first_line);
-    let width = parser.header.width;
-    let diagnostics = &mut outcome.diagnostics;
-    let mut intern = Interner::new();
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
@@ -230,42 +264,62 @@ fn read_rows(
                 }
                 let at = err.position().map_or(body.len(), |p| p.byte() as usize);
                 let line = lines.line_at(at);
-                diagnostics.push(Diagnostic::line(line, format!("unreadable row: {err}")));
+                outcome
+                    .diagnostics
+                    .push(Diagnostic::line(line, format!("unreadable row: {err}")));
                 break;
             }
         }
         let line = lines.line_at(record.position().map_or(0, |p| p.byte() as usize));
-        if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
-            continue; // blank line
+        let fields = Fields::of_record(&record, &mut ranges);
+        if !take_record(fields, line, parser, outcome, intern, strict) {
+            return false;
         }
-        if record.len() != width {
-            if strict {
-                return false;
-            }
-            let spanned = record
-                .iter()
-                .map(|f| f.iter().filter(|b| **b == b'\n').count())
-                .sum::<usize>();
-            let hint = if spanned > 0 {
-                format!(
-                    "; this row runs over {spanned} more line{}: look for an unclosed quote (\")",
-                    if spanned == 1 { "" } else { "s" }
-                )
-            } else {
-                "; quote fields that contain commas (\"a, b\") and give every column a value or leave it empty".to_string()
-            };
-            diagnostics.push(Diagnostic::line(
-                line,
-                format!(
-                    "row has {} fields but the header has {width}{hint}",
-                    record.len(),
-                ),
-            ));
-            continue;
+    }
+    true
+}
+
+/// Parses one record on `line` into `outcome` (a blank line is skipped); false when `strict`
+/// and its number of fields is not the header's.
+fn take_record(
+    fields: Fields<'_>,
+    line: u64,
+    parser: &RowParser<'_>,
+    outcome: &mut ReadOutcome,
+    intern: &mut Interner,
+    strict: bool,
+) -> bool {
+    if fields.is_blank() {
+        return true;
+    }
+    let width = parser.header.width;
+    if fields.count() != width {
+        if strict {
+            return false;
         }
-        if let Some(finding) = parser.parse_row(&record, line, diagnostics, &mut intern) {
-            outcome.findings.push(finding);
-        }
+        let spanned = (0..fields.count())
+            .filter_map(|i| fields.get(i))
+            .map(|f| f.iter().filter(|b| **b == b'\n').count())
+            .sum::<usize>();
+        let hint = if spanned > 0 {
+            format!(
+                "; this row runs over {spanned} more line{}: look for an unclosed quote (\")",
+                if spanned == 1 { "" } else { "s" }
+            )
+        } else {
+            "; quote fields that contain commas (\"a, b\") and give every column a value or leave it empty".to_string()
+        };
+        outcome.diagnostics.push(Diagnostic::line(
+            line,
+            format!(
+                "row has {} fields but the header has {width}{hint}",
+                fields.count(),
+            ),
+        ));
+        return true;
+    }
+    if let Some(finding) = parser.parse_row(fields, line, &mut outcome.diagnostics, intern) {
+        outcome.findings.push(finding);
     }
     true
 }
@@ -477,7 +531,7 @@ pub(super) struct RowParser<'a> {
 
 /// Field access and typed parsing for one row; problems go to `diagnostics`.
 struct Row<'r> {
-    record: &'r csv::ByteRecord,
+    fields: Fields<'r>,
     /// The whole record as text, when it is valid UTF-8 (checked once, not per field).
     text: Option<&'r str>,
     header: &'r Header,
@@ -498,18 +552,18 @@ impl<'r> Row<'r> {
     /// (the last reported).
     fn text(&mut self, col: Col) -> Option<&'r str> {
         let file_col = self.header.index[col as usize]?;
-        let record: &'r csv::ByteRecord = self.record;
-        let range = record.range(file_col)?;
+        let fields = self.fields;
+        let range = fields.ranges.get(file_col)?.clone();
         // Most of a row's 35 fields are empty.
         if range.is_empty() {
             return None;
         }
         // Fast path: the record is valid UTF-8 and the field starts and ends on characters.
-        if let Some(text) = self.text.and_then(|whole| whole.get(range)) {
+        if let Some(text) = self.text.and_then(|whole| whole.get(range.clone())) {
             let text = trim(text);
             return (!text.is_empty()).then_some(text);
         }
-        let raw = &record[file_col];
+        let raw = &fields.bytes[range];
         match std::str::from_utf8(raw) {
             Ok(text) => {
                 let text = text.trim();
@@ -659,14 +713,14 @@ impl<'r> Row<'r> {
 impl RowParser<'_> {
     fn parse_row(
         &self,
-        record: &csv::ByteRecord,
+        fields: Fields<'_>,
         line: u64,
         diagnostics: &mut Diagnostics,
         intern: &mut Interner,
     ) -> Option<Finding> {
         let mut row = Row {
-            record,
-            text: std::str::from_utf8(record.as_slice()).ok(),
+            fields,
+            text: std::str::from_utf8(fields.bytes).ok(),
             header: self.header,
             line,
             diagnostics,
