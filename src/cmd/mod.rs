@@ -61,6 +61,7 @@ pub fn run(cli: Cli) -> u8 {
                 selection: selection.selection(),
                 check,
                 parallel_charts: false,
+                leave_registry: false,
             },
         ),
         Command::Summary { topic, selection } => {
