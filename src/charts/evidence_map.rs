@@ -13,7 +13,6 @@ use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
 use crate::numbers::{counted, grouped, participants_label};
-use crate::registry::Finding;
 
 /// Registration in the chart list.
 pub const SPEC: ChartSpec = ChartSpec {
@@ -59,34 +58,40 @@ fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
 fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let registry = input.registry;
     let topic = &registry.topic;
-    let findings: Vec<&Finding> = registry
-        .findings
-        .iter()
-        .filter(|f| *f.question == *question_key)
-        .collect();
-    if findings.is_empty() {
-        return None;
-    }
+    let question_code = topic.questions.get_index_of(question_key)? as u32;
+    let keys = &input.synthesis.keys;
+    debug_assert_eq!(keys.question.len(), registry.findings.len());
     // The forms and outcomes this question's findings use, in topic order: only they get a
     // row or column (a topic may define thousands; the grid is never topic-sized).
     let all_forms = topic.form_keys();
     let all_outcomes: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
-    // One pass: counts per (form, outcome) place that has findings (a sparse grid).
-    // Participants are `None` where no finding gives n (reviews that give only k_studies), so
-    // such a cell says "n not given", not "n=0".
+    // One pass: counts per (form, outcome) place that has findings (a sparse grid), by the
+    // findings' codes. Participants are `None` where no finding gives n (reviews that give
+    // only k_studies), so such a cell says "n not given", not "n=0".
     let mut places: HashMap<(usize, usize), Cell, foldhash::fast::RandomState> = HashMap::default();
-    for f in &findings {
-        let (Some(r), Some(c)) = (
-            topic.form_index(&f.form),
-            topic.outcomes.get_index_of(f.outcome.as_str()),
-        ) else {
+    let mut in_question = 0u64;
+    let coded = registry
+        .findings
+        .iter()
+        .zip(&keys.question)
+        .zip(keys.form.iter().zip(&keys.outcome));
+    for ((f, question), (form, outcome)) in coded {
+        if *question != question_code {
             continue;
-        };
+        }
+        in_question += 1;
+        let (r, c) = (*form as usize, *outcome as usize);
+        if r >= all_forms.len() || c >= all_outcomes.len() {
+            continue;
+        }
         let (counts, participants) = places.entry((r, c)).or_default();
         counts[f.direction as usize] += 1;
         if let Some(n) = f.n {
             *participants = Some(participants.unwrap_or(0) + u64::from(n));
         }
+    }
+    if in_question == 0 {
+        return None;
     }
     let position = |used: &[bool]| -> (Vec<usize>, Vec<usize>) {
         let kept: Vec<usize> = (0..used.len()).filter(|i| used[*i]).collect();
@@ -181,7 +186,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         registry,
         &format!(
             "{}; {}",
-            counted(findings.len() as u64, "finding", "findings"),
+            counted(in_question, "finding", "findings"),
             counted(gaps as u64, "empty cell", "empty cells")
         ),
     );

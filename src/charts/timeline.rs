@@ -44,17 +44,32 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         .map(|q| q.key.as_str())
         .collect();
     crate::charts::check_question_panels(asked.len())?;
+    let question_codes = &input.synthesis.keys.question;
+    debug_assert_eq!(question_codes.len(), findings.len());
     let panels: Vec<Panel> = asked
         .iter()
         .map(|key| {
             let question = &registry.topic.questions[*key];
-            // One pass over the findings: new findings per year and direction.
+            let code = registry
+                .topic
+                .questions
+                .get_index_of(*key)
+                .map(|i| i as u32);
+            // One pass over the question's findings: new findings of primary studies per year
+            // and direction, and the reviews.
             let mut per_year = vec![[0u32; 4]; years.len()];
-            for f in findings
+            let mut reviews: Vec<(i32, crate::registry::finding::Text)> = Vec::new();
+            let in_question = findings
                 .iter()
-                .filter(|f| *f.question == **key && f.design.tier() != Tier::Review)
-            {
-                per_year[(f.year - first) as usize][f.direction as usize] += 1;
+                .zip(question_codes)
+                .filter(|(_, question)| Some(**question) == code)
+                .map(|(f, _)| f);
+            for f in in_question {
+                if f.design.tier() == Tier::Review {
+                    reviews.push((f.year, f.study_id.clone()));
+                } else {
+                    per_year[(f.year - first) as usize][f.direction as usize] += 1;
+                }
             }
             let mut running = [0u32; 4];
             let cumulative = per_year
@@ -65,11 +80,6 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
                     }
                     running
                 })
-                .collect();
-            let mut reviews: Vec<(i32, crate::registry::finding::Text)> = findings
-                .iter()
-                .filter(|f| *f.question == **key && f.design.tier() == Tier::Review)
-                .map(|f| (f.year, f.study_id.clone()))
                 .collect();
             reviews.dedup();
             Panel {

@@ -21,7 +21,7 @@ pub mod votes;
 use std::collections::HashMap;
 
 use crate::error::Error;
-use crate::frame;
+use crate::frame::{self, FindingKeys};
 use crate::model::Tier;
 use crate::registry::Registry;
 use counts::CellCount;
@@ -50,6 +50,8 @@ pub struct Synthesis {
     pub certainty: Vec<certainty::Certainty>,
     /// The studies in first-appearance order, with their rows' count and largest n.
     pub studies: Vec<StudyRows>,
+    /// Each finding's question, form and outcome codes, for the charts.
+    pub keys: FindingKeys,
 }
 
 impl Synthesis {
@@ -152,6 +154,7 @@ pub fn synthesise(
         mut per_question,
         per_outcome,
         totals,
+        keys,
     } = aggregated?;
     let _phase = crate::timing::phase("vote counts");
     let outcome_keys: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
@@ -205,6 +208,7 @@ pub fn synthesise(
         certainty,
         meta,
         studies,
+        keys,
     })
 }
 
@@ -216,6 +220,7 @@ struct Aggregated {
     per_question: HashMap<Vec<String>, Vec<StudyVote>>,
     per_outcome: HashMap<Vec<String>, VoteCount>,
     totals: CellCount,
+    keys: FindingKeys,
 }
 
 fn aggregate(registry: &Registry, selection: &Selection) -> Result<Aggregated, Error> {
@@ -269,6 +274,7 @@ fn aggregate(registry: &Registry, selection: &Selection) -> Result<Aggregated, E
         per_question,
         per_outcome,
         totals,
+        keys: findings.keys,
     })
 }
 
