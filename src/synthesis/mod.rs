@@ -252,14 +252,22 @@ fn aggregate(registry: &Registry, selection: &Selection) -> Result<Aggregated, E
         .collect::<PolarsResult<_>>()?;
     let per_outcome = outcome_vote_counts(&findings, |tier| selection.counts_tier(tier))?;
     let groups = StudyGroups::of(&findings)?;
-    let folded = groups.count_by(&findings.codes, &key_sets);
+    // Three independent passes over the groups, side by side: the counts (the longest, 85 ms
+    // at a million findings), and the study votes with the totals (40 ms).
+    let (folded, (per_question, totals)) = rayon::join(
+        || groups.count_by(&findings.codes, &key_sets),
+        || {
+            (
+                study_votes(&findings.codes, &groups),
+                groups.totals(findings.codes.len(frame::STUDY_ID)),
+            )
+        },
+    );
     for (cells, folded) in counted.iter_mut().zip(folded) {
         if cells.is_none() {
             *cells = folded;
         }
     }
-    let per_question = study_votes(&findings.codes, &groups);
-    let totals = groups.totals(findings.codes.len(frame::STUDY_ID));
     drop(groups);
     let mut tables = direction_tables(
         topic,

@@ -221,8 +221,10 @@ impl StudyGroups {
             .iter()
             .map(|keys| StudyGroups::fields_of(keys.as_ref()))
             .collect();
-        let mut cells: Vec<HashMap<CellKey, CellCount, foldhash::fast::RandomState>> =
-            vec![HashMap::default(); key_sets.len()];
+        let mut cells: Vec<CellStore> = key_sets
+            .iter()
+            .map(|keys| CellStore::for_keys(codes, keys.as_ref()))
+            .collect();
         // One study's cells of one key set: (cell, findings, largest n), a few per study.
         let mut study_cells: Vec<(CellKey, u32, u32)> = Vec::new();
         self.for_each_study(|rows| {
@@ -244,7 +246,7 @@ impl StudyGroups {
                     }
                 }
                 for (cell, findings, largest) in &study_cells {
-                    let count = cells.entry(*cell).or_default();
+                    let count = cells.entry(cell);
                     count.findings += findings;
                     count.studies += 1;
                     count.participants += u64::from(*largest);
@@ -260,7 +262,7 @@ impl StudyGroups {
                 let keys = keys.as_ref();
                 Some(
                     cells
-                        .into_iter()
+                        .into_cells()
                         .map(|(cell, count)| {
                             let key = keys
                                 .iter()
@@ -295,9 +297,133 @@ impl StudyGroups {
     }
 }
 
+/// Most cells a key set's counts are kept in an array for (16 bytes each); key sets with more
+/// possible cells (a topic with thousands of forms) are counted in a hash map.
+const MOST_DENSE_CELLS: usize = 1 << 16;
+
+/// The cells of one key set's counts: an array indexed by the codes (as digits of a number in
+/// mixed radix) when the possible cells are few, which a million findings make ~9 million
+/// updates of, else a hash map. Codes past their column's count (never given by validated
+/// rows) go to the map either way.
+struct CellStore {
+    /// Each key's number of codes, in key order (empty when sparse).
+    radix: Vec<usize>,
+    dense: Vec<CellCount>,
+    sparse: HashMap<CellKey, CellCount, foldhash::fast::RandomState>,
+}
+
+impl CellStore {
+    /// The store for counts by `keys` (frame column names).
+    fn for_keys(codes: &Codebook<'_>, keys: &[&str]) -> CellStore {
+        CellStore::with_radix(
+            keys.iter().map(|key| codes.len(key)).collect(),
+            MOST_DENSE_CELLS,
+        )
+    }
+
+    /// The store for keys of `radix` codes each, in an array if it has at most `most_dense`
+    /// cells.
+    fn with_radix(radix: Vec<usize>, most_dense: usize) -> CellStore {
+        let cells = radix
+            .iter()
+            .try_fold(1usize, |cells, r| cells.checked_mul(*r))
+            .filter(|cells| *cells <= most_dense && radix.len() <= CellKey::default().len());
+        match cells {
+            Some(cells) => CellStore {
+                radix,
+                dense: vec![CellCount::default(); cells],
+                sparse: HashMap::default(),
+            },
+            None => CellStore {
+                radix: Vec::new(),
+                dense: Vec::new(),
+                sparse: HashMap::default(),
+            },
+        }
+    }
+
+    /// The position of `cell` in the array, if it has one.
+    fn index(&self, cell: &CellKey) -> Option<usize> {
+        if self.dense.is_empty() {
+            return None;
+        }
+        let mut index = 0;
+        for (code, radix) in cell.iter().zip(&self.radix) {
+            let code = *code as usize;
+            if code >= *radix {
+                return None;
+            }
+            index = index * radix + code;
+        }
+        Some(index)
+    }
+
+    /// The count of `cell`.
+    fn entry(&mut self, cell: &CellKey) -> &mut CellCount {
+        match self.index(cell) {
+            Some(index) => &mut self.dense[index],
+            None => self.sparse.entry(*cell).or_default(),
+        }
+    }
+
+    /// Every cell that was counted (at least one study), with its count.
+    fn into_cells(self) -> impl Iterator<Item = (CellKey, CellCount)> {
+        let radix = self.radix;
+        let dense = self
+            .dense
+            .into_iter()
+            .enumerate()
+            .filter(|(_, count)| count.studies > 0)
+            .map(move |(index, count)| {
+                let mut cell = [u32::MAX; 4];
+                let mut rest = index;
+                for (slot, radix) in cell[..radix.len()].iter_mut().zip(&radix).rev() {
+                    *slot = (rest % radix) as u32;
+                    rest /= radix;
+                }
+                (cell, count)
+            });
+        dense.chain(self.sparse)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Counted in the array or in the map, the same cells come out with the same counts
+        /// (codes past their column's count included, which go to the map).
+        #[test]
+        fn dense_and_sparse_cells_agree(
+            cells in proptest::collection::vec(
+                (0u32..4, 0u32..6, 0u32..5, 1u32..100),
+                0..200,
+            ),
+        ) {
+            let radix = vec![3, 5, 4];
+            let mut dense = CellStore::with_radix(radix.clone(), MOST_DENSE_CELLS);
+            let mut sparse = CellStore::with_radix(radix, 0);
+            proptest::prop_assert!(!dense.dense.is_empty() && sparse.dense.is_empty());
+            for (a, b, c, n) in cells {
+                for store in [&mut dense, &mut sparse] {
+                    let count = store.entry(&[a, b, c, u32::MAX]);
+                    count.findings += 1;
+                    count.studies += 1;
+                    count.participants += u64::from(n);
+                }
+            }
+            let collect = |store: CellStore| {
+                let mut cells: Vec<(CellKey, (u32, u32, u64))> = store
+                    .into_cells()
+                    .map(|(cell, c)| (cell, (c.findings, c.studies, c.participants)))
+                    .collect();
+                cells.sort();
+                cells
+            };
+            proptest::prop_assert_eq!(collect(dense), collect(sparse));
+        }
+    }
     use crate::synthesis::counts::count_by;
     use crate::synthesis::test_rows;
     use proptest::prelude::*;
