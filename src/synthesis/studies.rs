@@ -1,5 +1,7 @@
-//! The studies of a registry: where each one's rows are, how many, and their largest n.
+//! The studies of a registry: where each one's rows are, how many, their largest n, and what
+//! the SWiM checklist counts of them.
 
+use crate::model::Confidence;
 use crate::registry::{Finding, StudyIndex};
 
 /// A study's rows: where its first row is (study-level fields agree on every row), how many
@@ -14,6 +16,10 @@ pub struct StudyRows {
     pub findings: usize,
     /// The largest n over its findings.
     pub max_n: Option<u32>,
+    /// How many of its findings have a risk-of-bias judgement.
+    pub assessed: usize,
+    /// Whether its record's verification confidence is low (a study-level field).
+    pub low_confidence: bool,
 }
 
 /// The studies of `findings` in first-appearance order, as `index` numbers them (the
@@ -27,12 +33,15 @@ pub fn study_rows(findings: &[Finding], index: &StudyIndex) -> Vec<StudyRows> {
             first,
             findings: 0,
             max_n: None,
+            assessed: 0,
+            low_confidence: findings[first].confidence == Some(Confidence::Low),
         })
         .collect();
     for (finding, study) in findings.iter().zip(index.of_row()) {
         let study = &mut studies[*study as usize];
         study.findings += 1;
         study.max_n = study.max_n.max(finding.n);
+        study.assessed += usize::from(finding.risk_of_bias.is_some());
     }
     studies
 }
@@ -40,28 +49,35 @@ pub fn study_rows(findings: &[Finding], index: &StudyIndex) -> Vec<StudyRows> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::RiskOfBias;
     use crate::registry::finding::Text;
     use crate::synthesis::test_rows;
 
-    /// Rows of two studies, interleaved and in runs, one without n: first rows, counts and
-    /// largest n by hand.
+    /// Rows of two studies, interleaved and in runs, one without n: first rows, counts,
+    /// largest n, risk-of-bias judgements and confidence by hand.
     #[test]
     fn studies_are_listed_in_first_appearance_order() {
         let registry = test_rows::shipped();
-        let row = |study: &str, n: Option<u32>| {
+        let row = |study: &str, n: Option<u32>, risk_of_bias: Option<RiskOfBias>| {
             let mut f = registry.findings[0].clone();
             f.study_id = Text::new(study.to_string());
             f.n = n;
+            f.risk_of_bias = risk_of_bias;
+            f.confidence = Some(if study == "a" {
+                Confidence::Low
+            } else {
+                Confidence::High
+            });
             f
         };
         let findings = [
-            row("b", Some(10)),
-            row("a", None),
-            row("b", Some(30)),
-            row("a", None),
-            row("b", Some(20)),
-            row("b", Some(40)),
-            row("a", None),
+            row("b", Some(10), Some(RiskOfBias::Low)),
+            row("a", None, None),
+            row("b", Some(30), None),
+            row("a", None, Some(RiskOfBias::High)),
+            row("b", Some(20), Some(RiskOfBias::Unclear)),
+            row("b", Some(40), None),
+            row("a", None, None),
         ];
         assert_eq!(
             study_rows(&findings, &StudyIndex::of(&findings)),
@@ -69,12 +85,16 @@ mod tests {
                 StudyRows {
                     first: 0,
                     findings: 4,
-                    max_n: Some(40)
+                    max_n: Some(40),
+                    assessed: 2,
+                    low_confidence: false,
                 },
                 StudyRows {
                     first: 1,
                     findings: 3,
-                    max_n: None
+                    max_n: None,
+                    assessed: 1,
+                    low_confidence: true,
                 },
             ]
         );

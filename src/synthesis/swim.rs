@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 
-use crate::model::Confidence;
 use crate::numbers::{counted, grouped};
 use crate::registry::Registry;
 use crate::synthesis::Synthesis;
@@ -63,17 +62,15 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
         .iter()
         .filter(|v| v.n.is_some_and(|n| n < 50))
         .count();
-    let assessed = registry
-        .findings
+    // From the studies' tallies (a study's confidence is the same on all its rows), not
+    // passes over the findings.
+    let assessed: usize = synthesis.studies.iter().map(|s| s.assessed).sum();
+    let low_confidence: Vec<&str> = synthesis
+        .studies
         .iter()
-        .filter(|f| f.risk_of_bias.is_some())
-        .count();
-    let low_confidence = registry
-        .findings
-        .iter()
-        .filter(|f| f.confidence == Some(Confidence::Low))
-        .map(|f| f.study_id.as_str())
-        .collect::<std::collections::BTreeSet<_>>();
+        .filter(|s| s.low_confidence)
+        .map(|s| registry.findings[s.first].study_id.as_str())
+        .collect();
     let levels: Vec<String> = [Level::High, Level::Moderate, Level::Low, Level::VeryLow]
         .iter()
         .map(|level| {
@@ -156,7 +153,7 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
                 if small == 1 { "has" } else { "have" },
                 grouped(assessed as u64),
                 counted(registry.findings.len() as u64, "finding", "findings"),
-                named_studies(&low_confidence)
+                named_studies(low_confidence)
             ),
         },
     ]
@@ -166,12 +163,17 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
 /// every study's confidence), so the item stays a sentence in a registry of any size.
 const NAMED_IN_ITEM: usize = 20;
 
-/// The study ids in order, the first [`NAMED_IN_ITEM`] by name; "none" when there are none.
-fn named_studies(ids: &std::collections::BTreeSet<&str>) -> String {
+/// The distinct study ids `ids` in order, the first [`NAMED_IN_ITEM`] by name; "none" when
+/// there are none. Only the named ones are sorted (a registry can have 300,000 to count).
+fn named_studies(mut ids: Vec<&str>) -> String {
     if ids.is_empty() {
         return "none".to_string();
     }
-    let named: Vec<&str> = ids.iter().take(NAMED_IN_ITEM).copied().collect();
+    if ids.len() > NAMED_IN_ITEM {
+        ids.select_nth_unstable(NAMED_IN_ITEM);
+    }
+    let mut named: Vec<&str> = ids.iter().take(NAMED_IN_ITEM).copied().collect();
+    named.sort_unstable();
     let rest = ids.len() - named.len();
     if rest == 0 {
         named.join(", ")
@@ -189,12 +191,11 @@ mod tests {
 
     #[test]
     fn long_lists_of_studies_are_cut_to_a_sentence() {
-        let few: std::collections::BTreeSet<&str> = ["b_2", "a_1"].into_iter().collect();
-        assert_eq!(named_studies(&few), "a_1, b_2");
-        assert_eq!(named_studies(&Default::default()), "none");
-        let ids: Vec<String> = (0..25).map(|i| format!("s{i:02}")).collect();
-        let many = ids.iter().map(String::as_str).collect();
-        let text = named_studies(&many);
+        assert_eq!(named_studies(vec!["b_2", "a_1"]), "a_1, b_2");
+        assert_eq!(named_studies(Vec::new()), "none");
+        // In reverse order: the first twenty by id are named.
+        let ids: Vec<String> = (0..25).rev().map(|i| format!("s{i:02}")).collect();
+        let text = named_studies(ids.iter().map(String::as_str).collect());
         assert!(text.starts_with("s00, s01, "), "{text}");
         assert!(
             text.ends_with("s19 and 5 more (tables/studies.csv gives each study's confidence)"),

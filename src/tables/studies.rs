@@ -20,6 +20,7 @@ fn build<'a>(registry: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
                 first,
                 findings,
                 max_n,
+                ..
             } = studies[i];
             let first = &registry.findings[first];
             cells.extend([
