@@ -7,7 +7,7 @@ use crate::cmd::{locate_topics, report_error};
 use crate::error::Error;
 use crate::numbers::counted;
 use crate::registry::{self, Registry, TopicLocation};
-use crate::render::output::{Commit, OutputFile, StagedFile, holds, stage_all, write_all};
+use crate::render::output::{OutputFile, StagedFile, Streamed, holds, stage_all, write_all};
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -83,8 +83,9 @@ fn report_topic(location: &TopicLocation, options: &ReportOptions) -> Result<Out
         unchanged = report.files.len() - staged.len();
         staged.into_iter().try_for_each(StagedFile::commit)?;
         for table in report.staged {
-            if table.commit_if_changed()? == Commit::Unchanged {
-                unchanged += 1;
+            match table {
+                Streamed::Unchanged => unchanged += 1,
+                Streamed::Staged(file) => file.commit()?,
             }
         }
         Vec::new()
@@ -256,21 +257,22 @@ fn index_entry(registry: &Registry, synthesis: &synthesis::Synthesis) -> IndexEn
 pub struct Report {
     /// Files in memory, in the order they are written.
     pub files: Vec<OutputFile>,
-    /// Tables already written under temporary names, to be committed after `files`.
-    pub staged: Vec<StagedFile>,
+    /// Tables streamed to the report directory: staged under temporary names, to be committed
+    /// after `files`, or found unchanged.
+    pub staged: Vec<Streamed>,
     /// The topic's line in the index of topics.
     pub entry: IndexEntry,
 }
 
-/// A generated table: in memory, or staged on disk.
+/// A generated table: in memory, or streamed to disk (staged, or found unchanged).
 enum TableFile {
     InMemory(OutputFile),
-    Staged(StagedFile),
+    Staged(Streamed),
 }
 
 /// Generates every file of a topic's report, and its line in the topic index. With `stage`
-/// (the report directory), tables are streamed to temporary files there as they are made
-/// (see [`StagedFile`]); without, everything is kept in memory.
+/// (the report directory), tables are streamed there as they are made, compared with the files
+/// they replace (see [`StagedFile::stream`]); without, everything is kept in memory.
 pub fn build_report(
     full_registry: &Registry,
     selection: &Selection,
@@ -293,7 +295,7 @@ pub fn build_report(
         let _phase = crate::timing::phase(spec.stem);
         let path = format!("tables/{}.csv", spec.stem);
         match stage {
-            Some(dir) => StagedFile::write(dir, &path, |out| csv::write_table(&table, out))
+            Some(dir) => StagedFile::stream(dir, &path, |out| csv::write_table(&table, out))
                 .map(TableFile::Staged),
             None => Ok(TableFile::InMemory(OutputFile {
                 path,
