@@ -250,3 +250,53 @@ fn a_rerun_rewrites_only_what_changed() {
         third.stdout
     );
 }
+
+/// Charts and tables of an earlier report that this one does not make (here a forest plot and
+/// a table by names the shipped topic never uses) are named by `--check` and removed by the
+/// next report; anything else in the report directory is left alone.
+#[test]
+fn charts_and_tables_no_longer_made_are_removed() {
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(report_into(out.path()).code, 0);
+    let dir = out.path().join("magnesium-rls");
+    let leftovers = [
+        "charts/forest-treatment-severity-smd.png",
+        "charts/forest-treatment-severity-smd.svg",
+        "tables/old.csv",
+    ];
+    let kept = ["charts/notes.txt", "charts/.draft.png", "notes.csv"];
+    for file in leftovers.iter().chain(&kept) {
+        std::fs::write(dir.join(file), "x").unwrap();
+    }
+    // A link named like a chart is not evsynth's file to remove.
+    std::os::unix::fs::symlink(dir.join("charts/notes.txt"), dir.join("charts/link.png")).unwrap();
+
+    let out_arg = out.path().to_str().unwrap();
+    let check = evsynth(&["report", "magnesium-rls", "--out", out_arg, "--check"]);
+    assert_eq!(check.code, 1, "{}", check.stdout);
+    for file in leftovers {
+        let line = format!("stale: {}", dir.join(file).display());
+        assert!(check.stdout.contains(&line), "{line} in {}", check.stdout);
+    }
+    assert!(check.stdout.contains("3 stale files"), "{}", check.stdout);
+
+    let run = report_into(out.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("magnesium-rls: all 29 files in")
+            && run.stdout.contains(
+                "magnesium-rls: removed 3 charts and tables of an earlier report that this one does not make"
+            ),
+        "{}",
+        run.stdout
+    );
+    for file in leftovers {
+        assert!(!dir.join(file).exists(), "{file} is still there");
+    }
+    for file in kept {
+        assert!(dir.join(file).exists(), "{file} was removed");
+    }
+    assert!(std::fs::symlink_metadata(dir.join("charts/link.png")).is_ok());
+    let again = evsynth(&["report", "magnesium-rls", "--out", out_arg, "--check"]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+}

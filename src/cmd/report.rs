@@ -46,11 +46,13 @@ struct Done {
 }
 
 /// A topic reported: its index line, how many files, how many of them already held their
-/// new content (left as they were), and (with `--check`) the stale ones.
+/// new content (left as they were), how many files of an earlier report it removed, and (with
+/// `--check`) the stale ones.
 struct Outcome {
     entry: IndexEntry,
     files: usize,
     unchanged: usize,
+    removed: usize,
     stale: Vec<std::path::PathBuf>,
 }
 
@@ -72,9 +74,19 @@ fn report_topic(location: &TopicLocation, options: &ReportOptions) -> Result<Out
         stage,
     )?;
     let files = report.files.len() + report.staged.len();
+    let made: std::collections::HashSet<String> = report
+        .files
+        .iter()
+        .map(|file| file.path.clone())
+        .chain(TABLES.iter().map(|spec| table_path(spec.stem)))
+        .collect();
+    let leftovers = leftovers(&dir, &made);
     let mut unchanged = 0;
+    let mut removed = 0;
     let stale = if options.check {
-        stale_files(&dir, &report.files)
+        let mut stale = stale_files(&dir, &report.files);
+        stale.extend(leftovers);
+        stale
     } else {
         let _phase = crate::timing::phase("write files");
         // Everything is written under temporary names before anything is renamed into place:
@@ -88,6 +100,12 @@ fn report_topic(location: &TopicLocation, options: &ReportOptions) -> Result<Out
                 Streamed::Staged(file) => file.commit()?,
             }
         }
+        // Charts and tables of an earlier report that this one does not make (a forest plot
+        // of an outcome that lost its estimates) would otherwise stay beside the new ones.
+        for path in &leftovers {
+            std::fs::remove_file(path).map_err(|e| Error::io(path, "remove", e))?;
+        }
+        removed = leftovers.len();
         Vec::new()
     };
     if options.leave_registry {
@@ -97,8 +115,41 @@ fn report_topic(location: &TopicLocation, options: &ReportOptions) -> Result<Out
         entry: report.entry,
         files,
         unchanged,
+        removed,
         stale,
     })
+}
+
+/// A table's path in a report directory.
+fn table_path(stem: &str) -> String {
+    format!("tables/{stem}.csv")
+}
+
+/// Charts (`charts/*.svg`, `charts/*.png`) and tables (`tables/*.csv`) in a topic's report
+/// directory `dir` that are not among the files this report `made` (paths relative to `dir`):
+/// left by an earlier report of the topic. Only regular files with those names are listed;
+/// anything else in the directory (a reviewer's notes, hidden files, links) is not evsynth's
+/// to remove.
+fn leftovers(dir: &Path, made: &std::collections::HashSet<String>) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for (folder, extensions) in [("charts", &["svg", "png"][..]), ("tables", &["csv"][..])] {
+        let Ok(entries) = std::fs::read_dir(dir.join(folder)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let generated_name = !name.starts_with('.')
+                && Path::new(&name)
+                    .extension()
+                    .is_some_and(|e| extensions.iter().any(|x| e == *x));
+            let regular = entry.file_type().is_ok_and(|t| t.is_file());
+            if generated_name && regular && !made.contains(&format!("{folder}/{name}")) {
+                found.push(entry.path());
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 /// Reports every named topic (or all) in parallel; a failing topic does not stop the others.
@@ -174,6 +225,16 @@ pub fn run(studies: &Path, topics: &[String], options: &ReportOptions) -> u8 {
                         crate::cmd::outln!(
                             "{name}: wrote {written} to {} ({unchanged} more already up to date)",
                             dir.display()
+                        );
+                    }
+                    if outcome.removed > 0 {
+                        crate::cmd::outln!(
+                            "{name}: removed {} of an earlier report that this one does not make",
+                            counted(
+                                outcome.removed as u64,
+                                "chart or table",
+                                "charts and tables"
+                            )
                         );
                     }
                 }
@@ -293,7 +354,7 @@ pub fn build_report(
             Build::Synthesis(build) => build(registry, &synthesis),
         };
         let _phase = crate::timing::phase(spec.stem);
-        let path = format!("tables/{}.csv", spec.stem);
+        let path = table_path(spec.stem);
         match stage {
             Some(dir) => StagedFile::stream(dir, &path, |out| csv::write_table(&table, out))
                 .map(TableFile::Staged),
