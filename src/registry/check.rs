@@ -69,9 +69,10 @@ pub fn read_checked<R: Read + Seek + Send>(
         this_year,
         block_bytes,
         hasher,
-        |parts, room| {
-            for part in &parts {
+        |mut parts, room| {
+            for part in &mut parts {
                 checks.check(&part.findings, &mut outcome.diagnostics);
+                checks.share_study_text(&mut part.findings);
                 row_count += part.findings.len();
             }
             match keep {
@@ -125,6 +126,7 @@ fn checked_whole(
     mut outcome: ReadOutcome,
 ) -> (CrossRowChecks, ReadOutcome, usize) {
     checks.check(&outcome.findings, &mut outcome.diagnostics);
+    checks.share_study_text(&mut outcome.findings);
     checks.resolve_repeats(&outcome.findings, &mut outcome.diagnostics);
     let rows = outcome.findings.len();
     (checks, outcome, rows)
