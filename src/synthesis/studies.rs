@@ -5,7 +5,7 @@ use crate::model::Confidence;
 use crate::registry::{Finding, StudyIndex};
 
 /// A study's rows: where its first row is (study-level fields agree on every row), how many
-/// rows it has and their largest n. Computed once per report
+/// rows it has and their largest n (32 bytes: one per study, 600,000 at a million findings). Computed once per report
 /// ([`crate::synthesis::Synthesis::studies`]) for `studies.csv` and the README's list of
 /// studies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,11 +13,11 @@ pub struct StudyRows {
     /// Index of the study's first row in the findings.
     pub first: usize,
     /// How many findings it has.
-    pub findings: usize,
+    pub findings: u32,
     /// The largest n over its findings.
     pub max_n: Option<u32>,
     /// How many of its findings have a risk-of-bias judgement.
-    pub assessed: usize,
+    pub assessed: u32,
     /// Whether its record's verification confidence is low (a study-level field).
     pub low_confidence: bool,
 }
@@ -41,7 +41,7 @@ pub fn study_rows(findings: &[Finding], index: &StudyIndex) -> Vec<StudyRows> {
         let study = &mut studies[*study as usize];
         study.findings += 1;
         study.max_n = study.max_n.max(finding.n);
-        study.assessed += usize::from(finding.risk_of_bias.is_some());
+        study.assessed += u32::from(finding.risk_of_bias.is_some());
     }
     studies
 }
@@ -49,6 +49,12 @@ pub fn study_rows(findings: &[Finding], index: &StudyIndex) -> Vec<StudyRows> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_study_entry_stays_small() {
+        // One per study, held for the whole report.
+        assert_eq!(std::mem::size_of::<StudyRows>(), 32);
+    }
     use crate::model::RiskOfBias;
     use crate::registry::finding::Text;
     use crate::synthesis::test_rows;

@@ -64,7 +64,11 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
         .count();
     // From the studies' tallies (a study's confidence is the same on all its rows), not
     // passes over the findings.
-    let assessed: usize = synthesis.studies.iter().map(|s| s.assessed).sum();
+    let assessed: u64 = synthesis
+        .studies
+        .iter()
+        .map(|s| u64::from(s.assessed))
+        .sum();
     let low_confidence: Vec<&str> = synthesis
         .studies
         .iter()
@@ -151,7 +155,7 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
                 grouped(small as u64),
                 grouped(counted_votes.len() as u64),
                 if small == 1 { "has" } else { "have" },
-                grouped(assessed as u64),
+                grouped(assessed),
                 counted(registry.findings.len() as u64, "finding", "findings"),
                 named_studies(low_confidence)
             ),
