@@ -196,11 +196,19 @@ pub fn findings_frame<'a>(
     let index = studies.covering(findings);
     let columns = RowColumns::of(topic, findings);
     let first_rows = index.first_rows();
-    // Studies are coded in order of study id, so sorting by code sorts by id.
-    let mut by_id: Vec<u32> = (0..first_rows.len() as u32).collect();
-    by_id.par_sort_unstable_by_key(|code| findings[first_rows[*code as usize]].study_id.as_str());
+    // Studies are coded in order of study id, so sorting by code sorts by id. The ids are
+    // gathered first (one read of each study's first row, in parallel), so the sort's
+    // comparisons read the ids' bytes and nothing else: with a study's rows scattered through
+    // a million findings, looking the rows up in every comparison made the frame 0.18 s
+    // (0.10 s now; 0.06 s either way when a study's rows are together).
+    let mut by_id: Vec<(&str, u32)> = first_rows
+        .par_iter()
+        .zip(0..first_rows.len() as u32)
+        .map(|(row, code)| (findings[*row].study_id.as_str(), code))
+        .collect();
+    by_id.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut rank = vec![0u32; first_rows.len()];
-    for (position, code) in (0u32..).zip(&by_id) {
+    for (position, (_, code)) in (0u32..).zip(&by_id) {
         rank[*code as usize] = position;
     }
     let study: Vec<u32> = index
@@ -229,7 +237,7 @@ pub fn findings_frame<'a>(
             topic,
             studies: by_id
                 .iter()
-                .map(|code| Text::clone(&findings[first_rows[*code as usize]].study_id))
+                .map(|(_, code)| Text::clone(&findings[first_rows[*code as usize]].study_id))
                 .collect(),
         },
     })
