@@ -25,7 +25,7 @@ impl StudyIndex {
             HashMap::with_capacity_and_hasher(findings.len() / 2, RandomState::default());
         let mut index = StudyIndex::builder(findings.len());
         let mut previous: Option<(&str, u32)> = None;
-        for (row, finding) in findings.iter().enumerate() {
+        for finding in findings {
             let id = finding.study_id.as_str();
             let study = match previous {
                 Some((previous_id, study)) if previous_id == id => study,
@@ -33,7 +33,7 @@ impl StudyIndex {
                     .entry(id)
                     .or_insert_with(|| index.first_rows.len() as u32),
             };
-            index.push(row, study);
+            index.push(study);
             previous = Some((id, study));
         }
         index
@@ -58,12 +58,11 @@ impl StudyIndex {
         }
     }
 
-    /// Records that row `row` (the next one) is of study `study`: a known study's number, or
-    /// the next number for a new study.
-    pub fn push(&mut self, row: usize, study: u32) {
-        debug_assert_eq!(row, self.of_row.len());
+    /// Records that the next row is of study `study`: a known study's number, or the next
+    /// number for a new study.
+    pub fn push(&mut self, study: u32) {
         if study as usize == self.first_rows.len() {
-            self.first_rows.push(row);
+            self.first_rows.push(self.of_row.len());
         }
         self.of_row.push(study);
     }

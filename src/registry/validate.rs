@@ -71,7 +71,7 @@ impl CrossRowChecks {
         for finding in findings {
             let study = self.study_of(finding, diagnostics);
             if let Some(index) = self.index.as_mut() {
-                index.push(index.of_row().len(), study as u32);
+                index.push(study as u32);
             }
             self.note_outcome(study, finding, diagnostics);
             self.dois.check(Col::Doi, finding, diagnostics);
