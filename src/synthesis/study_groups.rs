@@ -217,23 +217,23 @@ impl StudyGroups {
         codes: &Codebook<'_>,
         key_sets: &[K],
     ) -> Vec<Option<Cells>> {
-        let fields: Vec<Option<Vec<Field>>> = key_sets
+        // Per key set that folds: its fields, and the store of its cells.
+        let mut folds: Vec<Option<(Vec<Field>, CellStore)>> = key_sets
             .iter()
-            .map(|keys| StudyGroups::fields_of(keys.as_ref()))
-            .collect();
-        let mut cells: Vec<CellStore> = key_sets
-            .iter()
-            .map(|keys| CellStore::for_keys(codes, keys.as_ref()))
+            .map(|keys| {
+                let keys = keys.as_ref();
+                StudyGroups::fields_of(keys)
+                    .map(|fields| (fields, CellStore::for_keys(codes, keys)))
+            })
             .collect();
         // One study's cells of one key set: (cell, findings, largest n), a few per study.
         let mut study_cells: Vec<(CellKey, u32, u32)> = Vec::new();
         self.for_each_study(|rows| {
-            for (fields, cells) in fields.iter().zip(cells.iter_mut()) {
-                let Some(fields) = fields else { continue };
+            for (fields, cells) in folds.iter_mut().flatten() {
                 study_cells.clear();
                 for row in rows {
                     let mut cell = [u32::MAX; 4];
-                    for (slot, field) in cell.iter_mut().zip(fields) {
+                    for (slot, field) in cell.iter_mut().zip(fields.iter()) {
                         *slot = row.field(*field);
                     }
                     let n = row.n.unwrap_or(0);
@@ -255,10 +255,9 @@ impl StudyGroups {
         });
         key_sets
             .iter()
-            .zip(fields)
-            .zip(cells)
-            .map(|((keys, fields), cells)| {
-                fields?;
+            .zip(folds)
+            .map(|(keys, fold)| {
+                let (_, cells) = fold?;
                 let keys = keys.as_ref();
                 Some(
                     cells
