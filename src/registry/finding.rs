@@ -20,23 +20,21 @@ impl PValue {
     /// Parses `0.03`, `<0.05`, `<=0.001`, `>0.05`, `≤0.01`; `None` for anything else or a value
     /// outside [0, 1].
     pub fn parse(text: &str) -> Option<PValue> {
-        // Most p-values are plain numbers: no bound to look for.
-        if text.as_bytes().first().is_some_and(u8::is_ascii_digit) {
-            let value = parse_plain_number(text.trim())?;
-            return (0.0..=1.0).contains(&value).then_some(PValue::Exact(value));
-        }
-        let (constructor, rest): (fn(f64) -> PValue, &str) = if let Some(rest) =
-            text.strip_prefix("<=").or_else(|| text.strip_prefix('≤'))
-        {
-            (PValue::Below, rest)
-        } else if let Some(rest) = text.strip_prefix('<') {
-            (PValue::Below, rest)
-        } else if let Some(rest) = text.strip_prefix(">=").or_else(|| text.strip_prefix('≥')) {
-            (PValue::Above, rest)
-        } else if let Some(rest) = text.strip_prefix('>') {
-            (PValue::Above, rest)
-        } else {
-            (PValue::Exact, text)
+        // Chosen by the first character: most p-values are plain numbers, which then cost no
+        // prefix comparison.
+        let mut chars = text.chars();
+        let (constructor, rest): (fn(f64) -> PValue, &str) = match chars.next() {
+            Some('<') => (
+                PValue::Below,
+                chars.as_str().strip_prefix('=').unwrap_or(chars.as_str()),
+            ),
+            Some('>') => (
+                PValue::Above,
+                chars.as_str().strip_prefix('=').unwrap_or(chars.as_str()),
+            ),
+            Some('≤') => (PValue::Below, chars.as_str()),
+            Some('≥') => (PValue::Above, chars.as_str()),
+            _ => (PValue::Exact, text),
         };
         let value = parse_plain_number(rest.trim())?;
         (0.0..=1.0).contains(&value).then(|| constructor(value))
