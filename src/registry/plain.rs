@@ -221,7 +221,8 @@ impl FieldState {
     }
 }
 
-/// The eight bytes of `body` from `at` as a little-endian word (zero past the end).
+/// The eight bytes of `body` from `at` as a little-endian word; lanes past the end hold 0xFF,
+/// which is not below the dash.
 fn word(body: &[u8], at: usize) -> u64 {
     match body.get(at..at + 8) {
         Some(bytes) => u64::from_le_bytes(bytes.try_into().unwrap_or_default()),
@@ -229,7 +230,6 @@ fn word(body: &[u8], at: usize) -> u64 {
             let mut bytes = [0u8; 8];
             let tail = &body[at..];
             bytes[..tail.len()].copy_from_slice(tail);
-            // Lanes past the end are marked as not below the dash.
             u64::from_le_bytes(bytes) | (u64::MAX << (8 * tail.len()))
         }
     }

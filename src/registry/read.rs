@@ -232,13 +232,22 @@ fn read_rows(
             }
             Step::End => return true,
             Step::NotPlain { at, line } => {
-                return read_csv_rows(&body[at..], line, parser, outcome, &mut intern, strict);
+                return read_csv_rows(
+                    &body[at..],
+                    line,
+                    parser,
+                    outcome,
+                    &mut intern,
+                    strict,
+                    &mut ranges,
+                );
             }
         }
     }
 }
 
-/// [`read_rows`] by the csv reader, for records that are not plain.
+/// [`read_rows`] by the csv reader, for records that are not plain; `ranges` is room for a
+/// record's field ranges.
 fn read_csv_rows(
     body: &[u8],
     first_line: u64,
@@ -246,13 +255,13 @@ fn read_csv_rows(
     outcome: &mut ReadOutcome,
     intern: &mut Interner,
     strict: bool,
+    ranges: &mut Vec<std::ops::Range<usize>>,
 ) -> bool {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(body);
     let mut record = csv::ByteRecord::new();
-    let mut ranges = Vec::with_capacity(parser.header.width);
     let mut lines = LineCounter::new(body, first_line);
     loop {
         match reader.read_byte_record(&mut record) {
@@ -271,7 +280,7 @@ fn read_csv_rows(
             }
         }
         let line = lines.line_at(record.position().map_or(0, |p| p.byte() as usize));
-        let fields = Fields::of_record(&record, &mut ranges);
+        let fields = Fields::of_record(&record, ranges);
         if !take_record(fields, line, parser, outcome, intern, strict) {
             return false;
         }

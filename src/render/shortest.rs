@@ -19,9 +19,6 @@ use std::io::Write as _;
 /// Most decimal places written without `Display`.
 const MAX_PLACES: usize = 9;
 
-/// 10^[`MAX_PLACES`], exact as a double.
-const SCALE: f64 = 1e9;
-
 /// 10ᵏ for k ≤ [`MAX_PLACES`] as integers.
 const INTEGER_POWERS_OF_TEN: [u64; MAX_PLACES + 1] = [
     1,
@@ -35,6 +32,9 @@ const INTEGER_POWERS_OF_TEN: [u64; MAX_PLACES + 1] = [
     100_000_000,
     1_000_000_000,
 ];
+
+/// 10^[`MAX_PLACES`], exact as a double.
+const SCALE: f64 = INTEGER_POWERS_OF_TEN[MAX_PLACES] as f64;
 
 /// Largest |m| for which a decimal with `k` places is the only one in a double's rounding
 /// interval (see the module documentation).
