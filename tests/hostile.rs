@@ -5,18 +5,11 @@ mod common;
 
 use std::path::Path;
 
-use common::{evsynth_in, root};
+use common::{evsynth_in, workspace_with_topic};
 
 /// A scratch workspace with topic `t` (the validation fixtures' topic) and `registry` bytes.
 fn topic_with(registry: &[u8]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let topic = dir.path().join("studies/t");
-    std::fs::create_dir_all(&topic).unwrap();
-    std::fs::copy(
-        root().join("tests/fixtures/validate/topic.toml"),
-        topic.join("topic.toml"),
-    )
-    .unwrap();
+    let (dir, topic) = workspace_with_topic("t", "tests/fixtures/validate/topic.toml");
     std::fs::write(topic.join("registry.csv"), registry).unwrap();
     dir
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{copy_dir, evsynth, evsynth_in, read_tree, root};
+use common::{copy_dir, evsynth, evsynth_in, read_tree, root, workspace_with_topic};
 
 fn report_into(out: &std::path::Path) -> common::Run {
     evsynth(&["report", "magnesium-rls", "--out", out.to_str().unwrap()])
@@ -179,14 +179,7 @@ fn invalid_registry_writes_nothing_and_exits_1() {
 
 #[test]
 fn hostile_text_is_escaped_in_markdown_and_neutralised_in_csv() {
-    let work = tempfile::tempdir().unwrap();
-    let topic = work.path().join("studies/hostile");
-    std::fs::create_dir_all(&topic).unwrap();
-    std::fs::copy(
-        root().join("tests/fixtures/validate/topic.toml"),
-        topic.join("topic.toml"),
-    )
-    .unwrap();
+    let (work, topic) = workspace_with_topic("hostile", "tests/fixtures/validate/topic.toml");
     std::fs::write(
         topic.join("registry.csv"),
         "study_id,citation,year,design,question,n,form,outcome,direction\n\

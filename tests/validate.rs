@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{evsynth, root};
+use common::{evsynth, root, workspace_with_topic};
 
 const DIR: &str = "tests/fixtures/validate";
 
@@ -355,14 +355,7 @@ fn an_unnamed_column_is_named_by_position() {
 /// with exit 2, and nothing is created.
 #[test]
 fn a_missing_topic_file_says_what_a_topic_directory_holds() {
-    let dir = tempfile::tempdir().unwrap();
-    let topic = dir.path().join("studies/t");
-    std::fs::create_dir_all(&topic).unwrap();
-    std::fs::copy(
-        root().join("studies/magnesium-rls/topic.toml"),
-        topic.join("topic.toml"),
-    )
-    .unwrap();
+    let (dir, topic) = workspace_with_topic("t", "studies/magnesium-rls/topic.toml");
     let hint = "no such file; a topic directory holds topic.toml and registry.csv \
                 (`evsynth init NAME` makes both)";
     let add = [

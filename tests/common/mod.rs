@@ -36,6 +36,17 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A scratch workspace holding topic `name` (`studies/<name>/`) with a copy of the
+/// `topic.toml` at `topic_toml` (relative to the crate root) and nothing else; returns the
+/// workspace and the topic directory.
+pub fn workspace_with_topic(name: &str, topic_toml: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = dir.path().join("studies").join(name);
+    std::fs::create_dir_all(&topic).unwrap();
+    std::fs::copy(root().join(topic_toml), topic.join("topic.toml")).unwrap();
+    (dir, topic)
+}
+
 /// Copies a directory tree (test set-up only).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
