@@ -2,6 +2,10 @@
 """Synthetic registries for benchmarks (fixed seed, so every run measures the same input).
 
   python3 bench/generate.py registry N DIR     # DIR/registry.csv + DIR/topic.toml, N findings
+  python3 bench/generate.py compact N DIR      # the same mix in the registry's required columns
+                                               # plus p-value and effect data: 93 bytes a finding
+                                               # at 10M (the issue's 10M = 660 MB is 66; the full
+                                               # profile writes all 35 columns: 194 bytes)
   python3 bench/generate.py batch T F DIR      # T topics of F findings each under DIR/
 
 A realistic mix: ten designs (more observational than randomised), 2 questions, 4 forms,
@@ -44,6 +48,7 @@ serum = "Serum level"
 adverse_events = "Adverse events"
 '''
 
+COMPACT_HEADER = "study_id,citation,year,design,question,n,form,outcome,direction,p_value,effect_measure,yi,vi\n"
 HEADER = ("study_id,citation,year,doi,pmid,design,question,n,k_studies,population,form,dose_mg_day,"
           "duration_weeks,comparator,outcome,direction,significant,p_value,effect_measure,yi,vi,"
           "ci_low,ci_high,n1,mean1,sd1,n2,mean2,sd2,events1,events2,risk_of_bias,confidence,source,notes\n")
@@ -57,13 +62,13 @@ ROB = ["low", "some_concerns", "high", "unclear", "", ""]
 P = ["", "", "0.03", "<0.05", "0.41", "<0.001", "0.2"]
 
 
-def write_registry(n, directory, seed=20261122):
+def write_registry(n, directory, seed=20261122, compact=False):
     rng = random.Random(seed)
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(directory, "topic.toml"), "w") as f:
         f.write(TOPIC)
     with open(os.path.join(directory, "registry.csv"), "w", buffering=1 << 20) as f:
-        f.write(HEADER)
+        f.write(COMPACT_HEADER if compact else HEADER)
         written, study = 0, 0
         while written < n:
             study += 1
@@ -76,7 +81,7 @@ def write_registry(n, directory, seed=20261122):
             form = rng.choice(FORMS)
             rob = rng.choice(ROB)
             confidence = rng.choice(["high", "high", "medium", "low"])
-            citation = f"Author{study} A, Coauthor B. Synthetic study {study}. J Bench {year};{study % 97}:{study % 400}-{study % 400 + 9}"
+            citation = f"Author{study} {year}" if compact else f"Author{study} A, Coauthor B. Synthetic study {study}. J Bench {year};{study % 97}:{study % 400}-{study % 400 + 9}"
             outcomes = rng.sample(OUTCOMES, k=min(rng.randint(1, 5), n - written))
             for outcome in outcomes:
                 direction = rng.choice(DIRECTIONS)
@@ -88,6 +93,13 @@ def write_registry(n, directory, seed=20261122):
                     vi = round(rng.uniform(0.01, 0.3), 4)
                     effect = f"md,{yi},{vi},,"
                     direction = "positive" if yi < 0 else ("negative" if yi > 0 else "none")
+                if compact:
+                    # Without a k_studies column a review gives the participants it pooled.
+                    pooled = str(int(k) * 60) if review else size
+                    f.write(f"s{study:07d},{citation},{year},{design},{question},{pooled},{form},"
+                            f"{outcome},{direction},{p},{effect[:-2]}\n")
+                    written += 1
+                    continue
                 f.write(f"s{study:08d},\"{citation}\",{year},,,{design},{question},{size},{k},,{form},,,,"
                         f"{outcome},{direction},{significant},{p},{effect},,,,,,,,,{rob},{confidence},bench,\n")
                 written += 1
@@ -96,6 +108,8 @@ def write_registry(n, directory, seed=20261122):
 def main():
     if len(sys.argv) >= 4 and sys.argv[1] == "registry":
         write_registry(int(sys.argv[2]), sys.argv[3])
+    elif len(sys.argv) >= 4 and sys.argv[1] == "compact":
+        write_registry(int(sys.argv[2]), sys.argv[3], compact=True)
     elif len(sys.argv) >= 5 and sys.argv[1] == "batch":
         topics, findings, root = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
         for t in range(topics):
