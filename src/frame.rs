@@ -6,7 +6,6 @@
 //! [`Codebook`] turns codes back into keys when results are read.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 use polars::prelude::{Column, DataFrame, PolarsError, PolarsResult};
@@ -340,7 +339,7 @@ impl<F: Fn(&str) -> Option<usize>> KeyCodes<F> {
     }
 
     fn code(&mut self, text: &Text) -> u32 {
-        let address = Arc::as_ptr(text) as usize;
+        let address = text.as_ptr() as usize;
         if let Some((previous, code)) = self.previous
             && previous == address
         {
@@ -371,10 +370,10 @@ mod tests {
                 let mut f = registry.findings[i % registry.findings.len()].clone();
                 if i % 3 == 0 {
                     // The same key in an allocation of its own.
-                    f.question = Text::new(f.question.to_string());
-                    f.outcome = Text::new(f.outcome.to_string());
+                    f.question = Text::from(f.question.to_string());
+                    f.outcome = Text::from(f.outcome.to_string());
                 }
-                f.study_id = Text::new(format!("s{:05}", (rows - i) / 4));
+                f.study_id = Text::from(format!("s{:05}", (rows - i) / 4));
                 f
             })
             .collect();

@@ -299,8 +299,8 @@ fn copy_study_level_fields(row: &mut NewRow, existing: &[Finding]) {
     let known: [(Col, Option<String>); 7] = [
         (Col::Citation, Some(first.citation.to_string())),
         (Col::Year, Some(first.year.to_string())),
-        (Col::Doi, first.doi.as_deref().cloned()),
-        (Col::Pmid, first.pmid.as_deref().cloned()),
+        (Col::Doi, first.doi.as_deref().map(str::to_owned)),
+        (Col::Pmid, first.pmid.as_deref().map(str::to_owned)),
         (Col::Design, Some(first.design.to_string())),
         (Col::KStudies, first.k_studies.map(|k| k.to_string())),
         (Col::Confidence, first.confidence.map(|c| c.to_string())),

@@ -513,7 +513,7 @@ impl Interner {
         let slot = &mut self.previous[col as usize];
         match slot {
             Some(previous) if **previous == *text => previous.clone(),
-            _ => slot.insert(Text::new(text.to_owned())).clone(),
+            _ => slot.insert(Text::from(text)).clone(),
         }
     }
 
@@ -522,9 +522,7 @@ impl Interner {
         if keys.len() <= index {
             keys.resize(index + 1, None);
         }
-        keys[index]
-            .get_or_insert_with(|| Text::new(text.to_owned()))
-            .clone()
+        keys[index].get_or_insert_with(|| Text::from(text)).clone()
     }
 }
 

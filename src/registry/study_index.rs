@@ -96,7 +96,7 @@ mod tests {
         let registry = test_rows::shipped();
         let row = |study: &str| {
             let mut f = registry.findings[0].clone();
-            f.study_id = Text::new(study.to_string());
+            f.study_id = Text::from(study.to_string());
             f
         };
         let findings = [row("b"), row("a"), row("b"), row("b"), row("c"), row("a")];

@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
@@ -210,12 +209,12 @@ impl CrossRowChecks {
 
 /// Equal text, by pointer first (rows of a study share their text).
 fn same_text(a: &Text, b: &Text) -> bool {
-    Arc::ptr_eq(a, b) || a == b
+    Text::ptr_eq(a, b) || a == b
 }
 
 /// Makes `text` the same allocation as `first` when it holds the same text.
 fn share(text: &mut Text, first: &Text) {
-    if !Arc::ptr_eq(text, first) && text == first {
+    if !Text::ptr_eq(text, first) && text == first {
         *text = Text::clone(first);
     }
 }
@@ -458,7 +457,7 @@ mod tests {
     #[test]
     fn study_text_is_shared_between_scattered_rows() {
         let base = shipped_rows();
-        let copy = |text: &str| Text::new(text.to_string());
+        let copy = |text: &str| Text::from(text.to_string());
         let rows: Vec<Finding> = (0..6)
             .map(|i| {
                 let mut row = base[0].clone();
@@ -484,9 +483,9 @@ mod tests {
         assert_eq!(shared, rows);
         for (i, row) in shared.iter().enumerate().skip(2) {
             let first = &shared[i % 2];
-            assert!(Arc::ptr_eq(&row.study_id, &first.study_id), "row {i}");
-            assert!(Arc::ptr_eq(&row.citation, &first.citation), "row {i}");
-            assert!(Arc::ptr_eq(
+            assert!(Text::ptr_eq(&row.study_id, &first.study_id), "row {i}");
+            assert!(Text::ptr_eq(&row.citation, &first.citation), "row {i}");
+            assert!(Text::ptr_eq(
                 row.doi.as_ref().unwrap(),
                 first.doi.as_ref().unwrap()
             ));
@@ -495,7 +494,7 @@ mod tests {
         let mut plain = CrossRowChecks::default();
         plain.check(&unshared, &mut diagnostics);
         plain.share_study_text(&mut unshared);
-        assert!(!Arc::ptr_eq(&unshared[2].citation, &unshared[0].citation));
+        assert!(!Text::ptr_eq(&unshared[2].citation, &unshared[0].citation));
     }
 
     fn shipped_rows() -> Vec<Finding> {
@@ -512,10 +511,10 @@ mod tests {
         (pick, study, outcome, doi, pmid): (usize, u8, u8, u8, u8),
     ) -> Finding {
         let mut row = base[pick % base.len()].clone();
-        row.study_id = Text::new(format!("s{}", study % 6));
-        row.outcome = Text::new(format!("o{}", outcome % 100));
-        row.doi = (doi % 4 != 0).then(|| Text::new(format!("10.1/{}", doi % 4)));
-        row.pmid = (pmid % 5 != 0).then(|| Text::new(format!("{}", pmid % 5)));
+        row.study_id = Text::from(format!("s{}", study % 6));
+        row.outcome = Text::from(format!("o{}", outcome % 100));
+        row.doi = (doi % 4 != 0).then(|| Text::from(format!("10.1/{}", doi % 4)));
+        row.pmid = (pmid % 5 != 0).then(|| Text::from(format!("{}", pmid % 5)));
         row
     }
 

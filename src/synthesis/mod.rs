@@ -355,11 +355,11 @@ pub(crate) mod test_rows {
             }
             let mut f = registry.findings[0].clone();
             f.line = rows.len() as u64 + 2;
-            f.study_id = Text::new(format!("s{study}"));
+            f.study_id = Text::from(format!("s{study}"));
             f.design = Design::ALL[usize::from(study) % Design::ALL.len()];
-            f.question = Text::new(questions[question % questions.len()].clone());
-            f.form = Text::new(forms[form % forms.len()].to_string());
-            f.outcome = Text::new(outcome.clone());
+            f.question = Text::from(questions[question % questions.len()].as_str());
+            f.form = Text::from(forms[form % forms.len()]);
+            f.outcome = Text::from(outcome.clone());
             f.direction = Direction::ALL[direction % Direction::ALL.len()];
             f.n = (n % 7 != 0).then_some(n);
             rows.push(f);

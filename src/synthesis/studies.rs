@@ -66,7 +66,7 @@ mod tests {
         let registry = test_rows::shipped();
         let row = |study: &str, n: Option<u32>, risk_of_bias: Option<RiskOfBias>| {
             let mut f = registry.findings[0].clone();
-            f.study_id = Text::new(study.to_string());
+            f.study_id = Text::from(study.to_string());
             f.n = n;
             f.risk_of_bias = risk_of_bias;
             f.confidence = Some(if study == "a" {

@@ -31,8 +31,8 @@ fn build<'a>(registry: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
                 Cell::opt_int(max_n),
                 Cell::opt_int(first.k_studies),
                 Cell::Int(findings as i64),
-                Cell::opt_text(first.doi.as_deref().map(String::as_str)),
-                Cell::opt_text(first.pmid.as_deref().map(String::as_str)),
+                Cell::opt_text(first.doi.as_deref()),
+                Cell::opt_text(first.pmid.as_deref()),
                 Cell::opt_key(first.confidence.map(|c| c.key())),
             ]);
         }),
