@@ -149,19 +149,21 @@ impl CrossRowChecks {
             self.studies[*study].first.check(finding, diagnostics);
             return *study;
         }
-        let study = match self.study_index.get(&*finding.study_id) {
-            Some(&study) => {
+        // One lookup: in the usual layout every lookup is a study met for the first time.
+        let next = self.studies.len();
+        let study = match self.study_index.entry(finding.study_id.clone()) {
+            Entry::Occupied(known) => {
+                let study = *known.get();
                 self.studies[study].first.check(finding, diagnostics);
                 study
             }
-            None => {
-                let study = self.studies.len();
-                self.study_index.insert(finding.study_id.clone(), study);
+            Entry::Vacant(slot) => {
+                slot.insert(next);
                 self.studies.push(StudyEntry {
                     first: StudyFields::of(finding),
                     outcomes: 0,
                 });
-                study
+                next
             }
         };
         self.previous = Some((finding.study_id.clone(), study));
