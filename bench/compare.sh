@@ -2,7 +2,7 @@
 # evsynth against the baselines in bench/baselines/ (pandas, Python polars, R), on the same
 # machine and inputs: median wall time (hyperfine) and peak RSS (/usr/bin/time -v) per size.
 # Writes a Markdown table to stdout (and bench/results/compare.md).
-#   bash bench/compare.sh                   # shipped topic, 1k, 100k, 1M findings
+#   bash bench/compare.sh                   # shipped topic, 1k, 100k, 1M findings, compact 1M
 #   SIZES="1000 100000" RUNS=3 bash bench/compare.sh
 # Needs: hyperfine, r-cran-metafor, r-cran-ggplot2, r-cran-svglite (Debian); polars, pandas,
 # scipy, matplotlib (pip). `bash bench/compare.sh --install` installs them first.
@@ -75,9 +75,10 @@ run_size() {
   fi
   local fastest
   fastest=$(printf '%s\n' "${t[polars]}" "${t[pandas]}" "${t[r]}" | grep -v '[>a-z]' | sort -g | head -1)
-  local ratio
+  local ratio r_cell="${t[r]} s, ${m[r]} MiB"
+  [ -n "${4:-}" ] && r_cell="${t[r]}"
   ratio=$(python3 -c "print('%.1fx faster' % ($fastest / ${t[evsynth]}))")
-  table+=$'\n'"| $label | $n | ${t[evsynth]} s, ${m[evsynth]} MiB | ${t[polars]} s, ${m[polars]} MiB | ${t[pandas]} s, ${m[pandas]} MiB | ${t[r]} s, ${m[r]} MiB | $ratio |"
+  table+=$'\n'"| $label | $n | ${t[evsynth]} s, ${m[evsynth]} MiB | ${t[polars]} s, ${m[polars]} MiB | ${t[pandas]} s, ${m[pandas]} MiB | $r_cell | $ratio |"
 }
 
 run_size "shipped topic (magnesium-rls)" 16 studies/magnesium-rls

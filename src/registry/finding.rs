@@ -110,7 +110,7 @@ pub struct EffectData {
 }
 
 /// Text of a finding. Shared: rows of one study point at one copy of their study-level text
-/// (citation, DOI, source, ...), and question, form and outcome keys at one copy per key, which
+/// (study id, citation, DOI, PMID), and question, form and outcome keys at one copy per key, which
 /// keeps million-row registries small and their reading free of per-field allocations. An
 /// [`ArcStr`](arcstr::ArcStr): a thin pointer (8 bytes, 8 with `Option`) to one allocation
 /// holding the count, the length and the bytes. (An `Arc<String>` is as thin but two
