@@ -60,7 +60,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let topic = &registry.topic;
     let question_code = topic.questions.get_index_of(question_key)? as u32;
     let keys = &input.synthesis.keys;
-    debug_assert_eq!(keys.question.len(), registry.findings.len());
+    debug_assert_eq!(keys.question().len(), registry.findings.len());
     // The forms and outcomes this question's findings use, in topic order: only they get a
     // row or column (a topic may define thousands; the grid is never topic-sized).
     let all_forms = topic.form_keys();
@@ -73,8 +73,8 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let coded = registry
         .findings
         .iter()
-        .zip(&keys.question)
-        .zip(keys.form.iter().zip(&keys.outcome));
+        .zip(keys.question())
+        .zip(keys.form().iter().zip(keys.outcome()));
     for ((f, question), (form, outcome)) in coded {
         if *question != question_code {
             continue;

@@ -44,7 +44,7 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         .map(|q| q.key.as_str())
         .collect();
     crate::charts::check_question_panels(asked.len())?;
-    let question_codes = &input.synthesis.keys.question;
+    let question_codes = input.synthesis.keys.question();
     debug_assert_eq!(question_codes.len(), findings.len());
     let panels: Vec<Panel> = asked
         .iter()
