@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::charts::common::{MARGIN, footer, footer_text, header};
 use crate::charts::painter::{
-    Align, ChartText, Font, Painter, Weight, label_up, truncate_to_width,
+    Align, ChartText, Font, Painter, Weight, label_up, text_width, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
@@ -24,6 +24,34 @@ const WIDTH: f64 = 1000.0;
 const LABEL_RIGHT: f64 = 250.0;
 const HEADER_HEIGHT: f64 = 150.0;
 const ROW: f64 = 44.0;
+/// Height of each further line of direction counts in a cell.
+const COUNT_LINE: f64 = 14.0;
+/// Size of the direction counts' text.
+const COUNT_SIZE: f64 = 10.5;
+
+/// A cell's direction counts (`▲12 ◆3 ▼4`) as lines that fit `width`: one line when they fit,
+/// else filled count by count, so that no count is cut off (at thousands of findings a cell
+/// cannot show four counts on one line, and the cut-off ones were the harm and conflicting
+/// counts). Only a count wider than the cell alone is truncated.
+fn count_lines(counts: &[u32; 4], width: f64) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for (direction, n) in Direction::ALL.iter().zip(counts) {
+        if *n == 0 {
+            continue;
+        }
+        let item = format!("{}{}", direction.symbol(), grouped(u64::from(*n)));
+        match lines.last_mut() {
+            Some(line)
+                if text_width(&format!("{line} {item}"), COUNT_SIZE, Weight::Bold) <= width =>
+            {
+                line.push(' ');
+                line.push_str(&item);
+            }
+            _ => lines.push(truncate_to_width(&item, COUNT_SIZE, Weight::Bold, width)),
+        }
+    }
+    lines
+}
 
 /// A cell: findings per direction (in [`Direction::ALL`] order) and the participants summed
 /// over the findings that give n.
@@ -173,7 +201,27 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let column_width =
         ((WIDTH - MARGIN - LABEL_RIGHT - 10.0) / column_labels.len() as f64).min(110.0);
     let table_top = 100.0 + HEADER_HEIGHT;
-    let height = (table_top + ROW * row_labels.len() as f64 + 90.0).ceil();
+    // Every cell's counts as lines that fit it; rows grow by a line for each line the fullest
+    // cell needs beyond the first, the same for every row.
+    let count_width = column_width - 8.0;
+    let lines: Vec<Vec<Vec<String>>> = cells
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|(counts, _)| count_lines(counts, count_width))
+                .collect()
+        })
+        .collect();
+    let extra_lines = lines
+        .iter()
+        .flatten()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(1)
+        .max(1)
+        - 1;
+    let row_height = ROW + COUNT_LINE * extra_lines as f64;
+    let height = (table_top + row_height * row_labels.len() as f64 + 90.0).ceil();
     let title = format!("Evidence map: {}", question.label);
     let description = format!(
         "{} by {}; {} of {} cells have no findings.",
@@ -209,11 +257,11 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
             );
         }
         for (r, row_label) in row_labels.iter().enumerate() {
-            let top = table_top + ROW * r as f64;
+            let top = table_top + row_height * r as f64;
             let label = truncate_to_width(row_label, 11.5, Weight::Normal, LABEL_RIGHT - MARGIN);
             p.text(
                 LABEL_RIGHT,
-                top + ROW / 2.0,
+                top + row_height / 2.0,
                 &label,
                 Align::Right,
                 Font::new(11.5, Weight::Normal, INK),
@@ -226,13 +274,13 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                         x0,
                         top + 2.0,
                         x1,
-                        top + ROW - 2.0,
+                        top + row_height - 2.0,
                         plotters::style::WHITE,
                         Some(RULE),
                     );
                     p.text(
                         (x0 + x1) / 2.0,
-                        top + ROW / 2.0,
+                        top + row_height / 2.0,
                         "–",
                         Align::Center,
                         Font::new(11.0, Weight::Normal, MUTED),
@@ -243,24 +291,19 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                     x0,
                     top + 2.0,
                     x1,
-                    top + ROW - 2.0,
+                    top + row_height - 2.0,
                     cell_colour(counts),
                     Some(RULE),
                 );
-                let symbols: Vec<String> = Direction::ALL
-                    .iter()
-                    .zip(counts)
-                    .filter(|(_, n)| **n > 0)
-                    .map(|(d, n)| format!("{}{}", d.symbol(), grouped(*n)))
-                    .collect();
-                let line = truncate_to_width(&symbols.join(" "), 10.5, Weight::Bold, x1 - x0 - 4.0);
-                p.text(
-                    (x0 + x1) / 2.0,
-                    top + 15.0,
-                    &line,
-                    Align::Center,
-                    Font::new(10.5, Weight::Bold, INK),
-                );
+                for (i, line) in (0u32..).zip(&lines[r][c]) {
+                    p.text(
+                        (x0 + x1) / 2.0,
+                        top + 15.0 + COUNT_LINE * f64::from(i),
+                        line,
+                        Align::Center,
+                        Font::new(COUNT_SIZE, Weight::Bold, INK),
+                    );
+                }
                 let n = truncate_to_width(
                     &participants_label(*participants, false),
                     10.0,
@@ -269,7 +312,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                 );
                 p.text(
                     (x0 + x1) / 2.0,
-                    top + 31.0,
+                    top + 31.0 + COUNT_LINE * extra_lines as f64,
                     &n,
                     Align::Center,
                     Font::new(10.0, Weight::Normal, INK),
@@ -295,4 +338,52 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         ),
         draw: Box::new(draw),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(direction: Direction, n: &str) -> String {
+        format!("{}{n}", direction.symbol())
+    }
+
+    /// A cell of a large registry (the generated 1M findings' counts, 102 px wide as in the
+    /// maps with six outcome columns): every count shown, none cut off, each line within the
+    /// cell; small counts stay on one line, and an empty direction is left out.
+    #[test]
+    fn every_count_is_shown_on_as_many_lines_as_it_needs() {
+        let width = 102.0;
+        let lines = count_lines(&[15_338, 4_945, 5_587, 1_204], width);
+        assert_eq!(
+            lines,
+            [
+                format!(
+                    "{} {}",
+                    item(Direction::ALL[0], "15,338"),
+                    item(Direction::ALL[1], "4,945")
+                ),
+                format!(
+                    "{} {}",
+                    item(Direction::ALL[2], "5,587"),
+                    item(Direction::ALL[3], "1,204")
+                ),
+            ]
+        );
+        for line in &lines {
+            assert!(
+                text_width(line, COUNT_SIZE, Weight::Bold) <= width,
+                "{line}"
+            );
+        }
+        assert_eq!(
+            count_lines(&[3, 0, 1, 0], width),
+            [format!(
+                "{} {}",
+                item(Direction::ALL[0], "3"),
+                item(Direction::ALL[2], "1")
+            )]
+        );
+        assert!(count_lines(&[0, 0, 0, 0], width).is_empty());
+    }
 }
