@@ -110,6 +110,11 @@ fn fitted(text: &str, (largest, smallest): (f64, f64), weight: Weight, room: f64
     (truncate_to_width(text, size, weight, room), size)
 }
 
+/// A direction's symbol and a count of it: `▲1,204`.
+pub fn direction_count(direction: Direction, count: u64) -> String {
+    format!("{}{}", direction.symbol(), crate::numbers::grouped(count))
+}
+
 /// A rule and the footer line at `y` (the rule 16 above it).
 pub fn footer(p: &mut dyn Painter, width: f64, y: f64, text: &str) {
     p.line(&[(MARGIN, y - 16.0), (width - MARGIN, y - 16.0)], RULE, 1.0);

@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
-use crate::charts::common::{MARGIN, footer, footer_text, header};
+use crate::charts::common::{MARGIN, direction_count, footer, footer_text, header};
 use crate::charts::painter::{
-    Align, ChartText, Font, Painter, Weight, label_up, text_width, truncate_to_width,
+    Align, ChartText, Font, Painter, Weight, fill_lines, label_up, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
@@ -30,27 +30,16 @@ const COUNT_LINE: f64 = 14.0;
 const COUNT_SIZE: f64 = 10.5;
 
 /// A cell's direction counts (`▲12 ◆3 ▼4`) as lines that fit `width`: one line when they fit,
-/// else filled count by count, so that no count is cut off (at thousands of findings a cell
+/// else as many as they need, so that no count is cut off (at thousands of findings a cell
 /// cannot show four counts on one line, and the cut-off ones were the harm and conflicting
-/// counts). Only a count wider than the cell alone is truncated.
+/// counts).
 fn count_lines(counts: &[u32; 4], width: f64) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    for (direction, n) in Direction::ALL.iter().zip(counts) {
-        if *n == 0 {
-            continue;
-        }
-        let item = format!("{}{}", direction.symbol(), grouped(u64::from(*n)));
-        match lines.last_mut() {
-            Some(line)
-                if text_width(&format!("{line} {item}"), COUNT_SIZE, Weight::Bold) <= width =>
-            {
-                line.push(' ');
-                line.push_str(&item);
-            }
-            _ => lines.push(truncate_to_width(&item, COUNT_SIZE, Weight::Bold, width)),
-        }
-    }
-    lines
+    let items = Direction::ALL
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| **n > 0)
+        .map(|(direction, n)| direction_count(*direction, u64::from(*n)));
+    fill_lines(items, " ", COUNT_SIZE, Weight::Bold, width)
 }
 
 /// A cell: findings per direction (in [`Direction::ALL`] order) and the participants summed
@@ -212,14 +201,9 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                 .collect()
         })
         .collect();
-    let extra_lines = lines
-        .iter()
-        .flatten()
-        .map(Vec::len)
-        .max()
-        .unwrap_or(1)
-        .max(1)
-        - 1;
+    let extra_lines = (lines.iter().flatten().map(Vec::len).max())
+        .unwrap_or(0)
+        .saturating_sub(1);
     let row_height = ROW + COUNT_LINE * extra_lines as f64;
     let height = (table_top + row_height * row_labels.len() as f64 + 90.0).ceil();
     let title = format!("Evidence map: {}", question.label);
@@ -343,6 +327,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::charts::painter::text_width;
 
     fn item(direction: Direction, n: &str) -> String {
         format!("{}{n}", direction.symbol())

@@ -1,8 +1,9 @@
 //! Evidence meter: per question, one stacked bar per design tier, split by direction of effect,
 //! with the studies and participants behind each bar. The at-a-glance "how mixed" picture.
 
+use crate::charts::common::direction_count;
 use crate::charts::painter::{
-    Align, ChartText, Font, Painter, Weight, text_width, truncate_to_width,
+    Align, ChartText, Font, Painter, Weight, fill_lines, text_width, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, PANEL, RULE, direction_fill, direction_ink};
 use crate::charts::{Chart, ChartInput, ChartSpec};
@@ -254,7 +255,7 @@ fn draw_panel(
                 direction_fill(*direction),
                 Some(plotters::style::WHITE),
             );
-            let label = format!("{}{}", direction.symbol(), grouped(cell.findings));
+            let label = direction_count(*direction, cell.findings.into());
             if text_width(&label, 11.0, Weight::Bold) + 6.0 <= width {
                 p.text(
                     x + width / 2.0,
@@ -291,16 +292,9 @@ fn draw_panel(
 
 /// The note beside a bar: its direction counts and the studies and participants behind it, on
 /// one line when they fit `width`, else on two (at a million findings the counts alone fill the
-/// line, and the studies and participants were cut off); a line still too wide is truncated.
+/// line, and the studies and participants were cut off).
 fn note_lines(counts: String, behind: String, width: f64) -> Vec<String> {
-    let one_line = format!("{counts} · {behind}");
-    if text_width(&one_line, NOTE_SIZE, Weight::Normal) <= width {
-        return vec![one_line];
-    }
-    [counts, behind]
-        .iter()
-        .map(|line| truncate_to_width(line, NOTE_SIZE, Weight::Normal, width))
-        .collect()
+    fill_lines([counts, behind], " · ", NOTE_SIZE, Weight::Normal, width)
 }
 
 /// "▲3 ◆1 ▼0 ◄►0": every direction's count, so narrow segments lose no information.
@@ -308,7 +302,7 @@ fn direction_counts(cells: &[crate::synthesis::counts::CellCount]) -> String {
     Direction::ALL
         .iter()
         .zip(cells)
-        .map(|(d, c)| format!("{}{}", d.symbol(), grouped(c.findings)))
+        .map(|(d, c)| direction_count(*d, c.findings.into()))
         .collect::<Vec<_>>()
         .join(" ")
 }

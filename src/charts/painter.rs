@@ -181,6 +181,32 @@ pub fn truncate_to_width(text: &str, size: f64, weight: Weight, max_width: f64) 
         + "…"
 }
 
+/// `items` joined by `separator` into as few lines of at most `max_width` as filling them in
+/// order gives: an item starts a new line only when it does not fit after the last, so no item
+/// is cut in two or hidden behind an ellipsis; only an item wider than `max_width` alone is
+/// truncated. One line when everything fits.
+pub fn fill_lines(
+    items: impl IntoIterator<Item = String>,
+    separator: &str,
+    size: f64,
+    weight: Weight,
+    max_width: f64,
+) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for item in items {
+        match lines.last_mut() {
+            Some(line)
+                if text_width(&format!("{line}{separator}{item}"), size, weight) <= max_width =>
+            {
+                line.push_str(separator);
+                line.push_str(&item);
+            }
+            _ => lines.push(truncate_to_width(&item, size, weight, max_width)),
+        }
+    }
+    lines
+}
+
 /// The embedded font at `size`. (`FontDesc::style` keeps the old face's data in plotters 0.3.7,
 /// so the face is chosen here, at construction.)
 fn font_desc(size: f64, weight: Weight) -> FontDesc<'static> {
