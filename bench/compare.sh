@@ -59,9 +59,10 @@ run_size() {
     t[$tool]=$(median "$n" "python3 bench/baselines/${tool}_report.py $dir $work/out-$tool")
     m[$tool]=$(rss python3 "bench/baselines/${tool}_report.py" "$dir" "$work/out-$tool")
   done
+  # R's cell: time and memory, or why it was not run (the fourth argument).
+  local r_cell
   if [ -n "${4:-}" ]; then
-    t[r]="not run ($4)"
-    m[r]="?"
+    r_cell="not run ($4)"
   elif [ "$n" -ge 100000 ]; then
     t[r]=$(once "${R_LIMIT:-600}" Rscript bench/baselines/r_report.R "$dir" "$work/out-r")
     if [ "${t[r]}" = "> ${R_LIMIT:-600}" ]; then
@@ -73,10 +74,10 @@ run_size() {
     t[r]=$(median "$n" "Rscript bench/baselines/r_report.R $dir $work/out-r")
     m[r]=$(rss Rscript bench/baselines/r_report.R "$dir" "$work/out-r")
   fi
+  [ -n "${r_cell:-}" ] || r_cell="${t[r]} s, ${m[r]} MiB"
   local fastest
-  fastest=$(printf '%s\n' "${t[polars]}" "${t[pandas]}" "${t[r]}" | grep -v '[>a-z]' | sort -g | head -1)
-  local ratio r_cell="${t[r]} s, ${m[r]} MiB"
-  [ -n "${4:-}" ] && r_cell="${t[r]}"
+  fastest=$(printf '%s\n' "${t[polars]}" "${t[pandas]}" "${t[r]:-}" | grep -v -e '>' -e '^$' | sort -g | head -1)
+  local ratio
   ratio=$(python3 -c "print('%.1fx faster' % ($fastest / ${t[evsynth]}))")
   table+=$'\n'"| $label | $n | ${t[evsynth]} s, ${m[evsynth]} MiB | ${t[polars]} s, ${m[polars]} MiB | ${t[pandas]} s, ${m[pandas]} MiB | $r_cell | $ratio |"
 }

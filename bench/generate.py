@@ -96,6 +96,7 @@ def write_registry(n, directory, seed=20261122, compact=False):
                 if compact:
                     # Without a k_studies column a review gives the participants it pooled.
                     pooled = str(int(k) * 60) if review else size
+                    # effect is "measure,yi,vi,ci_low,ci_high" with empty limits: keep the three.
                     f.write(f"s{study:07d},{citation},{year},{design},{question},{pooled},{form},"
                             f"{outcome},{direction},{p},{effect[:-2]}\n")
                     written += 1
