@@ -3,7 +3,9 @@
 
 use crate::charts::axis::{format_tick, linear_ticks};
 use crate::charts::common::{MARGIN, footer, footer_text, header};
-use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_to_width};
+use crate::charts::painter::{
+    Align, ChartText, Font, Painter, Weight, text_width, truncate_to_width,
+};
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::{Direction, Tier};
@@ -203,7 +205,7 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
                     y += 9.0;
                 }
                 let tag = format!("R{}", number + 1);
-                let half = crate::charts::painter::text_width(&tag, 10.0, Weight::Bold) / 2.0;
+                let half = text_width(&tag, 10.0, Weight::Bold) / 2.0;
                 if x - half > last_right + 2.0 {
                     p.text(
                         x,
@@ -217,14 +219,13 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
                 legend.push(format!("{tag} {} ({year})", ids.join(", ")));
             }
             if !legend.is_empty() {
-                let text = format!("Systematic reviews: {}", legend.join(" · "));
-                let text = truncate_to_width(&text, 10.0, Weight::Normal, WIDTH - 2.0 * MARGIN);
+                let text = review_legend(&groups, &legend, WIDTH - 2.0 * MARGIN);
                 p.text(
                     MARGIN,
                     base + 32.0,
                     &text,
                     Align::Left,
-                    Font::new(10.0, Weight::Normal, MUTED),
+                    Font::new(LEGEND_SIZE, Weight::Normal, MUTED),
                 );
             }
         }
@@ -241,4 +242,152 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
             .to_string(),
         draw: Box::new(draw),
     })
+}
+
+/// Size of the review legend's text.
+const LEGEND_SIZE: f64 = 10.0;
+
+/// The line under a panel that names its systematic reviews: `R1 id, id (year)` for each
+/// numbered year (`items`, one per group of `groups`), as many whole items as fit in
+/// `max_width`, then how many reviews are left out and where they are listed. A living review's
+/// registry can hold hundreds of reviews; the line says so instead of cutting a name.
+fn review_legend(groups: &[(i32, Vec<&str>)], items: &[String], max_width: f64) -> String {
+    let fits = |text: &str| text_width(text, LEGEND_SIZE, Weight::Normal) <= max_width;
+    let full = format!("Systematic reviews: {}", items.join(" · "));
+    if fits(&full) {
+        return full;
+    }
+    let total: usize = groups.iter().map(|(_, ids)| ids.len()).sum();
+    // The items shown, one more at a time while the line with its rest still fits.
+    let mut best = None;
+    let mut shown_reviews = 0;
+    for (k, (_, ids)) in groups.iter().enumerate() {
+        shown_reviews += ids.len();
+        let line = format!(
+            "Systematic reviews: {} · {}",
+            items[..=k].join(" · "),
+            left_out(k + 1, items.len(), total - shown_reviews)
+        );
+        if !fits(&line) {
+            break;
+        }
+        best = Some(line);
+    }
+    best.unwrap_or_else(|| {
+        let (first, last) = (groups[0].0, groups[groups.len() - 1].0);
+        let whole = format!(
+            "Systematic reviews: {}, {} from {first} to {last}, listed in tables/studies.csv",
+            numbers(1, groups.len()),
+            counted(total as u64, "review", "reviews")
+        );
+        truncate_to_width(&whole, LEGEND_SIZE, Weight::Normal, max_width)
+    })
+}
+
+/// The end of a review legend that shows items `1..=shown` of `numbered`: the numbers and
+/// reviews left out, and where they are listed.
+fn left_out(shown: usize, numbered: usize, reviews: usize) -> String {
+    format!(
+        "{} ({}) listed in tables/studies.csv",
+        numbers(shown + 1, numbered),
+        counted(reviews as u64, "review", "reviews")
+    )
+}
+
+/// Review numbers `first..=last` as a tag or a range of tags: `R7`, `R7–R65`.
+fn numbers(first: usize, last: usize) -> String {
+    if first == last {
+        format!("R{first}")
+    } else {
+        format!("R{first}–R{last}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Legend items as the chart writes them.
+    fn items(groups: &[(i32, Vec<&str>)]) -> Vec<String> {
+        groups
+            .iter()
+            .enumerate()
+            .map(|(k, (year, ids))| format!("R{} {} ({year})", k + 1, ids.join(", ")))
+            .collect()
+    }
+
+    const LINE: f64 = WIDTH - 2.0 * MARGIN;
+
+    #[test]
+    fn a_legend_that_fits_names_every_review() {
+        let groups = vec![
+            (2001, vec!["hornyak_2004", "walters_2001"]),
+            (2019, vec!["cox_2019"]),
+        ];
+        assert_eq!(
+            review_legend(&groups, &items(&groups), LINE),
+            "Systematic reviews: R1 hornyak_2004, walters_2001 (2001) · R2 cox_2019 (2019)"
+        );
+    }
+
+    /// Reviews in each of 65 years (the 1M benchmark registry's treatment panel has that many
+    /// years with reviews): the line shows as many whole items as fit, then the numbers and
+    /// count of the reviews it leaves out, within the width and without "…"; one more item
+    /// would not fit. With a dozen ids a year not even one item fits beside the rest, and the
+    /// line gives the numbers, count and years of all. Fails when the line is cut at the width.
+    #[test]
+    fn a_legend_too_long_for_its_line_says_what_it_leaves_out() {
+        let ids: Vec<String> = (0..65 * 12)
+            .map(|i| format!("s{:08}", 1042 + i * 97))
+            .collect();
+        let groups_of = |per_year: usize| -> Vec<(i32, Vec<&str>)> {
+            (0..65)
+                .map(|y| {
+                    let year_ids = &ids[y * per_year..(y + 1) * per_year];
+                    (
+                        1960 + y as i32,
+                        year_ids.iter().map(String::as_str).collect(),
+                    )
+                })
+                .collect()
+        };
+        let groups = groups_of(3);
+        let items = items(&groups);
+        let line = review_legend(&groups, &items, LINE);
+        assert!(
+            text_width(&line, LEGEND_SIZE, Weight::Normal) <= LINE,
+            "{line}"
+        );
+        assert!(!line.contains('…'), "{line}");
+        let with = |k: usize| {
+            format!(
+                "Systematic reviews: {} · {}",
+                items[..k].join(" · "),
+                left_out(k, 65, (65 - k) * 3)
+            )
+        };
+        let shown = (1..65).find(|&k| with(k) == line).expect(&line);
+        assert!(shown >= 2, "{line}");
+        assert!(text_width(&with(shown + 1), LEGEND_SIZE, Weight::Normal) > LINE);
+
+        let groups = groups_of(12);
+        assert_eq!(
+            review_legend(&groups, &self::items(&groups), LINE),
+            "Systematic reviews: R1–R65, 780 reviews from 1960 to 2024, listed in tables/studies.csv"
+        );
+    }
+
+    #[test]
+    fn a_single_item_too_long_gives_the_count_and_years() {
+        let ids: Vec<String> = (0..200).map(|i| format!("review_{i:04}")).collect();
+        let groups = vec![(1999, ids.iter().map(String::as_str).collect::<Vec<_>>())];
+        assert_eq!(
+            review_legend(&groups, &items(&groups), LINE),
+            "Systematic reviews: R1, 200 reviews from 1999 to 1999, listed in tables/studies.csv"
+        );
+        assert_eq!(
+            left_out(6, 7, 1),
+            "R7 (1 review) listed in tables/studies.csv"
+        );
+    }
 }
