@@ -262,3 +262,43 @@ fn a_one_study_question_is_counted_in_the_singular() {
     assert!(texts.iter().any(|t| t.contains("1 study")), "{texts:?}");
     assert!(!texts.iter().any(|t| t.contains("1 studies")), "{texts:?}");
 }
+
+/// The shipped topic's outcome headings (up to 61 characters) in the evidence map and the
+/// effect direction plot: each label whole, over as many as three lines drawn one after the
+/// other, none cut with "…" (on one line, two read "Periodic limb movements i…"); the stress
+/// topic's long form label likewise whole over the map's row. Fails when labels are only cut.
+#[test]
+fn column_headings_and_row_labels_are_whole() {
+    let (registry, _) = topic("studies/magnesium-rls");
+    let used = [
+        "rls_symptoms",
+        "rls_severity",
+        "rls_quality_of_life",
+        "plms_arousal_index",
+        "plmw_index",
+        "sit_discomfort",
+    ];
+    for (kind, stem) in [
+        ("evidence-map", "evidence-map-treatment"),
+        ("effect-direction", "effect-direction-treatment"),
+    ] {
+        let texts = chart_texts("studies/magnesium-rls", kind, stem);
+        assert!(!texts.iter().any(|t| t.contains('…')), "{stem}: {texts:?}");
+        let joined = texts.join(" ");
+        for key in used {
+            let label = &registry.topic.outcomes[key];
+            assert!(joined.contains(label.as_str()), "{stem}: {label} not whole");
+        }
+    }
+    let texts = chart_texts(
+        "tests/fixtures/topics/stress",
+        "evidence-map",
+        "evidence-map-exposure",
+    );
+    assert!(
+        texts
+            .join(" ")
+            .contains("Tablet, once daily, with a very long description of the formulation"),
+        "{texts:?}"
+    );
+}

@@ -187,6 +187,15 @@ pub fn direction_legend(p: &mut dyn Painter, x: f64, y: f64, labels: [&str; 4]) 
     x
 }
 
+/// Gap between the lines of a rotated column heading at 11 pt.
+pub const HEADING_LINE_GAP: f64 = 13.0;
+
+/// Lines a rotated column heading may take in a column `width` wide: as many as stand side by
+/// side in it with a margin, at least one, at most three.
+pub fn heading_lines(width: f64) -> usize {
+    ((width - 6.0) / HEADING_LINE_GAP).floor().clamp(1.0, 3.0) as usize
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

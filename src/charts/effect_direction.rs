@@ -5,9 +5,11 @@
 
 use std::collections::HashMap;
 
-use crate::charts::common::{MARGIN, direction_legend, footer, footer_text, header, marker};
+use crate::charts::common::{
+    HEADING_LINE_GAP, MARGIN, direction_legend, footer, footer_text, header, heading_lines, marker,
+};
 use crate::charts::painter::{
-    Align, ChartText, Font, Painter, Weight, label_up, truncate_to_width,
+    Align, ChartText, Font, Painter, Weight, label_up_lines, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
@@ -219,12 +221,14 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
             .chain(std::iter::once(&"Overall (70% rule)".to_string()))
             .enumerate()
         {
-            label_up(
+            label_up_lines(
                 p,
                 x_of(i),
                 table_top - 8.0,
                 label,
                 HEADER_HEIGHT - 10.0,
+                heading_lines(column_width),
+                HEADING_LINE_GAP,
                 head,
             );
         }

@@ -5,9 +5,12 @@
 
 use std::collections::HashMap;
 
-use crate::charts::common::{MARGIN, direction_count, footer, footer_text, header};
+use crate::charts::common::{
+    HEADING_LINE_GAP, MARGIN, direction_count, footer, footer_text, header, heading_lines,
+};
 use crate::charts::painter::{
-    Align, ChartText, Font, Painter, Weight, fill_lines, label_up, truncate_to_width,
+    Align, ChartText, Font, Painter, Weight, fill_lines, label_up_lines, truncate_to_width,
+    wrap_to_lines,
 };
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
@@ -24,6 +27,8 @@ const WIDTH: f64 = 1000.0;
 const LABEL_RIGHT: f64 = 250.0;
 const HEADER_HEIGHT: f64 = 150.0;
 const ROW: f64 = 44.0;
+/// Gap between the two lines of a row label that takes two.
+const ROW_LABEL_GAP: f64 = 14.0;
 /// Height of each further line of direction counts in a cell.
 const COUNT_LINE: f64 = 14.0;
 /// Size of the direction counts' text.
@@ -231,25 +236,34 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         header(p, WIDTH, &title_for_draw, &subtitle);
         let x_of = |c: usize| LABEL_RIGHT + 10.0 + column_width * c as f64;
         for (c, label) in column_labels.iter().enumerate() {
-            label_up(
+            label_up_lines(
                 p,
                 x_of(c) + column_width / 2.0,
                 table_top - 8.0,
                 label,
                 HEADER_HEIGHT - 10.0,
+                heading_lines(column_width),
+                HEADING_LINE_GAP,
                 Font::new(11.0, Weight::Normal, INK),
             );
         }
         for (r, row_label) in row_labels.iter().enumerate() {
             let top = table_top + row_height * r as f64;
-            let label = truncate_to_width(row_label, 11.5, Weight::Normal, LABEL_RIGHT - MARGIN);
-            p.text(
-                LABEL_RIGHT,
-                top + row_height / 2.0,
-                &label,
-                Align::Right,
-                Font::new(11.5, Weight::Normal, INK),
-            );
+            // A row label too long for one line takes two (a row is 44 units high).
+            let label = wrap_to_lines(row_label, 11.5, Weight::Normal, LABEL_RIGHT - MARGIN, 2);
+            if label.join(" ") != *row_label {
+                p.tooltip(row_label);
+            }
+            let middle = (label.len() as f64 - 1.0) / 2.0;
+            for (i, line) in label.iter().enumerate() {
+                p.text(
+                    LABEL_RIGHT,
+                    top + row_height / 2.0 + (i as f64 - middle) * ROW_LABEL_GAP,
+                    line,
+                    Align::Right,
+                    Font::new(11.5, Weight::Normal, INK),
+                );
+            }
             for (c, (counts, participants)) in cells[r].iter().enumerate() {
                 let (x0, x1) = (x_of(c) + 2.0, x_of(c) + column_width - 2.0);
                 let total: u32 = counts.iter().sum();
