@@ -53,6 +53,47 @@ fn a_failing_topic_does_not_stop_the_others() {
     );
 }
 
+/// A topic removed from `studies/` leaves its report: the next batch says so on stderr and
+/// leaves the directory (and a reviewer's file in it) as it was, the index no longer links it,
+/// and `--check` of all topics counts it stale; reporting a named topic does not look.
+#[test]
+fn a_removed_topics_report_is_named_not_deleted() {
+    let dir = workspace_with_shipped_topic();
+    let second = dir.path().join("studies/second");
+    copy_dir(
+        &root().join("tests/fixtures/topics/twelve-studies"),
+        &second,
+    );
+    assert_eq!(evsynth_in(dir.path(), &["report"]).code, 0);
+    let kept = dir.path().join("reports/second");
+    std::fs::write(kept.join("notes.txt"), "a reviewer's notes").unwrap();
+    std::fs::remove_dir_all(&second).unwrap();
+
+    let run = evsynth_in(dir.path(), &["report"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "reports/second: no topic of that name under studies any more; its report was left as \
+         it is (delete the directory if the topic was removed)\n"
+    );
+    assert!(kept.join("index.html").is_file() && kept.join("notes.txt").is_file());
+    let index = std::fs::read_to_string(dir.path().join("reports/index.html")).unwrap();
+    assert!(!index.contains("second/index.html"), "{index}");
+
+    let check = evsynth_in(dir.path(), &["report", "--check"]);
+    assert_eq!(check.code, 1);
+    assert_eq!(
+        check.stdout,
+        "stale: reports/second (no topic of that name under studies; delete the directory)\n\
+         1 stale file; run `evsynth report` and commit the result\n"
+    );
+    let named = evsynth_in(dir.path(), &["report", "magnesium-rls", "--check"]);
+    assert_eq!(
+        (named.code, named.stdout.as_str()),
+        (0, "reports are up to date\n")
+    );
+}
+
 #[test]
 fn check_reports_fresh_and_stale_outputs() {
     let dir = workspace_with_shipped_topic();

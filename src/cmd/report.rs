@@ -252,21 +252,72 @@ pub fn run(studies: &Path, topics: &[String], options: &ReportOptions) -> u8 {
             exit = exit.max(report_error(&error));
         }
     }
+    // Reports of topics no longer under `studies/`: said, never removed (a whole directory is
+    // not evsynth's to delete on a guess); with `--check`, stale.
+    let orphans = if all_topics {
+        orphaned_reports(&options.out, &locations)
+    } else {
+        Vec::new()
+    };
+    if !options.check {
+        for dir in &orphans {
+            crate::cmd::errln!(
+                "{}: no topic of that name under {} any more; its report was left as it is \
+                 (delete the directory if the topic was removed)",
+                dir.display(),
+                studies.display()
+            );
+        }
+    }
     if options.check {
-        if stale.is_empty() {
+        if stale.is_empty() && orphans.is_empty() {
             crate::cmd::outln!("reports are up to date");
         } else {
             for path in &stale {
                 crate::cmd::outln!("stale: {}", path.display());
             }
+            for dir in &orphans {
+                crate::cmd::outln!(
+                    "stale: {} (no topic of that name under {}; delete the directory)",
+                    dir.display(),
+                    studies.display()
+                );
+            }
             crate::cmd::outln!(
-                "{} stale files; run `evsynth report` and commit the result",
-                stale.len()
+                "{}; run `evsynth report` and commit the result",
+                counted(
+                    (stale.len() + orphans.len()) as u64,
+                    "stale file",
+                    "stale files"
+                )
             );
             exit = exit.max(1);
         }
     }
     exit
+}
+
+/// Report directories in `out` whose topic is not among `topics`: subdirectories (not hidden,
+/// not links) that hold a report's `index.html` and `README.md`, named as no topic is. A topic
+/// removed from `studies/` (or renamed) leaves one behind.
+fn orphaned_reports(out: &Path, topics: &[TopicLocation]) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Vec::new();
+    };
+    let names: std::collections::HashSet<&str> =
+        topics.iter().map(|topic| topic.name.as_str()).collect();
+    let mut orphans: Vec<std::path::PathBuf> = entries
+        .flatten()
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            !name.starts_with('.') && !names.contains(name.as_str())
+        })
+        .map(|entry| entry.path())
+        .filter(|dir| dir.join("index.html").is_file() && dir.join("README.md").is_file())
+        .collect();
+    orphans.sort();
+    orphans
 }
 
 /// A progress bar on a terminal; none when piped, in CI, or for a single topic.
