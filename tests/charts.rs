@@ -302,3 +302,22 @@ fn column_headings_and_row_labels_are_whole() {
         "{texts:?}"
     );
 }
+
+/// metafor's dat.bcg has two studies each of Comstock et al. and Rosenthal et al.: in the
+/// harvest plot every bar's label is its own, and each ends with its study's year (cut at the
+/// end, "comstock_et_al_1…" labelled two bars). Fails when ids are cut at the end.
+#[test]
+fn harvest_bars_of_one_authors_studies_keep_their_labels_apart() {
+    let texts = chart_texts("tests/fixtures/topics/bcg", "harvest", "harvest");
+    let ids: Vec<&String> = texts
+        .iter()
+        .filter(|t| t.starts_with("comstock") || t.starts_with("rosenthal"))
+        .collect();
+    assert_eq!(ids.len(), 5, "{texts:?}");
+    let distinct: std::collections::HashSet<&&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), ids.len(), "{ids:?}");
+    for id in ids {
+        let year = &id[id.len() - 4..];
+        assert!(year.chars().all(|c| c.is_ascii_digit()), "{id}");
+    }
+}

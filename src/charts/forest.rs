@@ -139,7 +139,7 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         let body = Font::new(12.0, Weight::Normal, INK);
         for (i, study) in analysis.studies.iter().enumerate() {
             let y = TOP + ROW * i as f64 + ROW / 2.0;
-            crate::charts::painter::label(
+            crate::charts::painter::id_label(
                 p,
                 MARGIN,
                 y,

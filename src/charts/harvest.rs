@@ -4,7 +4,7 @@
 
 use crate::charts::common::{MARGIN, footer, footer_text, header, marker};
 use crate::charts::painter::{
-    Align, ChartText, Font, Painter, Weight, label_up, text_width, truncate_to_width,
+    Align, ChartText, Font, Painter, Weight, id_label_up, text_width, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, PANEL, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec};
@@ -136,7 +136,7 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
                         Some(direction_fill(*direction)),
                     );
                     if bar >= 11.0 {
-                        label_up(
+                        id_label_up(
                             p,
                             x0 + bar / 2.0,
                             bar_top - 4.0,
