@@ -9,7 +9,8 @@ use crate::charts::common::{
     HEADING_LINE_GAP, MARGIN, direction_legend, footer, footer_text, header, heading_lines, marker,
 };
 use crate::charts::painter::{
-    Align, ChartText, Font, Painter, Weight, label_up_lines, truncate_to_width,
+    Align, ChartText, Font, Painter, Weight, label_up_lines, text_width, truncate_id_to_width,
+    truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
@@ -62,14 +63,49 @@ fn worst_risk(rows: &[&Finding]) -> Option<RiskOfBias> {
 }
 
 struct StudyRow {
-    label: String,
+    /// The study id, design and participants shown at the row's start.
+    label: RowLabel,
     /// Sort order: design tier, then year, then study id.
     order: (Tier, i32, String),
-    tier: Tier,
     n: Option<u32>,
     cells: Vec<Option<Direction>>,
     overall: Direction,
     risk: Option<RiskOfBias>,
+}
+
+/// A study row's label: `id · design · n=…`.
+struct RowLabel {
+    id: String,
+    design: String,
+    /// `n=1,204`, `n=–`, with ` (descriptive)` for case series and reports.
+    participants: String,
+}
+
+impl RowLabel {
+    /// The whole label and the label that fits `max_width` at `font`: what gives way first is
+    /// the design (cut, then left out), then the id (cut in the middle, keeping its end), so the
+    /// participants are always shown — cut at the end, a long id hid them ("n=…").
+    fn fitted(&self, max_width: f64, font: Font) -> (String, String) {
+        let width = |text: &str| text_width(text, font.size, font.weight);
+        let full = format!("{} · {} · {}", self.id, self.design, self.participants);
+        if width(&full) <= max_width {
+            return (full.clone(), full);
+        }
+        let without_design = format!("{} ·  · {}", self.id, self.participants);
+        let room = max_width - width(&without_design);
+        // A design cut to less than a word and an ellipsis says nothing; it is left out.
+        if room >= width("Rand…") {
+            let design = truncate_to_width(&self.design, font.size, font.weight, room);
+            return (
+                full,
+                format!("{} · {design} · {}", self.id, self.participants),
+            );
+        }
+        let end = format!(" · {}", self.participants);
+        let id = truncate_id_to_width(&self.id, font.size, font.weight, max_width - width(&end));
+        let shown = truncate_to_width(&format!("{id}{end}"), font.size, font.weight, max_width);
+        (full, shown)
+    }
 }
 
 fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
@@ -151,13 +187,20 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
             let first = rows[0];
             let n = rows.iter().filter_map(|f| f.n).max();
             StudyRow {
-                label: format!(
-                    "{id} · {} · n={}",
-                    first.design.label(),
-                    n.map_or("–".to_string(), |n| n.to_string())
-                ),
+                label: RowLabel {
+                    id: id.to_string(),
+                    design: first.design.label().to_string(),
+                    participants: format!(
+                        "n={}{}",
+                        n.map_or("–".to_string(), |n| grouped(u64::from(n))),
+                        if first.design.tier() == Tier::CaseSeriesReports {
+                            " (descriptive)"
+                        } else {
+                            ""
+                        }
+                    ),
+                },
                 order: (first.design.tier(), first.year, id.to_string()),
-                tier: first.design.tier(),
                 n,
                 cells: outcomes
                     .iter()
@@ -257,20 +300,11 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                     None,
                 );
             }
-            let label = if row.tier == Tier::CaseSeriesReports {
-                format!("{} (descriptive)", row.label)
-            } else {
-                row.label.clone()
-            };
-            crate::charts::painter::label(
-                p,
-                MARGIN,
-                y,
-                &label,
-                LABEL_RIGHT - MARGIN - 6.0,
-                Align::Left,
-                body,
-            );
+            let (full, shown) = row.label.fitted(LABEL_RIGHT - MARGIN - 6.0, body);
+            if shown != full {
+                p.tooltip(&full);
+            }
+            p.text(MARGIN, y, &shown, Align::Left, body);
             for (c, cell) in row.cells.iter().enumerate() {
                 if let Some(direction) = cell {
                     marker(p, x_of(c), y, marker_size(row.n), *direction);
@@ -373,4 +407,57 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
             .to_string(),
         draw: Box::new(draw),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPACE: f64 = LABEL_RIGHT - MARGIN - 6.0;
+
+    fn font() -> Font {
+        Font::new(11.0, Weight::Normal, INK)
+    }
+
+    fn row(id: &str, n: &str) -> RowLabel {
+        RowLabel {
+            id: id.to_string(),
+            design: "Randomised controlled trial".to_string(),
+            participants: n.to_string(),
+        }
+    }
+
+    /// metafor's dat.bcg rows: a label that fits is whole; a longer id cuts the design, never
+    /// the participants (cut at the end, the row read "frimodt_moller_et_al_1973 · Randomised
+    /// controlled trial · n=…"); an id too long for the design to stay leaves it out and is
+    /// cut in the middle. Every label fits. Fails when labels are cut at the end.
+    #[test]
+    fn the_participants_are_shown_whatever_gives_way() {
+        let short = row("aronson_1948", "n=262");
+        let (full, shown) = short.fitted(SPACE, font());
+        assert_eq!(shown, "aronson_1948 · Randomised controlled trial · n=262");
+        assert_eq!(full, shown);
+
+        let (full, shown) = row("frimodt_moller_et_al_1973", "n=10,877").fitted(SPACE, font());
+        assert_eq!(
+            full,
+            "frimodt_moller_et_al_1973 · Randomised controlled trial · n=10,877"
+        );
+        assert!(
+            shown.starts_with("frimodt_moller_et_al_1973 · Randomised")
+                && shown.ends_with("… · n=10,877"),
+            "{shown}"
+        );
+
+        let id = "a_study_identifier_long_enough_to_fill_the_label_space_1973";
+        let (_, shown) = row(id, "n=10,877 (descriptive)").fitted(SPACE, font());
+        assert!(!shown.contains("Randomised"), "{shown}");
+        assert!(shown.starts_with("a_study"), "{shown}");
+        assert!(shown.ends_with("…1973 · n=10,877 (descriptive)"), "{shown}");
+
+        for label in [&short, &row(id, "n=10,877")] {
+            let (_, shown) = label.fitted(SPACE, font());
+            assert!(text_width(&shown, 11.0, Weight::Normal) <= SPACE, "{shown}");
+        }
+    }
 }
