@@ -308,6 +308,21 @@ fn column_headings_and_row_labels_are_whole() {
 /// end, "comstock_et_al_1…" labelled two bars). Fails when ids are cut at the end.
 #[test]
 fn harvest_bars_of_one_authors_studies_keep_their_labels_apart() {
+    // The stress topic's ids differ only in a number and a year
+    // (a_rather_long_study_identifier_014_2004): each cut label keeps both, so two studies of
+    // one year stay apart (fails when only the year is kept).
+    let texts = chart_texts("tests/fixtures/topics/stress", "harvest", "harvest");
+    let ids: Vec<&String> = texts.iter().filter(|t| t.starts_with("a_rather")).collect();
+    assert!(ids.len() >= 40, "{texts:?}");
+    for id in &ids {
+        let end: Vec<char> = id.chars().rev().take(9).collect();
+        let end: String = end.into_iter().rev().collect();
+        let kept = end.starts_with('…')
+            && end[3..].chars().nth(3) == Some('_')
+            && end.chars().filter(char::is_ascii_digit).count() == 7;
+        assert!(kept, "{id}");
+    }
+
     let texts = chart_texts("tests/fixtures/topics/bcg", "harvest", "harvest");
     let ids: Vec<&String> = texts
         .iter()

@@ -233,12 +233,7 @@ pub fn truncate_id_to_width(text: &str, size: f64, weight: Weight, max_width: f6
         return text.to_string();
     }
     let chars: Vec<char> = text.chars().collect();
-    let tail_start = chars
-        .iter()
-        .rposition(|c| matches!(c, '_' | '-' | '.' | ' '))
-        .map(|i| i + 1)
-        .filter(|&i| (1..=8).contains(&(chars.len() - i)))
-        .unwrap_or(chars.len().saturating_sub(4));
+    let tail_start = id_end(&chars).unwrap_or(chars.len().saturating_sub(4));
     let tail: String = chars[tail_start..].iter().collect();
     let with_head = |head: usize| -> String {
         let start: String = chars[..head].iter().collect();
@@ -259,6 +254,25 @@ pub fn truncate_id_to_width(text: &str, size: f64, weight: Weight, max_width: f6
         }
     }
     with_head(low)
+}
+
+/// Where the end that [`truncate_id_to_width`] keeps starts: its last part (after `_`, `-`,
+/// `.` or a space), with the parts before it that hold a digit (`014_2004`, a number and a
+/// year), at most eight characters; `None` when the last part alone is longer or empty.
+fn id_end(chars: &[char]) -> Option<usize> {
+    let separator = |c: &char| matches!(c, '_' | '-' | '.' | ' ');
+    let mut start: Option<usize> = None;
+    let mut end = chars.len();
+    while let Some(at) = chars[..end].iter().rposition(separator) {
+        let part = &chars[at + 1..end];
+        let fits = !part.is_empty() && chars.len() - (at + 1) <= 8;
+        if !fits || (start.is_some() && !part.iter().any(char::is_ascii_digit)) {
+            break;
+        }
+        start = Some(at + 1);
+        end = at;
+    }
+    start
 }
 
 /// Width of `text` at `size` in logical units, measured with the embedded font.
@@ -916,6 +930,11 @@ mod tests {
             truncate_id_to_width("aronson_1948", 10.0, Weight::Normal, width),
             "aronson_1948"
         );
+        // Numbered ids of one stem keep their number with the year.
+        let numbered = ["a_long_stem_014_2004", "a_long_stem_036_2004"]
+            .map(|id| truncate_id_to_width(id, 10.0, Weight::Normal, width));
+        assert!(numbered[0].ends_with("…014_2004"), "{numbered:?}");
+        assert!(numbered[1].ends_with("…036_2004"), "{numbered:?}");
         // No short last part: the last four characters are kept.
         let long = truncate_id_to_width("averyveryverylongidentifier", 10.0, Weight::Normal, width);
         assert!(long.ends_with("…fier"), "{long}");
