@@ -121,24 +121,10 @@ pub trait Painter {
     fn tooltip(&mut self, _full: &str) {}
 }
 
-/// Draws `full` cut to `max_width` with an ellipsis; when cut, the full text becomes the
-/// label's tooltip (SVG `<title>`).
-pub fn label(
-    p: &mut dyn Painter,
-    x: f64,
-    y: f64,
-    full: &str,
-    max_width: f64,
-    align: Align,
-    font: Font,
-) {
-    let shown = truncate_to_width(full, font.size, font.weight, max_width);
-    shown_with_tooltip(p, full, &shown);
-    p.text(x, y, &shown, align, font);
-}
-
-/// [`label`] for an identifier (a study id): cut in the middle, keeping its end, which is
-/// what tells `comstock_et_al_1974` from `comstock_et_al_1976` (see [`truncate_id_to_width`]).
+/// Draws an identifier (a study id) cut to `max_width` in the middle, keeping its end, which
+/// is what tells `comstock_et_al_1974` from `comstock_et_al_1976` (see
+/// [`truncate_id_to_width`]); when cut, the full id becomes the label's tooltip (SVG
+/// `<title>`).
 pub fn id_label(
     p: &mut dyn Painter,
     x: f64,
@@ -167,10 +153,11 @@ fn shown_with_tooltip(p: &mut dyn Painter, full: &str, shown: &str) {
     }
 }
 
-/// [`label`], rotated to read bottom to top, over as many as `max_lines` lines, `line_gap` apart and centred together on
-/// `x`, the first leftmost (read bottom to top, lines follow left to right): a label that fits
-/// one line is drawn as it is; a longer one is wrapped between words (see
-/// [`wrap_to_lines`]), and when even that is cut, the full text becomes the tooltip.
+/// Draws a label rotated to read bottom to top over as many as `max_lines` lines, `line_gap`
+/// apart and centred together on `x`, the first leftmost (lines follow left to right): a label
+/// that fits one line is drawn as it is; a longer one is wrapped between words (see
+/// [`wrap_to_lines`]), and when even that is cut, the full text becomes the tooltip (SVG
+/// `<title>`).
 #[allow(clippy::too_many_arguments)]
 pub fn label_up_lines(
     p: &mut dyn Painter,
