@@ -144,12 +144,13 @@ fn funnel(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
             RULE,
             1.0,
         );
+        let radius = point_radius(analysis.studies.len());
         for study in &analysis.studies {
             let se = study.effect.vi.sqrt();
             p.circle(
                 axis.x(study.effect.yi),
                 y_of(se),
-                4.5,
+                radius,
                 direction_fill(Direction::Positive),
             );
         }
@@ -203,5 +204,29 @@ fn funnel(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
                   publication bias; Egger's test is reported only with ten or more studies."
             .to_string(),
         draw: Box::new(draw),
+    }
+}
+
+/// Radius of a study's point among `k`: 4.5 up to 30 studies, then shrinking with √k (the ink
+/// of `k` points stays that of 30 full-size ones) down to 1.5 from about 270 studies. At full
+/// size a thousand estimates (the 100k benchmark registry pools that many per analysis) merge
+/// into one blot that hides where they are dense — the asymmetry a funnel plot is read for.
+fn point_radius(k: usize) -> f64 {
+    (4.5 * (30.0 / k.max(1) as f64).sqrt()).clamp(1.5, 4.5)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_shrink_as_studies_grow_past_thirty() {
+        // bcg's 13 trials and any funnel of up to 30 studies: full size, as before.
+        assert_eq!(point_radius(13), 4.5);
+        assert_eq!(point_radius(30), 4.5);
+        // 120 studies: half the radius (four times the points, the same ink).
+        assert!((point_radius(120) - 2.25).abs() < 1e-12);
+        assert_eq!(point_radius(996), 1.5);
+        assert_eq!(point_radius(0), 4.5);
     }
 }
