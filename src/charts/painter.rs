@@ -932,6 +932,35 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Any text at any width: an id cut in the middle and a label wrapped onto lines never
+        /// panic, stay within the width (or an ellipsis, when not even that fits), and wrap
+        /// into no more lines than asked; a text that fits comes back as it is.
+        #[test]
+        fn cut_ids_and_wrapped_labels_fit_their_space(
+            text in "[a-z_ .0-9é-]{0,40}",
+            width in 0.0f64..200.0,
+            lines in 1usize..4,
+        ) {
+            let limit = width.max(text_width("…", 10.0, Weight::Normal));
+            let id = truncate_id_to_width(&text, 10.0, Weight::Normal, width);
+            proptest::prop_assert!(text_width(&id, 10.0, Weight::Normal) <= limit, "{:?}", id);
+            if text_width(&text, 10.0, Weight::Normal) <= width {
+                proptest::prop_assert_eq!(&id, &text);
+            }
+            let wrapped = wrap_to_lines(&text, 10.0, Weight::Normal, width, lines);
+            proptest::prop_assert!(!wrapped.is_empty() && wrapped.len() <= lines);
+            for line in &wrapped {
+                proptest::prop_assert!(
+                    text_width(line, 10.0, Weight::Normal) <= limit,
+                    "{:?}",
+                    wrapped
+                );
+            }
+        }
+    }
+
     /// The shipped topic's longest outcome label, in the evidence map's column header (140
     /// units at 11 pt): whole, over lines within the width, where one line cut it to
     /// "Periodic limb movements i…" like its neighbour. Fails when the label is only cut.
