@@ -9,8 +9,8 @@ use crate::charts::common::{
     HEADING_LINE_GAP, MARGIN, direction_legend, footer, footer_text, header, heading_lines, marker,
 };
 use crate::charts::painter::{
-    Align, ChartText, Font, Painter, Weight, label_up_lines, text_width, truncate_id_to_width,
-    truncate_to_width,
+    Align, ChartText, Font, Lines, Painter, Weight, label_lines, text_width, tooltip_if_cut,
+    truncate_id_to_width, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
@@ -264,14 +264,14 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
             .chain(std::iter::once(&"Overall (70% rule)".to_string()))
             .enumerate()
         {
-            label_up_lines(
+            label_lines(
                 p,
-                x_of(i),
-                table_top - 8.0,
+                (x_of(i), table_top - 8.0),
                 label,
                 HEADER_HEIGHT - 10.0,
                 heading_lines(column_width),
                 HEADING_LINE_GAP,
+                Lines::Up,
                 head,
             );
         }
@@ -301,9 +301,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                 );
             }
             let (full, shown) = row.label.fitted(LABEL_RIGHT - MARGIN - 6.0, body);
-            if shown != full {
-                p.tooltip(&full);
-            }
+            tooltip_if_cut(p, &full, std::slice::from_ref(&shown));
             p.text(MARGIN, y, &shown, Align::Left, body);
             for (c, cell) in row.cells.iter().enumerate() {
                 if let Some(direction) = cell {

@@ -9,8 +9,7 @@ use crate::charts::common::{
     HEADING_LINE_GAP, MARGIN, direction_count, footer, footer_text, header, heading_lines,
 };
 use crate::charts::painter::{
-    Align, ChartText, Font, Painter, Weight, fill_lines, label_up_lines, truncate_to_width,
-    wrap_to_lines,
+    Align, ChartText, Font, Lines, Painter, Weight, fill_lines, label_lines, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
@@ -236,34 +235,30 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         header(p, WIDTH, &title_for_draw, &subtitle);
         let x_of = |c: usize| LABEL_RIGHT + 10.0 + column_width * c as f64;
         for (c, label) in column_labels.iter().enumerate() {
-            label_up_lines(
+            label_lines(
                 p,
-                x_of(c) + column_width / 2.0,
-                table_top - 8.0,
+                (x_of(c) + column_width / 2.0, table_top - 8.0),
                 label,
                 HEADER_HEIGHT - 10.0,
                 heading_lines(column_width),
                 HEADING_LINE_GAP,
+                Lines::Up,
                 Font::new(11.0, Weight::Normal, INK),
             );
         }
         for (r, row_label) in row_labels.iter().enumerate() {
             let top = table_top + row_height * r as f64;
             // A row label too long for one line takes two (a row is 44 units high).
-            let label = wrap_to_lines(row_label, 11.5, Weight::Normal, LABEL_RIGHT - MARGIN, 2);
-            if label.join(" ") != *row_label {
-                p.tooltip(row_label);
-            }
-            let middle = (label.len() as f64 - 1.0) / 2.0;
-            for (i, line) in label.iter().enumerate() {
-                p.text(
-                    LABEL_RIGHT,
-                    top + row_height / 2.0 + (i as f64 - middle) * ROW_LABEL_GAP,
-                    line,
-                    Align::Right,
-                    Font::new(11.5, Weight::Normal, INK),
-                );
-            }
+            label_lines(
+                p,
+                (LABEL_RIGHT, top + row_height / 2.0),
+                row_label,
+                LABEL_RIGHT - MARGIN,
+                2,
+                ROW_LABEL_GAP,
+                Lines::Across(Align::Right),
+                Font::new(11.5, Weight::Normal, INK),
+            );
             for (c, (counts, participants)) in cells[r].iter().enumerate() {
                 let (x0, x1) = (x_of(c) + 2.0, x_of(c) + column_width - 2.0);
                 let total: u32 = counts.iter().sum();

@@ -3,7 +3,8 @@
 
 use crate::charts::common::direction_count;
 use crate::charts::painter::{
-    Align, ChartText, Font, Painter, Weight, fill_lines, text_width, truncate_to_width,
+    Align, ChartText, Font, Lines, Painter, Weight, fill_lines, text_lines, text_width,
+    truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, PANEL, RULE, direction_fill, direction_ink};
 use crate::charts::{Chart, ChartInput, ChartSpec};
@@ -277,16 +278,14 @@ fn draw_panel(
             behind,
             WIDTH - MARGIN - NOTE_LEFT,
         );
-        let first = centre - NOTE_LINE * (lines.len() - 1) as f64 / 2.0;
-        for (i, line) in (0u32..).zip(&lines) {
-            p.text(
-                NOTE_LEFT,
-                first + NOTE_LINE * f64::from(i),
-                line,
-                Align::Left,
-                Font::new(NOTE_SIZE, Weight::Normal, INK),
-            );
-        }
+        text_lines(
+            p,
+            (NOTE_LEFT, centre),
+            &lines,
+            NOTE_LINE,
+            Lines::Across(Align::Left),
+            Font::new(NOTE_SIZE, Weight::Normal, INK),
+        );
     }
 }
 

@@ -135,52 +135,75 @@ pub fn id_label(
     font: Font,
 ) {
     let shown = truncate_id_to_width(full, font.size, font.weight, max_width);
-    shown_with_tooltip(p, full, &shown);
+    tooltip_if_cut(p, full, std::slice::from_ref(&shown));
     p.text(x, y, &shown, align, font);
 }
 
 /// [`id_label`], rotated to read bottom to top.
 pub fn id_label_up(p: &mut dyn Painter, x: f64, y: f64, full: &str, max_width: f64, font: Font) {
     let shown = truncate_id_to_width(full, font.size, font.weight, max_width);
-    shown_with_tooltip(p, full, &shown);
+    tooltip_if_cut(p, full, std::slice::from_ref(&shown));
     p.text_up(x, y, &shown, font);
 }
 
-/// Makes `full` the tooltip of the next label when it is shown cut (as `shown`).
-fn shown_with_tooltip(p: &mut dyn Painter, full: &str, shown: &str) {
-    if shown != full {
-        p.tooltip(full);
-    }
-}
-
-/// Draws a label rotated to read bottom to top over as many as `max_lines` lines, `line_gap`
-/// apart and centred together on `x`, the first leftmost (lines follow left to right): a label
-/// that fits one line is drawn as it is; a longer one is wrapped between words (see
-/// [`wrap_to_lines`]), and when even that is cut, the full text becomes the tooltip (SVG
-/// `<title>`).
-#[allow(clippy::too_many_arguments)]
-pub fn label_up_lines(
-    p: &mut dyn Painter,
-    x: f64,
-    y: f64,
-    full: &str,
-    max_width: f64,
-    max_lines: usize,
-    line_gap: f64,
-    font: Font,
-) {
-    let lines = wrap_to_lines(full, font.size, font.weight, max_width, max_lines);
-    let cut = match lines.as_slice() {
+/// Makes `full` the tooltip of the next label when the `shown` lines (one, or `full` wrapped)
+/// lost part of it.
+pub fn tooltip_if_cut(p: &mut dyn Painter, full: &str, shown: &[String]) {
+    let cut = match shown {
         [only] => only != full,
-        _ => lines.join(" ") != full.split_whitespace().collect::<Vec<_>>().join(" "),
+        _ => shown.join(" ") != full.split_whitespace().collect::<Vec<_>>().join(" "),
     };
     if cut {
         p.tooltip(full);
     }
+}
+
+/// How the lines of a label run.
+#[derive(Debug, Clone, Copy)]
+pub enum Lines {
+    /// Horizontal text aligned on `x`, the lines one under another.
+    Across(Align),
+    /// Text rotated to read bottom to top, the lines side by side, the first leftmost.
+    Up,
+}
+
+/// Draws `lines` `gap` apart as `run` says, centred together on `y` (across) or `x` (up).
+pub fn text_lines(
+    p: &mut dyn Painter,
+    (x, y): (f64, f64),
+    lines: &[String],
+    gap: f64,
+    run: Lines,
+    font: Font,
+) {
     let middle = (lines.len() as f64 - 1.0) / 2.0;
     for (i, line) in lines.iter().enumerate() {
-        p.text_up(x + (i as f64 - middle) * line_gap, y, line, font);
+        let offset = (i as f64 - middle) * gap;
+        match run {
+            Lines::Across(align) => p.text(x, y + offset, line, align, font),
+            Lines::Up => p.text_up(x + offset, y, line, font),
+        }
     }
+}
+
+/// Draws `full` over as many as `max_lines` lines of at most `max_width`, `gap` apart (see
+/// [`text_lines`]): a label that fits one line is drawn as it is; a longer one is wrapped
+/// between words ([`wrap_to_lines`]), and when even that is cut, the full text becomes the
+/// tooltip (SVG `<title>`).
+#[allow(clippy::too_many_arguments)]
+pub fn label_lines(
+    p: &mut dyn Painter,
+    at: (f64, f64),
+    full: &str,
+    max_width: f64,
+    max_lines: usize,
+    gap: f64,
+    run: Lines,
+    font: Font,
+) {
+    let lines = wrap_to_lines(full, font.size, font.weight, max_width, max_lines);
+    tooltip_if_cut(p, full, &lines);
+    text_lines(p, at, &lines, gap, run, font);
 }
 
 /// `text` as at most `max_lines` lines of at most `max_width`: itself when it fits one line;
