@@ -10,6 +10,7 @@ use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::{Direction, Tier};
 use crate::numbers::counted;
+use crate::registry::finding::Text;
 
 /// Registration in the chart list.
 pub const SPEC: ChartSpec = ChartSpec {
@@ -27,7 +28,11 @@ struct Panel {
     label: String,
     /// Cumulative findings per year and direction, years `first..=last`.
     cumulative: Vec<[u32; 4]>,
-    reviews: Vec<(i32, crate::registry::finding::Text)>,
+    /// The systematic reviews by year (years in order, ids as first found): review `R1` is
+    /// the first year's.
+    reviews: Vec<(i32, Vec<Text>)>,
+    /// The line naming them under the panel ([`review_legend`]); `None` without reviews.
+    legend: Option<String>,
 }
 
 fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
@@ -60,7 +65,7 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
             // One pass over the question's findings: new findings of primary studies per year
             // and direction, and the reviews.
             let mut per_year = vec![[0u32; 4]; years.len()];
-            let mut reviews: Vec<(i32, crate::registry::finding::Text)> = Vec::new();
+            let mut reviews: Vec<(i32, Text)> = Vec::new();
             let in_question = findings
                 .iter()
                 .zip(question_codes)
@@ -84,9 +89,16 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
                 })
                 .collect();
             reviews.dedup();
+            let mut by_year: std::collections::BTreeMap<i32, Vec<Text>> = Default::default();
+            for (year, id) in reviews {
+                by_year.entry(year).or_default().push(id);
+            }
+            let reviews: Vec<(i32, Vec<Text>)> = by_year.into_iter().collect();
             Panel {
                 label: format!("{} ({key})", question.label),
                 cumulative,
+                legend: (!reviews.is_empty())
+                    .then(|| review_legend(&reviews, WIDTH - 2.0 * MARGIN)),
                 reviews,
             }
         })
@@ -186,17 +198,8 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
             }
             // Reviews: a dashed line per year with a number above it, and a numbered list
             // under the axis, so labels never cover bars or each other.
-            let mut groups: Vec<(i32, Vec<&str>)> = Vec::new();
-            for (year, id) in &panel.reviews {
-                match groups.iter_mut().find(|(y, _)| y == year) {
-                    Some((_, ids)) => ids.push(id),
-                    None => groups.push((*year, vec![id])),
-                }
-            }
-            groups.sort();
             let mut last_right = f64::NEG_INFINITY;
-            let mut legend = Vec::new();
-            for (number, (year, ids)) in groups.iter().enumerate() {
+            for (number, (year, _)) in panel.reviews.iter().enumerate() {
                 let i = (year - years[0]) as usize;
                 let x = x_of(i) + slot / 2.0;
                 let mut y = plot_top;
@@ -216,14 +219,12 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
                     );
                     last_right = x + half;
                 }
-                legend.push(format!("{tag} {} ({year})", ids.join(", ")));
             }
-            if !legend.is_empty() {
-                let text = review_legend(&groups, &legend, WIDTH - 2.0 * MARGIN);
+            if let Some(legend) = &panel.legend {
                 p.text(
                     MARGIN,
                     base + 32.0,
-                    &text,
+                    legend,
                     Align::Left,
                     Font::new(LEGEND_SIZE, Weight::Normal, MUTED),
                 );
@@ -248,10 +249,14 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
 const LEGEND_SIZE: f64 = 10.0;
 
 /// The line under a panel that names its systematic reviews: `R1 id, id (year)` for each
-/// numbered year (`items`, one per group of `groups`), as many whole items as fit in
-/// `max_width`, then how many reviews are left out and where they are listed. A living review's
-/// registry can hold hundreds of reviews; the line says so instead of cutting a name.
-fn review_legend(groups: &[(i32, Vec<&str>)], items: &[String], max_width: f64) -> String {
+/// year of `groups` ([`legend_item`]), as many whole items as fit in `max_width`, then how many
+/// reviews are left out and where they are listed. A living review's registry can hold
+/// hundreds of reviews; the line says so instead of cutting a name.
+fn review_legend<S: AsRef<str>>(groups: &[(i32, Vec<S>)], max_width: f64) -> String {
+    let items: Vec<String> = (1..)
+        .zip(groups)
+        .map(|(number, (year, ids))| legend_item(number, *year, ids))
+        .collect();
     let fits = |text: &str| text_width(text, LEGEND_SIZE, Weight::Normal) <= max_width;
     let full = format!("Systematic reviews: {}", items.join(" · "));
     if fits(&full) {
@@ -284,6 +289,12 @@ fn review_legend(groups: &[(i32, Vec<&str>)], items: &[String], max_width: f64) 
     })
 }
 
+/// A year's item in the review legend: `R3 cox_2019, lee_2019 (2019)`.
+fn legend_item<S: AsRef<str>>(number: usize, year: i32, ids: &[S]) -> String {
+    let ids: Vec<&str> = ids.iter().map(AsRef::as_ref).collect();
+    format!("R{number} {} ({year})", ids.join(", "))
+}
+
 /// The end of a review legend that shows items `1..=shown` of `numbered`: the numbers and
 /// reviews left out, and where they are listed.
 fn left_out(shown: usize, numbered: usize, reviews: usize) -> String {
@@ -309,10 +320,9 @@ mod tests {
 
     /// Legend items as the chart writes them.
     fn items(groups: &[(i32, Vec<&str>)]) -> Vec<String> {
-        groups
-            .iter()
-            .enumerate()
-            .map(|(k, (year, ids))| format!("R{} {} ({year})", k + 1, ids.join(", ")))
+        (1..)
+            .zip(groups)
+            .map(|(number, (year, ids))| legend_item(number, *year, ids))
             .collect()
     }
 
@@ -325,7 +335,7 @@ mod tests {
             (2019, vec!["cox_2019"]),
         ];
         assert_eq!(
-            review_legend(&groups, &items(&groups), LINE),
+            review_legend(&groups, LINE),
             "Systematic reviews: R1 hornyak_2004, walters_2001 (2001) · R2 cox_2019 (2019)"
         );
     }
@@ -353,7 +363,7 @@ mod tests {
         };
         let groups = groups_of(3);
         let items = items(&groups);
-        let line = review_legend(&groups, &items, LINE);
+        let line = review_legend(&groups, LINE);
         assert!(
             text_width(&line, LEGEND_SIZE, Weight::Normal) <= LINE,
             "{line}"
@@ -372,7 +382,7 @@ mod tests {
 
         let groups = groups_of(12);
         assert_eq!(
-            review_legend(&groups, &self::items(&groups), LINE),
+            review_legend(&groups, LINE),
             "Systematic reviews: R1–R65, 780 reviews from 1960 to 2024, listed in tables/studies.csv"
         );
     }
@@ -382,7 +392,7 @@ mod tests {
         let ids: Vec<String> = (0..200).map(|i| format!("review_{i:04}")).collect();
         let groups = vec![(1999, ids.iter().map(String::as_str).collect::<Vec<_>>())];
         assert_eq!(
-            review_legend(&groups, &items(&groups), LINE),
+            review_legend(&groups, LINE),
             "Systematic reviews: R1, 200 reviews from 1999 to 1999, listed in tables/studies.csv"
         );
         assert_eq!(
