@@ -259,16 +259,6 @@ pub fn run(studies: &Path, topics: &[String], options: &ReportOptions) -> u8 {
     } else {
         Vec::new()
     };
-    if !options.check {
-        for dir in &orphans {
-            crate::cmd::errln!(
-                "{}: no topic of that name under {} any more; its report was left as it is \
-                 (delete the directory if the topic was removed)",
-                dir.display(),
-                studies.display()
-            );
-        }
-    }
     if options.check {
         if stale.is_empty() && orphans.is_empty() {
             crate::cmd::outln!("reports are up to date");
@@ -292,6 +282,15 @@ pub fn run(studies: &Path, topics: &[String], options: &ReportOptions) -> u8 {
                 )
             );
             exit = exit.max(1);
+        }
+    } else {
+        for dir in &orphans {
+            crate::cmd::errln!(
+                "{}: no topic of that name under {} any more; its report was left as it is \
+                 (delete the directory if the topic was removed)",
+                dir.display(),
+                studies.display()
+            );
         }
     }
     exit
