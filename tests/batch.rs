@@ -16,14 +16,17 @@ fn workspace_with_shipped_topic() -> tempfile::TempDir {
     dir
 }
 
+/// Adds the twelve-studies fixture to `dir`'s studies as topic `name`; its directory.
+fn add_second_topic(dir: &Path, name: &str) -> std::path::PathBuf {
+    let topic = dir.join("studies").join(name);
+    copy_dir(&root().join("tests/fixtures/topics/twelve-studies"), &topic);
+    topic
+}
+
 #[test]
 fn a_failing_topic_does_not_stop_the_others() {
     let dir = workspace_with_shipped_topic();
-    let broken = dir.path().join("studies/broken");
-    copy_dir(
-        &root().join("tests/fixtures/topics/twelve-studies"),
-        &broken,
-    );
+    let broken = add_second_topic(dir.path(), "broken");
     std::fs::write(broken.join("registry.csv"), "study_id,citation\nx,y\n").unwrap();
     let run = evsynth_in(dir.path(), &["report"]);
     assert_eq!(run.code, 1);
@@ -59,11 +62,7 @@ fn a_failing_topic_does_not_stop_the_others() {
 #[test]
 fn a_removed_topics_report_is_named_not_deleted() {
     let dir = workspace_with_shipped_topic();
-    let second = dir.path().join("studies/second");
-    copy_dir(
-        &root().join("tests/fixtures/topics/twelve-studies"),
-        &second,
-    );
+    let second = add_second_topic(dir.path(), "second");
     assert_eq!(evsynth_in(dir.path(), &["report"]).code, 0);
     let kept = dir.path().join("reports/second");
     std::fs::write(kept.join("notes.txt"), "a reviewer's notes").unwrap();
