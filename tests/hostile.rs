@@ -86,6 +86,13 @@ fn nul_bytes_and_odd_numbers_are_reported() {
     let run = validate(registry.as_bytes());
     assert_eq!(run.code, 1);
     assert!(
+        run.stderr.contains(
+            ":2:citation: contains the control character U+0000 (NUL) at character 2; delete it"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
         run.stderr
             .contains(":2:n: \"１０\" is not a whole number >= 1"),
         "{}",
@@ -94,6 +101,44 @@ fn nul_bytes_and_odd_numbers_are_reported() {
     assert!(
         run.stderr
             .contains(":3:n: \"-0\" is not a whole number >= 1"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A control character in a label made every SVG chart showing it invalid XML (a browser shows
+/// an error instead of the chart); in a citation it went into the CSV, Markdown and HTML.
+#[test]
+fn control_characters_are_refused_in_registry_and_topic_text() {
+    let registry = format!(
+        "{HEADER}a_1,\"Smith J.\u{1b}[31m Trial\",2020,rct,treatment,10,citrate,severity,positive\n\
+         b_2,\"Multi-line\ncitation\twith tab\",2020,rct,treatment,10,citrate,severity,positive\n\
+         c_3,c,2020,rc\u{7f}t,treatment,10,citrate,severity,positive\n"
+    );
+    let dir = topic_with(registry.as_bytes());
+    let run = evsynth_in(dir.path(), &["report", "t"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "studies/t/registry.csv:2:citation: contains the control character U+001B (ESC) at \
+         character 9; delete it (no text may hold control characters other than tab and line \
+         breaks: they make the reports' SVG and HTML invalid)\n\
+         studies/t/registry.csv:5:design: contains the control character U+007F (DEL) at \
+         character 3; delete it (no text may hold control characters other than tab and line \
+         breaks: they make the reports' SVG and HTML invalid)\n"
+    );
+    assert!(!dir.path().join("reports").exists());
+
+    let topic = dir.path().join("studies/t/topic.toml");
+    let text = std::fs::read_to_string(&topic).unwrap();
+    let text = text.replacen("title = \"", "title = \"Bad\\u0001 ", 1);
+    std::fs::write(&topic, text).unwrap();
+    std::fs::write(dir.path().join("studies/t/registry.csv"), HEADER).unwrap();
+    let run = evsynth_in(dir.path(), &["validate", "t"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("studies/t/topic.toml:title: contains the control character U+0001 at character 4; delete it"),
         "{}",
         run.stderr
     );

@@ -203,6 +203,26 @@ fn invalid_utf8_is_reported_with_line_and_column() {
     );
 }
 
+/// A required column read again after its value was found missing reported the same bad byte
+/// twice.
+#[test]
+fn invalid_utf8_in_a_required_value_is_reported_once() {
+    let (dir, topic) = workspace_with_topic("t", &format!("{DIR}/topic.toml"));
+    let mut bytes = b"study_id,citation,year,design,question,n,form,outcome,direction\n".to_vec();
+    bytes.extend_from_slice(b"a_1,c,2020,rc\xE9t,treatment,10,citrate,severity,positive\n");
+    std::fs::write(topic.join("registry.csv"), bytes).unwrap();
+    let run = common::evsynth_in(dir.path(), &["validate", "t"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr
+            .matches("design: invalid UTF-8 (byte 0xE9 at byte 3 of the field)")
+            .count(),
+        1,
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn topic_vocabulary_is_enforced() {
     expect_invalid(

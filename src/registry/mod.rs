@@ -3,6 +3,7 @@
 pub mod check;
 pub mod chunks;
 pub mod columns;
+pub mod control;
 pub mod diagnostic;
 pub mod finding;
 pub mod plain;

@@ -8,6 +8,7 @@
 
 use crate::model::{Confidence, Design, Direction, EffectMeasure, RiskOfBias, Significance};
 use crate::registry::columns::{COLUMNS, Col, header_field, position};
+use crate::registry::control;
 use crate::registry::diagnostic::{Diagnostic, Diagnostics};
 use crate::registry::finding::{ArmData, EffectData, Finding, PValue, Text, parse_plain_number};
 use crate::registry::plain::{Fields, PlainRecords, Step};
@@ -541,6 +542,8 @@ struct Row<'r> {
     fields: Fields<'r>,
     /// The whole record as text, when it is valid UTF-8 (checked once, not per field).
     text: Option<&'r str>,
+    /// Whether the record holds a forbidden control character (checked once, not per field).
+    controls: bool,
     header: &'r Header,
     line: u64,
     diagnostics: &'r mut Diagnostics,
@@ -568,14 +571,11 @@ impl<'r> Row<'r> {
         // Fast path: the record is valid UTF-8 and the field starts and ends on characters.
         if let Some(text) = self.text.and_then(|whole| whole.get(range.clone())) {
             let text = trim(text);
-            return (!text.is_empty()).then_some(text);
+            return self.without_controls(col, text);
         }
         let raw = &fields.bytes[range];
         match std::str::from_utf8(raw) {
-            Ok(text) => {
-                let text = text.trim();
-                (!text.is_empty()).then_some(text)
-            }
+            Ok(text) => self.without_controls(col, text.trim()),
             Err(err) => {
                 let at = err.valid_up_to();
                 let message = format!(
@@ -583,9 +583,35 @@ impl<'r> Row<'r> {
                     raw[at],
                     at + 1
                 );
-                self.fail(col, message);
+                self.fail_once(col, message);
                 None
             }
+        }
+    }
+
+    /// A field's trimmed `text`: `None` when empty, or when it holds a control character
+    /// (reported).
+    fn without_controls(&mut self, col: Col, text: &'r str) -> Option<&'r str> {
+        if text.is_empty() {
+            return None;
+        }
+        if !self.controls {
+            return Some(text);
+        }
+        match control::problem(text) {
+            None => Some(text),
+            Some(message) => {
+                self.fail_once(col, message);
+                None
+            }
+        }
+    }
+
+    /// [`Row::fail`], unless this column's problem is already reported (a column is read
+    /// again when its value is found missing).
+    fn fail_once(&mut self, col: Col, message: String) {
+        if !self.failed_on(col) {
+            self.fail(col, message);
         }
     }
 
@@ -728,6 +754,7 @@ impl RowParser<'_> {
         let mut row = Row {
             fields,
             text: std::str::from_utf8(fields.bytes).ok(),
+            controls: control::any_forbidden(fields.bytes),
             header: self.header,
             line,
             diagnostics,

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::error::Error;
 use crate::model::{Direction, QuestionKind};
+use crate::registry::control;
 
 /// The form key every topic accepts, for rows where no intervention or exposure form applies.
 pub const FORM_NOT_APPLICABLE: &str = "not_applicable";
@@ -197,12 +198,44 @@ impl Topic {
                 ));
             }
         }
+        for (name, text) in self.texts() {
+            if let Some(problem) = control::problem(text) {
+                problems.push(format!("{name}: {problem}"));
+            }
+        }
         if self.forms.contains_key(FORM_NOT_APPLICABLE) {
             problems.push(format!(
                 "[forms] must not define {FORM_NOT_APPLICABLE:?}: every topic accepts it already"
             ));
         }
         problems
+    }
+
+    /// Every text the reports show, by where it is in `topic.toml` (`questions.treatment.label`).
+    fn texts(&self) -> Vec<(String, &str)> {
+        let mut texts = vec![
+            ("title".to_string(), self.title.as_str()),
+            ("description".to_string(), self.description.as_str()),
+        ];
+        for (key, q) in &self.questions {
+            for (field, text) in [
+                ("label", &q.label),
+                ("hypothesis", &q.hypothesis),
+                ("positive", &q.positive),
+                ("negative", &q.negative),
+            ] {
+                texts.push((format!("questions.{key}.{field}"), text));
+            }
+        }
+        for (table, labels) in [("forms", &self.forms), ("outcomes", &self.outcomes)] {
+            for (key, label) in labels {
+                texts.push((format!("{table}.{key}"), label));
+            }
+        }
+        for (i, o) in self.certainty.iter().enumerate() {
+            texts.push((format!("[[certainty]] #{} reason", i + 1), &o.reason));
+        }
+        texts
     }
 
     /// True if `form` is a form key of this topic or `not_applicable`.
@@ -334,6 +367,36 @@ citrate = "Citrate"
 [outcomes]
 severity = "Severity"
 "#;
+
+    #[test]
+    fn control_characters_in_labels_are_named_by_key() {
+        let text = MINIMAL
+            .replace(
+                "label = \"Does X help?\"",
+                "label = \"Does X\\u001b[2J help?\"",
+            )
+            .replace("Severity", "Sev\\u0000erity")
+            .replace(
+                "title = \"T\"",
+                "title = \"T\"\ndescription = \"\"\"Two\n\tlines\"\"\"",
+            );
+        let Err(Error::Topic { message, .. }) = Topic::parse(&text, Path::new("topic.toml")) else {
+            panic!("control characters accepted");
+        };
+        let keys: Vec<&str> = message
+            .lines()
+            .map(|line| line.split(": ").next().unwrap())
+            .collect();
+        assert_eq!(
+            keys,
+            ["questions.treatment.label", "outcomes.severity"],
+            "{message}"
+        );
+        assert!(
+            message.contains("U+001B (ESC) at character 7;"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn parses_a_minimal_topic_in_file_order() {
