@@ -56,6 +56,77 @@ fn a_failing_topic_does_not_stop_the_others() {
     );
 }
 
+/// A topic reached twice (through a symlink in `studies/`, or named twice) was reported twice
+/// into one directory, by two workers at once; a directory holding only topic.toml was skipped
+/// without a word; two topics of one name would write one report directory.
+#[test]
+fn each_topic_is_reported_once_and_a_half_made_one_is_named() {
+    let dir = workspace_with_shipped_topic();
+    let studies = dir.path().join("studies");
+    std::os::unix::fs::symlink("magnesium-rls", studies.join("alias")).unwrap();
+    let run = evsynth_in(dir.path(), &["report"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "magnesium-rls: wrote 29 files to reports/magnesium-rls\n"
+    );
+    assert!(!dir.path().join("reports/alias").exists());
+    let run = evsynth_in(
+        dir.path(),
+        &[
+            "validate",
+            "magnesium-rls",
+            "magnesium-rls/",
+            "studies/alias",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+
+    // A topic directory with a space in its name is named like any other.
+    add_second_topic(dir.path(), "twelve studies");
+    let run = evsynth_in(dir.path(), &["validate", "twelve studies"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    std::fs::create_dir(studies.join("half")).unwrap();
+    std::fs::copy(
+        studies.join("magnesium-rls/topic.toml"),
+        studies.join("half/topic.toml"),
+    )
+    .unwrap();
+    let run = evsynth_in(dir.path(), &["validate"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .starts_with("studies/half/registry.csv: no such file;"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout.lines().count(), 2, "{}", run.stdout);
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let other = elsewhere.path().join("magnesium-rls");
+    copy_dir(&studies.join("magnesium-rls"), &other);
+    let run = evsynth_in(
+        dir.path(),
+        &[
+            "report",
+            "magnesium-rls",
+            other.to_str().unwrap(),
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .starts_with("two topics are named \"magnesium-rls\" ("),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.path().join("out").exists());
+}
+
 /// A topic removed from `studies/` leaves its report: the next batch says so on stderr and
 /// leaves the directory (and a reviewer's file in it) as it was, the index no longer links it,
 /// and `--check` of all topics counts it stale; reporting a named topic does not look.

@@ -101,9 +101,11 @@ pub fn locate_topics(studies: &Path, args: &[String]) -> Result<Vec<TopicLocatio
         }
         return Ok(topics);
     }
-    args.iter()
+    let topics = args
+        .iter()
         .map(|arg| registry::resolve(arg, studies))
-        .collect()
+        .collect::<Result<Vec<_>, Error>>()?;
+    registry::distinct(topics)
 }
 
 /// Prints an error to stderr and returns its exit code.

@@ -75,14 +75,16 @@ pub fn resolve(arg: &str, studies_root: &Path) -> Result<TopicLocation, Error> {
     if path.is_file() {
         return Ok(TopicLocation::of_registry(path));
     }
-    if is_plain_name(arg) {
-        let dir = studies_root.join(arg);
+    // A trailing slash, as shell completion writes a directory name, still names the topic.
+    let name = arg.trim_end_matches('/');
+    if is_plain_name(name) {
+        let dir = studies_root.join(name);
         if dir.is_dir() {
             stays_inside(studies_root, &dir)?;
             return Ok(TopicLocation::of_dir(&dir));
         }
         return Err(Error::Usage(format!(
-            "no topic \"{arg}\": {} is not a directory; known topics: {}",
+            "no topic \"{name}\": {} is not a directory; known topics: {}",
             dir.display(),
             known_topics(studies_root)
         )));
@@ -117,13 +119,14 @@ fn stays_inside(studies_root: &Path, dir: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// A name without path separators or dots at the start (e.g. `magnesium-rls`).
+/// A directory name without path separators, dots at the start (`.`, `..`, hidden
+/// directories) or control characters: `magnesium-rls`, and also any name a batch lists
+/// (`my topic`, `magnésium`).
 fn is_plain_name(arg: &str) -> bool {
     !arg.is_empty()
         && !arg.starts_with('.')
-        && arg
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && !arg.contains('/')
+        && !control::any_forbidden(arg.as_bytes())
 }
 
 fn known_topics(studies_root: &Path) -> String {
@@ -137,7 +140,10 @@ fn known_topics(studies_root: &Path) -> String {
     }
 }
 
-/// Every topic directory (one holding a `registry.csv`) directly under `studies_root`, by name.
+/// Every topic directory directly under `studies_root`, by name: one holding a `registry.csv`
+/// or a `topic.toml` (a directory with only one of them is a topic half made, which loading
+/// then names, rather than a directory skipped without a word). A topic reached twice, by its
+/// name and through a symlink, is listed once.
 pub fn discover(studies_root: &Path) -> Result<Vec<TopicLocation>, Error> {
     let entries = std::fs::read_dir(studies_root)
         .map_err(|e| Error::io(studies_root, "list topics in", e))?;
@@ -145,13 +151,38 @@ pub fn discover(studies_root: &Path) -> Result<Vec<TopicLocation>, Error> {
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(studies_root, "list topics in", e))?;
         let dir = entry.path();
-        if dir.is_dir() && dir.join(REGISTRY_FILE).is_file() {
+        if dir.is_dir() && (dir.join(REGISTRY_FILE).is_file() || dir.join(TOPIC_FILE).is_file()) {
             stays_inside(studies_root, &dir)?;
             topics.push(TopicLocation::of_dir(&dir));
         }
     }
     topics.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(topics)
+    distinct(topics)
+}
+
+/// `topics` with each topic once (the same directory named twice, or reached through a
+/// symlink), in their order; two different topics of one name are refused, as their reports
+/// would go to one directory.
+pub fn distinct(topics: Vec<TopicLocation>) -> Result<Vec<TopicLocation>, Error> {
+    let mut kept: Vec<(PathBuf, TopicLocation)> = Vec::with_capacity(topics.len());
+    for topic in topics {
+        let dir = topic.registry.parent().unwrap_or(Path::new("."));
+        let real = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        if kept.iter().any(|(other, _)| *other == real) {
+            continue;
+        }
+        if let Some((other, _)) = kept.iter().find(|(_, kept)| kept.name == topic.name) {
+            return Err(Error::Usage(format!(
+                "two topics are named \"{}\" ({} and {}): their reports would go to one \
+                 directory; report them one at a time, or rename one",
+                topic.name,
+                other.display(),
+                real.display()
+            )));
+        }
+        kept.push((real, topic));
+    }
+    Ok(kept.into_iter().map(|(_, topic)| topic).collect())
 }
 
 /// A validated registry with its topic.

@@ -203,6 +203,13 @@ impl Topic {
                 problems.push(format!("{name}: {problem}"));
             }
         }
+        for (name, text) in self.labels() {
+            if text.trim().is_empty() {
+                problems.push(format!(
+                    "{name}: is empty; write the words the reports show for it"
+                ));
+            }
+        }
         if self.forms.contains_key(FORM_NOT_APPLICABLE) {
             problems.push(format!(
                 "[forms] must not define {FORM_NOT_APPLICABLE:?}: every topic accepts it already"
@@ -213,10 +220,18 @@ impl Topic {
 
     /// Every text the reports show, by where it is in `topic.toml` (`questions.treatment.label`).
     fn texts(&self) -> Vec<(String, &str)> {
-        let mut texts = vec![
-            ("title".to_string(), self.title.as_str()),
-            ("description".to_string(), self.description.as_str()),
-        ];
+        let mut texts = self.labels();
+        texts.push(("description".to_string(), self.description.as_str()));
+        for (i, o) in self.certainty.iter().enumerate() {
+            texts.push((format!("[[certainty]] #{} reason", i + 1), &o.reason));
+        }
+        texts
+    }
+
+    /// The texts that name something in the reports (title, question wording, form and outcome
+    /// labels), which must not be empty, by where they are in `topic.toml`.
+    fn labels(&self) -> Vec<(String, &str)> {
+        let mut texts = vec![("title".to_string(), self.title.as_str())];
         for (key, q) in &self.questions {
             for (field, text) in [
                 ("label", &q.label),
@@ -231,9 +246,6 @@ impl Topic {
             for (key, label) in labels {
                 texts.push((format!("{table}.{key}"), label));
             }
-        }
-        for (i, o) in self.certainty.iter().enumerate() {
-            texts.push((format!("[[certainty]] #{} reason", i + 1), &o.reason));
         }
         texts
     }
@@ -395,6 +407,31 @@ severity = "Severity"
         assert!(
             message.contains("U+001B (ESC) at character 7;"),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn labels_the_reports_show_must_not_be_empty() {
+        let text = MINIMAL
+            .replace("title = \"T\"", "title = \" \"")
+            .replace("positive = \"benefit\"", "positive = \"\"")
+            .replace("Citrate", "");
+        let Err(Error::Topic { message, .. }) = Topic::parse(&text, Path::new("topic.toml")) else {
+            panic!("empty labels accepted");
+        };
+        assert_eq!(
+            message,
+            "title: is empty; write the words the reports show for it\n\
+             questions.treatment.positive: is empty; write the words the reports show for it\n\
+             forms.citrate: is empty; write the words the reports show for it"
+        );
+        // The description may be left out or empty.
+        assert!(
+            Topic::parse(
+                &MINIMAL.replace("title = \"T\"", "title = \"T\"\ndescription = \"\""),
+                Path::new("topic.toml")
+            )
+            .is_ok()
         );
     }
 
