@@ -58,6 +58,17 @@ fn init_creates_a_valid_empty_topic_and_refuses_to_overwrite() {
     let (dir, registry) = workspace();
     assert_eq!(rows(&registry), 0);
     assert_eq!(evsynth_in(dir.path(), &["validate", "t"]).code, 0);
+    // Dated today (UTC), as `date` gives it, not a fixed day.
+    let today = std::process::Command::new("date")
+        .args(["-u", "+%F"])
+        .output()
+        .unwrap();
+    let today = String::from_utf8(today.stdout).unwrap();
+    let topic = std::fs::read_to_string(dir.path().join("studies/t/topic.toml")).unwrap();
+    assert!(
+        topic.contains(&format!("as_of = \"{}\"", today.trim())),
+        "{topic}"
+    );
     let again = evsynth_in(dir.path(), &["init", "t"]);
     assert_eq!(again.code, 2);
     assert!(

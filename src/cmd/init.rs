@@ -20,8 +20,8 @@ pub fn is_topic_name(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-')
 }
 
-/// The topic.toml written by `init`.
-pub fn topic_template(name: &str) -> String {
+/// The topic.toml written by `init`, dated `as_of` (`YYYY-MM-DD`: today when run).
+pub fn topic_template(name: &str, as_of: &str) -> String {
     format!(
         r#"# Topic "{name}": what the registry's questions, forms and outcomes mean.
 # Replace the examples below; every key you use in registry.csv must be defined here.
@@ -29,7 +29,7 @@ pub fn topic_template(name: &str) -> String {
 
 title = "{name}"
 description = "What the topic covers, in one paragraph."
-as_of = "2026-01-01"  # date the registry was last brought up to date (YYYY-MM-DD)
+as_of = "{as_of}"  # date the registry was last brought up to date (YYYY-MM-DD)
 
 # One table per question. `kind` is intervention or association: they are never pooled.
 # Directions in the registry are coded against `hypothesis`; `positive`/`negative` say how
@@ -79,7 +79,8 @@ fn init(studies: &Path, name: &str) -> Result<String, Error> {
         )));
     }
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, "create directory", e))?;
-    create_new(&dir.join(TOPIC_FILE), topic_template(name).as_bytes())?;
+    let template = topic_template(name, &crate::registry::today());
+    create_new(&dir.join(TOPIC_FILE), template.as_bytes())?;
     create_new(
         &dir.join(REGISTRY_FILE),
         format!("{}\n", header_line()).as_bytes(),
@@ -102,7 +103,8 @@ mod tests {
 
     #[test]
     fn the_template_is_a_valid_topic() {
-        let topic = crate::registry::Topic::parse(&topic_template("x"), Path::new("topic.toml"));
-        assert!(topic.is_ok(), "{:?}", topic.err());
+        let text = topic_template("x", "2026-12-04");
+        let topic = crate::registry::Topic::parse(&text, Path::new("topic.toml"));
+        assert_eq!(topic.map(|t| t.as_of).ok().as_deref(), Some("2026-12-04"));
     }
 }
