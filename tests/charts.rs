@@ -222,6 +222,71 @@ fn map_cells_without_n_say_so_instead_of_zero() {
     assert_eq!(texts.iter().filter(|t| **t == "n=12").count(), 5);
 }
 
+/// The forest plot's axis reaches as far right as the estimate column leaves room for: 24
+/// units short of its widest text (the axis ended at 680 whatever the estimates, a third of the
+/// plot's width left empty beside bcg's "0.41 [0.13, 1.26]"), and no further than 680 left.
+#[test]
+fn forest_plot_axis_reaches_the_estimate_column() {
+    for (path, stem) in [
+        (
+            "tests/fixtures/topics/bcg",
+            "forest-prevention-tuberculosis-rr",
+        ),
+        (
+            "tests/fixtures/topics/normand1999",
+            "forest-care-length_of_stay-md",
+        ),
+    ] {
+        let chart = plan(path, "forest")
+            .unwrap()
+            .into_iter()
+            .flatten()
+            .find(|c| c.stem == stem)
+            .unwrap_or_else(|| panic!("no chart {stem}"));
+        let mut recorder = RecordingPainter::default();
+        (chart.draw)(&mut recorder);
+        // The axis: the longest horizontal ink line starting at the plot's left edge.
+        let axis_right = recorder
+            .lines
+            .iter()
+            .filter(|l| {
+                l.points.len() == 2 && l.points[0].0 == 330.0 && l.points[0].1 == l.points[1].1
+            })
+            .map(|l| l.points[1].0)
+            .fold(0.0, f64::max);
+        // The estimate column: texts ending at its right edge (880).
+        let column_left = recorder
+            .texts
+            .iter()
+            .filter(|t| (t.bounds.2 - 880.0).abs() < 0.01)
+            .map(|t| t.bounds.0)
+            .fold(f64::INFINITY, f64::min);
+        assert!(axis_right >= 680.0, "{stem}: {axis_right}");
+        assert!(
+            (column_left - axis_right - 24.0).abs() < 0.01 || axis_right == 680.0,
+            "{stem}: axis ends at {axis_right}, the estimates start at {column_left}"
+        );
+        if stem.ends_with("-rr") {
+            assert!(axis_right > 740.0, "{stem}: {axis_right}");
+        }
+    }
+}
+
+/// Counts of 1,000 or more are grouped by thousands in every chart (the forest plot's n column
+/// wrote 176782 beside the footer's 357,347).
+#[test]
+fn forest_plot_participants_are_grouped_by_thousands() {
+    let texts = chart_texts(
+        "tests/fixtures/topics/bcg",
+        "forest",
+        "forest-prevention-tuberculosis-rr",
+    );
+    for n in ["262", "176,782", "26,465", "34,767"] {
+        assert!(texts.iter().any(|t| t == n), "{n}: {texts:?}");
+    }
+    assert!(!texts.iter().any(|t| t == "176782"), "{texts:?}");
+}
+
 /// The shipped review gives k_studies and no n: its meter row says so, not "n = 0" (the
 /// row said "n = 0" before); the randomised row keeps its participants.
 #[test]

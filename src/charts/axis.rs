@@ -70,16 +70,29 @@ fn thin(ticks: Vec<(f64, String)>, most: usize) -> Vec<(f64, String)> {
     ticks.into_iter().step_by(step).collect()
 }
 
-/// Ticks at 1, 2 or 5 × 10ᵏ, about five of them.
+/// Ticks at 1, 2 or 5 × 10ᵏ, about five of them: the smallest such step that cuts the span
+/// into at most seven parts, or the step below it when that leaves fewer than three ticks
+/// (a span just over seven steps of 20, −99 to 43, had only −50 and 0 with steps of 50; with
+/// steps of 20 it has seven).
 pub fn linear_ticks(min: f64, max: f64) -> Vec<f64> {
     let span = (max - min).abs().max(f64::MIN_POSITIVE);
     let raw = span / 5.0;
     let magnitude = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
+    let steps = [0.5, 1.0, 2.0, 5.0, 10.0].map(|m| m * magnitude);
+    let chosen = steps[1..]
         .iter()
-        .map(|m| m * magnitude)
-        .find(|s| span / s <= 7.0)
-        .unwrap_or(10.0 * magnitude);
+        .position(|s| span / s <= 7.0)
+        .map_or(steps.len() - 1, |i| i + 1);
+    let ticks = ticks_every(min, max, steps[chosen]);
+    if ticks.len() >= 3 {
+        return ticks;
+    }
+    let finer = ticks_every(min, max, steps[chosen - 1]);
+    if finer.len() <= 10 { finer } else { ticks }
+}
+
+/// The multiples of `step` from `min` to `max`.
+fn ticks_every(min: f64, max: f64, step: f64) -> Vec<f64> {
     let first = (min / step).ceil() as i64;
     let last = (max / step).floor() as i64;
     (first..=last)
@@ -118,6 +131,23 @@ mod tests {
     #[test]
     fn linear_ticks_are_round() {
         assert_eq!(linear_ticks(-1.2, 3.4), vec![-1.0, 0.0, 1.0, 2.0, 3.0]);
+        // Just over seven steps of 20: steps of 50 leave two ticks, so 20 it is.
+        assert_eq!(
+            linear_ticks(-99.1, 43.2),
+            vec![-80.0, -60.0, -40.0, -20.0, 0.0, 20.0, 40.0]
+        );
+        // Never fewer than three where a finer round step gives them.
+        for (min, max) in [
+            (-99.1, 43.2),
+            (0.3, 1.4),
+            (-7.9, 6.1),
+            (12.0, 97.0),
+            (0.0, 1.0),
+        ] {
+            let ticks = linear_ticks(min, max);
+            assert!((3..=10).contains(&ticks.len()), "{min}..{max}: {ticks:?}");
+            assert!(ticks.iter().all(|t| (min..=max).contains(t)), "{ticks:?}");
+        }
         let labels: Vec<String> = linear_ticks(0.0, 0.9)
             .into_iter()
             .map(format_tick)

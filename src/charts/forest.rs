@@ -3,7 +3,9 @@
 //! interval, the heterogeneity line, and "favours" captions from the question.
 
 use crate::charts::axis::Axis;
-use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, truncate_to_width};
+use crate::charts::painter::{
+    Align, ChartText, Font, Painter, Weight, text_width, truncate_to_width,
+};
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
@@ -22,7 +24,11 @@ const WIDTH: f64 = 1000.0;
 const MARGIN: f64 = 24.0;
 const N_RIGHT: f64 = 300.0;
 const PLOT_LEFT: f64 = 330.0;
+/// The plot's right edge at the least; it reaches further right as far as the estimate
+/// column's widest text leaves room for ([`plot_right`]).
 const PLOT_RIGHT: f64 = 680.0;
+/// Space kept between the plot and the estimate column's widest text.
+const ESTIMATE_GAP: f64 = 24.0;
 const ESTIMATE_RIGHT: f64 = 880.0;
 const WEIGHT_RIGHT: f64 = WIDTH - MARGIN;
 const ROW: f64 = 22.0;
@@ -80,7 +86,7 @@ fn axis_for(analysis: &Analysis) -> Axis {
         min,
         max,
         left: PLOT_LEFT,
-        right: PLOT_RIGHT,
+        right: plot_right(analysis),
         log: analysis.measure.is_ratio(),
     }
 }
@@ -151,7 +157,7 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
             p.text(
                 N_RIGHT,
                 y,
-                &study.n.map_or("–".to_string(), |n| n.to_string()),
+                &study.n.map_or("–".to_string(), |n| grouped(u64::from(n))),
                 Align::Right,
                 body,
             );
@@ -241,7 +247,7 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
                 1.0,
             );
         }
-        p.line(&[(PLOT_LEFT, axis_y), (PLOT_RIGHT, axis_y)], INK, 1.0);
+        p.line(&[(PLOT_LEFT, axis_y), (axis.right, axis_y)], INK, 1.0);
         let small = Font::new(11.0, Weight::Normal, INK);
         for (value, label) in axis.ticks() {
             let x = axis.x(value);
@@ -254,7 +260,7 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
             measure.label().to_string()
         };
         p.text(
-            (PLOT_LEFT + PLOT_RIGHT) / 2.0,
+            (PLOT_LEFT + axis.right) / 2.0,
             axis_y + 32.0,
             &axis_label,
             Align::Center,
@@ -271,7 +277,7 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
             ),
             None => ("← lower".to_string(), "higher →".to_string()),
         };
-        let half = (PLOT_RIGHT - PLOT_LEFT) / 2.0 - 4.0;
+        let half = (axis.right - PLOT_LEFT) / 2.0 - 4.0;
         let muted = Font::new(11.0, Weight::Normal, MUTED);
         p.text(
             axis.x(null.clamp(axis.min, axis.max)) - 6.0,
@@ -358,6 +364,33 @@ fn draw_interval(
 }
 
 /// An estimate with its interval as a forest plot row shows it: `0.49 [0.34, 0.70]`.
+/// The plot's right edge: [`ESTIMATE_GAP`] left of the estimate column's widest text (the
+/// studies' and the pooled estimate's, bold, and the prediction interval's), and never left of
+/// [`PLOT_RIGHT`]. The column was laid out for the widest estimates there can be, which left
+/// a third of the plot's width empty beside short ones ("0.41 [0.13, 1.26]").
+fn plot_right(analysis: &Analysis) -> f64 {
+    let pooled = &analysis.pooled;
+    let studies = analysis.studies.iter().map(|s| {
+        let text = bracketed(analysis, s.effect.yi, s.effect.ci_low, s.effect.ci_high);
+        text_width(&text, 12.0, Weight::Normal)
+    });
+    let pooled_text = bracketed(analysis, pooled.estimate, pooled.ci_low, pooled.ci_high);
+    let interval = format!(
+        "[{}, {}]",
+        analysis.shown(pooled.pi_low),
+        analysis.shown(pooled.pi_high)
+    );
+    let heading = format!("{} (95% CI)", analysis.measure.short_label());
+    let widest = studies
+        .chain([
+            text_width(&pooled_text, 12.0, Weight::Bold),
+            text_width(&interval, 12.0, Weight::Normal),
+            text_width(&heading, 12.0, Weight::Bold),
+        ])
+        .fold(0.0, f64::max);
+    (ESTIMATE_RIGHT - widest - ESTIMATE_GAP).max(PLOT_RIGHT)
+}
+
 fn bracketed(analysis: &Analysis, estimate: f64, low: f64, high: f64) -> String {
     format!(
         "{} [{}, {}]",
