@@ -50,6 +50,10 @@ pub fn decimals_for_width(width: f64) -> usize {
 /// `x` with `decimals` decimals, the same for every number of a table or chart; in scientific
 /// notation when that would need more than six decimals or when |x| ≥ 10⁶.
 pub fn fixed(x: f64, decimals: usize) -> String {
+    // A ratio's confidence limit past e^709 overflows on the natural scale.
+    if x.is_infinite() {
+        return if x > 0.0 { "∞" } else { "-∞" }.to_string();
+    }
     if x != 0.0 && x.is_finite() && (decimals > MAX_DECIMALS || x.abs() >= 1e6) {
         format!("{x:.2e}")
     } else {
@@ -111,6 +115,9 @@ mod tests {
         assert_eq!(fixed(0.00128, 4), "0.0013");
         assert_eq!(fixed(1.28e-9, decimals_for_width(1e-9)), "1.28e-9");
         assert_eq!(fixed(2e160, 2), "2.00e160");
+        // exp(750) of a log odds ratio: the limit is shown as infinite, not "inf".
+        assert_eq!(fixed(750f64.exp(), 2), "∞");
+        assert_eq!(fixed(f64::NEG_INFINITY, 2), "-∞");
     }
 
     #[test]

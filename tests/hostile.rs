@@ -144,6 +144,52 @@ fn control_characters_are_refused_in_registry_and_topic_text() {
     );
 }
 
+const EFFECT_HEADER: &str = "study_id,citation,year,design,question,n,form,outcome,direction,\
+                             effect_measure,yi,vi,ci_low,ci_high\n";
+
+/// Every value finite, but the variance of a ±1e308 interval overflows: refused, naming the
+/// column, instead of reaching the pooling as an infinite variance.
+#[test]
+fn effect_data_that_overflows_is_refused() {
+    let registry = format!(
+        "{EFFECT_HEADER}a_1,c,2020,rct,treatment,10,citrate,severity,positive,md,0,,-1e308,1e308\n\
+         b_2,c,2020,rct,treatment,10,citrate,severity,positive,md,1e308,1e308,,\n"
+    );
+    let run = validate(registry.as_bytes());
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "studies/t/registry.csv:2:ci_high: the effect computed from this row's effect data is \
+         not a finite number (md estimate 0, variance inf): a value this large overflows; check \
+         the row's effect data\n"
+    );
+}
+
+/// Log odds ratios of ±700 pool to an interval whose upper limit, e^(large), overflows on the
+/// natural scale: the report shows it as ∞, never as Rust's "inf" or "NaN".
+#[test]
+fn overflowing_ratio_limits_are_shown_as_infinite() {
+    let registry = format!(
+        "{EFFECT_HEADER}a_1,c,2020,rct,treatment,10,citrate,severity,positive,or,700,1,,\n\
+         b_2,c,2020,rct,treatment,10,citrate,severity,positive,or,-700,1,,\n"
+    );
+    let dir = topic_with(registry.as_bytes());
+    let run = evsynth_in(dir.path(), &["report", "t"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let readme = std::fs::read_to_string(dir.path().join("reports/t/README.md")).unwrap();
+    assert!(readme.contains("OR 1.00 (0.00 to ∞)"), "{readme}");
+    for (path, bytes) in common::read_tree(&dir.path().join("reports/t")) {
+        let Ok(text) = String::from_utf8(bytes) else {
+            continue; // PNG
+        };
+        let words = text.split(|c: char| !c.is_alphanumeric());
+        assert!(
+            !words.into_iter().any(|w| w == "inf" || w == "NaN"),
+            "{path}"
+        );
+    }
+}
+
 #[test]
 fn topic_names_that_escape_are_refused() {
     let dir = topic_with(HEADER.as_bytes());

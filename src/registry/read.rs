@@ -1023,6 +1023,54 @@ fn check_effect(row: &mut Row<'_>, effect: &EffectData) {
             );
         }
     }
+    check_effect_is_finite(row, effect);
+}
+
+/// Reports effect data whose effect, as the synthesis computes it, is not a finite number:
+/// each value is finite, but a variance from a confidence interval of ±1e308, or the squared
+/// standard deviation of 1e300, overflows, and the pooling would meet infinities.
+fn check_effect_is_finite(row: &mut Row<'_>, data: &EffectData) {
+    const EFFECT_COLUMNS: [Col; 13] = [
+        Col::EffectMeasure,
+        Col::Yi,
+        Col::Vi,
+        Col::CiLow,
+        Col::CiHigh,
+        Col::N1,
+        Col::Mean1,
+        Col::Sd1,
+        Col::N2,
+        Col::Mean2,
+        Col::Sd2,
+        Col::Events1,
+        Col::Events2,
+    ];
+    if row.failed && EFFECT_COLUMNS.iter().any(|col| row.failed_on(*col)) {
+        return;
+    }
+    let Ok((measure, effect)) = crate::synthesis::effects::effect_of_data(data) else {
+        return;
+    };
+    if effect.yi.is_finite() && effect.vi.is_finite() {
+        return;
+    }
+    let col = match (data.yi, data.vi) {
+        (Some(_), Some(_)) => Col::Vi,
+        (Some(_), None) => Col::CiHigh,
+        (None, _) if matches!(measure, EffectMeasure::Md | EffectMeasure::Smd) => Col::Sd1,
+        (None, _) => Col::Events1,
+    };
+    row.fail(
+        col,
+        format!(
+            "the effect computed from this row's effect data is not a finite number \
+             ({} estimate {}, variance {}): a value this large overflows; check the row's \
+             effect data",
+            measure.key(),
+            effect.yi,
+            effect.vi
+        ),
+    );
 }
 
 /// `text` without leading and trailing whitespace; most fields have none, which is checked on

@@ -4,6 +4,7 @@
 
 use crate::model::EffectMeasure;
 use crate::registry::Finding;
+use crate::registry::finding::EffectData;
 use crate::synthesis::votes::Z_95;
 
 /// An effect estimate ready to pool.
@@ -31,6 +32,12 @@ pub fn effect_of(finding: &Finding) -> Result<(EffectMeasure, Effect), NoEffect>
     let Some(data) = finding.effect.as_deref() else {
         return Err(NoEffect::NoData);
     };
+    effect_of_data(data)
+}
+
+/// The effect that a row's effect data gives for its measure, or why there is none (also used
+/// by validation, which refuses data whose effect is not a finite number).
+pub fn effect_of_data(data: &EffectData) -> Result<(EffectMeasure, Effect), NoEffect> {
     let Some(measure) = data.measure else {
         return Err(NoEffect::NoData);
     };
