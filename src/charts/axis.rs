@@ -30,6 +30,9 @@ impl Axis {
 
     /// Round tick values with their labels.
     pub fn ticks(&self) -> Vec<(f64, String)> {
+        if self.log && (self.max - self.min) / std::f64::consts::LN_10 > LOG_CANDIDATE_DECADES {
+            return power_of_ten_ticks(self.min, self.max);
+        }
         if self.log {
             let candidates: [f64; 19] = [
                 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0,
@@ -48,11 +51,79 @@ impl Axis {
             }
             thin(ticks, 9)
         } else {
-            linear_ticks(self.min, self.max)
-                .into_iter()
-                .map(|v| (v, format_tick(v)))
-                .collect()
+            labelled_linear_ticks(self.min, self.max)
         }
+    }
+}
+
+/// Decades a log axis may span and still be ticked at 1, 2 and 5 × 10ᵏ from 0.001 to 1,000;
+/// past it, at powers of ten across the whole axis ([`power_of_ten_ticks`]).
+const LOG_CANDIDATE_DECADES: f64 = 6.0;
+
+/// Ticks of a log axis (values are natural logs) at powers of ten, every so many decades that
+/// at most nine fit, labelled `0.001`…`1,000` and `1e-5`, `1e12` beyond. (The 1-2-5 candidates
+/// from 0.001 to 1,000 bunched in the middle of an axis spanning hundreds of decades, one label
+/// over another.) Computed, not counted out decade by decade, so that an axis of any span gives
+/// at most nine.
+fn power_of_ten_ticks(min: f64, max: f64) -> Vec<(f64, String)> {
+    let (first, last) = (
+        (min / std::f64::consts::LN_10).ceil(),
+        (max / std::f64::consts::LN_10).floor(),
+    );
+    if !(first.is_finite() && last.is_finite() && first <= last) {
+        return Vec::new();
+    }
+    let every = ((last - first) / 8.0).ceil().max(1.0);
+    let start = (first / every).ceil() * every;
+    (0..9)
+        .map(|i| start + every * f64::from(i))
+        .take_while(|k| *k <= last)
+        .map(|k| {
+            let label = if k.abs() <= 3.0 {
+                format_tick(10f64.powf(k))
+            } else {
+                format!("1e{k}")
+            };
+            (k * std::f64::consts::LN_10, label)
+        })
+        .collect()
+}
+
+/// [`linear_ticks`] with labels that tell them apart: [`format_tick`] while the step is at
+/// least 0.001, else as many decimals as the step needs, or scientific notation past six
+/// (an axis from -1.5e-150 to 1.5e-150 was labelled 0, 0, 0, 0, 0).
+pub fn labelled_linear_ticks(min: f64, max: f64) -> Vec<(f64, String)> {
+    let ticks = linear_ticks(min, max);
+    let step = match ticks.as_slice() {
+        [a, b, ..] => b - a,
+        _ => f64::INFINITY,
+    };
+    ticks
+        .into_iter()
+        .map(|v| (v, tick_label(v, step)))
+        .collect()
+}
+
+/// A tick label precise enough for ticks `step` apart.
+fn tick_label(value: f64, step: f64) -> String {
+    if !(step.is_finite() && step < 1e-3) || value == 0.0 {
+        return format_tick(value);
+    }
+    let decimals = (-step.log10()).ceil() as usize;
+    if decimals <= 6 {
+        return format!("{value:.decimals$}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string();
+    }
+    let digits = (value.abs().log10().floor() - step.log10().floor()).max(0.0) as usize;
+    let text = format!("{value:.digits$e}");
+    match text.split_once('e') {
+        Some((mantissa, exponent)) if mantissa.contains('.') => format!(
+            "{}e{exponent}",
+            mantissa.trim_end_matches('0').trim_end_matches('.')
+        ),
+        _ => text,
     }
 }
 
@@ -158,6 +229,81 @@ mod tests {
             .map(format_tick)
             .collect();
         assert_eq!(labels, ["-20,000", "999.5", "1,000", "10,000", "2,500.5"]);
+    }
+
+    #[test]
+    fn ticks_closer_than_a_thousandth_keep_their_labels_apart() {
+        let labels = |min: f64, max: f64| -> Vec<String> {
+            labelled_linear_ticks(min, max)
+                .into_iter()
+                .map(|(_, label)| label)
+                .collect()
+        };
+        assert_eq!(
+            labels(-0.0003, 0.0007),
+            ["-0.0002", "0", "0.0002", "0.0004", "0.0006"]
+        );
+        assert_eq!(
+            labels(-1.5e-150, 1.5e-150),
+            [
+                "-1.5e-150",
+                "-1e-150",
+                "-5e-151",
+                "0",
+                "5e-151",
+                "1e-150",
+                "1.5e-150"
+            ]
+        );
+        // Steps of 0.001 and up are labelled as before.
+        assert_eq!(labels(0.0, 0.9), ["0", "0.2", "0.4", "0.6", "0.8"]);
+    }
+
+    #[test]
+    fn log_axes_over_many_decades_are_ticked_at_powers_of_ten() {
+        let axis = |min: f64, max: f64| Axis {
+            min: min * std::f64::consts::LN_10,
+            max: max * std::f64::consts::LN_10,
+            left: 0.0,
+            right: 100.0,
+            log: true,
+        };
+        let labels = |a: Axis| -> Vec<String> { a.ticks().into_iter().map(|(_, l)| l).collect() };
+        assert_eq!(
+            labels(axis(-4.5, 4.5)),
+            [
+                "1e-4", "0.001", "0.01", "0.1", "1", "10", "100", "1,000", "1e4"
+            ]
+        );
+        assert_eq!(
+            labels(axis(-20.5, 20.5)),
+            [
+                "1e-20", "1e-15", "1e-10", "1e-5", "1", "1e5", "1e10", "1e15", "1e20"
+            ]
+        );
+        // ±700 natural-log units (±304 decades): nine ticks at most, spread over the axis.
+        let wide = Axis {
+            min: -700.0,
+            max: 700.0,
+            left: 0.0,
+            right: 100.0,
+            log: true,
+        };
+        let ticks = wide.ticks();
+        assert!((5..=9).contains(&ticks.len()), "{ticks:?}");
+        assert!(
+            ticks[0].0 < -500.0 && ticks[ticks.len() - 1].0 > 500.0,
+            "{ticks:?}"
+        );
+        // An absurd span still gives at most nine, at once.
+        let absurd = Axis {
+            min: -1e300,
+            max: 1e300,
+            left: 0.0,
+            right: 100.0,
+            log: true,
+        };
+        assert!(absurd.ticks().len() <= 9);
     }
 
     #[test]

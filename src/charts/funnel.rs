@@ -1,7 +1,7 @@
 //! Funnel plot with Egger's regression test, for analyses of at least ten studies (below ten
 //! the test has too little power to mean anything: Cochrane Handbook 13.3.5.4).
 
-use crate::charts::axis::{Axis, format_tick, linear_ticks};
+use crate::charts::axis::{Axis, labelled_linear_ticks};
 use crate::charts::painter::{Align, ChartText, Font, Painter, Weight};
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
@@ -175,10 +175,10 @@ fn funnel(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
             small,
         );
         p.line(&[(LEFT, TOP), (LEFT, BOTTOM)], INK, 1.0);
-        for se in linear_ticks(0.0, max_se) {
+        for (se, label) in labelled_linear_ticks(0.0, max_se) {
             let y = y_of(se);
             p.line(&[(LEFT - 5.0, y), (LEFT, y)], INK, 1.0);
-            p.text(LEFT - 8.0, y, &format_tick(se), Align::Right, small);
+            p.text(LEFT - 8.0, y, &label, Align::Right, small);
         }
         p.text(24.0, TOP - 14.0, "Standard error", Align::Left, small);
         p.line(
