@@ -147,6 +147,9 @@ fn thin(ticks: Vec<(f64, String)>, most: usize) -> Vec<(f64, String)> {
 /// steps of 20 it has seven).
 pub fn linear_ticks(min: f64, max: f64) -> Vec<f64> {
     let span = (max - min).abs().max(f64::MIN_POSITIVE);
+    if !(min.is_finite() && max.is_finite() && span.is_finite()) {
+        return Vec::new();
+    }
     let raw = span / 5.0;
     let magnitude = 10f64.powf(raw.log10().floor());
     let steps = [0.5, 1.0, 2.0, 5.0, 10.0].map(|m| m * magnitude);
@@ -304,6 +307,9 @@ mod tests {
             log: true,
         };
         assert!(absurd.ticks().len() <= 9);
+        // A span that overflows gives no tick rather than one at NaN.
+        assert!(linear_ticks(-1e308, 1e308).is_empty());
+        assert!(linear_ticks(0.0, f64::NAN).is_empty());
     }
 
     #[test]

@@ -363,7 +363,6 @@ fn draw_interval(
     }
 }
 
-/// An estimate with its interval as a forest plot row shows it: `0.49 [0.34, 0.70]`.
 /// The plot's right edge: [`ESTIMATE_GAP`] left of the estimate column's widest text (the
 /// studies' and the pooled estimate's, bold, and the prediction interval's), and never left of
 /// [`PLOT_RIGHT`]. The column was laid out for the widest estimates there can be, which left
@@ -391,6 +390,7 @@ fn plot_right(analysis: &Analysis) -> f64 {
     (ESTIMATE_RIGHT - widest - ESTIMATE_GAP).max(PLOT_RIGHT)
 }
 
+/// An estimate with its interval as a forest plot row shows it: `0.49 [0.34, 0.70]`.
 fn bracketed(analysis: &Analysis, estimate: f64, low: f64, high: f64) -> String {
     format!(
         "{} [{}, {}]",
