@@ -9,6 +9,42 @@ fn report_into(out: &std::path::Path) -> common::Run {
     evsynth(&["report", "magnesium-rls", "--out", out.to_str().unwrap()])
 }
 
+/// A map of 30 outcome columns has cells too narrow for "n=45,368" or "◄►1": what is cut to
+/// fit ("n…", "…") is whole in the SVG's tooltip, so the number is one hover away.
+#[test]
+fn evidence_map_cells_cut_to_fit_keep_their_numbers_in_a_tooltip() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = dir.path().join("studies/wide");
+    std::fs::create_dir_all(&topic).unwrap();
+    let outcomes: Vec<String> = (0..30).map(|i| format!("outcome_{i:02}")).collect();
+    let mut toml = String::from(
+        "title = \"Wide\"\nas_of = \"2026-01-31\"\n[questions.q]\nlabel = \"Q?\"\n\
+         kind = \"intervention\"\nhypothesis = \"H\"\npositive = \"benefit\"\n\
+         negative = \"harm\"\n[forms]\nf = \"Form\"\n[outcomes]\n",
+    );
+    let mut registry =
+        String::from("study_id,citation,year,design,question,n,form,outcome,direction\n");
+    for (i, outcome) in outcomes.iter().enumerate() {
+        toml.push_str(&format!("{outcome} = \"Outcome {i}\"\n"));
+        registry.push_str(&format!(
+            "s_{i},Cite {i},2020,rct,q,{},f,{outcome},conflicting\n",
+            45_000 + i
+        ));
+    }
+    std::fs::write(topic.join("topic.toml"), toml).unwrap();
+    std::fs::write(topic.join("registry.csv"), registry).unwrap();
+    let run = evsynth_in(dir.path(), &["report", "wide"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let svg =
+        std::fs::read_to_string(dir.path().join("reports/wide/charts/evidence-map-q.svg")).unwrap();
+    // A tooltip is written only for a label that was cut (text is drawn as glyph outlines).
+    for i in 0..30 {
+        let n = format!("<title>n=45,{i:03}</title>");
+        assert!(svg.contains(&n), "{n}");
+    }
+    assert_eq!(svg.matches("<title>◄►1</title>").count(), 30);
+}
+
 #[test]
 fn report_is_byte_identical_on_rerun_and_matches_the_committed_report() {
     let first = tempfile::tempdir().unwrap();

@@ -9,7 +9,8 @@ use crate::charts::common::{
     HEADING_LINE_GAP, MARGIN, direction_count, footer, footer_text, header, heading_lines,
 };
 use crate::charts::painter::{
-    Align, ChartText, Font, Lines, Painter, Weight, fill_lines, label_lines, truncate_to_width,
+    Align, ChartText, Font, Lines, Painter, Weight, fill_lines, label_lines, tooltip_if_cut,
+    truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
@@ -288,6 +289,9 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                     cell_colour(counts),
                     Some(RULE),
                 );
+                // Counts or n cut to fit a narrow cell are whole in the SVG's tooltip.
+                let all_counts = count_lines(counts, f64::INFINITY);
+                tooltip_if_cut(p, &all_counts.join(" "), &lines[r][c]);
                 for (i, line) in (0u32..).zip(&lines[r][c]) {
                     p.text(
                         (x0 + x1) / 2.0,
@@ -297,12 +301,9 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                         Font::new(COUNT_SIZE, Weight::Bold, INK),
                     );
                 }
-                let n = truncate_to_width(
-                    &participants_label(*participants, false),
-                    10.0,
-                    Weight::Normal,
-                    x1 - x0 - 4.0,
-                );
+                let full_n = participants_label(*participants, false);
+                let n = truncate_to_width(&full_n, 10.0, Weight::Normal, x1 - x0 - 4.0);
+                tooltip_if_cut(p, &full_n, std::slice::from_ref(&n));
                 p.text(
                     (x0 + x1) / 2.0,
                     top + 31.0 + COUNT_LINE * extra_lines as f64,
