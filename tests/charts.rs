@@ -37,8 +37,8 @@ const TOPICS: &[&str] = &[
     "tests/fixtures/topics/normand1999",
 ];
 
-/// The texts drawn by the chart `stem` of kind `kind` for the topic at `path`.
-fn chart_texts(path: &str, kind: &str, stem: &str) -> Vec<String> {
+/// What the chart `stem` of kind `kind` draws for the topic at `path`.
+fn recorded(path: &str, kind: &str, stem: &str) -> RecordingPainter {
     let chart = plan(path, kind)
         .unwrap()
         .into_iter()
@@ -47,7 +47,16 @@ fn chart_texts(path: &str, kind: &str, stem: &str) -> Vec<String> {
         .unwrap_or_else(|| panic!("no chart {stem}"));
     let mut recorder = RecordingPainter::default();
     (chart.draw)(&mut recorder);
-    recorder.texts.into_iter().map(|t| t.text).collect()
+    recorder
+}
+
+/// The texts drawn by the chart `stem` of kind `kind` for the topic at `path`.
+fn chart_texts(path: &str, kind: &str, stem: &str) -> Vec<String> {
+    recorded(path, kind, stem)
+        .texts
+        .into_iter()
+        .map(|t| t.text)
+        .collect()
 }
 
 fn overlaps(a: &TextBox, b: &TextBox) -> bool {
@@ -237,14 +246,7 @@ fn forest_plot_axis_reaches_the_estimate_column() {
             "forest-care-length_of_stay-md",
         ),
     ] {
-        let chart = plan(path, "forest")
-            .unwrap()
-            .into_iter()
-            .flatten()
-            .find(|c| c.stem == stem)
-            .unwrap_or_else(|| panic!("no chart {stem}"));
-        let mut recorder = RecordingPainter::default();
-        (chart.draw)(&mut recorder);
+        let recorder = recorded(path, "forest", stem);
         // The axis: the longest horizontal ink line starting at the plot's left edge.
         let axis_right = recorder
             .lines
