@@ -56,8 +56,25 @@ pub fn fixed(x: f64, decimals: usize) -> String {
     }
     if x != 0.0 && x.is_finite() && (decimals > MAX_DECIMALS || x.abs() >= 1e6) {
         format!("{x:.2e}")
+    } else if x == 0.0 && decimals > MAX_DECIMALS {
+        // Beside numbers in scientific notation, not "0.0000000".
+        "0".to_string()
     } else {
         format!("{x:.decimals$}")
+    }
+}
+
+/// A number as a message quotes it: as written where that is short (`0.25`, `1200`), in
+/// scientific notation where it is very large or small (`1e308`, `2.5e-9`), ∞ where it
+/// overflowed.
+pub fn shortest(x: f64) -> String {
+    if x.is_infinite() {
+        return if x > 0.0 { "∞" } else { "-∞" }.to_string();
+    }
+    if x == 0.0 || (1e-4..1e15).contains(&x.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
     }
 }
 
@@ -104,6 +121,16 @@ mod tests {
     }
 
     #[test]
+    fn numbers_in_messages_stay_short() {
+        assert_eq!(shortest(0.25), "0.25");
+        assert_eq!(shortest(1200.0), "1200");
+        assert_eq!(shortest(0.0), "0");
+        assert_eq!(shortest(-1e308), "-1e308");
+        assert_eq!(shortest(2.5e-9), "2.5e-9");
+        assert_eq!(shortest(f64::INFINITY), "∞");
+    }
+
+    #[test]
     fn intervals_set_the_decimals_of_their_analysis() {
         assert_eq!(decimals_for_width(0.36), 2);
         assert_eq!(decimals_for_width(0.1), 2);
@@ -118,6 +145,9 @@ mod tests {
         // exp(750) of a log odds ratio: the limit is shown as infinite, not "inf".
         assert_eq!(fixed(750f64.exp(), 2), "∞");
         assert_eq!(fixed(f64::NEG_INFINITY, 2), "-∞");
+        // A zero among limits of 1e-150 (seven decimals asked: scientific notation).
+        assert_eq!(fixed(0.0, decimals_for_width(2.8e-150)), "0");
+        assert_eq!(fixed(0.0, 2), "0.00");
     }
 
     #[test]

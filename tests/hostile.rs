@@ -160,7 +160,7 @@ fn effect_data_that_overflows_is_refused() {
     assert_eq!(
         run.stderr,
         "studies/t/registry.csv:2:ci_high: the effect computed from this row's effect data is \
-         not a finite number (md estimate 0, variance inf): a value this large overflows; check \
+         not a finite number (md estimate 0, variance ∞): a value this large overflows; check \
          the row's effect data\n"
     );
 }

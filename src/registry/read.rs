@@ -1067,8 +1067,8 @@ fn check_effect_is_finite(row: &mut Row<'_>, data: &EffectData) {
              ({} estimate {}, variance {}): a value this large overflows; check the row's \
              effect data",
             measure.key(),
-            effect.yi,
-            effect.vi
+            crate::numbers::shortest(effect.yi),
+            crate::numbers::shortest(effect.vi)
         ),
     );
 }
