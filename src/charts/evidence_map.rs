@@ -24,6 +24,10 @@ pub const SPEC: ChartSpec = ChartSpec {
 };
 
 const WIDTH: f64 = 1000.0;
+/// The narrowest column: room for a lone count such as "◄►1" (20 units at the counts' size)
+/// within the cell's margins. A map of more columns than fit [`WIDTH`] at this width (24 and
+/// up) is drawn wider instead of with narrower columns, which cut even that to "…".
+const MIN_COLUMN: f64 = 30.0;
 const LABEL_RIGHT: f64 = 250.0;
 const HEADER_HEIGHT: f64 = 150.0;
 const ROW: f64 = 44.0;
@@ -192,8 +196,9 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         .filter(|(c, _)| c.iter().sum::<u32>() == 0)
         .count();
     let question = topic.questions[question_key].clone();
-    let column_width =
-        ((WIDTH - MARGIN - LABEL_RIGHT - 10.0) / column_labels.len() as f64).min(110.0);
+    let columns = column_labels.len() as f64;
+    let width = WIDTH.max((MARGIN + LABEL_RIGHT + 10.0 + MIN_COLUMN * columns).ceil());
+    let column_width = ((width - MARGIN - LABEL_RIGHT - 10.0) / columns).min(110.0);
     let table_top = 100.0 + HEADER_HEIGHT;
     // Every cell's counts as lines that fit it; rows grow by a line for each line the fullest
     // cell needs beyond the first, the same for every row.
@@ -233,7 +238,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     );
     let title_for_draw = title.clone();
     let draw = move |p: &mut dyn Painter| {
-        header(p, WIDTH, &title_for_draw, &subtitle);
+        header(p, width, &title_for_draw, &subtitle);
         let x_of = |c: usize| LABEL_RIGHT + 10.0 + column_width * c as f64;
         for (c, label) in column_labels.iter().enumerate() {
             label_lines(
@@ -313,11 +318,11 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                 );
             }
         }
-        footer(p, WIDTH, height - 16.0, &footer_line);
+        footer(p, width, height - 16.0, &footer_line);
     };
     Some(Ok(Chart {
         stem: format!("evidence-map-{question_key}"),
-        size: (WIDTH as u32, height as u32),
+        size: (width as u32, height as u32),
         text: ChartText { title, description },
         caption: format!(
             "{} A cell gives the findings by direction and the participants behind them, \
