@@ -319,6 +319,37 @@ fn from_csv_is_all_or_nothing() {
 /// input file: the registry has no such line yet. The csv reader's own line count lags by one
 /// after CRLF and counts a skipped blank line late (with it, this test saw lines 4 and 6 for
 /// 5 and 7, and "on line 2", a line of the registry as it would have been).
+/// `--from-csv /dev/zero` read until the kernel killed the process (exit 137); a FIFO would
+/// wait for a writer for ever. Only a plain file is read; the registry is left as it was.
+#[test]
+fn from_csv_reads_only_a_plain_file() {
+    let (dir, registry) = workspace();
+    let before = std::fs::read(&registry).unwrap();
+    let fifo = dir.path().join("rows.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for (input, what) in [
+        ("/dev/zero", "it is a device, not a plain file"),
+        (
+            fifo.to_str().unwrap(),
+            "it is a FIFO (named pipe), not a plain file",
+        ),
+    ] {
+        let run = add(dir.path(), &["--from-csv", input]);
+        assert_eq!(run.code, 2, "{input}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains(&format!("{input}: cannot read: {what}; give a plain file")),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(std::fs::read(&registry).unwrap(), before);
+}
+
 #[test]
 fn from_csv_problems_name_the_input_file_lines() {
     let (dir, registry) = workspace();

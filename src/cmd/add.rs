@@ -213,7 +213,11 @@ fn line_count(bytes: &[u8]) -> u64 {
 }
 
 fn read_rows_file(path: &Path) -> Result<Vec<NewRow>, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "read", e))?;
+    // A device such as /dev/zero never ends (read until memory ran out) and a FIFO waits for a
+    // writer: only a plain file is read.
+    let bytes = crate::registry::ensure_plain_file(path)
+        .and_then(|()| std::fs::read(path))
+        .map_err(|e| Error::io(path, "read", e))?;
     let shown = path.display().to_string();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
