@@ -144,6 +144,40 @@ fn control_characters_are_refused_in_registry_and_topic_text() {
     );
 }
 
+/// A registry saved as UTF-16 ("Unicode text") gave a message per column, each name's letters
+/// separated by raw NUL bytes on the terminal: now one message saying what to do.
+#[test]
+fn a_utf16_registry_is_named_as_such() {
+    let text = format!("{HEADER}a_1,c,2020,rct,treatment,10,citrate,severity,positive\n");
+    let little: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let big: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for (bytes, why) in [
+        (little, "little-endian byte-order mark FF FE"),
+        (big, "every other byte of the header is NUL"),
+    ] {
+        let run = validate(&bytes);
+        assert_eq!(run.code, 1);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "studies/t/registry.csv:1: the file is UTF-16 ({why}), not UTF-8; re-save it as \
+                 UTF-8 (in a spreadsheet: \"CSV UTF-8\")\n"
+            )
+        );
+    }
+    // A header name with a control character is quoted with it escaped.
+    let run = validate(b"study_id,cit\x01ation\n");
+    assert!(
+        run.stderr
+            .starts_with("studies/t/registry.csv:1:\"cit\\u{1}ation\": unknown column"),
+        "{}",
+        run.stderr
+    );
+}
+
 const EFFECT_HEADER: &str = "study_id,citation,year,design,question,n,form,outcome,direction,\
                              effect_measure,yi,vi,ci_low,ci_high\n";
 

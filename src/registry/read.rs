@@ -124,6 +124,17 @@ pub(super) struct Start {
 /// Reads the header record at the start of `bytes`; `None` (with the problem reported) when the
 /// file is empty or its first record cannot be read.
 pub(super) fn read_header(bytes: &[u8], diagnostics: &mut Diagnostics) -> Option<Start> {
+    if let Some(encoding) = utf16(bytes) {
+        // One message, not every column unknown (each name's letters NUL-separated).
+        diagnostics.push(Diagnostic::line(
+            1,
+            format!(
+                "the file is {encoding}, not UTF-8; re-save it as UTF-8 (in a spreadsheet: \
+                 \"CSV UTF-8\")"
+            ),
+        ));
+        return None;
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -156,6 +167,22 @@ pub(super) fn read_header(bytes: &[u8], diagnostics: &mut Diagnostics) -> Option
         body_start,
         body_line,
     })
+}
+
+/// The encoding of a file saved as UTF-16 ("Unicode text" in some spreadsheets): by its
+/// byte-order mark, or by a first line of which a third or more is NUL bytes (ASCII column
+/// names in UTF-16 without a mark); `None` for anything else.
+fn utf16(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        return Some("UTF-16 (little-endian byte-order mark FF FE)");
+    }
+    if bytes.starts_with(&[0xFE, 0xFF]) {
+        return Some("UTF-16 (big-endian byte-order mark FE FF)");
+    }
+    let first_line = &bytes[..memchr::memchr(b'\n', bytes).unwrap_or(bytes.len())];
+    let nuls = first_line.iter().filter(|&&b| b == 0).count();
+    (first_line.len() >= 4 && nuls * 3 >= first_line.len())
+        .then_some("UTF-16 (every other byte of the header is NUL)")
 }
 
 /// The rows of each range of `bytes` (records cut by [`crate::registry::chunks`]), parsed in
@@ -441,7 +468,12 @@ fn parse_header(record: &csv::ByteRecord, diagnostics: &mut Diagnostics) -> Head
             Some(known) => index[known] = Some(file_col),
             None => diagnostics.push(Diagnostic::column(
                 1,
-                name,
+                // A name holding control characters is quoted with them escaped.
+                &if control::any_forbidden(name.as_bytes()) {
+                    format!("{name:?}")
+                } else {
+                    name.to_string()
+                },
                 match closest_column(name) {
                     Some(guess) => format!("unknown column; did you mean \"{guess}\"?"),
                     None => format!(
