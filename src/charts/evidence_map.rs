@@ -10,7 +10,6 @@ use crate::charts::common::{
 };
 use crate::charts::painter::{
     Align, ChartText, Font, Lines, Painter, Weight, fill_lines, label_lines, tooltip_if_cut,
-    truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
@@ -43,12 +42,16 @@ const COUNT_SIZE: f64 = 10.5;
 /// cannot show four counts on one line, and the cut-off ones were the harm and conflicting
 /// counts).
 fn count_lines(counts: &[u32; 4], width: f64) -> Vec<String> {
-    let items = Direction::ALL
+    fill_lines(count_items(counts), " ", COUNT_SIZE, Weight::Bold, width)
+}
+
+/// A cell's direction counts above zero (`▲12`, `◆3`), in [`Direction::ALL`] order.
+fn count_items(counts: &[u32; 4]) -> impl Iterator<Item = String> + '_ {
+    Direction::ALL
         .iter()
         .zip(counts)
         .filter(|(_, n)| **n > 0)
-        .map(|(direction, n)| direction_count(*direction, u64::from(*n)));
-    fill_lines(items, " ", COUNT_SIZE, Weight::Bold, width)
+        .map(|(direction, n)| direction_count(*direction, u64::from(*n)))
 }
 
 /// A cell: findings per direction (in [`Direction::ALL`] order) and the participants summed
@@ -295,7 +298,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                     Some(RULE),
                 );
                 // Counts or n cut to fit a narrow cell are whole in the SVG's tooltip.
-                let all_counts = count_lines(counts, f64::INFINITY);
+                let all_counts: Vec<String> = count_items(counts).collect();
                 tooltip_if_cut(p, &all_counts.join(" "), &lines[r][c]);
                 for (i, line) in (0u32..).zip(&lines[r][c]) {
                     p.text(
@@ -306,14 +309,17 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                         Font::new(COUNT_SIZE, Weight::Bold, INK),
                     );
                 }
-                let full_n = participants_label(*participants, false);
-                let n = truncate_to_width(&full_n, 10.0, Weight::Normal, x1 - x0 - 4.0);
-                tooltip_if_cut(p, &full_n, std::slice::from_ref(&n));
-                p.text(
-                    (x0 + x1) / 2.0,
-                    top + 31.0 + COUNT_LINE * extra_lines as f64,
-                    &n,
-                    Align::Center,
+                label_lines(
+                    p,
+                    (
+                        (x0 + x1) / 2.0,
+                        top + 31.0 + COUNT_LINE * extra_lines as f64,
+                    ),
+                    &participants_label(*participants, false),
+                    x1 - x0 - 4.0,
+                    1,
+                    0.0,
+                    Lines::Across(Align::Center),
                     Font::new(10.0, Weight::Normal, INK),
                 );
             }
