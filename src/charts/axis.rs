@@ -111,10 +111,7 @@ fn tick_label(value: f64, step: f64) -> String {
     }
     let decimals = (-step.log10()).ceil() as usize;
     if decimals <= 6 {
-        return format!("{value:.decimals$}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string();
+        return tick_with_decimals(value, decimals);
     }
     let digits = (value.abs().log10().floor() - step.log10().floor()).max(0.0) as usize;
     let text = format!("{value:.digits$e}");
@@ -175,10 +172,15 @@ fn ticks_every(min: f64, max: f64, step: f64) -> Vec<f64> {
         .collect()
 }
 
-/// A tick label without trailing zeros, its whole part grouped by thousands from 1,000 up like
-/// the counts beside it.
+/// A tick label to three decimals without trailing zeros, its whole part grouped by thousands
+/// from 1,000 up like the counts beside it.
 pub fn format_tick(value: f64) -> String {
-    let text = format!("{value:.3}");
+    tick_with_decimals(value, 3)
+}
+
+/// [`format_tick`] with up to `decimals` decimals.
+fn tick_with_decimals(value: f64, decimals: usize) -> String {
+    let text = format!("{value:.decimals$}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
     if text == "-0" {
         return "0".to_string();
