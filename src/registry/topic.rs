@@ -198,12 +198,13 @@ impl Topic {
                 ));
             }
         }
-        for (name, text) in self.texts() {
+        let labels = self.labels();
+        for (name, text) in labels.iter().chain(&self.free_texts()) {
             if let Some(problem) = control::problem(text) {
                 problems.push(format!("{name}: {problem}"));
             }
         }
-        for (name, text) in self.labels() {
+        for (name, text) in &labels {
             if text.trim().is_empty() {
                 problems.push(format!(
                     "{name}: is empty; write the words the reports show for it"
@@ -218,10 +219,10 @@ impl Topic {
         problems
     }
 
-    /// Every text the reports show, by where it is in `topic.toml` (`questions.treatment.label`).
-    fn texts(&self) -> Vec<(String, &str)> {
-        let mut texts = self.labels();
-        texts.push(("description".to_string(), self.description.as_str()));
+    /// The texts the reports show besides the [`Topic::labels`] (the description and the
+    /// reasons of certainty judgements), which may be empty, by where they are in `topic.toml`.
+    fn free_texts(&self) -> Vec<(String, &str)> {
+        let mut texts = vec![("description".to_string(), self.description.as_str())];
         for (i, o) in self.certainty.iter().enumerate() {
             texts.push((format!("[[certainty]] #{} reason", i + 1), &o.reason));
         }
