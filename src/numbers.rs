@@ -50,9 +50,8 @@ pub fn decimals_for_width(width: f64) -> usize {
 /// `x` with `decimals` decimals, the same for every number of a table or chart; in scientific
 /// notation when that would need more than six decimals or when |x| ≥ 10⁶.
 pub fn fixed(x: f64, decimals: usize) -> String {
-    // A ratio's confidence limit past e^709 overflows on the natural scale.
-    if x.is_infinite() {
-        return if x > 0.0 { "∞" } else { "-∞" }.to_string();
+    if let Some(text) = infinity(x) {
+        return text;
     }
     if x != 0.0 && x.is_finite() && (decimals > MAX_DECIMALS || x.abs() >= 1e6) {
         format!("{x:.2e}")
@@ -64,12 +63,19 @@ pub fn fixed(x: f64, decimals: usize) -> String {
     }
 }
 
+/// ∞ or -∞ for an infinite `x` (a ratio's confidence limit past e^709 overflows on the natural
+/// scale, a variance from a ±1e308 interval), instead of Rust's "inf".
+fn infinity(x: f64) -> Option<String> {
+    x.is_infinite()
+        .then(|| if x > 0.0 { "∞" } else { "-∞" }.to_string())
+}
+
 /// A number as a message quotes it: as written where that is short (`0.25`, `1200`), in
 /// scientific notation where it is very large or small (`1e308`, `2.5e-9`), ∞ where it
-/// overflowed.
-pub fn shortest(x: f64) -> String {
-    if x.is_infinite() {
-        return if x > 0.0 { "∞" } else { "-∞" }.to_string();
+/// overflowed. (Tables write reals in full: [`crate::render::shortest`].)
+pub fn compact(x: f64) -> String {
+    if let Some(text) = infinity(x) {
+        return text;
     }
     if x == 0.0 || (1e-4..1e15).contains(&x.abs()) {
         format!("{x}")
@@ -122,12 +128,12 @@ mod tests {
 
     #[test]
     fn numbers_in_messages_stay_short() {
-        assert_eq!(shortest(0.25), "0.25");
-        assert_eq!(shortest(1200.0), "1200");
-        assert_eq!(shortest(0.0), "0");
-        assert_eq!(shortest(-1e308), "-1e308");
-        assert_eq!(shortest(2.5e-9), "2.5e-9");
-        assert_eq!(shortest(f64::INFINITY), "∞");
+        assert_eq!(compact(0.25), "0.25");
+        assert_eq!(compact(1200.0), "1200");
+        assert_eq!(compact(0.0), "0");
+        assert_eq!(compact(-1e308), "-1e308");
+        assert_eq!(compact(2.5e-9), "2.5e-9");
+        assert_eq!(compact(f64::INFINITY), "∞");
     }
 
     #[test]

@@ -1055,31 +1055,34 @@ fn check_effect(row: &mut Row<'_>, effect: &EffectData) {
             );
         }
     }
-    check_effect_is_finite(row, effect);
+    // Only effect data that parsed whole (a value that did not parse is reported already);
+    // most rows have no problem at all, which is known without a look at each column.
+    if !(row.failed && unparsed(row, &EFFECT_COLUMNS)) {
+        check_effect_is_finite(row, effect);
+    }
 }
+
+/// The columns of effect data.
+const EFFECT_COLUMNS: [Col; 13] = [
+    Col::EffectMeasure,
+    Col::Yi,
+    Col::Vi,
+    Col::CiLow,
+    Col::CiHigh,
+    Col::N1,
+    Col::Mean1,
+    Col::Sd1,
+    Col::N2,
+    Col::Mean2,
+    Col::Sd2,
+    Col::Events1,
+    Col::Events2,
+];
 
 /// Reports effect data whose effect, as the synthesis computes it, is not a finite number:
 /// each value is finite, but a variance from a confidence interval of ±1e308, or the squared
 /// standard deviation of 1e300, overflows, and the pooling would meet infinities.
 fn check_effect_is_finite(row: &mut Row<'_>, data: &EffectData) {
-    const EFFECT_COLUMNS: [Col; 13] = [
-        Col::EffectMeasure,
-        Col::Yi,
-        Col::Vi,
-        Col::CiLow,
-        Col::CiHigh,
-        Col::N1,
-        Col::Mean1,
-        Col::Sd1,
-        Col::N2,
-        Col::Mean2,
-        Col::Sd2,
-        Col::Events1,
-        Col::Events2,
-    ];
-    if row.failed && EFFECT_COLUMNS.iter().any(|col| row.failed_on(*col)) {
-        return;
-    }
     let Ok((measure, effect)) = crate::synthesis::effects::effect_of_data(data) else {
         return;
     };
@@ -1099,8 +1102,8 @@ fn check_effect_is_finite(row: &mut Row<'_>, data: &EffectData) {
              ({} estimate {}, variance {}): a value this large overflows; check the row's \
              effect data",
             measure.key(),
-            crate::numbers::shortest(effect.yi),
-            crate::numbers::shortest(effect.vi)
+            crate::numbers::compact(effect.yi),
+            crate::numbers::compact(effect.vi)
         ),
     );
 }
