@@ -274,6 +274,56 @@ fn forest_plot_axis_reaches_the_estimate_column() {
     }
 }
 
+/// Estimates in small units keep their intervals visible: normand1999's rows rewritten as mean
+/// differences of −2e-150 … 2e-150 with variances of 1e-300 … 3e-300 drew every interval as a
+/// point on an axis of ±5e-8 (a fixed minimum span of 1e-6), with no tick near the data. The
+/// axis now follows the estimates: its ticks are labelled at their scale, and each study's
+/// interval (±1.96·√vᵢ, at least 3.9e-150 wide) is drawn tens of units long.
+#[test]
+fn forest_plot_axis_follows_estimates_in_small_units() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/topics/normand1999");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture.join("topic.toml"), dir.path().join("topic.toml")).unwrap();
+    let mut rows = String::from(
+        "study_id,citation,year,design,question,n,form,outcome,direction,effect_measure,yi,vi\n",
+    );
+    let registry = std::fs::read_to_string(fixture.join("registry.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(registry.as_bytes());
+    for (i, record) in reader.records().enumerate() {
+        let r = record.unwrap();
+        let yi = (i % 5) as f64 - 2.0;
+        let vi = 1.0 + (i % 3) as f64;
+        rows.push_str(&format!(
+            "{},\"{}\",{},{},{},{},{},{},{},md,{yi}e-150,{vi}e-300\n",
+            &r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6], &r[7], &r[8]
+        ));
+    }
+    std::fs::write(dir.path().join("registry.csv"), rows).unwrap();
+    let recorder = recorded(
+        dir.path().to_str().unwrap(),
+        "forest",
+        "forest-care-length_of_stay-md",
+    );
+    let texts: Vec<&str> = recorder.texts.iter().map(|t| t.text.as_str()).collect();
+    assert!(texts.contains(&"2e-150"), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.ends_with("e-8")), "{texts:?}");
+    // Study intervals: short horizontal lines in the plot area, below the header.
+    let intervals: Vec<f64> = recorder
+        .lines
+        .iter()
+        .filter(|l| {
+            l.points.len() == 2
+                && l.points[0].1 == l.points[1].1
+                && l.points[0].0 > 330.0
+                && l.points[0].1 > 96.0
+                && l.points[0].1 < 96.0 + 22.0 * 9.5
+        })
+        .map(|l| l.points[1].0 - l.points[0].0)
+        .collect();
+    assert_eq!(intervals.len(), 9, "{intervals:?}");
+    assert!(intervals.iter().all(|w| *w > 40.0), "{intervals:?}");
+}
+
 /// Counts of 1,000 or more are grouped by thousands in every chart (the forest plot's n column
 /// wrote 176782 beside the footer's 357,347).
 #[test]

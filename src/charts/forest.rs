@@ -69,7 +69,12 @@ fn axis_for(analysis: &Analysis) -> Axis {
         low = low.min(study.effect.yi);
         high = high.max(study.effect.yi);
     }
-    let core = (high - low).max(1e-6);
+    // The null is inside, so the span is at least the largest estimate's size; it is 0 only
+    // where every estimate and the pooled interval sit on the null to rounding, and then a
+    // unit span keeps the axis drawable. No fixed minimum: it hid the intervals of estimates
+    // in small units (1e-150 on an axis of ±1e-6).
+    let spread = high - low;
+    let core = if spread > 0.0 { spread } else { 1.0 };
     let widest_low = analysis
         .studies
         .iter()
