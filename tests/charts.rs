@@ -324,6 +324,61 @@ fn forest_plot_axis_follows_estimates_in_small_units() {
     assert!(intervals.iter().all(|w| *w > 40.0), "{intervals:?}");
 }
 
+/// An effect direction plot of 30 outcomes is drawn wider than 1,000 units, so each column
+/// (at least 32 units) holds its rotated heading on two lines: "Outcome label number 12 that
+/// is long" was cut to one line, "Outcome label number 12 t…", in columns 20 units wide.
+/// Plots of up to 19 outcomes keep 1,000 units.
+#[test]
+fn effect_direction_plot_of_many_outcomes_is_drawn_wider_with_whole_headings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut toml = String::from(
+        "title = \"Wide\"\nas_of = \"2026-01-31\"\n[questions.q]\nlabel = \"Q?\"\n\
+         kind = \"intervention\"\nhypothesis = \"H\"\npositive = \"benefit\"\n\
+         negative = \"harm\"\n[forms]\nf = \"Form\"\n[outcomes]\n",
+    );
+    let mut registry =
+        String::from("study_id,citation,year,design,question,n,form,outcome,direction\n");
+    for i in 0..30 {
+        toml.push_str(&format!(
+            "outcome_{i:02} = \"Outcome label number {i} that is long\"\n"
+        ));
+        registry.push_str(&format!(
+            "s_{i},Cite {i},2020,rct,q,40,f,outcome_{i:02},positive\n"
+        ));
+    }
+    std::fs::write(dir.path().join("topic.toml"), toml).unwrap();
+    std::fs::write(dir.path().join("registry.csv"), registry).unwrap();
+    let path = dir.path().to_str().unwrap();
+    let chart = plan(path, "effect-direction")
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .next()
+        .unwrap();
+    // 330 (labels) + 10 + 31 columns × 32 + 24 (margin).
+    assert_eq!(chart.size.0, 1356);
+    let texts = chart_texts(path, "effect-direction", "effect-direction-q");
+    let headings: Vec<&String> = texts
+        .iter()
+        .filter(|t| t.starts_with("Outcome label") || t.ends_with("is long"))
+        .collect();
+    // Each heading on two lines, drawn one after the other, none cut.
+    assert_eq!(headings.len(), 60, "{headings:?}");
+    for (i, pair) in headings.chunks(2).enumerate() {
+        assert_eq!(
+            format!("{} {}", pair[0], pair[1]),
+            format!("Outcome label number {i} that is long")
+        );
+    }
+    // Twelve outcomes: the plot keeps its width.
+    let shipped = plan("tests/fixtures/topics/stress", "effect-direction")
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .all(|chart| chart.size.0 == 1000);
+    assert!(shipped);
+}
+
 /// Counts of 1,000 or more are grouped by thousands in every chart (the forest plot's n column
 /// wrote 176782 beside the footer's 357,347).
 #[test]

@@ -28,6 +28,11 @@ pub const SPEC: ChartSpec = ChartSpec {
 };
 
 const WIDTH: f64 = 1000.0;
+/// The narrowest column: room for two lines of its rotated heading (6 + 2 × 13 units; see
+/// [`heading_lines`]). A plot of more columns than fit [`WIDTH`] at this width (20 and up) is
+/// drawn wider instead of with narrower columns, whose one-line headings cut outcome labels of
+/// 30 characters (as the evidence map does).
+const MIN_COLUMN: f64 = 6.0 + 2.0 * HEADING_LINE_GAP;
 const LABEL_RIGHT: f64 = 330.0;
 const ROW: f64 = 24.0;
 const HEADER_HEIGHT: f64 = 150.0;
@@ -231,7 +236,8 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     column_votes.push(Some(synthesis.votes.overall.clone()));
 
     let columns = outcomes.len() + 1;
-    let column_width = ((WIDTH - MARGIN - LABEL_RIGHT - 10.0) / columns as f64).min(90.0);
+    let width = WIDTH.max((LABEL_RIGHT + 10.0 + MIN_COLUMN * columns as f64 + MARGIN).ceil());
+    let column_width = ((width - MARGIN - LABEL_RIGHT - 10.0) / columns as f64).min(90.0);
     let table_top = TABLE_TOP + HEADER_HEIGHT;
     let height = (table_top + ROW * rows.len() as f64 + 170.0).ceil();
     let outcome_labels: Vec<String> = outcomes
@@ -256,7 +262,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     );
     let title_for_draw = title.clone();
     let draw = move |p: &mut dyn Painter| {
-        header(p, WIDTH, &title_for_draw, &subtitle);
+        header(p, width, &title_for_draw, &subtitle);
         let x_of = |column: usize| LABEL_RIGHT + 10.0 + column_width * (column as f64 + 0.5);
         let head = Font::new(11.0, Weight::Normal, INK);
         for (i, label) in outcome_labels
@@ -283,7 +289,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
             Font::new(11.0, Weight::Bold, INK),
         );
         p.line(
-            &[(MARGIN, table_top - 2.0), (WIDTH - MARGIN, table_top - 2.0)],
+            &[(MARGIN, table_top - 2.0), (width - MARGIN, table_top - 2.0)],
             RULE,
             1.0,
         );
@@ -294,7 +300,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                 p.rect(
                     MARGIN,
                     y - ROW / 2.0,
-                    WIDTH - MARGIN,
+                    width - MARGIN,
                     y + ROW / 2.0,
                     shade,
                     None,
@@ -312,7 +318,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         }
         let bottom = table_top + ROW * rows.len() as f64;
         p.line(
-            &[(MARGIN, bottom + 2.0), (WIDTH - MARGIN, bottom + 2.0)],
+            &[(MARGIN, bottom + 2.0), (width - MARGIN, bottom + 2.0)],
             RULE,
             1.0,
         );
@@ -390,11 +396,11 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
             p.text(x + 28.0, legend_y, label, Align::Left, body);
             x += 28.0 + crate::charts::painter::text_width(label, 11.0, Weight::Normal) + 18.0;
         }
-        footer(p, WIDTH, height - 16.0, &footer_line);
+        footer(p, width, height - 16.0, &footer_line);
     };
     Some(Ok(Chart {
         stem: format!("effect-direction-{question_key}"),
-        size: (WIDTH as u32, height as u32),
+        size: (width as u32, height as u32),
         text: ChartText { title, description },
         caption: "One row per study (reviews left out), sorted by design tier and year; one column \
                   per outcome domain and a last column with the study's overall vote (the \
