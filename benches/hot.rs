@@ -90,7 +90,7 @@ fn sign_test_two_sided(n: u64) -> Option<f64> {
 }
 
 /// REML random-effects pooling of k estimates (deterministic, heterogeneous).
-#[divan::bench(args = [5, 50, 1_000])]
+#[divan::bench(args = [5, 50, 1_000, 100_000])]
 fn reml_pooling(bencher: Bencher, k: usize) {
     let effects: Vec<Effect> = (0..k)
         .map(|i| {

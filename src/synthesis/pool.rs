@@ -234,7 +234,8 @@ struct Ascent {
 
 /// Fisher scoring for REML from `tau2` (see [`tau2_reml`]); `scale` is s².
 fn reml_ascent(effects: &[Effect], mut tau2: f64, scale: f64) -> Ascent {
-    let mut likelihood = reml_log_likelihood(effects, tau2);
+    let mut at = reml_at(effects, tau2);
+    let mut likelihood = at.likelihood;
     // Scoring steps are halved for good each time they change direction: the last step
     // crossed the maximum. Where the expected information is half the observed one, a full
     // step lands on the mirror point of equal likelihood, and the ascent swung between the
@@ -242,7 +243,7 @@ fn reml_ascent(effects: &[Effect], mut tau2: f64, scale: f64) -> Ascent {
     // comparison with metafor).
     let (mut damping, mut last_step) = (1.0, 0.0);
     for iteration in 1..=REML_MAX_ITERATIONS {
-        let scoring = fisher_scoring_step(effects, tau2);
+        let scoring = fisher_scoring_step(effects, tau2, &at);
         if scoring * last_step < 0.0 {
             damping /= 2.0;
         }
@@ -250,14 +251,14 @@ fn reml_ascent(effects: &[Effect], mut tau2: f64, scale: f64) -> Ascent {
         let mut accepted = None;
         for _ in 0..=REML_MAX_HALVINGS {
             let next = (tau2 + step).max(0.0);
-            let next_likelihood = reml_log_likelihood(effects, next);
-            if next_likelihood >= likelihood {
-                accepted = Some((next, next_likelihood));
+            let next_at = reml_at(effects, next);
+            if next_at.likelihood >= likelihood {
+                accepted = Some((next, next_at));
                 break;
             }
             step /= 2.0;
         }
-        let Some((next, next_likelihood)) = accepted else {
+        let Some((next, next_at)) = accepted else {
             return Ascent {
                 tau2,
                 likelihood,
@@ -272,7 +273,8 @@ fn reml_ascent(effects: &[Effect], mut tau2: f64, scale: f64) -> Ascent {
         let remaining = (next - tau2).abs() / damping;
         last_step = next - tau2;
         tau2 = next;
-        likelihood = next_likelihood;
+        likelihood = next_at.likelihood;
+        at = next_at;
         if at_zero || remaining <= REML_TOLERANCE * (tau2 + scale) {
             return Ascent {
                 tau2,
@@ -293,6 +295,20 @@ fn reml_ascent(effects: &[Effect], mut tau2: f64, scale: f64) -> Ascent {
 /// The restricted log-likelihood of the random-effects model at `tau2`, up to a constant:
 /// −½ (Σ ln(vᵢ + τ²) + ln Σwᵢ + Σ wᵢ(yᵢ − μ̂)²).
 fn reml_log_likelihood(effects: &[Effect], tau2: f64) -> f64 {
+    reml_at(effects, tau2).likelihood
+}
+
+/// The restricted log-likelihood at a τ² with the weighted mean and the sum of the weights it
+/// was computed from, which the scoring step at that τ² needs as well (an ascent computes them
+/// once per τ² instead of twice: the same numbers, a pass over the estimates fewer).
+struct RemlAt {
+    likelihood: f64,
+    mu: f64,
+    sw: f64,
+}
+
+/// [`reml_log_likelihood`] at `tau2`, with its weighted mean and sum of weights.
+fn reml_at(effects: &[Effect], tau2: f64) -> RemlAt {
     let (mu, sw) = weighted_mean(effects, tau2);
     let (mut log_variances, mut residuals) = (0.0, 0.0);
     for e in effects {
@@ -300,7 +316,11 @@ fn reml_log_likelihood(effects: &[Effect], tau2: f64) -> f64 {
         log_variances += variance.ln();
         residuals += (e.yi - mu).powi(2) / variance;
     }
-    -0.5 * (log_variances + sw.ln() + residuals)
+    RemlAt {
+        likelihood: -0.5 * (log_variances + sw.ln() + residuals),
+        mu,
+        sw,
+    }
 }
 
 /// The REML Fisher scoring step at `tau2`: (yᵀPPy − tr P) / tr(PP), where for weights w,
@@ -308,8 +328,9 @@ fn reml_log_likelihood(effects: &[Effect], tau2: f64) -> f64 {
 /// Pᵢᵢ = wᵢ·oᵢ/S with oᵢ = Σ_{j≠i} wⱼ and Pᵢⱼ = −wᵢwⱼ/S; tr P = Σ Pᵢᵢ and
 /// tr(PP) = Σ Pᵢᵢ² + Σᵢ wᵢ²·Σ_{j≠i} wⱼ² / S². Summed this way, every term is positive: the
 /// textbook Σw² − 2Σw³/S + (Σw²/S)² cancels to noise when one weight is 10⁶ times the others.
-fn fisher_scoring_step(effects: &[Effect], tau2: f64) -> f64 {
-    let (mu, sw) = weighted_mean(effects, tau2);
+/// `at` holds μ̂ and S at `tau2` (from the likelihood there).
+fn fisher_scoring_step(effects: &[Effect], tau2: f64, at: &RemlAt) -> f64 {
+    let (mu, sw) = (at.mu, at.sw);
     let weight = |e: &Effect| 1.0 / (e.vi + tau2);
     // after[i]: the sums of the weights and of their squares after the i-th, summed from the
     // end ([`sums_of_others`], for both at once and without a vector per sum: this runs
