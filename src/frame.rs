@@ -137,6 +137,17 @@ pub struct Packing {
 }
 
 impl Packing {
+    /// The key packing `codes`, one per packed column in their order (codes past a column's
+    /// bits are cut to them, as [`FindingsFrame::keyed`] packs validated rows' codes).
+    pub fn key(&self, codes: [u32; 4]) -> u64 {
+        self.fields
+            .iter()
+            .zip(codes)
+            .fold(0, |key, ((shift, mask), code)| {
+                key | ((u64::from(code) & mask) << shift)
+            })
+    }
+
     /// The code of the `index`-th packed column.
     pub fn code(&self, key: u64, index: usize) -> u32 {
         self.fields

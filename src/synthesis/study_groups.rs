@@ -105,15 +105,13 @@ impl Field {
 impl StudyGroups {
     /// Puts the findings in order of question, then study.
     pub fn of(findings: &FindingsFrame<'_>) -> PolarsResult<StudyGroups> {
-        let (keyed, packing) = findings.keyed(
-            &[
-                frame::QUESTION,
-                frame::STUDY_ID,
-                frame::DIRECTION,
-                frame::FORM,
-            ],
-            &[frame::N, frame::TIER],
-        )?;
+        let packed = [
+            frame::QUESTION,
+            frame::STUDY_ID,
+            frame::DIRECTION,
+            frame::FORM,
+        ];
+        let packing = findings.packing(&packed)?;
         let _phase = crate::timing::phase("study groups: order");
         let codes = |name: &str| -> PolarsResult<UInt32Chunked> {
             Ok(findings.frame.column(name)?.u32()?.rechunk().into_owned())
@@ -124,11 +122,27 @@ impl StudyGroups {
                 format!("{height} findings are more than a report can put in order").into(),
             )
         })?;
-        let by_study = sorted_by_code((0..positions).collect(), &codes(frame::STUDY_ID)?)?;
-        let order = sorted_by_code(by_study, &codes(frame::QUESTION)?)?;
-        let sorted = keyed.take(&IdxCa::from_vec("order".into(), order))?;
+        let [questions, studies, directions, forms] = packed.map(codes);
+        let columns = [questions?, studies?, directions?, forms?];
+        let by_study = sorted_by_code((0..positions).collect(), &columns[1])?;
+        let order = sorted_by_code(by_study, &columns[0])?;
+        // The packed keys are made in order (no key column in the findings' own order), the
+        // tier and n gathered into it.
+        let [questions, studies, directions, forms] = [0, 1, 2, 3].map(|i| columns[i].cont_slice());
+        let (questions, studies, directions, forms) = (questions?, studies?, directions?, forms?);
+        let keys: Vec<u64> = order
+            .iter()
+            .map(|&position| {
+                let i = position as usize;
+                packing.key([questions[i], studies[i], directions[i], forms[i]])
+            })
+            .collect();
+        let carried = findings
+            .frame
+            .select([frame::N, frame::TIER])?
+            .take(&IdxCa::from_vec("order".into(), order))?;
         let u32s = |name: &str| -> PolarsResult<UInt32Chunked> {
-            Ok(sorted
+            Ok(carried
                 .column(name)?
                 .cast(&DataType::UInt32)?
                 .u32()?
@@ -136,7 +150,7 @@ impl StudyGroups {
                 .into_owned())
         };
         Ok(StudyGroups {
-            keys: sorted.column(frame::KEY)?.u64()?.rechunk().into_owned(),
+            keys: UInt64Chunked::from_vec(frame::KEY.into(), keys),
             tiers: u32s(frame::TIER)?,
             ns: u32s(frame::N)?,
             packing,
