@@ -113,6 +113,45 @@ impl RowLabel {
     }
 }
 
+/// How a row of column p-values is written, most precise first: to 4 significant digits, then
+/// to 2 and to 1, in the row's brackets (if any) while they fit and then without.
+const P_FORMATS: [(usize, bool); 5] = [(4, true), (2, true), (2, false), (1, true), (1, false)];
+
+/// The labels of one row of column p-values ("–" for a column without one), in the most
+/// precise of [`P_FORMATS`] that fits `max_width` in every column of the row (the same
+/// rounding across a row), cut to fit past the last; each with the label in full, for the
+/// tooltip. A column of 19 outcomes or more cut "(0.03125)" to "(0.03…": now "(0.031)".
+fn p_labels(
+    values: &[Option<PValue>],
+    brackets: (&str, &str),
+    max_width: f64,
+    font: Font,
+) -> Vec<(String, String)> {
+    let label = |value: &Option<PValue>, (digits, bracketed): (usize, bool)| match value {
+        None => "–".to_string(),
+        Some(p) if bracketed => format!("{}{}{}", brackets.0, p.significant(digits), brackets.1),
+        Some(p) => p.significant(digits),
+    };
+    let fits = |text: &str| text_width(text, font.size, font.weight) <= max_width;
+    let format = P_FORMATS
+        .into_iter()
+        .find(|format| values.iter().all(|value| fits(&label(value, *format))))
+        .unwrap_or(P_FORMATS[P_FORMATS.len() - 1]);
+    values
+        .iter()
+        .map(|value| {
+            let full = label(value, P_FORMATS[0]);
+            let shown = label(value, format);
+            let shown = if fits(&shown) {
+                shown
+            } else {
+                truncate_to_width(&shown, font.size, font.weight, max_width)
+            };
+            (full, shown)
+        })
+        .collect()
+}
+
 fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
     crate::charts::common::per_question(input, chart, || {
         "no question has findings from primary studies".to_string()
@@ -337,6 +376,18 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
             Font::new(11.0, Weight::Normal, MUTED),
         );
         let small = Font::new(10.0, Weight::Normal, INK);
+        let p_font = Font::new(10.0, Weight::Normal, MUTED);
+        let p_row = |value: fn(&VoteCount) -> Option<PValue>, brackets| {
+            let values: Vec<Option<PValue>> = column_votes
+                .iter()
+                .map(|votes| votes.as_ref().and_then(value))
+                .collect();
+            p_labels(&values, brackets, column_width - 4.0, p_font)
+        };
+        let p_rows = (
+            p_row(|v| v.sign_test, ("", "")),
+            p_row(|v| v.min_attainable_p, ("(", ")")),
+        );
         for (c, votes) in column_votes.iter().enumerate() {
             let Some(votes) = votes else { continue };
             p.text(
@@ -346,26 +397,11 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                 Align::Center,
                 small,
             );
-            let p_text = votes.sign_test.map_or("–".to_string(), |v| v.display());
-            let p_text = truncate_to_width(&p_text, 10.0, Weight::Normal, column_width - 4.0);
-            p.text(
-                x_of(c),
-                bottom + 32.0,
-                &p_text,
-                Align::Center,
-                Font::new(10.0, Weight::Normal, MUTED),
-            );
-            let min_text = votes
-                .min_attainable_p
-                .map_or("–".to_string(), |v| format!("({})", v.display()));
-            let min_text = truncate_to_width(&min_text, 10.0, Weight::Normal, column_width - 4.0);
-            p.text(
-                x_of(c),
-                bottom + 46.0,
-                &min_text,
-                Align::Center,
-                Font::new(10.0, Weight::Normal, MUTED),
-            );
+            for (y, labels) in [(bottom + 32.0, &p_rows.0), (bottom + 46.0, &p_rows.1)] {
+                let (full, shown) = &labels[c];
+                tooltip_if_cut(p, full, std::slice::from_ref(shown));
+                p.text(x_of(c), y, shown, Align::Center, p_font);
+            }
         }
         let legend_y = bottom + 74.0;
         direction_legend(
@@ -416,6 +452,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::synthesis::votes::sign_test;
 
     const SPACE: f64 = LABEL_RIGHT - MARGIN - 6.0;
 
@@ -429,6 +466,35 @@ mod tests {
             design: "Randomised controlled trial".to_string(),
             participants: n.to_string(),
         }
+    }
+
+    /// A row of column p-values keeps as many digits as every column of it fits, the same
+    /// rounding across the row, and each label in full for its tooltip. The p of 5 of 5
+    /// studies (0.0625) and of 10 of 10 (0.001953); "(0.03125)" in a column of 32 units was
+    /// cut to "(0.03…".
+    #[test]
+    fn p_values_keep_as_many_digits_as_every_column_fits() {
+        let values = [sign_test(5, 5), sign_test(10, 10), None];
+        let font = Font::new(10.0, Weight::Normal, MUTED);
+        let labels = |width: f64| p_labels(&values, ("(", ")"), width, font);
+        let shown = |width: f64| -> Vec<String> {
+            labels(width).into_iter().map(|(_, shown)| shown).collect()
+        };
+        let widest = |texts: [&str; 2]| {
+            texts
+                .iter()
+                .map(|t| text_width(t, 10.0, Weight::Normal))
+                .fold(0.0, f64::max)
+        };
+        assert_eq!(shown(1000.0), ["(0.0625)", "(0.001953)", "–"]);
+        assert_eq!(
+            shown(widest(["(0.063)", "(0.002)"])),
+            ["(0.063)", "(0.002)", "–"]
+        );
+        let bare = widest(["0.063", "0.002"]);
+        assert_eq!(shown(bare), ["0.063", "0.002", "–"]);
+        let full: Vec<String> = labels(bare).into_iter().map(|(full, _)| full).collect();
+        assert_eq!(full, ["(0.0625)", "(0.001953)", "–"]);
     }
 
     /// metafor's dat.bcg rows: a label that fits is whole; a longer id cuts the design, never

@@ -56,13 +56,20 @@ impl PValue {
 
     /// p rounded for reading: 4 significant digits, or `< 1e-300` past the floating-point floor.
     pub fn display(self) -> String {
+        self.significant(4)
+    }
+
+    /// p rounded to `digits` significant digits (at least 1): `0.1445`, `0.14`, `2.4e-4`, or
+    /// `< 1e-300` past the floating-point floor. Fewer digits are for narrow table columns.
+    pub fn significant(self, digits: usize) -> String {
         let p = self.value();
+        let digits = digits.max(1);
         if p < P_FLOOR {
             "< 1e-300".to_string()
         } else if p >= 0.001 {
-            format!("{}", round_significant(p, 4))
+            format!("{}", round_significant(p, digits as i32))
         } else {
-            format!("{p:.3e}")
+            format!("{p:.*e}", digits - 1)
         }
     }
 }
@@ -252,6 +259,24 @@ mod tests {
         // 1200 of 2000: ln p = ln 2 + scipy binom.logsf(1199, 2000, 0.5) (tests/oracle/sign_test.out).
         let p = sign_test(1_200, 2_000).unwrap();
         assert!(close(p.ln, -42.494_924_475_521_54, 1e-10), "{}", p.ln);
+    }
+
+    /// p to fewer significant digits for narrow columns: 11 of 11 (p = 2/2048 = 0.0009765625)
+    /// and 3 of 4 (p = 0.625), rounded half away from zero; the floor stays a bound.
+    #[test]
+    fn p_values_round_to_fewer_digits() {
+        let small = sign_test(11, 11).unwrap();
+        assert_eq!(small.display(), "9.766e-4");
+        assert_eq!(small.significant(2), "9.8e-4");
+        assert_eq!(small.significant(1), "1e-3");
+        let large = sign_test(3, 4).unwrap();
+        assert_eq!(large.display(), "0.625");
+        assert_eq!(large.significant(2), "0.63");
+        assert_eq!(large.significant(0), "0.6");
+        assert_eq!(
+            sign_test(100_000, 100_000).unwrap().significant(1),
+            "< 1e-300"
+        );
     }
 
     #[test]
