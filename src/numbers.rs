@@ -28,6 +28,35 @@ pub fn participants_label(participants: Option<u64>, spaced: bool) -> String {
     }
 }
 
+/// Participants of 1,000 or more rounded with a unit (to one decimal below ten units, else to
+/// whole units), for a chart cell too narrow for [`participants_label`]: "n≈45k" for 45,368,
+/// "n≈1.2k", "n≈3.4M"; `None` below 1,000 (nothing shorter to say) or when none are given.
+pub fn participants_rounded(participants: Option<u64>) -> Option<String> {
+    let n = participants.filter(|n| *n >= 1_000)? as f64;
+    let units = [
+        (1e3, "k"),
+        (1e6, "M"),
+        (1e9, "G"),
+        (1e12, "T"),
+        (1e15, "P"),
+        (1e18, "E"),
+    ];
+    units.iter().enumerate().find_map(|(i, (scale, unit))| {
+        let x = n / scale;
+        // A value that rounds to 1,000 of a unit or more is the next unit's.
+        if x >= 999.5 && i + 1 < units.len() {
+            return None;
+        }
+        let shown = if x < 9.95 {
+            format!("{x:.1}")
+        } else {
+            format!("{x:.0}")
+        };
+        let shown = shown.strip_suffix(".0").unwrap_or(&shown);
+        Some(format!("n≈{shown}{unit}"))
+    })
+}
+
 /// A count with its noun, grouped by thousands: "1 finding", "0 studies", "1,234 findings".
 pub fn counted(count: impl Into<u64>, one: &str, many: &str) -> String {
     let count = count.into();
@@ -103,6 +132,23 @@ pub fn decimal(x: f64, decimals: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn participants_round_to_a_unit_for_narrow_cells() {
+        let rounded = |n: u64| participants_rounded(Some(n));
+        assert_eq!(rounded(999), None);
+        assert_eq!(participants_rounded(None), None);
+        assert_eq!(rounded(1_000).as_deref(), Some("n≈1k"));
+        assert_eq!(rounded(1_234).as_deref(), Some("n≈1.2k"));
+        assert_eq!(rounded(9_949).as_deref(), Some("n≈9.9k"));
+        assert_eq!(rounded(9_950).as_deref(), Some("n≈10k"));
+        assert_eq!(rounded(45_368).as_deref(), Some("n≈45k"));
+        assert_eq!(rounded(453_210).as_deref(), Some("n≈453k"));
+        assert_eq!(rounded(999_499).as_deref(), Some("n≈999k"));
+        assert_eq!(rounded(999_500).as_deref(), Some("n≈1M"));
+        assert_eq!(rounded(3_400_000).as_deref(), Some("n≈3.4M"));
+        assert_eq!(rounded(u64::MAX).as_deref(), Some("n≈18E"));
+    }
 
     #[test]
     fn counts_are_grouped_by_thousands() {

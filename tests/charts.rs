@@ -379,6 +379,49 @@ fn effect_direction_plot_of_many_outcomes_is_drawn_wider_with_whole_headings() {
     assert!(shipped);
 }
 
+/// An evidence map of 16 outcomes, one study of 45,000 or more participants in each cell:
+/// "n=45,000" does not fit a cell, and it was cut to "n=45,…" (read as 45); it is rounded to
+/// "n≈45k" instead, the exact count in the SVG's tooltip.
+#[test]
+fn evidence_map_participants_are_rounded_before_they_are_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut toml = String::from(
+        "title = \"Wide\"\nas_of = \"2026-01-31\"\n[questions.q]\nlabel = \"Q?\"\n\
+         kind = \"intervention\"\nhypothesis = \"H\"\npositive = \"benefit\"\n\
+         negative = \"harm\"\n[forms]\nf = \"Form\"\n[outcomes]\n",
+    );
+    let mut registry =
+        String::from("study_id,citation,year,design,question,n,form,outcome,direction\n");
+    for i in 0..16 {
+        toml.push_str(&format!("outcome_{i:02} = \"Outcome {i}\"\n"));
+        registry.push_str(&format!(
+            "s_{i},Cite {i},2020,rct,q,{},f,outcome_{i:02},positive\n",
+            45_000 + 1_111 * i
+        ));
+    }
+    std::fs::write(dir.path().join("topic.toml"), toml).unwrap();
+    std::fs::write(dir.path().join("registry.csv"), registry).unwrap();
+    let path = dir.path().to_str().unwrap();
+    let texts = chart_texts(path, "evidence-map", "evidence-map-q");
+    for shown in ["n≈45k", "n≈46k", "n≈62k"] {
+        assert!(texts.iter().any(|t| t == shown), "{shown}: {texts:?}");
+    }
+    assert!(!texts.iter().any(|t| t.starts_with("n=")), "{texts:?}");
+    let chart = plan(path, "evidence-map")
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .next()
+        .unwrap();
+    let svg =
+        evsynth::charts::painter::render_svg(chart.size, &chart.text, "m", &chart.draw).unwrap();
+    assert!(
+        svg.contains("<title>n=45,000</title>"),
+        "no exact count in a tooltip"
+    );
+    assert!(svg.contains("<title>n=61,665</title>"));
+}
+
 /// Counts of 1,000 or more are grouped by thousands in every chart (the forest plot's n column
 /// wrote 176782 beside the footer's 357,347).
 #[test]

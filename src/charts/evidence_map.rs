@@ -9,12 +9,13 @@ use crate::charts::common::{
     HEADING_LINE_GAP, MARGIN, direction_count, footer, footer_text, header, heading_lines,
 };
 use crate::charts::painter::{
-    Align, ChartText, Font, Lines, Painter, Weight, fill_lines, label_lines, tooltip_if_cut,
+    Align, ChartText, Font, Lines, Painter, Weight, fill_lines, label_lines, text_width,
+    tooltip_if_cut,
 };
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
-use crate::numbers::{counted, grouped, participants_label};
+use crate::numbers::{counted, grouped, participants_label, participants_rounded};
 
 /// Registration in the chart list.
 pub const SPEC: ChartSpec = ChartSpec {
@@ -309,19 +310,34 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                         Font::new(COUNT_SIZE, Weight::Bold, INK),
                     );
                 }
-                label_lines(
-                    p,
-                    (
-                        (x0 + x1) / 2.0,
-                        top + 31.0 + COUNT_LINE * extra_lines as f64,
-                    ),
-                    &participants_label(*participants, false),
-                    x1 - x0 - 4.0,
-                    1,
-                    0.0,
-                    Lines::Across(Align::Center),
-                    Font::new(10.0, Weight::Normal, INK),
+                // Participants that do not fit are rounded ("n≈45k", the exact count in the
+                // tooltip) before they are cut.
+                let n_font = Font::new(10.0, Weight::Normal, INK);
+                let n_at = (
+                    (x0 + x1) / 2.0,
+                    top + 31.0 + COUNT_LINE * extra_lines as f64,
                 );
+                let n_width = x1 - x0 - 4.0;
+                let full = participants_label(*participants, false);
+                match participants_rounded(*participants) {
+                    Some(rounded)
+                        if text_width(&full, n_font.size, n_font.weight) > n_width
+                            && text_width(&rounded, n_font.size, n_font.weight) <= n_width =>
+                    {
+                        p.tooltip(&full);
+                        p.text(n_at.0, n_at.1, &rounded, Align::Center, n_font);
+                    }
+                    _ => label_lines(
+                        p,
+                        n_at,
+                        &full,
+                        n_width,
+                        1,
+                        0.0,
+                        Lines::Across(Align::Center),
+                        n_font,
+                    ),
+                }
             }
         }
         footer(p, width, height - 16.0, &footer_line);
