@@ -137,8 +137,9 @@ pub struct Packing {
 }
 
 impl Packing {
-    /// The key packing `codes`, one per packed column in their order (codes past a column's
-    /// bits are cut to them, as [`FindingsFrame::keyed`] packs validated rows' codes).
+    /// The key packing `codes`, one per packed column in their order, as
+    /// [`FindingsFrame::keyed`] packs them (a code wider than its column's bits, which
+    /// validated rows never give, is cut to them rather than spilling into its neighbour).
     pub fn key(&self, codes: [u32; 4]) -> u64 {
         self.fields
             .iter()

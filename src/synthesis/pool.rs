@@ -235,7 +235,6 @@ struct Ascent {
 /// Fisher scoring for REML from `tau2` (see [`tau2_reml`]); `scale` is s².
 fn reml_ascent(effects: &[Effect], mut tau2: f64, scale: f64) -> Ascent {
     let mut at = reml_at(effects, tau2);
-    let mut likelihood = at.likelihood;
     // Scoring steps are halved for good each time they change direction: the last step
     // crossed the maximum. Where the expected information is half the observed one, a full
     // step lands on the mirror point of equal likelihood, and the ascent swung between the
@@ -252,7 +251,7 @@ fn reml_ascent(effects: &[Effect], mut tau2: f64, scale: f64) -> Ascent {
         for _ in 0..=REML_MAX_HALVINGS {
             let next = (tau2 + step).max(0.0);
             let next_at = reml_at(effects, next);
-            if next_at.likelihood >= likelihood {
+            if next_at.likelihood >= at.likelihood {
                 accepted = Some((next, next_at));
                 break;
             }
@@ -261,7 +260,7 @@ fn reml_ascent(effects: &[Effect], mut tau2: f64, scale: f64) -> Ascent {
         let Some((next, next_at)) = accepted else {
             return Ascent {
                 tau2,
-                likelihood,
+                likelihood: at.likelihood,
                 iterations: iteration,
                 converged: true,
             };
@@ -273,12 +272,11 @@ fn reml_ascent(effects: &[Effect], mut tau2: f64, scale: f64) -> Ascent {
         let remaining = (next - tau2).abs() / damping;
         last_step = next - tau2;
         tau2 = next;
-        likelihood = next_at.likelihood;
         at = next_at;
         if at_zero || remaining <= REML_TOLERANCE * (tau2 + scale) {
             return Ascent {
                 tau2,
-                likelihood,
+                likelihood: at.likelihood,
                 iterations: iteration,
                 converged: true,
             };
@@ -286,7 +284,7 @@ fn reml_ascent(effects: &[Effect], mut tau2: f64, scale: f64) -> Ascent {
     }
     Ascent {
         tau2,
-        likelihood,
+        likelihood: at.likelihood,
         iterations: REML_MAX_ITERATIONS,
         converged: false,
     }

@@ -59,10 +59,10 @@ impl Row {
 /// polars group-by by that key, sorted after, gave the same groups in three times the time: a
 /// million findings make nearly a million groups.) The folds need no order within a group (they
 /// are sums and maxima), so the findings are put in order by two stable counting sorts of their
-/// positions, by study code and then by question code, and the packed key, tier and n are
-/// gathered in that order: at a million findings 25 ms, where a polars sort of the packed
-/// (question, study, direction, form) key with the tier and n took 80 ms (0.9 s at ten
-/// million).
+/// positions, by study code and then by question code; the packed (question, study,
+/// direction, form) keys are made in that order and the tier and n gathered into it: at a
+/// million findings 25 ms, where a polars sort of the packed key with the tier and n took
+/// 80 ms (0.9 s at ten million).
 pub struct StudyGroups {
     keys: UInt64Chunked,
     tiers: UInt32Chunked,
@@ -157,7 +157,8 @@ impl StudyGroups {
         })
     }
 
-    /// Calls `run` with the rows of each question × study in turn, in key order.
+    /// Calls `run` with the rows of each question × study in turn, in order of question, then
+    /// study code.
     fn for_each_study(&self, mut run: impl FnMut(&[Row])) {
         let packing = &self.packing;
         // Keys and tiers are never missing (codes of validated rows); n is missing for reviews
