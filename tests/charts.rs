@@ -3,6 +3,8 @@
 //! to a PNG that decodes at 2× and is not blank. The list walk means a new chart is covered
 //! without touching this file.
 
+mod common;
+
 use std::path::Path;
 
 use evsynth::charts::painter::{Bounds, RecordingPainter, TextBox, intersects, render_png};
@@ -331,23 +333,10 @@ fn forest_plot_axis_follows_estimates_in_small_units() {
 #[test]
 fn effect_direction_plot_of_many_outcomes_is_drawn_wider_with_whole_headings() {
     let dir = tempfile::tempdir().unwrap();
-    let mut toml = String::from(
-        "title = \"Wide\"\nas_of = \"2026-01-31\"\n[questions.q]\nlabel = \"Q?\"\n\
-         kind = \"intervention\"\nhypothesis = \"H\"\npositive = \"benefit\"\n\
-         negative = \"harm\"\n[forms]\nf = \"Form\"\n[outcomes]\n",
-    );
-    let mut registry =
-        String::from("study_id,citation,year,design,question,n,form,outcome,direction\n");
-    for i in 0..30 {
-        toml.push_str(&format!(
-            "outcome_{i:02} = \"Outcome label number {i} that is long\"\n"
-        ));
-        registry.push_str(&format!(
-            "s_{i},Cite {i},2020,rct,q,40,f,outcome_{i:02},positive\n"
-        ));
-    }
-    std::fs::write(dir.path().join("topic.toml"), toml).unwrap();
-    std::fs::write(dir.path().join("registry.csv"), registry).unwrap();
+    let labels: Vec<String> = (0..30)
+        .map(|i| format!("Outcome label number {i} that is long"))
+        .collect();
+    common::write_one_study_per_outcome_topic(dir.path(), &labels, |_| 40, "positive");
     let path = dir.path().to_str().unwrap();
     let chart = plan(path, "effect-direction")
         .unwrap()
@@ -385,22 +374,13 @@ fn effect_direction_plot_of_many_outcomes_is_drawn_wider_with_whole_headings() {
 #[test]
 fn evidence_map_participants_are_rounded_before_they_are_cut() {
     let dir = tempfile::tempdir().unwrap();
-    let mut toml = String::from(
-        "title = \"Wide\"\nas_of = \"2026-01-31\"\n[questions.q]\nlabel = \"Q?\"\n\
-         kind = \"intervention\"\nhypothesis = \"H\"\npositive = \"benefit\"\n\
-         negative = \"harm\"\n[forms]\nf = \"Form\"\n[outcomes]\n",
+    let labels: Vec<String> = (0..16).map(|i| format!("Outcome {i}")).collect();
+    common::write_one_study_per_outcome_topic(
+        dir.path(),
+        &labels,
+        |i| 45_000 + 1_111 * i as u64,
+        "positive",
     );
-    let mut registry =
-        String::from("study_id,citation,year,design,question,n,form,outcome,direction\n");
-    for i in 0..16 {
-        toml.push_str(&format!("outcome_{i:02} = \"Outcome {i}\"\n"));
-        registry.push_str(&format!(
-            "s_{i},Cite {i},2020,rct,q,{},f,outcome_{i:02},positive\n",
-            45_000 + 1_111 * i
-        ));
-    }
-    std::fs::write(dir.path().join("topic.toml"), toml).unwrap();
-    std::fs::write(dir.path().join("registry.csv"), registry).unwrap();
     let path = dir.path().to_str().unwrap();
     let texts = chart_texts(path, "evidence-map", "evidence-map-q");
     for shown in ["n≈45k", "n≈46k", "n≈62k"] {

@@ -15,25 +15,13 @@ fn report_into(out: &std::path::Path) -> common::Run {
 #[test]
 fn evidence_map_cells_cut_to_fit_keep_their_numbers_in_a_tooltip() {
     let dir = tempfile::tempdir().unwrap();
-    let topic = dir.path().join("studies/wide");
-    std::fs::create_dir_all(&topic).unwrap();
-    let outcomes: Vec<String> = (0..30).map(|i| format!("outcome_{i:02}")).collect();
-    let mut toml = String::from(
-        "title = \"Wide\"\nas_of = \"2026-01-31\"\n[questions.q]\nlabel = \"Q?\"\n\
-         kind = \"intervention\"\nhypothesis = \"H\"\npositive = \"benefit\"\n\
-         negative = \"harm\"\n[forms]\nf = \"Form\"\n[outcomes]\n",
+    let labels: Vec<String> = (0..30).map(|i| format!("Outcome {i}")).collect();
+    common::write_one_study_per_outcome_topic(
+        &dir.path().join("studies/wide"),
+        &labels,
+        |i| 45_000 + i as u64,
+        "conflicting",
     );
-    let mut registry =
-        String::from("study_id,citation,year,design,question,n,form,outcome,direction\n");
-    for (i, outcome) in outcomes.iter().enumerate() {
-        toml.push_str(&format!("{outcome} = \"Outcome {i}\"\n"));
-        registry.push_str(&format!(
-            "s_{i},Cite {i},2020,rct,q,{},f,{outcome},conflicting\n",
-            45_000 + i
-        ));
-    }
-    std::fs::write(topic.join("topic.toml"), toml).unwrap();
-    std::fs::write(topic.join("registry.csv"), registry).unwrap();
     let run = evsynth_in(dir.path(), &["report", "wide"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let svg =

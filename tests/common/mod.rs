@@ -83,3 +83,31 @@ pub fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files.sort();
     files
 }
+
+/// Writes into `dir` a topic of one question ("q", form "f") with one outcome per entry of
+/// `outcomes` (its label) and one study per outcome (`s_<i>`, an RCT, `n` and `direction`
+/// from the entry's position): the wide topics the chart-width tests draw.
+pub fn write_one_study_per_outcome_topic(
+    dir: &Path,
+    outcomes: &[String],
+    n: impl Fn(usize) -> u64,
+    direction: &str,
+) {
+    let mut toml = String::from(
+        "title = \"Wide\"\nas_of = \"2026-01-31\"\n[questions.q]\nlabel = \"Q?\"\n\
+         kind = \"intervention\"\nhypothesis = \"H\"\npositive = \"benefit\"\n\
+         negative = \"harm\"\n[forms]\nf = \"Form\"\n[outcomes]\n",
+    );
+    let mut registry =
+        String::from("study_id,citation,year,design,question,n,form,outcome,direction\n");
+    for (i, label) in outcomes.iter().enumerate() {
+        toml.push_str(&format!("outcome_{i:02} = \"{label}\"\n"));
+        registry.push_str(&format!(
+            "s_{i},Cite {i},2020,rct,q,{},f,outcome_{i:02},{direction}\n",
+            n(i)
+        ));
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("topic.toml"), toml).unwrap();
+    std::fs::write(dir.join("registry.csv"), registry).unwrap();
+}
