@@ -402,6 +402,59 @@ fn evidence_map_participants_are_rounded_before_they_are_cut() {
     assert!(svg.contains("<title>n=61,665</title>"));
 }
 
+/// A forest plot row with an n of billions and a long study id: the id is cut short of the
+/// n (it was cut to a fixed width, and "aronson_and_colleagues_long_identifi…" ran into
+/// "4,294,967,295"). No text overlaps another.
+#[test]
+fn forest_study_ids_stop_short_of_wide_participant_counts() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/topics/bcg");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture.join("topic.toml"), dir.path().join("topic.toml")).unwrap();
+    let registry = std::fs::read_to_string(fixture.join("registry.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(registry.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let (id, n) = (
+        header.iter().position(|c| c == "study_id").unwrap(),
+        header.iter().position(|c| c == "n").unwrap(),
+    );
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&header).unwrap();
+    for (i, record) in reader.records().enumerate() {
+        let mut fields: Vec<String> = record.unwrap().iter().map(String::from).collect();
+        if i < 3 {
+            fields[n] = u32::MAX.to_string();
+            fields[id] = format!("study_with_a_long_identifier_number_{i}_1948");
+        }
+        writer.write_record(&fields).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("registry.csv"),
+        writer.into_inner().unwrap(),
+    )
+    .unwrap();
+    let recorder = recorded(
+        dir.path().to_str().unwrap(),
+        "forest",
+        "forest-prevention-tuberculosis-rr",
+    );
+    let counts: Vec<&TextBox> = recorder
+        .texts
+        .iter()
+        .filter(|t| t.text == "4,294,967,295")
+        .collect();
+    assert_eq!(counts.len(), 3);
+    for (a, text) in recorder.texts.iter().enumerate() {
+        for other in &recorder.texts[a + 1..] {
+            assert!(
+                !overlaps(text, other),
+                "{:?} overlaps {:?}",
+                text.text,
+                other.text
+            );
+        }
+    }
+}
+
 /// Counts of 1,000 or more are grouped by thousands in every chart (the forest plot's n column
 /// wrote 176782 beside the footer's 357,347).
 #[test]

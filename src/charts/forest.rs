@@ -23,6 +23,10 @@ pub const SPEC: ChartSpec = ChartSpec {
 const WIDTH: f64 = 1000.0;
 const MARGIN: f64 = 24.0;
 const N_RIGHT: f64 = 300.0;
+/// Room kept for the n column left of [`N_RIGHT`] (an n of up to 99,999), and the least gap
+/// between a wider n and the study id.
+const N_COLUMN: f64 = 40.0;
+const N_GAP: f64 = 8.0;
 const PLOT_LEFT: f64 = 330.0;
 /// The plot's right edge at the least; it reaches further right as far as the estimate
 /// column's widest text leaves room for ([`plot_right`]).
@@ -150,22 +154,19 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         let body = Font::new(12.0, Weight::Normal, INK);
         for (i, study) in analysis.studies.iter().enumerate() {
             let y = TOP + ROW * i as f64 + ROW / 2.0;
+            let n = study.n.map_or("–".to_string(), |n| grouped(u64::from(n)));
+            // The id stops short of its n, however wide (an n of billions ran into it).
+            let n_room = (text_width(&n, body.size, body.weight) + N_GAP).max(N_COLUMN);
             crate::charts::painter::id_label(
                 p,
                 MARGIN,
                 y,
                 &study.study_id,
-                N_RIGHT - MARGIN - 40.0,
+                N_RIGHT - MARGIN - n_room,
                 Align::Left,
                 body,
             );
-            p.text(
-                N_RIGHT,
-                y,
-                &study.n.map_or("–".to_string(), |n| grouped(u64::from(n))),
-                Align::Right,
-                body,
-            );
+            p.text(N_RIGHT, y, &n, Align::Right, body);
             draw_interval(p, &axis, y, study.effect.ci_low, study.effect.ci_high, INK);
             let weight = pooled.weights[i];
             let side = 4.0 + 12.0 * (weight / max_weight).sqrt();
