@@ -39,6 +39,32 @@ fn evidence_map_cells_cut_to_fit_keep_their_numbers_in_a_tooltip() {
     assert!(svg.starts_with("<svg role=\"img\" aria-labelledby=\"evidence-map-q-title evidence-map-q-desc\" width=\"1184\""), "{}", &svg[..200]);
 }
 
+/// A label in a script the charts' font does not cover (here Chinese) is drawn as empty
+/// boxes in the charts: the report says so above them, naming the `topic.toml` key and the
+/// characters, and writes the label as it is everywhere else.
+#[test]
+fn labels_the_charts_cannot_draw_are_named_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels = vec!["血清镁 (serum magnesium)".to_string(), "Sleep".to_string()];
+    common::write_one_study_per_outcome_topic(
+        &dir.path().join("studies/cjk"),
+        &labels,
+        |_| 30,
+        "positive",
+    );
+    let run = evsynth_in(dir.path(), &["report", "cjk"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let readme = std::fs::read_to_string(dir.path().join("reports/cjk/README.md")).unwrap();
+    assert!(
+        readme
+            .contains("glyph for some characters of `topic.toml`: `outcomes.outcome_00` (血清镁)."),
+        "{readme}"
+    );
+    assert!(readme.contains("| 血清镁 (serum magnesium) |"), "{readme}");
+    let html = std::fs::read_to_string(dir.path().join("reports/cjk/index.html")).unwrap();
+    assert!(html.contains("empty boxes"));
+}
+
 #[test]
 fn report_is_byte_identical_on_rerun_and_matches_the_committed_report() {
     let first = tempfile::tempdir().unwrap();

@@ -51,6 +51,26 @@ pub fn face(weight: Weight) -> &'static FontRef<'static> {
     cell.get_or_init(|| FontRef::try_from_slice(bytes).expect("embedded DejaVu Sans parses"))
 }
 
+/// The characters of `text` that the embedded font (regular or bold) has no glyph for, in
+/// order of first appearance: charts draw them as empty boxes. Whitespace and control
+/// characters are not drawn, so they are not counted.
+pub fn missing_glyphs(text: &str) -> Vec<char> {
+    use ab_glyph::Font as _;
+    let mut missing: Vec<char> = Vec::new();
+    for c in text.chars() {
+        let drawn = c.is_whitespace() || c.is_control();
+        if !drawn
+            && !missing.contains(&c)
+            && [Weight::Normal, Weight::Bold]
+                .iter()
+                .any(|weight| face(*weight).glyph_id(c).0 == 0)
+        {
+            missing.push(c);
+        }
+    }
+    missing
+}
+
 /// Horizontal text anchor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {

@@ -231,7 +231,7 @@ impl Topic {
 
     /// The texts that name something in the reports (title, question wording, form and outcome
     /// labels), which must not be empty, by where they are in `topic.toml`.
-    fn labels(&self) -> Vec<(String, &str)> {
+    pub fn labels(&self) -> Vec<(String, &str)> {
         let mut texts = vec![("title".to_string(), self.title.as_str())];
         for (key, q) in &self.questions {
             for (field, text) in [

@@ -426,10 +426,47 @@ fn summary_of_findings(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
     }
 }
 
+/// Most characters named per `topic.toml` text in the note on characters the charts cannot
+/// draw.
+const MAX_MISSING_LISTED: usize = 8;
+
+/// A note naming the `topic.toml` texts with characters the charts' embedded font (DejaVu
+/// Sans) cannot draw (Chinese, Japanese or Korean script, emoji), which the charts show as
+/// empty boxes, where this page shows them: nothing when every character is drawn.
+fn glyphs_note(md: &mut String, topic: &Topic) {
+    let texts: Vec<String> = topic
+        .labels()
+        .into_iter()
+        .filter_map(|(key, text)| {
+            let missing = crate::charts::painter::missing_glyphs(text);
+            (!missing.is_empty()).then(|| {
+                let listed: String = missing.iter().take(MAX_MISSING_LISTED).collect();
+                let more = if missing.len() > MAX_MISSING_LISTED {
+                    format!(" and {} more", missing.len() - MAX_MISSING_LISTED)
+                } else {
+                    String::new()
+                };
+                format!("`{key}` ({}{more})", escape(&listed))
+            })
+        })
+        .collect();
+    if texts.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "*Note:* the charts draw text with their embedded font, DejaVu Sans, which has no \
+         glyph for some characters of `topic.toml`: {}. The charts show them as empty boxes; \
+         this page shows them as written.\n",
+        texts.join(", ")
+    );
+}
+
 /// The charts: each drawn one with its caption, and those not drawn with the reason (several
 /// of one kind under one item, at most [`MAX_SKIPPED_LISTED`] reasons).
-fn charts_section(md: &mut String, charts: &[ChartOutcome]) {
+fn charts_section(md: &mut String, topic: &Topic, charts: &[ChartOutcome]) {
     let _ = writeln!(md, "## Charts\n");
+    glyphs_note(md, topic);
     let mut at = 0;
     while let Some(chart) = charts.get(at) {
         at += 1;
@@ -660,7 +697,7 @@ pub fn report_readme(
         md.push('\n');
     }
 
-    charts_section(&mut md, charts);
+    charts_section(&mut md, topic, charts);
 
     swim_section(&mut md, registry, synthesis, charts);
 
@@ -775,7 +812,8 @@ mod tests {
         charts.push(skipped("forest", 13));
         charts.push(skipped("funnel", 0));
         let mut md = String::new();
-        charts_section(&mut md, &charts);
+        let registry = crate::synthesis::test_rows::shipped();
+        charts_section(&mut md, &registry.topic, &charts);
         let reasons: String = (0..10)
             .map(|i| format!("  - forest-q{i}: too large.\n"))
             .collect();
@@ -788,6 +826,29 @@ mod tests {
                  - `forest` not drawn: forest-q13: too large.\n\n\
                  - `funnel` not drawn: funnel-q0: too large.\n\n"
             )
+        );
+    }
+
+    /// Characters the charts' font cannot draw are named, per `topic.toml` text, above the
+    /// charts (they are drawn as empty boxes); the shipped topic, all Latin, gets no note.
+    #[test]
+    fn characters_the_charts_cannot_draw_are_named() {
+        let registry = crate::synthesis::test_rows::shipped();
+        let mut md = String::new();
+        glyphs_note(&mut md, &registry.topic);
+        assert_eq!(md, "");
+        let mut topic = registry.topic.clone();
+        topic.title = "镁与不宁腿综合征 Magnesium 🦵 — é ß".to_string();
+        topic
+            .forms
+            .insert("citrate".to_string(), "柠檬酸镁一二三四五六七".to_string());
+        glyphs_note(&mut md, &topic);
+        assert_eq!(
+            md,
+            "*Note:* the charts draw text with their embedded font, DejaVu Sans, which has no \
+             glyph for some characters of `topic.toml`: `title` (镁与不宁腿综合征 and 1 more), \
+             `forms.citrate` (柠檬酸镁一二三四 and 3 more). The charts show them as empty boxes; \
+             this page shows them as written.\n\n"
         );
     }
 }
