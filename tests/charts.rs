@@ -61,6 +61,32 @@ fn chart_texts(path: &str, kind: &str, stem: &str) -> Vec<String> {
         .collect()
 }
 
+/// Fails naming the first two of `texts` that overlap (`context`: which chart).
+fn assert_no_overlaps(texts: &[TextBox], context: &str) {
+    for (i, a) in texts.iter().enumerate() {
+        for b in &texts[i + 1..] {
+            assert!(
+                !overlaps(a, b),
+                "{context}: {:?} {:?} overlaps {:?} {:?}",
+                a.text,
+                a.bounds,
+                b.text,
+                b.bounds
+            );
+        }
+    }
+}
+
+/// A temporary topic directory holding the `topic.toml` of the topic at `path` (under the
+/// crate root), and that topic's registry text, for a test to write a variant of.
+fn topic_variant(path: &str) -> (tempfile::TempDir, String) {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(source.join("topic.toml"), dir.path().join("topic.toml")).unwrap();
+    let registry = std::fs::read_to_string(source.join("registry.csv")).unwrap();
+    (dir, registry)
+}
+
 fn overlaps(a: &TextBox, b: &TextBox) -> bool {
     const SLACK: f64 = 0.5;
     a.bounds.0 + SLACK < b.bounds.2
@@ -95,19 +121,7 @@ fn no_label_overlaps_another_or_leaves_the_canvas() {
                         text.bounds
                     );
                 }
-                for (i, a) in recorder.texts.iter().enumerate() {
-                    for b in &recorder.texts[i + 1..] {
-                        assert!(
-                            !overlaps(a, b),
-                            "{path} {}: {:?} {:?} overlaps {:?} {:?}",
-                            chart.stem,
-                            a.text,
-                            a.bounds,
-                            b.text,
-                            b.bounds
-                        );
-                    }
-                }
+                assert_no_overlaps(&recorder.texts, &format!("{path} {}", chart.stem));
             }
         }
     }
@@ -283,13 +297,10 @@ fn forest_plot_axis_reaches_the_estimate_column() {
 /// interval (±1.96·√vᵢ, at least 3.9e-150 wide) is drawn tens of units long.
 #[test]
 fn forest_plot_axis_follows_estimates_in_small_units() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/topics/normand1999");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(fixture.join("topic.toml"), dir.path().join("topic.toml")).unwrap();
+    let (dir, registry) = topic_variant("tests/fixtures/topics/normand1999");
     let mut rows = String::from(
         "study_id,citation,year,design,question,n,form,outcome,direction,effect_measure,yi,vi\n",
     );
-    let registry = std::fs::read_to_string(fixture.join("registry.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(registry.as_bytes());
     for (i, record) in reader.records().enumerate() {
         let r = record.unwrap();
@@ -407,10 +418,7 @@ fn evidence_map_participants_are_rounded_before_they_are_cut() {
 /// "4,294,967,295"). No text overlaps another.
 #[test]
 fn forest_study_ids_stop_short_of_wide_participant_counts() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/topics/bcg");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(fixture.join("topic.toml"), dir.path().join("topic.toml")).unwrap();
-    let registry = std::fs::read_to_string(fixture.join("registry.csv")).unwrap();
+    let (dir, registry) = topic_variant("tests/fixtures/topics/bcg");
     let mut reader = csv::Reader::from_reader(registry.as_bytes());
     let header = reader.headers().unwrap().clone();
     let (id, n) = (
@@ -443,16 +451,7 @@ fn forest_study_ids_stop_short_of_wide_participant_counts() {
         .filter(|t| t.text == "4,294,967,295")
         .collect();
     assert_eq!(counts.len(), 3);
-    for (a, text) in recorder.texts.iter().enumerate() {
-        for other in &recorder.texts[a + 1..] {
-            assert!(
-                !overlaps(text, other),
-                "{:?} overlaps {:?}",
-                text.text,
-                other.text
-            );
-        }
-    }
+    assert_no_overlaps(&recorder.texts, "bcg with an n of billions");
 }
 
 /// Counts of 1,000 or more are grouped by thousands in every chart (the forest plot's n column
@@ -491,10 +490,7 @@ fn meter_rows_without_n_say_so_instead_of_zero() {
 /// "1 studies" before).
 #[test]
 fn a_one_study_question_is_counted_in_the_singular() {
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("studies/magnesium-rls");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(shipped.join("topic.toml"), dir.path().join("topic.toml")).unwrap();
-    let registry = std::fs::read_to_string(shipped.join("registry.csv")).unwrap();
+    let (dir, registry) = topic_variant("studies/magnesium-rls");
     // The header and the first finding (one case report on the treatment question).
     let first_two_lines: Vec<&str> = registry.lines().take(2).collect();
     std::fs::write(
