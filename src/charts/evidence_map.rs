@@ -319,15 +319,13 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                 );
                 let n_width = x1 - x0 - 4.0;
                 let full = participants_label(*participants, false);
-                match participants_rounded(*participants) {
-                    Some(rounded)
-                        if text_width(&full, n_font.size, n_font.weight) > n_width
-                            && text_width(&rounded, n_font.size, n_font.weight) <= n_width =>
-                    {
+                let fits = |text: &str| text_width(text, n_font.size, n_font.weight) <= n_width;
+                match participants_rounded(*participants).filter(|r| !fits(&full) && fits(r)) {
+                    Some(rounded) => {
                         p.tooltip(&full);
                         p.text(n_at.0, n_at.1, &rounded, Align::Center, n_font);
                     }
-                    _ => label_lines(
+                    None => label_lines(
                         p,
                         n_at,
                         &full,

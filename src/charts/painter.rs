@@ -58,8 +58,8 @@ pub fn missing_glyphs(text: &str) -> Vec<char> {
     use ab_glyph::Font as _;
     let mut missing: Vec<char> = Vec::new();
     for c in text.chars() {
-        let drawn = c.is_whitespace() || c.is_control();
-        if !drawn
+        let blank = c.is_whitespace() || c.is_control();
+        if !blank
             && !missing.contains(&c)
             && [Weight::Normal, Weight::Bold]
                 .iter()

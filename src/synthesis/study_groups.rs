@@ -105,15 +105,15 @@ impl Field {
 impl StudyGroups {
     /// Puts the findings in order of question, then study.
     pub fn of(findings: &FindingsFrame<'_>) -> PolarsResult<StudyGroups> {
-        let packed = [
+        // Packed in this order: question, study, direction, form.
+        let packing = findings.packing(&[
             frame::QUESTION,
             frame::STUDY_ID,
             frame::DIRECTION,
             frame::FORM,
-        ];
-        let packing = findings.packing(&packed)?;
+        ])?;
         let _phase = crate::timing::phase("study groups: order");
-        let codes = |name: &str| -> PolarsResult<UInt32Chunked> {
+        let column = |name: &str| -> PolarsResult<UInt32Chunked> {
             Ok(findings.frame.column(name)?.u32()?.rechunk().into_owned())
         };
         let height = findings.frame.height();
@@ -122,14 +122,13 @@ impl StudyGroups {
                 format!("{height} findings are more than a report can put in order").into(),
             )
         })?;
-        let [questions, studies, directions, forms] = packed.map(codes);
-        let columns = [questions?, studies?, directions?, forms?];
-        let by_study = sorted_by_code((0..positions).collect(), &columns[1])?;
-        let order = sorted_by_code(by_study, &columns[0])?;
+        let (questions, studies) = (column(frame::QUESTION)?, column(frame::STUDY_ID)?);
+        let (directions, forms) = (column(frame::DIRECTION)?, column(frame::FORM)?);
+        let (questions, studies) = (questions.cont_slice()?, studies.cont_slice()?);
+        let (directions, forms) = (directions.cont_slice()?, forms.cont_slice()?);
+        let order = sorted_by_code(sorted_by_code((0..positions).collect(), studies), questions);
         // The packed keys are made in order (no key column in the findings' own order), the
         // tier and n gathered into it.
-        let [questions, studies, directions, forms] = [0, 1, 2, 3].map(|i| columns[i].cont_slice());
-        let (questions, studies, directions, forms) = (questions?, studies?, directions?, forms?);
         let keys: Vec<u64> = order
             .iter()
             .map(|&position| {
@@ -331,14 +330,13 @@ impl StudyGroups {
 /// `positions` stably sorted by their codes in `codes` (a counting sort: a count per code, then
 /// each position placed after those of lower codes); positions already in code order are
 /// returned as they are.
-fn sorted_by_code(positions: Vec<IdxSize>, codes: &UInt32Chunked) -> PolarsResult<Vec<IdxSize>> {
-    let codes = codes.cont_slice()?;
+fn sorted_by_code(positions: Vec<IdxSize>, codes: &[u32]) -> Vec<IdxSize> {
     let code_at = |position: IdxSize| codes[position as usize] as usize;
     if positions
         .windows(2)
         .all(|pair| code_at(pair[0]) <= code_at(pair[1]))
     {
-        return Ok(positions);
+        return positions;
     }
     let buckets = codes.iter().max().map_or(0, |most| *most as usize + 1);
     // Codes are below their column's count of keys, which is at most the findings' count
@@ -348,7 +346,7 @@ fn sorted_by_code(positions: Vec<IdxSize>, codes: &UInt32Chunked) -> PolarsResul
     if buckets > positions.len().saturating_mul(2).max(1 << 16) {
         let mut positions = positions;
         positions.sort_by_key(|position| code_at(*position));
-        return Ok(positions);
+        return positions;
     }
     let mut next = vec![0usize; buckets];
     for position in &positions {
@@ -364,7 +362,7 @@ fn sorted_by_code(positions: Vec<IdxSize>, codes: &UInt32Chunked) -> PolarsResul
         sorted[*slot] = position;
         *slot += 1;
     }
-    Ok(sorted)
+    sorted
 }
 
 /// Most cells a key set's counts are kept in an array for (16 bytes each); key sets with more
@@ -512,8 +510,7 @@ mod tests {
             }
             let mut expected = positions.clone();
             expected.sort_by_key(|p| codes[*p as usize]);
-            let column = UInt32Chunked::from_vec("codes".into(), codes);
-            proptest::prop_assert_eq!(sorted_by_code(positions, &column).unwrap(), expected);
+            proptest::prop_assert_eq!(sorted_by_code(positions, &codes), expected);
         }
     }
 
