@@ -4,6 +4,7 @@
 //! list, so a new chart is written and covered without further wiring.
 
 pub mod albatross;
+pub mod arabic_shaping;
 pub mod axis;
 pub mod bitmap_text;
 pub mod common;
@@ -16,6 +17,7 @@ pub mod harvest;
 pub mod painter;
 pub mod palette;
 pub mod png_encode;
+pub mod reading_order;
 pub mod svg_text;
 pub mod timeline;
 

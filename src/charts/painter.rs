@@ -11,6 +11,7 @@ use ab_glyph::FontRef;
 
 use crate::charts::bitmap_text::BitmapText;
 use crate::charts::png_encode;
+use crate::charts::reading_order;
 use crate::charts::svg_text::SvgText;
 
 use plotters::backend::DrawingBackend;
@@ -51,13 +52,14 @@ pub fn face(weight: Weight) -> &'static FontRef<'static> {
     cell.get_or_init(|| FontRef::try_from_slice(bytes).expect("embedded DejaVu Sans parses"))
 }
 
-/// The characters of `text` that the embedded font (regular or bold) has no glyph for, in
-/// order of first appearance: charts draw them as empty boxes. Whitespace and control
+/// The characters of `text` as drawn ([`reading_order::drawn`]: Arabic letters in their
+/// presentation forms) that the embedded font (regular or bold) has no glyph for, in order of
+/// first appearance: charts draw them as empty boxes. Whitespace and control
 /// characters are not drawn, so they are not counted.
 pub fn missing_glyphs(text: &str) -> Vec<char> {
     use ab_glyph::Font as _;
     let mut missing: Vec<char> = Vec::new();
-    for c in text.chars() {
+    for c in reading_order::drawn(text).chars() {
         let blank = c.is_whitespace() || c.is_control();
         if !blank
             && !missing.contains(&c)
@@ -306,11 +308,18 @@ fn id_end(chars: &[char]) -> Option<usize> {
 }
 
 /// Width of `text` at `size` in logical units, measured with the embedded font.
+/// The text is measured as it is drawn ([`reading_order::drawn`]: Arabic letters joined, so
+/// narrower than alone).
 pub fn text_width(text: &str, size: f64, weight: Weight) -> f64 {
+    drawn_text_width(&reading_order::drawn(text), size, weight)
+}
+
+/// Width of text already in drawing order ([`reading_order::drawn`]), as [`text_width`].
+pub fn drawn_text_width(drawn: &str, size: f64, weight: Weight) -> f64 {
     register_embedded_font();
     // Measure at 10× and divide, so integer rounding in plotters does not bias narrow labels.
     let font = font_desc(size * 10.0, weight);
-    font.box_size(text)
+    font.box_size(drawn)
         .map_or(0.0, |(w, _)| f64::from(w) / 10.0)
 }
 
@@ -496,7 +505,7 @@ impl PngPainter<'_, '_> {
     fn text(&mut self, x: f64, y: f64, text: &str, align: Align, font: Font, up: bool) {
         self.texts.push(BitmapText {
             at: self.shapes.at(x, y),
-            text: text.to_string(),
+            text: reading_order::drawn(text).into_owned(),
             size: font.size * self.shapes.scale,
             weight: font.weight,
             color: font.color,
@@ -717,10 +726,12 @@ impl Painter for SvgPainter<'_, '_> {
         self.shapes.circle(x, y, radius, fill);
     }
     fn text(&mut self, x: f64, y: f64, text: &str, align: Align, font: Font) {
-        self.text.add(x, y, text, align, font, false);
+        self.text
+            .add(x, y, &reading_order::drawn(text), align, font, false);
     }
     fn text_up(&mut self, x: f64, y: f64, text: &str, font: Font) {
-        self.text.add(x, y, text, Align::Left, font, true);
+        self.text
+            .add(x, y, &reading_order::drawn(text), Align::Left, font, true);
     }
     fn tooltip(&mut self, full: &str) {
         self.text.tooltip(full);
@@ -1225,5 +1236,54 @@ mod tests {
         // One definition per distinct glyph, one use per character.
         assert_eq!(svg.matches("<path id=\"c-b").count(), 3);
         assert_eq!(svg.matches("<use href=\"#c-b").count(), 3);
+    }
+
+    /// The glyph ids `<use>`d by an SVG, in drawing order (left to right).
+    fn used_glyphs(svg: &str) -> Vec<u16> {
+        svg.split("<use href=\"#c-r")
+            .skip(1)
+            .map(|rest| rest[..rest.find('"').unwrap()].parse().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn right_to_left_text_is_drawn_in_visual_order_and_arabic_joined() {
+        use ab_glyph::Font as _;
+        let text = ChartText {
+            title: "T".into(),
+            description: "D".into(),
+        };
+        let draw_svg = |label: &'static str| {
+            render_svg((300, 40), &text, "c", &move |p: &mut dyn Painter| {
+                p.text(
+                    10.0,
+                    20.0,
+                    label,
+                    Align::Left,
+                    Font::new(12.0, Weight::Normal, plotters::style::BLACK),
+                );
+            })
+            .unwrap()
+        };
+        let ids = |chars: &str| -> Vec<u16> {
+            chars
+                .chars()
+                .map(|c| face(Weight::Normal).glyph_id(c).0)
+                .collect()
+        };
+        // Hebrew alef-bet-gimel is drawn gimel first (leftmost).
+        assert_eq!(used_glyphs(&draw_svg("אבג")), ids("גבא"));
+        // Arabic "salt" is drawn as hah final, lam medial, meem initial (GNU FriBidi's forms,
+        // see reading_order's tests), each a glyph of DejaVu Sans.
+        let salt = used_glyphs(&draw_svg("ملح"));
+        assert_eq!(salt, ids("\u{FEA2}\u{FEE0}\u{FEE3}"));
+        assert!(salt.iter().all(|&id| id != 0), "DejaVu Sans has the forms");
+        // Measured as drawn: joined letters are narrower than the same letters apart.
+        assert!(
+            text_width("ملح", 12.0, Weight::Normal)
+                < text_width("م ل ح", 12.0, Weight::Normal)
+                    - 2.0 * text_width(" ", 12.0, Weight::Normal)
+        );
+        assert!(missing_glyphs("مغنيسيوم (سترات) שלום").is_empty());
     }
 }
