@@ -95,36 +95,90 @@ fn overlaps(a: &TextBox, b: &TextBox) -> bool {
         && b.bounds.1 + SLACK < a.bounds.3
 }
 
+/// Fails naming the first label of any chart of the topic at `path` (`name` in messages) that
+/// leaves its canvas or overlaps another; returns how many charts were drawn.
+fn assert_every_chart_fits(path: &str, name: &str) -> usize {
+    let (registry, synthesis) = topic(path);
+    let input = ChartInput {
+        registry: &registry,
+        synthesis: &synthesis,
+    };
+    let mut drawn = 0;
+    for spec in CHARTS {
+        let Ok(charts) = (spec.build)(&input) else {
+            continue;
+        };
+        for chart in charts.into_iter().flatten() {
+            let mut recorder = RecordingPainter::default();
+            (chart.draw)(&mut recorder);
+            let (width, height) = (f64::from(chart.size.0), f64::from(chart.size.1));
+            for text in &recorder.texts {
+                let (l, t, r, b) = text.bounds;
+                assert!(
+                    l >= 0.0 && t >= 0.0 && r <= width && b <= height,
+                    "{name} {}: {:?} leaves the {width}x{height} canvas at {:?}",
+                    chart.stem,
+                    text.text,
+                    text.bounds
+                );
+            }
+            assert_no_overlaps(&recorder.texts, &format!("{name} {}", chart.stem));
+            drawn += 1;
+        }
+    }
+    drawn
+}
+
 #[test]
 fn no_label_overlaps_another_or_leaves_the_canvas() {
     for path in TOPICS {
-        let (registry, synthesis) = topic(path);
-        let input = ChartInput {
-            registry: &registry,
-            synthesis: &synthesis,
-        };
-        for spec in CHARTS {
-            let Ok(charts) = (spec.build)(&input) else {
-                continue;
-            };
-            for chart in charts.into_iter().flatten() {
-                let mut recorder = RecordingPainter::default();
-                (chart.draw)(&mut recorder);
-                let (width, height) = (f64::from(chart.size.0), f64::from(chart.size.1));
-                for text in &recorder.texts {
-                    let (l, t, r, b) = text.bounds;
-                    assert!(
-                        l >= 0.0 && t >= 0.0 && r <= width && b <= height,
-                        "{path} {}: {:?} leaves the {width}x{height} canvas at {:?}",
-                        chart.stem,
-                        text.text,
-                        text.bounds
-                    );
-                }
-                assert_no_overlaps(&recorder.texts, &format!("{path} {}", chart.stem));
-            }
-        }
+        assert!(assert_every_chart_fits(path, path) > 0, "{path}: no chart");
     }
+}
+
+/// The same for generated topics at the charts' limits: 16 and 30 outcome columns with long
+/// labels and participants in the tens of thousands and billions (the widths at which
+/// headings, p-values and counts are cut or rounded), and the shipped topic with Hebrew and
+/// Arabic labels, which are measured as drawn (joined Arabic letters are narrower than apart).
+#[test]
+fn generated_wide_and_right_to_left_topics_fit_too() {
+    for (columns, n) in [(16, 45_368), (30, 45_368), (16, u64::from(u32::MAX))] {
+        let dir = tempfile::tempdir().unwrap();
+        let labels: Vec<String> = (0..columns)
+            .map(|i| format!("Outcome label number {i} that is long"))
+            .collect();
+        common::write_one_study_per_outcome_topic(
+            dir.path(),
+            &labels,
+            |i| n - i as u64,
+            "positive",
+        );
+        let name = format!("{columns} columns, n up to {n}");
+        assert!(assert_every_chart_fits(dir.path().to_str().unwrap(), &name) >= 4);
+    }
+    let (dir, registry) = topic_variant("studies/magnesium-rls");
+    std::fs::write(dir.path().join("registry.csv"), registry).unwrap();
+    let toml = std::fs::read_to_string(dir.path().join("topic.toml")).unwrap();
+    let mut right_to_left = toml.clone();
+    for (english, translated) in [
+        (
+            "Does magnesium relieve RLS?",
+            "האם מגנזיום מקל על תסמונת הרגליים חסרות המנוחה?",
+        ),
+        ("Magnesium citrate, oral", "سترات المغنيسيوم (عن طريق الفم)"),
+        ("Magnesium oxide, oral", "תחמוצת מגנזיום, פומי"),
+        (
+            "RLS severity (IRLS or similar scale)",
+            "شدة متلازمة تململ الساقين (مقياس IRLS)",
+        ),
+        ("Sleep quality (questionnaire)", "איכות שינה (שאלון)"),
+        ("Serum magnesium", "مغنيسيوم المصل"),
+    ] {
+        assert!(toml.contains(english), "{english}");
+        right_to_left = right_to_left.replace(english, translated);
+    }
+    std::fs::write(dir.path().join("topic.toml"), right_to_left).unwrap();
+    assert!(assert_every_chart_fits(dir.path().to_str().unwrap(), "right-to-left labels") >= 9);
 }
 
 #[test]
