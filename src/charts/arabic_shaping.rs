@@ -250,6 +250,28 @@ mod tests {
         text.chars().map(u32::from).collect()
     }
 
+    proptest::proptest! {
+        /// Any text shapes without a panic; only lam-alef pairs merge, and every character that
+        /// is not an Arabic letter in the table stays where it was.
+        #[test]
+        fn shaping_changes_only_arabic_letters(
+            text in "[\\u{0600}-\\u{06FF}\\u{0640}\\u{200D} a-z]{0,40}|\\PC{0,40}"
+        ) {
+            let shaped = shape(&text);
+            let others = |t: &str| -> String {
+                t.chars()
+                    .filter(|&c| forms(c).is_none() && !('\u{FB50}'..='\u{FEFF}').contains(&c))
+                    .collect()
+            };
+            let pairs = text.matches("\u{0644}\u{0622}").count()
+                + text.matches("\u{0644}\u{0623}").count()
+                + text.matches("\u{0644}\u{0625}").count()
+                + text.matches("\u{0644}\u{0627}").count();
+            proptest::prop_assert_eq!(shaped.chars().count() + pairs, text.chars().count());
+            proptest::prop_assert_eq!(others(&shaped), others(&text));
+        }
+    }
+
     /// Expected forms from GNU FriBidi 1.0.8 (`fribidi --nopad`, which shapes, mirrors and
     /// reorders; its visual output read back into reading order, its U+FEFF fillers after
     /// ligatures dropped), Debian `libfribidi-bin`, 2026-12-05.

@@ -144,6 +144,28 @@ mod tests {
         assert_eq!(compared, 600);
     }
 
+    proptest::proptest! {
+        /// Any text (bidi controls, Hebrew points, Arabic, digits, brackets, newlines, or any
+        /// printable Unicode) is put in drawing order without a panic; without Arabic letters,
+        /// which shaping merges into ligatures, it keeps every character (a bracket may be
+        /// swapped for its mirror image).
+        #[test]
+        fn any_text_is_put_in_drawing_order(
+            text in "[\\u{202A}-\\u{202E}\\u{2066}-\\u{2069}\\u{200E}\\u{200F}\\u{0591}-\\u{05F4}\\u{0600}-\\u{06FF}a-z0-9 ()\\[\\]<>.,%\\n]{0,40}|\\PC{0,40}"
+        ) {
+            let shown = drawn(&text);
+            let arabic = text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
+            if !arabic {
+                let canonical = |t: &str| {
+                    let mut v: Vec<char> = t.chars().map(|c| c.min(mirrored(c))).collect();
+                    v.sort_unstable();
+                    v
+                };
+                proptest::prop_assert_eq!(canonical(&shown), canonical(&text));
+            }
+        }
+    }
+
     /// GNU FriBidi 1.0.8 (`fribidi --nopad`) gives the same: Arabic-Indic digits alone still
     /// make right-to-left runs (found comparing 20,000 random strings with it).
     #[test]
