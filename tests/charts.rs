@@ -467,6 +467,46 @@ fn evidence_map_participants_are_rounded_before_they_are_cut() {
     assert!(svg.contains("<title>n=61,665</title>"));
 }
 
+/// A map of 30 columns (the most drawn) keeps two lines of heading in each column, so outcome
+/// labels of 35 characters are whole, and shows each cell's participants rounded to "≈45k"
+/// (headings were cut to "Outcome label number 0 th…" and participants to "n=…").
+#[test]
+fn a_map_of_thirty_columns_keeps_whole_headings_and_rounded_participants() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels: Vec<String> = (0..30)
+        .map(|i| format!("Outcome label number {i} that is long"))
+        .collect();
+    common::write_one_study_per_outcome_topic(
+        dir.path(),
+        &labels,
+        |i| 45_368 - i as u64,
+        "positive",
+    );
+    let texts = chart_texts(
+        dir.path().to_str().unwrap(),
+        "evidence-map",
+        "evidence-map-q",
+    );
+    assert_eq!(
+        texts.iter().filter(|t| *t == "≈45k").count(),
+        30,
+        "{texts:?}"
+    );
+    assert!(!texts.iter().any(|t| t.ends_with('…')), "{texts:?}");
+    for i in [0, 9, 10, 29] {
+        let first = format!("Outcome label number {i}");
+        assert!(
+            texts.iter().any(|t| t.starts_with(&first)),
+            "{first}: {texts:?}"
+        );
+    }
+    assert_eq!(
+        texts.iter().filter(|t| t.ends_with("is long")).count(),
+        30,
+        "{texts:?}"
+    );
+}
+
 /// A forest plot row with an n of billions and a long study id: the id is cut short of the
 /// n (it was cut to a fixed width, and "aronson_and_colleagues_long_identifi…" ran into
 /// "4,294,967,295"). No text overlaps another.

@@ -9,9 +9,10 @@ fn report_into(out: &std::path::Path) -> common::Run {
     evsynth(&["report", "magnesium-rls", "--out", out.to_str().unwrap()])
 }
 
-/// A map of 30 outcome columns is drawn wider than 1,000 units so that a cell still holds a
-/// count such as "◄►1" (its columns were 24 units wide, and even that was cut to "…"); what
-/// is still cut to fit ("n=45,368" as "n=…") is whole in the SVG's tooltip.
+/// A map of 30 outcome columns is drawn wider than 1,000 units so that a column holds two lines
+/// of heading and a cell a count such as "◄►1" (its columns were 24 units wide, and even that
+/// was cut to "…"; then 30, with headings on one line and participants cut to "n=…");
+/// participants are rounded to fit ("≈45k" for 45,368), whole in the SVG's tooltip.
 #[test]
 fn evidence_map_cells_cut_to_fit_keep_their_numbers_in_a_tooltip() {
     let dir = tempfile::tempdir().unwrap();
@@ -36,7 +37,7 @@ fn evidence_map_cells_cut_to_fit_keep_their_numbers_in_a_tooltip() {
         0,
         "counts drawn whole"
     );
-    assert!(svg.starts_with("<svg role=\"img\" aria-labelledby=\"evidence-map-q-title evidence-map-q-desc\" width=\"1184\""), "{}", &svg[..200]);
+    assert!(svg.starts_with("<svg role=\"img\" aria-labelledby=\"evidence-map-q-title evidence-map-q-desc\" width=\"1244\""), "{}", &svg[..200]);
 }
 
 /// A label in a script the charts' font does not cover (here Chinese) is drawn as empty

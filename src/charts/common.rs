@@ -196,6 +196,12 @@ pub fn heading_lines(width: f64) -> usize {
     ((width - 6.0) / HEADING_LINE_GAP).floor().clamp(1.0, 3.0) as usize
 }
 
+/// The narrowest column of a grid chart with rotated headings: room for two lines of heading
+/// (6 + 2 × 13 units; see [`heading_lines`]), so an outcome label of 30 characters or more is
+/// not cut to one line. A chart of more columns than fit its usual width at this width is drawn
+/// wider instead.
+pub const TWO_LINE_COLUMN: f64 = 6.0 + 2.0 * HEADING_LINE_GAP;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 
 use crate::charts::common::{
-    HEADING_LINE_GAP, MARGIN, direction_legend, footer, footer_text, header, heading_lines, marker,
+    HEADING_LINE_GAP, MARGIN, TWO_LINE_COLUMN, direction_legend, footer, footer_text, header,
+    heading_lines, marker,
 };
 use crate::charts::painter::{
     Align, ChartText, Font, Lines, Painter, Weight, label_lines, text_width, tooltip_if_cut,
@@ -28,11 +29,9 @@ pub const SPEC: ChartSpec = ChartSpec {
 };
 
 const WIDTH: f64 = 1000.0;
-/// The narrowest column: room for two lines of its rotated heading (6 + 2 × 13 units; see
-/// [`heading_lines`]). A plot of more columns than fit [`WIDTH`] at this width (20 and up) is
-/// drawn wider instead of with narrower columns, whose one-line headings cut outcome labels of
-/// 30 characters (as the evidence map does).
-const MIN_COLUMN: f64 = 6.0 + 2.0 * HEADING_LINE_GAP;
+/// The narrowest column ([`TWO_LINE_COLUMN`]): a plot of more columns than fit [`WIDTH`] at this
+/// width (20 and up) is drawn wider instead.
+const MIN_COLUMN: f64 = TWO_LINE_COLUMN;
 const LABEL_RIGHT: f64 = 330.0;
 const ROW: f64 = 24.0;
 const HEADER_HEIGHT: f64 = 150.0;

@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 
 use crate::charts::common::{
-    HEADING_LINE_GAP, MARGIN, direction_count, footer, footer_text, header, heading_lines,
+    HEADING_LINE_GAP, MARGIN, TWO_LINE_COLUMN, direction_count, footer, footer_text, header,
+    heading_lines,
 };
 use crate::charts::painter::{
     Align, ChartText, Font, Lines, Painter, Weight, fill_lines, label_lines, text_width,
@@ -24,10 +25,12 @@ pub const SPEC: ChartSpec = ChartSpec {
 };
 
 const WIDTH: f64 = 1000.0;
-/// The narrowest column: room for a lone count such as "◄►1" (20 units at the counts' size)
-/// within the cell's margins. A map of more columns than fit [`WIDTH`] at this width (24 and
-/// up) is drawn wider instead of with narrower columns, which cut even that to "…".
-const MIN_COLUMN: f64 = 30.0;
+/// The narrowest column ([`TWO_LINE_COLUMN`]): two lines of heading, and a cell that holds a
+/// lone count such as "◄►1" (20 units at the counts' size) and rounded participants ("45k").
+/// A map of more columns than fit [`WIDTH`] at this width (23 and up) is drawn wider instead
+/// of with narrower columns (24 units cut even "◄►1" to "…"; 30 cut headings to one line and
+/// participants to "n=…").
+const MIN_COLUMN: f64 = TWO_LINE_COLUMN;
 const LABEL_RIGHT: f64 = 250.0;
 const HEADER_HEIGHT: f64 = 150.0;
 const ROW: f64 = 44.0;
@@ -53,6 +56,13 @@ fn count_items(counts: &[u32; 4]) -> impl Iterator<Item = String> + '_ {
         .zip(counts)
         .filter(|(_, n)| **n > 0)
         .map(|(direction, n)| direction_count(*direction, u64::from(*n)))
+}
+
+/// Rounded participants ("n≈45k") and their shorter forms for narrower cells: "≈45k", "45k"
+/// (the subtitle says that a cell's second line is its participants).
+fn shorter_forms(rounded: &str) -> impl Iterator<Item = &str> {
+    let without_n = rounded.strip_prefix('n').unwrap_or(rounded);
+    [rounded, without_n, without_n.trim_start_matches('≈')].into_iter()
 }
 
 /// A cell: findings per direction (in [`Direction::ALL`] order) and the participants summed
@@ -310,8 +320,8 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                         Font::new(COUNT_SIZE, Weight::Bold, INK),
                     );
                 }
-                // Participants that do not fit are rounded ("n≈45k", the exact count in the
-                // tooltip) before they are cut.
+                // Participants that do not fit are rounded ("n≈45k", then "≈45k", then "45k";
+                // the exact count in the tooltip) before they are cut.
                 let n_font = Font::new(10.0, Weight::Normal, INK);
                 let n_at = (
                     (x0 + x1) / 2.0,
@@ -320,10 +330,14 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                 let n_width = x1 - x0 - 4.0;
                 let full = participants_label(*participants, false);
                 let fits = |text: &str| text_width(text, n_font.size, n_font.weight) <= n_width;
-                match participants_rounded(*participants).filter(|r| !fits(&full) && fits(r)) {
+                let rounded = participants_rounded(*participants).filter(|_| !fits(&full));
+                match rounded
+                    .as_deref()
+                    .and_then(|r| shorter_forms(r).find(|r| fits(r)))
+                {
                     Some(rounded) => {
                         p.tooltip(&full);
-                        p.text(n_at.0, n_at.1, &rounded, Align::Center, n_font);
+                        p.text(n_at.0, n_at.1, rounded, Align::Center, n_font);
                     }
                     None => label_lines(
                         p,
