@@ -333,7 +333,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                 let rounded = participants_rounded(*participants).filter(|_| !fits(&full));
                 match rounded
                     .as_deref()
-                    .and_then(|r| shorter_forms(r).find(|r| fits(r)))
+                    .and_then(|rounded| shorter_forms(rounded).find(|form| fits(form)))
                 {
                     Some(rounded) => {
                         p.tooltip(&full);

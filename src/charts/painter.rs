@@ -307,9 +307,8 @@ fn id_end(chars: &[char]) -> Option<usize> {
     start
 }
 
-/// Width of `text` at `size` in logical units, measured with the embedded font.
-/// The text is measured as it is drawn ([`reading_order::drawn`]: Arabic letters joined, so
-/// narrower than alone).
+/// Width of `text` at `size` in logical units, measured with the embedded font as it is drawn
+/// ([`reading_order::drawn`]: Arabic letters joined, so narrower than apart).
 pub fn text_width(text: &str, size: f64, weight: Weight) -> f64 {
     drawn_text_width(&reading_order::drawn(text), size, weight)
 }
