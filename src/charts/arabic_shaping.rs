@@ -123,6 +123,10 @@ const ZERO_WIDTH_JOINER: char = '\u{200D}';
 const LAM: char = '\u{0644}';
 
 fn forms(c: char) -> Option<&'static Forms> {
+    // Most text charts draw is not Arabic: two comparisons before the search.
+    if !(FORMS[0].letter..=FORMS[FORMS.len() - 1].letter).contains(&c) {
+        return None;
+    }
     FORMS
         .binary_search_by_key(&c, |f| f.letter)
         .ok()
