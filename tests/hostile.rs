@@ -144,6 +144,85 @@ fn control_characters_are_refused_in_registry_and_topic_text() {
     );
 }
 
+/// A right-to-left override in a citation made the README's and HTML page's tables show the
+/// rest of the cell reversed ("Trojan Source"): text that reads differently from what the
+/// registry holds. Bidirectional embeddings, overrides and isolates are refused in registry
+/// and topic text, by `validate`, `report` and `add` alike; Hebrew text and the scope-less
+/// right-to-left mark are still text.
+#[test]
+fn bidirectional_controls_are_refused_in_registry_and_topic_text() {
+    let registry = format!(
+        "{HEADER}a_1,\"Smith J. \u{202E}lairt evitisop\",2020,rct,treatment,10,citrate,severity,positive\n\
+         b_2,\"כהן א. \u{200F}ניסוי\",2021,rct,treatment,10,citrate,severity,positive\n"
+    );
+    let dir = topic_with(registry.as_bytes());
+    let expected = "studies/t/registry.csv:2:citation: contains the bidirectional control \
+                    character U+202E (RIGHT-TO-LEFT OVERRIDE) at character 10; delete it (it \
+                    reorders the text after it in the reports' tables and pages, so they would \
+                    show something else than the registry holds; right-to-left text needs no \
+                    such character)\n";
+    for command in ["validate", "report"] {
+        let run = evsynth_in(dir.path(), &[command, "t"]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert_eq!(run.stderr, expected, "{command}");
+    }
+    assert!(!dir.path().join("reports").exists());
+
+    // Without the override the registry is valid; `add` refuses a row with an isolate and
+    // leaves the file as it was.
+    let clean = registry.replace('\u{202E}', "");
+    std::fs::write(dir.path().join("studies/t/registry.csv"), &clean).unwrap();
+    assert_eq!(evsynth_in(dir.path(), &["validate", "t"]).code, 0);
+    let run = evsynth_in(
+        dir.path(),
+        &[
+            "add",
+            "t",
+            "--study-id",
+            "c_3",
+            "--citation",
+            "Doe \u{2067}X\u{2069}",
+            "--year",
+            "2022",
+            "--design",
+            "rct",
+            "--question",
+            "treatment",
+            "--n",
+            "5",
+            "--form",
+            "citrate",
+            "--outcome",
+            "severity",
+            "--direction",
+            "positive",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("U+2067 (RIGHT-TO-LEFT ISOLATE) at character 5;"),
+        "{}",
+        run.stderr
+    );
+    let after = std::fs::read_to_string(dir.path().join("studies/t/registry.csv")).unwrap();
+    assert_eq!(after, clean);
+
+    let topic = dir.path().join("studies/t/topic.toml");
+    let text = std::fs::read_to_string(&topic).unwrap();
+    std::fs::write(&topic, text.replacen("title = \"", "title = \"\\u202D", 1)).unwrap();
+    let run = evsynth_in(dir.path(), &["validate", "t"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "studies/t/topic.toml:title: contains the bidirectional control character U+202D \
+             (LEFT-TO-RIGHT OVERRIDE) at character 1;"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
 /// A registry saved as UTF-16 ("Unicode text") gave a message per column, each name's letters
 /// separated by raw NUL bytes on the terminal: now one message saying what to do.
 #[test]
