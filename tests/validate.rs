@@ -100,6 +100,25 @@ fn empty_file_asks_for_the_header() {
     )));
 }
 
+/// Bidirectional overrides and isolates are refused; the right-to-left mark in a Hebrew
+/// citation is text.
+#[test]
+fn bidirectional_controls_in_a_citation() {
+    expect_invalid(
+        "bidi_control.csv",
+        &[
+            "2:citation: contains the bidirectional control character U+202E (RIGHT-TO-LEFT \
+             OVERRIDE) at character 10; delete it (it reorders the text after it in the \
+             reports' tables and pages, so they would show something else than the registry \
+             holds; right-to-left text needs no such character)",
+            "4:citation: contains the bidirectional control character U+2066 (LEFT-TO-RIGHT \
+             ISOLATE) at character 5; delete it (it reorders the text after it in the reports' \
+             tables and pages, so they would show something else than the registry holds; \
+             right-to-left text needs no such character)",
+        ],
+    );
+}
+
 #[test]
 fn year_out_of_range_and_not_a_year() {
     expect_invalid(
