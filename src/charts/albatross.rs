@@ -9,6 +9,7 @@ use crate::charts::painter::{
     Align, Bounds, ChartText, Font, Painter, Weight, intersects, text_bounds, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
+use crate::charts::reading_order::isolated;
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
 use crate::numbers::{counted, grouped};
@@ -122,7 +123,8 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     );
     let subtitle = format!(
         "x: two-sided p, left = {} (against), right = {} (for); y: participants (log); contours: SMD",
-        question.negative, question.positive
+        isolated(&question.negative),
+        isolated(&question.positive)
     );
     // The contours' p-values and their z, computed once (not once per format).
     let contour_steps: Vec<(f64, f64)> = (0..=120)
@@ -155,7 +157,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
             }
         })
         .collect();
-    let title_for_draw = title.clone();
+    let title_for_draw = format!("Albatross plot: {}", isolated(&question.label));
     let draw = move |p: &mut dyn Painter| {
         header(p, WIDTH, &title_for_draw, &subtitle);
         // Contours, both sides.
@@ -206,14 +208,14 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         p.text(
             (LEFT + centre) / 2.0,
             BOTTOM + 34.0,
-            &format!("← {}", question.negative),
+            &format!("← {}", isolated(&question.negative)),
             Align::Center,
             small,
         );
         p.text(
             (centre + RIGHT) / 2.0,
             BOTTOM + 34.0,
-            &format!("{} →", question.positive),
+            &format!("{} →", isolated(&question.positive)),
             Align::Center,
             small,
         );

@@ -14,6 +14,7 @@ use crate::charts::painter::{
     truncate_id_to_width, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, RULE};
+use crate::charts::reading_order::isolated;
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::{Direction, RiskOfBias, Tier};
 use crate::numbers::{counted, grouped};
@@ -296,9 +297,10 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let footer_line = footer_text(registry, &counted(rows.len() as u64, "study", "studies"));
     let subtitle = format!(
         "▲ {} · ▼ {} · ◆ no difference · ◄► conflicting; marker size by n (<50, 50-300, >300)",
-        question.positive, question.negative
+        isolated(&question.positive),
+        isolated(&question.negative)
     );
-    let title_for_draw = title.clone();
+    let title_for_draw = format!("Effect direction plot: {}", isolated(&question.label));
     let draw = move |p: &mut dyn Painter| {
         header(p, width, &title_for_draw, &subtitle);
         let x_of = |column: usize| LABEL_RIGHT + 10.0 + column_width * (column as f64 + 0.5);

@@ -14,6 +14,7 @@ use crate::charts::painter::{
     tooltip_if_cut,
 };
 use crate::charts::palette::{INK, MUTED, RULE};
+use crate::charts::reading_order::isolated;
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
 use crate::numbers::{counted, grouped, participants_label, participants_rounded};
@@ -248,9 +249,10 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     );
     let subtitle = format!(
         "Cell: findings and participants (n summed over findings); colour: ▲ {} (blue) vs ▼ {} (orange)",
-        question.positive, question.negative
+        isolated(&question.positive),
+        isolated(&question.negative)
     );
-    let title_for_draw = title.clone();
+    let title_for_draw = format!("Evidence map: {}", isolated(&question.label));
     let draw = move |p: &mut dyn Painter| {
         header(p, width, &title_for_draw, &subtitle);
         let x_of = |c: usize| LABEL_RIGHT + 10.0 + column_width * c as f64;

@@ -7,6 +7,7 @@ use crate::charts::painter::{
     truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, PANEL, RULE, direction_fill, direction_ink};
+use crate::charts::reading_order::isolated;
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::{Direction, Tier};
 use crate::numbers::{counted, grouped, participants_label};
@@ -84,7 +85,7 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         .max()
         .unwrap_or(1)
         .max(1);
-    let title_for_draw = title.clone();
+    let title_for_draw = format!("Evidence meter: {}", isolated(&topic.title));
     let draw = move |p: &mut dyn Painter| {
         let title = truncate_to_width(&title_for_draw, 20.0, Weight::Bold, WIDTH - 2.0 * MARGIN);
         p.text(
@@ -182,7 +183,7 @@ fn draw_panel(
         PANEL,
         None,
     );
-    let heading = format!("{} ({})", question.label, table.question);
+    let heading = format!("{} ({})", isolated(&question.label), table.question);
     let heading = truncate_to_width(&heading, 15.0, Weight::Bold, WIDTH - 2.0 * MARGIN);
     p.text(
         MARGIN,
@@ -193,9 +194,9 @@ fn draw_panel(
     );
     let reading = format!(
         "Hypothesis: {} · ▲ = {} · ▼ = {} · {}",
-        question.hypothesis,
-        question.positive,
-        question.negative,
+        isolated(&question.hypothesis),
+        isolated(&question.positive),
+        isolated(&question.negative),
         table.total.phrases().join(", ")
     );
     let reading = truncate_to_width(&reading, 11.5, Weight::Normal, WIDTH - 2.0 * MARGIN);

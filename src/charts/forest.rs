@@ -7,6 +7,7 @@ use crate::charts::painter::{
     Align, ChartText, Font, Painter, Weight, text_width, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
+use crate::charts::reading_order::isolated;
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
 use crate::numbers::{decimal, grouped};
@@ -133,7 +134,11 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         analysis.shown(pooled.ci_high),
         pooled.i2
     );
-    let title_for_draw = title.clone();
+    let title_for_draw = format!(
+        "Forest plot: {} — {}",
+        isolated(&question.label),
+        isolated(&outcome)
+    );
     let draw = move |p: &mut dyn Painter| {
         let subtitle = format!("{} · {}", measure.label(), model_label(pooled.options));
         crate::charts::common::header(p, WIDTH, &title_for_draw, &subtitle);
@@ -274,12 +279,12 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         );
         let (left, right) = match analysis.favours_lower {
             Some(true) => (
-                format!("← favours: {}", question.positive),
-                format!("favours: {} →", question.negative),
+                format!("← favours: {}", isolated(&question.positive)),
+                format!("favours: {} →", isolated(&question.negative)),
             ),
             Some(false) => (
-                format!("← favours: {}", question.negative),
-                format!("favours: {} →", question.positive),
+                format!("← favours: {}", isolated(&question.negative)),
+                format!("favours: {} →", isolated(&question.positive)),
             ),
             None => ("← lower".to_string(), "higher →".to_string()),
         };

@@ -4,6 +4,7 @@
 use crate::charts::axis::{Axis, labelled_linear_ticks};
 use crate::charts::painter::{Align, ChartText, Font, Painter, Weight};
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
+use crate::charts::reading_order::isolated;
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
 use crate::numbers::grouped;
@@ -111,7 +112,11 @@ fn funnel(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         registry.short_hash(),
         topic.as_of
     );
-    let title_for_draw = title.clone();
+    let title_for_draw = format!(
+        "Funnel plot: {} — {}",
+        isolated(&question),
+        isolated(&outcome)
+    );
     let draw = move |p: &mut dyn Painter| {
         let y_of = |se: f64| TOP + se / max_se * (BOTTOM - TOP);
         crate::charts::common::header(p, WIDTH, &title_for_draw, &subtitle);

@@ -7,6 +7,7 @@ use crate::charts::painter::{
     Align, ChartText, Font, Painter, Weight, id_label_up, text_width, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, PANEL, RULE, direction_fill};
+use crate::charts::reading_order::isolated;
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::{Direction, Tier};
 use crate::synthesis::study_votes::StudyVote;
@@ -86,7 +87,7 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         registry,
         "bar height: randomised 4, non-randomised 3, observational 2, case series/report 1",
     );
-    let title_for_draw = title.clone();
+    let title_for_draw = format!("Harvest plot: {}", isolated(&topic.title));
     let draw = move |p: &mut dyn Painter| {
         header(
             p,
@@ -98,7 +99,7 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
             let question = &topic.questions[question_key];
             let top = TOP + PANEL_HEIGHT * i as f64;
             let heading = truncate_to_width(
-                &format!("{} ({question_key})", question.label),
+                &format!("{} ({question_key})", isolated(&question.label)),
                 14.0,
                 Weight::Bold,
                 WIDTH - 2.0 * MARGIN,
@@ -150,7 +151,7 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
                 marker(p, left + 8.0, base + 16.0, 11.0, *direction);
                 let label = format!(
                     "{} ({})",
-                    question.direction_label(*direction),
+                    isolated(question.direction_label(*direction)),
                     studies.len()
                 );
                 let label = truncate_to_width(&label, 11.5, Weight::Normal, right - left - 20.0);

@@ -7,6 +7,7 @@ use crate::charts::painter::{
     Align, ChartText, Font, Painter, Weight, text_width, truncate_to_width,
 };
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
+use crate::charts::reading_order::isolated;
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::{Direction, Tier};
 use crate::numbers::counted;
@@ -25,7 +26,10 @@ const PLOT_LEFT: f64 = 70.0;
 const PLOT_RIGHT: f64 = WIDTH - MARGIN;
 
 struct Panel {
+    /// "Question label (key)", as the chart's description gives it.
     label: String,
+    /// The same with the question label isolated for drawing ([`isolated`]).
+    drawn_label: String,
     /// Cumulative findings per year and direction, years `first..=last`.
     cumulative: Vec<[u32; 4]>,
     /// The systematic reviews by year (years in order, ids as first found): review `R1` is
@@ -96,6 +100,7 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
             let reviews: Vec<(i32, Vec<Text>)> = by_year.into_iter().collect();
             Panel {
                 label: format!("{} ({key})", question.label),
+                drawn_label: format!("{} ({key})", isolated(&question.label)),
                 cumulative,
                 legend: (!reviews.is_empty())
                     .then(|| review_legend(&reviews, WIDTH - 2.0 * MARGIN)),
@@ -121,7 +126,7 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         registry,
         &format!("findings of primary studies by year of publication, {first}-{last}"),
     );
-    let title_for_draw = title.clone();
+    let title_for_draw = format!("Cumulative timeline: {}", isolated(&registry.topic.title));
     let draw = move |p: &mut dyn Painter| {
         header(
             p,
@@ -133,7 +138,8 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         let x_of = |i: usize| PLOT_LEFT + slot * i as f64;
         for (k, panel) in panels.iter().enumerate() {
             let top = TOP + PANEL_HEIGHT * k as f64;
-            let heading = truncate_to_width(&panel.label, 14.0, Weight::Bold, WIDTH - 2.0 * MARGIN);
+            let heading =
+                truncate_to_width(&panel.drawn_label, 14.0, Weight::Bold, WIDTH - 2.0 * MARGIN);
             p.text(
                 MARGIN,
                 top + 10.0,
