@@ -87,6 +87,14 @@ fn topic_variant(path: &str) -> (tempfile::TempDir, String) {
     (dir, registry)
 }
 
+/// `count` outcome labels of 33-35 characters, "Outcome label number 0 that is long" on, for
+/// the wide generated topics.
+fn long_outcome_labels(count: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| format!("Outcome label number {i} that is long"))
+        .collect()
+}
+
 fn overlaps(a: &TextBox, b: &TextBox) -> bool {
     const SLACK: f64 = 0.5;
     a.bounds.0 + SLACK < b.bounds.2
@@ -144,9 +152,7 @@ fn no_label_overlaps_another_or_leaves_the_canvas() {
 fn generated_wide_and_right_to_left_topics_fit_too() {
     for (columns, n) in [(16, 45_368), (30, 45_368), (16, u64::from(u32::MAX))] {
         let dir = tempfile::tempdir().unwrap();
-        let labels: Vec<String> = (0..columns)
-            .map(|i| format!("Outcome label number {i} that is long"))
-            .collect();
+        let labels = long_outcome_labels(columns);
         common::write_one_study_per_outcome_topic(
             dir.path(),
             &labels,
@@ -398,9 +404,7 @@ fn forest_plot_axis_follows_estimates_in_small_units() {
 #[test]
 fn effect_direction_plot_of_many_outcomes_is_drawn_wider_with_whole_headings() {
     let dir = tempfile::tempdir().unwrap();
-    let labels: Vec<String> = (0..30)
-        .map(|i| format!("Outcome label number {i} that is long"))
-        .collect();
+    let labels = long_outcome_labels(30);
     common::write_one_study_per_outcome_topic(dir.path(), &labels, |_| 40, "positive");
     let path = dir.path().to_str().unwrap();
     let chart = plan(path, "effect-direction")
@@ -473,9 +477,7 @@ fn evidence_map_participants_are_rounded_before_they_are_cut() {
 #[test]
 fn a_map_of_thirty_columns_keeps_whole_headings_and_rounded_participants() {
     let dir = tempfile::tempdir().unwrap();
-    let labels: Vec<String> = (0..30)
-        .map(|i| format!("Outcome label number {i} that is long"))
-        .collect();
+    let labels = long_outcome_labels(30);
     common::write_one_study_per_outcome_topic(
         dir.path(),
         &labels,

@@ -110,7 +110,10 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let n_high = points.iter().map(|pt| pt.n).fold(0.0, f64::max).max(1000.0);
     let (log_low, log_high) = ((n_low / 1.5).log10().floor(), (n_high * 1.5).log10().ceil());
     let y_of = move |n: f64| BOTTOM - (n.log10() - log_low) / (log_high - log_low) * (BOTTOM - TOP);
-    let title = format!("Albatross plot: {}", question.label);
+    // The title as written (the accessible name, the README's caption) and as drawn, its
+    // label isolated ([`isolated`]).
+    let titled = |label: &str| format!("Albatross plot: {label}");
+    let title = titled(&question.label);
     let description = format!(
         "{} with a p-value and n; {} without a side {} listed below the plot.",
         counted(points.len() as u64, "finding", "findings"),
@@ -157,7 +160,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
             }
         })
         .collect();
-    let title_for_draw = format!("Albatross plot: {}", isolated(&question.label));
+    let title_for_draw = titled(&isolated(&question.label));
     let draw = move |p: &mut dyn Painter| {
         header(p, WIDTH, &title_for_draw, &subtitle);
         // Contours, both sides.

@@ -283,7 +283,10 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         .iter()
         .map(|o| topic.outcome_label(o).to_string())
         .collect();
-    let title = format!("Effect direction plot: {}", question.label);
+    // The title as written (the accessible name, the README's caption) and as drawn, its
+    // label isolated ([`isolated`]).
+    let titled = |label: &str| format!("Effect direction plot: {label}");
+    let title = titled(&question.label);
     let description = format!(
         "{} by {}; overall sign test {}.",
         counted(rows.len() as u64, "study", "studies"),
@@ -300,7 +303,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         isolated(&question.positive),
         isolated(&question.negative)
     );
-    let title_for_draw = format!("Effect direction plot: {}", isolated(&question.label));
+    let title_for_draw = titled(&isolated(&question.label));
     let draw = move |p: &mut dyn Painter| {
         header(p, width, &title_for_draw, &subtitle);
         let x_of = |column: usize| LABEL_RIGHT + 10.0 + column_width * (column as f64 + 0.5);

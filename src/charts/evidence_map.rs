@@ -231,7 +231,10 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         .saturating_sub(1);
     let row_height = ROW + COUNT_LINE * extra_lines as f64;
     let height = (table_top + row_height * row_labels.len() as f64 + 90.0).ceil();
-    let title = format!("Evidence map: {}", question.label);
+    // The title as written (the accessible name, the README's caption) and as drawn, its
+    // label isolated ([`isolated`]).
+    let titled = |label: &str| format!("Evidence map: {label}");
+    let title = titled(&question.label);
     let description = format!(
         "{} by {}; {} of {} cells have no findings.",
         counted(row_labels.len() as u64, row_words.0, row_words.1),
@@ -252,7 +255,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         isolated(&question.positive),
         isolated(&question.negative)
     );
-    let title_for_draw = format!("Evidence map: {}", isolated(&question.label));
+    let title_for_draw = titled(&isolated(&question.label));
     let draw = move |p: &mut dyn Painter| {
         header(p, width, &title_for_draw, &subtitle);
         let x_of = |c: usize| LABEL_RIGHT + 10.0 + column_width * c as f64;

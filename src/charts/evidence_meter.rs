@@ -59,7 +59,10 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         topic.as_of
     );
     let height = (HEADER + panel_height() * tables.len() as f64 + FOOTER).ceil();
-    let title = format!("Evidence meter: {}", topic.title);
+    // The title as written (the accessible name, the README's caption) and as drawn, its
+    // label isolated ([`isolated`]).
+    let titled = |label: &str| format!("Evidence meter: {label}");
+    let title = titled(&topic.title);
     let description = tables
         .iter()
         .map(|t| {
@@ -85,7 +88,7 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         .max()
         .unwrap_or(1)
         .max(1);
-    let title_for_draw = format!("Evidence meter: {}", isolated(&topic.title));
+    let title_for_draw = titled(&isolated(&topic.title));
     let draw = move |p: &mut dyn Painter| {
         let title = truncate_to_width(&title_for_draw, 20.0, Weight::Bold, WIDTH - 2.0 * MARGIN);
         p.text(

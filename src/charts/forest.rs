@@ -123,7 +123,10 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         topic.as_of
     );
     let measure = analysis.measure;
-    let title = format!("Forest plot: {} — {}", question.label, outcome);
+    // The title as written (the accessible name, the README's caption) and as drawn, its
+    // labels isolated ([`isolated`]).
+    let titled = |question: &str, outcome: &str| format!("Forest plot: {question} — {outcome}");
+    let title = titled(&question.label, &outcome);
     let pooled = analysis.pooled.clone();
     let description = format!(
         "{} studies; pooled {} {} (95% CI {} to {}), I² {:.1}%.",
@@ -134,11 +137,7 @@ fn forest(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         analysis.shown(pooled.ci_high),
         pooled.i2
     );
-    let title_for_draw = format!(
-        "Forest plot: {} — {}",
-        isolated(&question.label),
-        isolated(&outcome)
-    );
+    let title_for_draw = titled(&isolated(&question.label), &isolated(&outcome));
     let draw = move |p: &mut dyn Painter| {
         let subtitle = format!("{} · {}", measure.label(), model_label(pooled.options));
         crate::charts::common::header(p, WIDTH, &title_for_draw, &subtitle);

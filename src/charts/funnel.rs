@@ -82,7 +82,10 @@ fn funnel(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         right: RIGHT,
         log: analysis.measure.is_ratio(),
     };
-    let title = format!("Funnel plot: {question} — {outcome}");
+    // The title as written (the accessible name, the README's caption) and as drawn, its
+    // labels isolated ([`isolated`]).
+    let titled = |question: &str, outcome: &str| format!("Funnel plot: {question} — {outcome}");
+    let title = titled(&question, &outcome);
     let k = analysis.studies.len();
     let (description, subtitle) = match analysis.egger {
         Ok(egger) => (
@@ -112,11 +115,7 @@ fn funnel(input: &ChartInput<'_>, analysis: &Analysis) -> Chart {
         registry.short_hash(),
         topic.as_of
     );
-    let title_for_draw = format!(
-        "Funnel plot: {} — {}",
-        isolated(&question),
-        isolated(&outcome)
-    );
+    let title_for_draw = titled(&isolated(&question), &isolated(&outcome));
     let draw = move |p: &mut dyn Painter| {
         let y_of = |se: f64| TOP + se / max_se * (BOTTOM - TOP);
         crate::charts::common::header(p, WIDTH, &title_for_draw, &subtitle);

@@ -65,7 +65,10 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
     }
     crate::charts::check_question_panels(panels.len())?;
     let height = (TOP + PANEL_HEIGHT * panels.len() as f64 + 70.0).ceil();
-    let title = format!("Harvest plot: {}", topic.title);
+    // The title as written (the accessible name, the README's caption) and as drawn, its
+    // label isolated ([`isolated`]).
+    let titled = |label: &str| format!("Harvest plot: {label}");
+    let title = titled(&topic.title);
     let description = panels
         .iter()
         .map(|(q, votes)| {
@@ -87,7 +90,7 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         registry,
         "bar height: randomised 4, non-randomised 3, observational 2, case series/report 1",
     );
-    let title_for_draw = format!("Harvest plot: {}", isolated(&topic.title));
+    let title_for_draw = titled(&isolated(&topic.title));
     let draw = move |p: &mut dyn Painter| {
         header(
             p,

@@ -725,12 +725,10 @@ impl Painter for SvgPainter<'_, '_> {
         self.shapes.circle(x, y, radius, fill);
     }
     fn text(&mut self, x: f64, y: f64, text: &str, align: Align, font: Font) {
-        self.text
-            .add(x, y, &reading_order::drawn(text), align, font, false);
+        self.text.add(x, y, text, align, font, false);
     }
     fn text_up(&mut self, x: f64, y: f64, text: &str, font: Font) {
-        self.text
-            .add(x, y, &reading_order::drawn(text), Align::Left, font, true);
+        self.text.add(x, y, text, Align::Left, font, true);
     }
     fn tooltip(&mut self, full: &str) {
         self.text.tooltip(full);

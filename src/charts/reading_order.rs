@@ -17,6 +17,8 @@ use std::borrow::Cow;
 
 use unicode_bidi::{BidiClass, BidiInfo, bidi_class};
 
+use crate::registry::control::is_bidi_control;
+
 /// Whether `c` can put text at a right-to-left level: a right-to-left letter (class R, e.g.
 /// Hebrew, or AL, Arabic letters), an Arabic-Indic
 /// digit (class AN, which the algorithm raises like right-to-left text: "٤ > ٣" in a
@@ -59,20 +61,21 @@ fn in_right_to_left_block(c: char) -> bool {
 /// otherwise, so charts without right-to-left text are unchanged. The isolates are not drawn
 /// ([`visual_order`] leaves them out).
 pub fn isolated(label: &str) -> Cow<'_, str> {
-    if label.is_ascii()
-        || !label
-            .chars()
-            .any(|c| in_right_to_left_block(c) && turns_right_to_left(c))
-    {
-        return Cow::Borrowed(label);
+    if needs_reordering(label) {
+        Cow::Owned(format!("\u{2068}{label}\u{2069}"))
+    } else {
+        Cow::Borrowed(label)
     }
-    Cow::Owned(format!("\u{2068}{label}\u{2069}"))
 }
 
-/// Whether `c` is an explicit directional formatting character (embedding, override, isolate
-/// or pop): it directs the algorithm and is not drawn.
-fn is_formatting(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+/// Whether the bidirectional algorithm can change how `text` is drawn: it holds a character
+/// that turns text right to left, or a directional formatting character (embedding, override,
+/// isolate or pop: it directs the algorithm and is left out when drawn).
+fn needs_reordering(text: &str) -> bool {
+    !text.is_ascii()
+        && text
+            .chars()
+            .any(|c| in_right_to_left_block(c) && turns_right_to_left(c) || is_bidi_control(c))
 }
 
 /// `text` as the charts draw it: Arabic letters shaped, then in visual order
@@ -92,11 +95,7 @@ pub fn drawn(text: &str) -> Cow<'_, str> {
 /// visual order; paragraphs (lines) in turn. Directional formatting characters (the isolates
 /// of [`isolated`]) are left out: they have no glyph.
 pub fn visual_order(text: &str) -> Cow<'_, str> {
-    if text.is_ascii()
-        || !text
-            .chars()
-            .any(|c| in_right_to_left_block(c) && turns_right_to_left(c) || is_formatting(c))
-    {
+    if !needs_reordering(text) {
         return Cow::Borrowed(text);
     }
     let info = BidiInfo::new(text, None);
@@ -108,7 +107,7 @@ pub fn visual_order(text: &str) -> Cow<'_, str> {
             if levels[run.start].is_rtl() {
                 push_reversed(&mut seen, piece);
             } else {
-                seen.extend(piece.chars().filter(|&c| !is_formatting(c)));
+                seen.extend(piece.chars().filter(|&c| !is_bidi_control(c)));
             }
         }
     }
@@ -127,7 +126,7 @@ fn push_reversed(seen: &mut String, run: &str) {
         }
     }
     for (letter, marks) in clusters.into_iter().rev() {
-        if !is_formatting(letter) {
+        if !is_bidi_control(letter) {
             seen.push(mirrored(letter));
         }
         seen.extend(marks);
@@ -213,9 +212,9 @@ mod tests {
                     v.sort_unstable();
                     v
                 };
-                let drawable: String = text.chars().filter(|&c| !is_formatting(c)).collect();
+                let drawable: String = text.chars().filter(|&c| !is_bidi_control(c)).collect();
                 proptest::prop_assert_eq!(canonical(&shown), canonical(&drawable));
-                proptest::prop_assert!(!shown.chars().any(is_formatting));
+                proptest::prop_assert!(!shown.chars().any(is_bidi_control));
             }
         }
     }

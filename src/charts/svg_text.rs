@@ -43,12 +43,13 @@ impl SvgText {
         self.pending_tooltip = Some(full.to_string());
     }
 
-    /// Adds a text, given in drawing order ([`crate::charts::reading_order::drawn`]); `up`
+    /// Adds a text, placed in drawing order ([`crate::charts::reading_order::drawn`]); `up`
     /// rotates it to read bottom to top from (x, y).
     pub fn add(&mut self, x: f64, y: f64, text: &str, align: Align, font: Font, up: bool) {
+        let text = crate::charts::reading_order::drawn(text);
         let face = face(font.weight);
         let scaled = face.as_scaled(font.size as f32);
-        let width = crate::charts::painter::drawn_text_width(text, font.size, font.weight);
+        let width = crate::charts::painter::drawn_text_width(&text, font.size, font.weight);
         let left = match align {
             Align::Left => x,
             Align::Center => x - width / 2.0,

@@ -109,7 +109,10 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         })
         .collect();
     let height = (TOP + PANEL_HEIGHT * panels.len() as f64 + 60.0).ceil();
-    let title = format!("Cumulative timeline: {}", registry.topic.title);
+    // The title as written (the accessible name, the README's caption) and as drawn, its
+    // label isolated ([`isolated`]).
+    let titled = |label: &str| format!("Cumulative timeline: {label}");
+    let title = titled(&registry.topic.title);
     let description = panels
         .iter()
         .map(|panel| {
@@ -126,7 +129,7 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
         registry,
         &format!("findings of primary studies by year of publication, {first}-{last}"),
     );
-    let title_for_draw = format!("Cumulative timeline: {}", isolated(&registry.topic.title));
+    let title_for_draw = titled(&isolated(&registry.topic.title));
     let draw = move |p: &mut dyn Painter| {
         header(
             p,
