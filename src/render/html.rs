@@ -20,6 +20,7 @@ h3 { margin-top: 1.4em; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.86em; }
 th, td { border: 1px solid #ddd; padding: 4px 7px; vertical-align: top; }
 th { background: #f4f4f4; } td { font-variant-numeric: tabular-nums; }
+th, td { unicode-bidi: plaintext; text-align: start; }
 .chart svg { width: 100%; height: auto; border: 1px solid #eee; }
 .chart { margin: 1em 0; }
 a { color: #0060a0; }
@@ -149,6 +150,22 @@ mod tests {
                 "<td><a href=\"we%20ird%23%3Cb%3E%26%25/index.html\">T &lt;i&gt;</a></td>\
                  <td>1,000,000</td><td>12,345</td><td>193,779,239</td>"
             ),
+            "{html}"
+        );
+    }
+
+    /// A table cell holding a right-to-left label takes its direction from its own text (the
+    /// page's stylesheet), so "חומרת RLS (סולם IRLS)" keeps its bracket and Latin words where
+    /// a Hebrew reader expects them; the label itself reaches the page unchanged, with no
+    /// directional control added.
+    #[test]
+    fn table_cells_take_their_direction_from_their_text() {
+        let markdown = "| Outcome | n |\n|---|---:|\n| חומרת RLS (סולם IRLS) | 2 |\n";
+        let html = report_html("T", markdown, &[]);
+        assert!(html.contains("th, td { unicode-bidi: plaintext; text-align: start; }"));
+        assert!(html.contains("<td>חומרת RLS (סולם IRLS)</td>"), "{html}");
+        assert!(
+            !html.chars().any(crate::registry::control::is_bidi_control),
             "{html}"
         );
     }
