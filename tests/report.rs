@@ -128,6 +128,41 @@ fn report_text_outputs_match_snapshots() {
     }
 }
 
+/// The summary of findings rates only outcomes with counted studies; an outcome with findings
+/// from uncounted designs alone is named under the table, so a reader of the table knows it was
+/// looked at. In the shipped registry RLS symptoms (any measure) has a case report
+/// (bartell_2006) and a systematic review (marshall_2019), nothing else (hand count); counting
+/// case reports rates it, and the note goes.
+#[test]
+fn outcomes_without_counted_studies_are_named_under_the_summary_of_findings() {
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(report_into(out.path()).code, 0);
+    let readme = std::fs::read_to_string(out.path().join("magnesium-rls/README.md")).unwrap();
+    let note = "Not rated, as no counted study reports them (only case reports, case series or \
+                systematic reviews, which are described, not counted): *Does magnesium relieve \
+                RLS?* — RLS symptoms (any measure) (2 findings from 2 studies).";
+    assert!(readme.contains(note), "{readme}");
+    let sof = readme.split("## Summary of findings").nth(1).unwrap();
+    let sof = sof.split("\n## ").next().unwrap();
+    assert!(!sof.contains("| RLS symptoms (any measure) |"), "{sof}");
+
+    let counted = tempfile::tempdir().unwrap();
+    let run = evsynth(&[
+        "report",
+        "magnesium-rls",
+        "--count-case-reports",
+        "--out",
+        counted.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let readme = std::fs::read_to_string(counted.path().join("magnesium-rls/README.md")).unwrap();
+    assert!(!readme.contains("Not rated"), "{readme}");
+    assert!(
+        readme.contains("| Does magnesium relieve RLS? | RLS symptoms (any measure) | 1 | 1 |"),
+        "{readme}"
+    );
+}
+
 #[test]
 fn tier_table_counts_findings_studies_and_participants() {
     let out = tempfile::tempdir().unwrap();

@@ -331,6 +331,7 @@ fn summary_of_findings(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
             md,
             "No outcome has counted studies, so no certainty is rated.\n"
         );
+        unrated_outcomes_note(md, topic, synthesis);
         return;
     }
     let _ = writeln!(
@@ -418,11 +419,54 @@ fn summary_of_findings(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
         );
     }
     md.push('\n');
+    unrated_outcomes_note(md, topic, synthesis);
     for (i, note) in footnotes.iter().enumerate() {
         let _ = writeln!(md, "[^{}]: {note}", i + 1);
     }
     if !footnotes.is_empty() {
         md.push('\n');
+    }
+}
+
+/// A note under the summary of findings naming each question's outcomes that have findings
+/// but no counted study (only case reports, case series or systematic reviews; only reviews
+/// when case reports are counted), which the table does not rate: a reader of the table alone would not know they were looked at.
+/// Nothing when every outcome with findings is rated.
+fn unrated_outcomes_note(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
+    let unrated: Vec<String> = synthesis
+        .questions_with_findings()
+        .flat_map(|q| {
+            q.outcomes
+                .rows
+                .iter()
+                .filter(|row| {
+                    !synthesis
+                        .certainty
+                        .iter()
+                        .any(|c| c.question == q.key && c.outcome == row.key)
+                })
+                .map(|row| {
+                    let [findings, studies, _] = row.total.phrases();
+                    format!(
+                        "*{}* — {} ({findings} from {studies})",
+                        escape(&topic.questions[&q.key].label),
+                        escape(topic.outcome_label(&row.key)),
+                    )
+                })
+        })
+        .collect();
+    if !unrated.is_empty() {
+        let uncounted = if synthesis.selection.counts_tier(Tier::CaseSeriesReports) {
+            "only systematic reviews, which are listed, not counted"
+        } else {
+            "only case reports, case series or systematic reviews, which are described, not \
+             counted"
+        };
+        let _ = writeln!(
+            md,
+            "Not rated, as no counted study reports them ({uncounted}): {}.\n",
+            unrated.join("; ")
+        );
     }
 }
 
