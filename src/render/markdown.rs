@@ -1,6 +1,7 @@
 //! The report's `README.md`: per question, the tier × direction table and the findings; then
 //! the charts with captions and the study list.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
 use crate::charts::ChartOutcome;
@@ -10,7 +11,7 @@ use crate::registry::topic::Question;
 use crate::registry::{Finding, Registry, Topic};
 use crate::synthesis::counts::CellCount;
 use crate::synthesis::direction_table::DirectionTable;
-use crate::synthesis::meta::MetaAnalyses;
+use crate::synthesis::meta::{Analysis, MetaAnalyses};
 use crate::synthesis::vote_count::VoteCount;
 use crate::synthesis::votes::PValue;
 use crate::synthesis::{QuestionVotes, Synthesis, narrative};
@@ -290,10 +291,19 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
         }
         md.push('\n');
     }
-    for excluded in meta.excluded.iter().filter(|e| {
-        analyses.iter().any(|a| a.outcome == e.outcome)
-            || not_pooled_has(meta, question, &e.outcome)
-    }) {
+    // Looked up per excluded estimate: sets, not scans (a topic can have thousands of outcomes).
+    let pooled: HashSet<&str> = analyses.iter().map(|a| a.outcome.as_str()).collect();
+    let not_pooled: HashSet<&str> = meta
+        .not_pooled
+        .iter()
+        .filter(|n| n.question == question)
+        .map(|n| n.outcome.as_str())
+        .collect();
+    for excluded in meta
+        .excluded
+        .iter()
+        .filter(|e| pooled.contains(e.outcome.as_str()) || not_pooled.contains(e.outcome.as_str()))
+    {
         let _ = writeln!(
             md,
             "- Not pooled: {} ({}): {}.",
@@ -305,7 +315,7 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
     if meta
         .excluded
         .iter()
-        .any(|e| analyses.iter().any(|a| a.outcome == e.outcome))
+        .any(|e| pooled.contains(e.outcome.as_str()))
     {
         md.push('\n');
     }
@@ -316,12 +326,6 @@ fn capitalise(text: &str) -> String {
     chars.next().map_or_else(String::new, |first| {
         first.to_uppercase().collect::<String>() + chars.as_str()
     })
-}
-
-fn not_pooled_has(meta: &MetaAnalyses, question: &str, outcome: &str) -> bool {
-    meta.not_pooled
-        .iter()
-        .any(|n| n.question == question && n.outcome == outcome)
 }
 
 fn summary_of_findings(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
@@ -346,36 +350,42 @@ fn summary_of_findings(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
     );
     let _ = writeln!(md, "|---|---|---:|---:|---|---|---|---|");
     let mut footnotes = Vec::new();
+    // Each question × outcome's votes and first pooled analysis, looked up per row.
+    let mut votes_of: HashMap<(&str, &str), &VoteCount> = HashMap::new();
+    for q in &synthesis.questions {
+        for (outcome, votes) in &q.votes.by_outcome {
+            votes_of
+                .entry((q.key.as_str(), outcome.as_str()))
+                .or_insert(votes);
+        }
+    }
+    let mut analysis_of: HashMap<(&str, &str), &Analysis> = HashMap::new();
+    for a in &synthesis.meta.analyses {
+        analysis_of
+            .entry((a.question.as_str(), a.outcome.as_str()))
+            .or_insert(a);
+    }
     for c in &synthesis.certainty {
-        let votes = synthesis
-            .questions
-            .iter()
-            .find(|q| q.key == c.question)
-            .and_then(|q| q.votes.by_outcome.iter().find(|(o, _)| o == &c.outcome))
-            .map_or_else(
-                || "–".to_string(),
-                |(_, v)| {
-                    let p = v
-                        .sign_test
-                        .map_or_else(|| "no test".to_string(), PValue::stated);
-                    format!("{} of {} ({p})", v.positive(), v.with_direction)
-                },
-            );
-        let pooled = synthesis
-            .meta
-            .analyses
-            .iter()
-            .find(|a| a.question == c.question && a.outcome == c.outcome)
-            .map_or_else(
-                || "not pooled".to_string(),
-                |a| {
-                    format!(
-                        "{} {}",
-                        a.measure.short_label(),
-                        a.estimate_with_ci(&a.pooled)
-                    )
-                },
-            );
+        let cell = (c.question.as_str(), c.outcome.as_str());
+        let votes = votes_of.get(&cell).map_or_else(
+            || "–".to_string(),
+            |v| {
+                let p = v
+                    .sign_test
+                    .map_or_else(|| "no test".to_string(), PValue::stated);
+                format!("{} of {} ({p})", v.positive(), v.with_direction)
+            },
+        );
+        let pooled = analysis_of.get(&cell).map_or_else(
+            || "not pooled".to_string(),
+            |a| {
+                format!(
+                    "{} {}",
+                    a.measure.short_label(),
+                    a.estimate_with_ci(&a.pooled)
+                )
+            },
+        );
         let mut reasons = Vec::new();
         for j in c
             .judgements
@@ -433,18 +443,18 @@ fn summary_of_findings(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
 /// when case reports are counted), which the table does not rate: a reader of the table alone would not know they were looked at.
 /// Nothing when every outcome with findings is rated.
 fn unrated_outcomes_note(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
+    let rated: HashSet<(&str, &str)> = synthesis
+        .certainty
+        .iter()
+        .map(|c| (c.question.as_str(), c.outcome.as_str()))
+        .collect();
     let unrated: Vec<String> = synthesis
         .questions_with_findings()
         .flat_map(|q| {
             q.outcomes
                 .rows
                 .iter()
-                .filter(|row| {
-                    !synthesis
-                        .certainty
-                        .iter()
-                        .any(|c| c.question == q.key && c.outcome == row.key)
-                })
+                .filter(|row| !rated.contains(&(q.key.as_str(), row.key.as_str())))
                 .map(|row| {
                     let [findings, studies, _] = row.total.phrases();
                     format!(
