@@ -292,18 +292,17 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
         md.push('\n');
     }
     // Looked up per excluded estimate: sets, not scans (a topic can have thousands of outcomes).
-    let pooled: HashSet<&str> = analyses.iter().map(|a| a.outcome.as_str()).collect();
-    let not_pooled: HashSet<&str> = meta
+    let pooled_outcomes: HashSet<&str> = analyses.iter().map(|a| a.outcome.as_str()).collect();
+    let not_pooled_outcomes: HashSet<&str> = meta
         .not_pooled
         .iter()
         .filter(|n| n.question == question)
         .map(|n| n.outcome.as_str())
         .collect();
-    for excluded in meta
-        .excluded
-        .iter()
-        .filter(|e| pooled.contains(e.outcome.as_str()) || not_pooled.contains(e.outcome.as_str()))
-    {
+    for excluded in meta.excluded.iter().filter(|e| {
+        pooled_outcomes.contains(e.outcome.as_str())
+            || not_pooled_outcomes.contains(e.outcome.as_str())
+    }) {
         let _ = writeln!(
             md,
             "- Not pooled: {} ({}): {}.",
@@ -315,7 +314,7 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
     if meta
         .excluded
         .iter()
-        .any(|e| pooled.contains(e.outcome.as_str()))
+        .any(|e| pooled_outcomes.contains(e.outcome.as_str()))
     {
         md.push('\n');
     }
@@ -440,8 +439,8 @@ fn summary_of_findings(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
 
 /// A note under the summary of findings naming each question's outcomes that have findings
 /// but no counted study (only case reports, case series or systematic reviews; only reviews
-/// when case reports are counted), which the table does not rate: a reader of the table alone would not know they were looked at.
-/// Nothing when every outcome with findings is rated.
+/// when case reports are counted), which the table does not rate: a reader of the table alone
+/// would not know they were looked at. Nothing when every outcome with findings is rated.
 fn unrated_outcomes_note(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
     let rated: HashSet<(&str, &str)> = synthesis
         .certainty
