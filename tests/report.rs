@@ -163,6 +163,56 @@ fn outcomes_without_counted_studies_are_named_under_the_summary_of_findings() {
     );
 }
 
+/// Three comparable MD estimates whose variances lie 1e318 apart (one written as 1e-320, a
+/// slip for a standard error or a unit) cannot be pooled; the report, the summary command and
+/// the forest plot's note say so, instead of claiming that no outcome has two estimates.
+#[test]
+fn estimates_that_cannot_be_pooled_are_not_called_too_few() {
+    let (work, topic) = workspace_with_topic("t", "tests/fixtures/topics/bcg/topic.toml");
+    let header =
+        "study_id,citation,year,design,question,n,form,outcome,direction,effect_measure,yi,vi";
+    let rows = [
+        "a_2000,A 2000,2000,rct,prevention,100,bcg,tuberculosis,positive,md,0.5,1e-320",
+        "b_2000,B 2000,2000,rct,prevention,100,bcg,tuberculosis,positive,md,0.4,0.02",
+        "c_2000,C 2000,2000,rct,prevention,100,bcg,tuberculosis,positive,md,0.3,0.03",
+    ];
+    std::fs::write(
+        topic.join("registry.csv"),
+        format!("{header}\n{}\n", rows.join("\n")),
+    )
+    .unwrap();
+    let run = evsynth_in(work.path(), &["report", "t", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let readme = std::fs::read_to_string(work.path().join("out/t/README.md")).unwrap();
+    assert!(
+        readme.contains(
+            "No pooled estimate: no outcome's comparable effect estimates could be pooled, for \
+             the reasons below; the vote count above is the synthesis."
+        ),
+        "{readme}"
+    );
+    assert!(
+        !readme.contains("no outcome of this question has two or more"),
+        "{readme}"
+    );
+    assert!(readme.contains("more than 1e12 apart"), "{readme}");
+    assert!(
+        readme.contains(
+            "- `forest` not drawn: no outcome's comparable effect estimates could be pooled."
+        ),
+        "{readme}"
+    );
+    let summary = evsynth_in(work.path(), &["summary", "t"]);
+    assert_eq!(summary.code, 0, "{}", summary.stderr);
+    assert!(
+        summary.stdout.contains(
+            "pooled effects: none (no outcome's comparable effect estimates could be pooled)"
+        ),
+        "{}",
+        summary.stdout
+    );
+}
+
 #[test]
 fn tier_table_counts_findings_studies_and_participants() {
     let out = tempfile::tempdir().unwrap();

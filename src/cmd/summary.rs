@@ -116,7 +116,8 @@ pub fn run(studies: &Path, topic: &str, selection: &Selection) -> u8 {
             .collect();
         if analyses.is_empty() {
             crate::cmd::outln!(
-                "  pooled effects: none (no outcome has two or more comparable estimates)"
+                "  pooled effects: none ({})",
+                synthesis.meta.why_nothing_pooled(Some(&q.key)).clause()
             );
         }
         for a in analyses {

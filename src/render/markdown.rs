@@ -11,7 +11,7 @@ use crate::registry::topic::Question;
 use crate::registry::{Finding, Registry, Topic};
 use crate::synthesis::counts::CellCount;
 use crate::synthesis::direction_table::DirectionTable;
-use crate::synthesis::meta::{Analysis, MetaAnalyses};
+use crate::synthesis::meta::{Analysis, MetaAnalyses, NothingPooled};
 use crate::synthesis::vote_count::VoteCount;
 use crate::synthesis::votes::PValue;
 use crate::synthesis::{QuestionVotes, Synthesis, narrative};
@@ -264,12 +264,22 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
         .collect();
     if !not_pooled.is_empty() {
         if analyses.is_empty() {
-            let _ = writeln!(
-                md,
-                "No pooled estimate: no outcome of this question has two or more comparable effect \
-                 estimates (k ≥ 2 with the same measure). This is a finding about the evidence, not \
-                 a failure: the vote count above is the synthesis.\n"
-            );
+            let why = meta.why_nothing_pooled(Some(question));
+            if why == NothingPooled::TooFewEstimates {
+                let _ = writeln!(
+                    md,
+                    "No pooled estimate: no outcome of this question has two or more comparable \
+                     effect estimates (k ≥ 2 with the same measure). This is a finding about the \
+                     evidence, not a failure: the vote count above is the synthesis.\n"
+                );
+            } else {
+                let _ = writeln!(
+                    md,
+                    "No pooled estimate: {}, for the reasons below; the vote count above is the \
+                     synthesis.\n",
+                    why.clause()
+                );
+            }
         }
         let mut by_reason: Vec<(&str, Vec<String>)> = Vec::new();
         for cell in not_pooled {

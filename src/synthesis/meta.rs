@@ -156,6 +156,45 @@ pub struct MetaAnalyses {
     pub excluded: Vec<Excluded>,
 }
 
+impl MetaAnalyses {
+    /// Why `question` (or, with `None`, the topic) has no pooled estimate, read from
+    /// `not_pooled`: meaningful when it has none.
+    pub fn why_nothing_pooled(&self, question: Option<&str>) -> NothingPooled {
+        let attempted = self
+            .not_pooled
+            .iter()
+            .filter(|cell| question.is_none_or(|q| cell.question == q))
+            .any(|cell| cell.estimates.values().any(|&k| k >= 2));
+        if attempted {
+            NothingPooled::Unpoolable
+        } else {
+            NothingPooled::TooFewEstimates
+        }
+    }
+}
+
+/// Why a question or a topic has no pooled estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NothingPooled {
+    /// No outcome has two estimates of the same measure.
+    TooFewEstimates,
+    /// Some outcome has them, and they still could not be pooled (variances too far apart,
+    /// estimates past double precision); [`NotPooled::reason`] says which.
+    Unpoolable,
+}
+
+impl NothingPooled {
+    /// The reason as a clause ("no outcome has …").
+    pub fn clause(self) -> &'static str {
+        match self {
+            NothingPooled::TooFewEstimates => {
+                "no outcome has two or more comparable effect estimates to pool"
+            }
+            NothingPooled::Unpoolable => "no outcome's comparable effect estimates could be pooled",
+        }
+    }
+}
+
 /// Runs every meta-analysis the registry allows.
 pub fn meta_analyses(
     topic: &Topic,
