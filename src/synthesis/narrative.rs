@@ -14,14 +14,21 @@ pub fn vote_sentence(question: &Question, votes: &VoteCount) -> String {
     let mut text = String::new();
     let aside = votes.studies - votes.with_direction;
     if votes.with_direction == 0 {
-        text.push_str(&format!(
-            "None of the {} counted {} points towards \"{}\" or \"{}\", so there is nothing to \
-             test.",
-            votes.studies,
-            plural(votes.studies, "study", "studies"),
-            question.positive,
-            question.negative
-        ));
+        let (positive, negative) = (&question.positive, &question.negative);
+        text.push_str(&match votes.studies {
+            0 => format!(
+                "No counted study points towards \"{positive}\" or \"{negative}\", so there is \
+                 nothing to test."
+            ),
+            1 => format!(
+                "The one counted study points towards neither \"{positive}\" nor \
+                 \"{negative}\", so there is nothing to test."
+            ),
+            studies => format!(
+                "None of the {studies} counted studies points towards \"{positive}\" or \
+                 \"{negative}\", so there is nothing to test."
+            ),
+        });
     } else {
         let (Some(proportion), Some(p), Some(min_p)) =
             (votes.proportion, votes.sign_test, votes.min_attainable_p)
@@ -207,6 +214,48 @@ mod tests {
             })
             .collect();
         count_votes(&votes)
+    }
+
+    /// With no study pointing either way, the sentence reads in the singular for one study and
+    /// needs no number for none ("None of the 1 counted study" and "None of the 0 counted
+    /// studies" before).
+    #[test]
+    fn a_vote_sentence_without_directions_reads_for_none_one_and_many() {
+        let question = Question {
+            label: "Q?".to_string(),
+            kind: crate::model::QuestionKind::Intervention,
+            hypothesis: "H".to_string(),
+            positive: "benefit".to_string(),
+            negative: "harm".to_string(),
+        };
+        let none = vote_sentence(&question, &votes(&[]));
+        assert!(
+            none.starts_with(
+                "No counted study points towards \"benefit\" or \"harm\", so there is nothing \
+                 to test. A vote count"
+            ),
+            "{none}"
+        );
+        let one = vote_sentence(&question, &votes(&[Direction::None]));
+        assert!(
+            one.starts_with(
+                "The one counted study points towards neither \"benefit\" nor \"harm\", so \
+                 there is nothing to test. 1 study found no difference or conflicting results \
+                 and is not in n."
+            ),
+            "{one}"
+        );
+        let three = vote_sentence(
+            &question,
+            &votes(&[Direction::None, Direction::Conflicting, Direction::None]),
+        );
+        assert!(
+            three.starts_with(
+                "None of the 3 counted studies points towards \"benefit\" or \"harm\", so \
+                 there is nothing to test. 3 studies found"
+            ),
+            "{three}"
+        );
     }
 
     /// One study is "1 study" (it read "of 1 studies" before).
