@@ -164,6 +164,22 @@ fn estimate_must_lie_inside_its_interval() {
     );
 }
 
+/// A risk or odds ratio copied with its interval from a paper ("RR 0.6 (0.4 to 0.9)") is on
+/// the natural scale, where evsynth reads log ratios: refused with the logarithms to write
+/// (ln 0.6 = -0.5108, ln 0.4 = -0.9163, ln 0.9 = -0.1054; ln 2.5 = 0.9163, ln 1.1 = 0.0953,
+/// ln 5.7 = 1.7405). The same numbers as logarithms (c_2022), or as a mean difference whose
+/// interval is lopsided (d_2023), pass this check.
+#[test]
+fn ratios_copied_on_their_natural_scale_are_refused_with_their_logarithms() {
+    expect_invalid(
+        "ratio_natural_scale.csv",
+        &[
+            "2:yi: yi 0.6 with ci_low 0.4 and ci_high 0.9 looks like a risk ratio on its natural scale: the interval is symmetric around yi only after taking logarithms; rr goes on the log scale: yi = -0.5108, ci_low = -0.9163, ci_high = -0.1054",
+            "3:yi: yi 2.5 with ci_low 1.1 and ci_high 5.7 looks like an odds ratio on its natural scale: the interval is symmetric around yi only after taking logarithms; or goes on the log scale: yi = 0.9163, ci_low = 0.0953, ci_high = 1.7405",
+        ],
+    );
+}
+
 #[test]
 fn identifiers_are_format_checked() {
     expect_invalid(

@@ -986,6 +986,29 @@ fn check_effect(row: &mut Row<'_>, effect: &EffectData) {
                 Col::Yi,
                 format!("yi {yi} lies outside its confidence interval [{low}, {high}]; ratio measures go on the log scale in yi, ci_low and ci_high"),
             );
+        } else if let (Some(measure), Some(yi)) = (effect.measure, effect.yi)
+            && measure.is_ratio()
+            && looks_like_natural_ratio(low, yi, high)
+        {
+            let ratio = measure.label().to_lowercase();
+            let article = if ratio.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            row.fail(
+                Col::Yi,
+                format!(
+                    "yi {yi} with ci_low {low} and ci_high {high} looks like {article} {ratio} on \
+                     its natural scale: the interval is symmetric around yi only after taking \
+                     logarithms; {} goes on the log scale: yi = {:.4}, ci_low = {:.4}, \
+                     ci_high = {:.4}",
+                    measure.key(),
+                    yi.ln(),
+                    low.ln(),
+                    high.ln()
+                ),
+            );
         }
     }
     // A value that was given but did not parse is reported once, not as missing as well.
@@ -1060,6 +1083,24 @@ fn check_effect(row: &mut Row<'_>, effect: &EffectData) {
     if !(row.failed && unparsed(row, &EFFECT_COLUMNS)) {
         check_effect_is_finite(row, effect);
     }
+}
+
+/// True when a ratio's `low ≤ yi ≤ high`, meant to be on the log scale, read as a ratio on its
+/// natural scale, the usual slip ("RR 0.6 (0.4 to 0.9)" copied from a paper): all positive,
+/// the interval clearly lopsided around `yi` as written (one side at least 1.3 times the other
+/// and 0.02 longer, more than two-decimal rounding of a symmetric interval can do), and
+/// symmetric within 10% once the logarithms are taken, as a Wald interval of a log ratio
+/// reported on the ratio scale is. An interval computed on the log scale is symmetric as
+/// written, so it is never taken for one.
+fn looks_like_natural_ratio(low: f64, yi: f64, high: f64) -> bool {
+    if !(low > 0.0 && low < yi && yi < high) {
+        return false;
+    }
+    let (below, above) = (yi - low, high - yi);
+    let lopsided = below.max(above) >= 1.3 * below.min(above) && (above - below).abs() > 0.02;
+    let (log_below, log_above) = (yi.ln() - low.ln(), high.ln() - yi.ln());
+    let symmetric_in_logs = (log_above - log_below).abs() <= 0.1 * log_below.max(log_above);
+    lopsided && symmetric_in_logs
 }
 
 /// The columns of effect data.
@@ -1144,6 +1185,57 @@ pub fn is_pmid(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Rounds to `decimals` places, as a paper or a reviewer writes a number.
+    fn rounded(value: f64, decimals: i32) -> f64 {
+        let scale = 10f64.powi(decimals);
+        (value * scale).round() / scale
+    }
+
+    /// Ratios with their 95% intervals as papers give them (hand-computed): RR 0.6 (0.4 to
+    /// 0.9), RR 1.5 (1.2 to 1.9), OR 2.5 (1.1 to 5.7) are read as natural-scale ratios; their
+    /// logarithms, and log ratios whose interval is symmetric as written, are not. Near 1 the two
+    /// scales cannot be told apart (RR 1.05 (1.01 to 1.09)) and nothing is claimed.
+    #[test]
+    fn ratios_on_their_natural_scale_are_told_from_log_ratios() {
+        for (low, yi, high) in [(0.4, 0.6, 0.9), (1.2, 1.5, 1.9), (1.1, 2.5, 5.7)] {
+            assert!(looks_like_natural_ratio(low, yi, high), "{low} {yi} {high}");
+            let (low, yi, high) = (f64::ln(low), f64::ln(yi), f64::ln(high));
+            assert!(
+                !looks_like_natural_ratio(low, yi, high),
+                "{low} {yi} {high}"
+            );
+        }
+        for (low, yi, high) in [
+            (0.35, 0.6, 0.85),
+            (0.01, 0.02, 0.03),
+            (1.01, 1.05, 1.09),
+            (-0.92, -0.51, -0.1),
+        ] {
+            assert!(
+                !looks_like_natural_ratio(low, yi, high),
+                "{low} {yi} {high}"
+            );
+        }
+    }
+
+    proptest! {
+        /// A Wald interval computed on the log scale (yi ± 1.96·se), rounded to two or three
+        /// places as written in a paper, is never taken for a natural-scale ratio, however
+        /// small or large the log ratio and its standard error.
+        #[test]
+        fn log_scale_wald_intervals_are_never_flagged(
+            yi in -4.0f64..4.0,
+            se in 0.001f64..3.0,
+            decimals in 2i32..=3,
+        ) {
+            let low = rounded(yi - 1.96 * se, decimals);
+            let high = rounded(yi + 1.96 * se, decimals);
+            let yi = rounded(yi, decimals);
+            prop_assert!(!looks_like_natural_ratio(low, yi, high), "{} {} {}", low, yi, high);
+        }
+    }
 
     #[test]
     fn identifiers_are_format_checked() {
