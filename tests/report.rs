@@ -213,6 +213,35 @@ fn estimates_that_cannot_be_pooled_are_not_called_too_few() {
     );
 }
 
+/// Two trials code a lower MD as "fewer TB cases" and one a higher MD: the report names both
+/// sides under the pooled table.
+#[test]
+fn rows_that_disagree_on_which_sign_supports_the_hypothesis_are_named() {
+    let (work, topic) = workspace_with_topic("t", "tests/fixtures/topics/bcg/topic.toml");
+    let header =
+        "study_id,citation,year,design,question,n,form,outcome,direction,effect_measure,yi,vi";
+    let rows = [
+        "r1_2001,R1 2001,2001,rct,prevention,200,bcg,tuberculosis,positive,md,-0.5,0.04",
+        "r2_2002,R2 2002,2002,rct,prevention,300,bcg,tuberculosis,positive,md,0.4,0.05",
+        "r3_2003,R3 2003,2003,rct,prevention,100,bcg,tuberculosis,negative,md,0.3,0.05",
+    ];
+    std::fs::write(
+        topic.join("registry.csv"),
+        format!("{header}\n{}\n", rows.join("\n")),
+    )
+    .unwrap();
+    let run = evsynth_in(work.path(), &["report", "t", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let readme = std::fs::read_to_string(work.path().join("out/t/README.md")).unwrap();
+    assert!(
+        readme.contains(
+            "Tuberculosis cases (MD): the rows disagree on which sign supports the hypothesis: \
+             lower estimates in 2 rows (r1\\_2001, r3\\_2003), higher in 1 row (r2\\_2002)."
+        ),
+        "{readme}"
+    );
+}
+
 #[test]
 fn tier_table_counts_findings_studies_and_participants() {
     let out = tempfile::tempdir().unwrap();

@@ -11,7 +11,7 @@ use crate::registry::topic::Question;
 use crate::registry::{Finding, Registry, Topic};
 use crate::synthesis::counts::CellCount;
 use crate::synthesis::direction_table::DirectionTable;
-use crate::synthesis::meta::{Analysis, MetaAnalyses, NothingPooled};
+use crate::synthesis::meta::{Analysis, MetaAnalyses, NothingPooled, SignSide};
 use crate::synthesis::vote_count::VoteCount;
 use crate::synthesis::votes::PValue;
 use crate::synthesis::{QuestionVotes, Synthesis, narrative};
@@ -236,6 +236,22 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
         }
         md.push('\n');
         for a in &analyses {
+            if let Some(conflict) = &a.sign_conflict {
+                let _ = writeln!(
+                    md,
+                    "{} ({}): the rows disagree on which sign supports the hypothesis: lower \
+                     estimates in {}, higher in {}. A direction may be miscoded, or an estimate \
+                     taken the other way round (intervention minus control, exposed minus \
+                     unexposed); the forest plot's axis reads lower and higher, not what each \
+                     side favours.\n",
+                    escape(topic.outcome_label(&a.outcome)),
+                    a.measure.short_label(),
+                    sign_side(&conflict.lower),
+                    sign_side(&conflict.higher)
+                );
+            }
+        }
+        for a in &analyses {
             if a.leave_one_out.is_empty() {
                 continue;
             }
@@ -328,6 +344,19 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
     {
         md.push('\n');
     }
+}
+
+/// "2 rows (a_2001, b_2002)", naming the first studies and marking more with "…".
+fn sign_side(side: &SignSide) -> String {
+    let mut ids: Vec<String> = side.first_studies.iter().map(|id| escape(id)).collect();
+    if side.rows > side.first_studies.len() {
+        ids.push("…".to_string());
+    }
+    format!(
+        "{} ({})",
+        counted(side.rows as u64, "row", "rows"),
+        ids.join(", ")
+    )
 }
 
 fn capitalise(text: &str) -> String {

@@ -66,6 +66,10 @@ pub struct Analysis {
     /// True if lower values support the question's hypothesis, when the rows' directions say
     /// so consistently; `None` if they do not.
     pub favours_lower: Option<bool>,
+    /// The studies on each side when the rows' directions disagree on which sign supports the
+    /// hypothesis (a direction miscoded, or an estimate taken the other way round).
+    #[serde(skip)]
+    pub sign_conflict: Option<SignConflict>,
     /// The estimates, in registry order (in `tables/effect-sizes.csv`, not in `summary.json`).
     #[serde(skip)]
     pub studies: Vec<StudyEffect>,
@@ -307,11 +311,13 @@ fn analyse(
                 .to_string(),
         );
     }
+    let (favours_lower, sign_conflict) = orientation(rows);
     Ok(Analysis {
         question: question.to_string(),
         outcome: outcome.to_string(),
         measure,
-        favours_lower: favours_lower(rows),
+        favours_lower,
+        sign_conflict,
         studies: rows
             .iter()
             .map(|(f, e)| StudyEffect {
@@ -335,25 +341,61 @@ fn test_or_null<S: serde::Serializer>(
     egger.as_ref().ok().serialize(serializer)
 }
 
+/// Rows of one analysis that disagree on which sign of the estimate supports the hypothesis:
+/// in some, a ▲ finding has a lower (or a ▼ finding a higher) estimate than no effect; in
+/// others, the other way round. A study has one row per analysis (one row per outcome).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignConflict {
+    /// Rows whose directions read lower estimates as supporting the hypothesis.
+    pub lower: SignSide,
+    /// Rows whose directions read higher estimates as supporting it.
+    pub higher: SignSide,
+}
+
+/// One side of a [`SignConflict`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignSide {
+    /// How many rows.
+    pub rows: usize,
+    /// The first rows' study ids, in registry order (at most [`SignSide::NAMED`]).
+    pub first_studies: Vec<String>,
+}
+
+impl SignSide {
+    /// Most study ids kept per side.
+    pub const NAMED: usize = 5;
+
+    fn add(&mut self, study_id: &str) {
+        self.rows += 1;
+        if self.first_studies.len() < Self::NAMED {
+            self.first_studies.push(study_id.to_string());
+        }
+    }
+}
+
 /// Reads the orientation of the measure from the rows: if positive findings have negative
-/// estimates (and negative findings positive ones), lower values favour the hypothesis.
-fn favours_lower(rows: &[(&Finding, Effect)]) -> Option<bool> {
-    let (mut lower, mut higher) = (0, 0);
+/// estimates (and negative findings positive ones), lower values favour the hypothesis; if the
+/// rows disagree, no orientation, and the rows on each side. Findings with no difference or
+/// conflicting results, and estimates of exactly no effect, say nothing about it.
+fn orientation(rows: &[(&Finding, Effect)]) -> (Option<bool>, Option<SignConflict>) {
+    use std::cmp::Ordering::{Greater, Less};
+    let (mut lower, mut higher) = (SignSide::default(), SignSide::default());
     for (finding, effect) in rows {
-        let sign = effect.yi.partial_cmp(&0.0)?;
-        match (finding.direction, sign) {
-            (Direction::Positive, std::cmp::Ordering::Less)
-            | (Direction::Negative, std::cmp::Ordering::Greater) => lower += 1,
-            (Direction::Positive, std::cmp::Ordering::Greater)
-            | (Direction::Negative, std::cmp::Ordering::Less) => higher += 1,
+        match (finding.direction, effect.yi.partial_cmp(&0.0)) {
+            (Direction::Positive, Some(Less)) | (Direction::Negative, Some(Greater)) => {
+                lower.add(&finding.study_id);
+            }
+            (Direction::Positive, Some(Greater)) | (Direction::Negative, Some(Less)) => {
+                higher.add(&finding.study_id);
+            }
             _ => {}
         }
     }
-    match (lower, higher) {
-        (0, 0) => None,
-        (l, 0) if l > 0 => Some(true),
-        (0, h) if h > 0 => Some(false),
-        _ => None,
+    match (lower.rows, higher.rows) {
+        (0, 0) => (None, None),
+        (_, 0) => (Some(true), None),
+        (0, _) => (Some(false), None),
+        _ => (None, Some(SignConflict { lower, higher })),
     }
 }
 
@@ -405,5 +447,80 @@ mod tests {
                 prop_assert!(!cell.reason.is_empty());
             }
         }
+    }
+
+    /// Shipped rows given a direction and an MD each, as `orientation` reads them.
+    fn rows_with(signs: &[(Direction, f64)]) -> Vec<Finding> {
+        let registry = test_rows::shipped();
+        registry
+            .findings
+            .iter()
+            .cycle()
+            .zip(signs)
+            .map(|(finding, &(direction, yi))| Finding {
+                direction,
+                effect: Some(Box::new(EffectData {
+                    measure: Some(EffectMeasure::Md),
+                    yi: Some(yi),
+                    vi: Some(0.1),
+                    ..EffectData::default()
+                })),
+                ..finding.clone()
+            })
+            .collect()
+    }
+
+    fn oriented(findings: &[Finding]) -> (Option<bool>, Option<SignConflict>) {
+        let rows: Vec<(&Finding, Effect)> = findings
+            .iter()
+            .map(|f| {
+                (
+                    f,
+                    Effect {
+                        yi: f.effect.as_ref().unwrap().yi.unwrap(),
+                        vi: 0.1,
+                    },
+                )
+            })
+            .collect();
+        orientation(&rows)
+    }
+
+    /// ▲ with lower and ▼ with higher estimates agree (lower favours the hypothesis); no
+    /// difference, conflicting results and estimates of exactly 0 say nothing; ▲ with a lower
+    /// and ▲ with a higher estimate disagree, and each side counts its rows and names its first
+    /// five studies.
+    #[test]
+    fn the_sign_that_supports_the_hypothesis_is_read_from_the_rows() {
+        use Direction::{Conflicting, Negative, None as NoDifference, Positive};
+        let agree = rows_with(&[
+            (Positive, -0.5),
+            (Negative, 0.2),
+            (NoDifference, 0.9),
+            (Conflicting, -3.0),
+            (Positive, 0.0),
+        ]);
+        assert_eq!(oriented(&agree), (Some(true), None));
+        let higher = rows_with(&[(Positive, 0.5), (Negative, -0.2)]);
+        assert_eq!(oriented(&higher), (Some(false), None));
+        assert_eq!(oriented(&rows_with(&[(NoDifference, 1.0)])), (None, None));
+
+        let mut signs = vec![(Positive, -0.5)];
+        signs.extend(std::iter::repeat_n((Positive, 0.4), 7));
+        let disagree = rows_with(&signs);
+        let (favours_lower, conflict) = oriented(&disagree);
+        assert_eq!(favours_lower, None);
+        let conflict = conflict.unwrap();
+        assert_eq!(conflict.lower.rows, 1);
+        assert_eq!(
+            conflict.lower.first_studies,
+            [disagree[0].study_id.to_string()]
+        );
+        assert_eq!(conflict.higher.rows, 7);
+        let named: Vec<String> = disagree[1..6]
+            .iter()
+            .map(|f| f.study_id.to_string())
+            .collect();
+        assert_eq!(conflict.higher.first_studies, named);
     }
 }
