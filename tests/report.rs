@@ -242,6 +242,41 @@ fn rows_that_disagree_on_which_sign_supports_the_hypothesis_are_named() {
     );
 }
 
+/// Case series and case reports are described, not counted: their vote row gives the counts
+/// but no share, interval or sign test (popoviciu_1993, one case series pointing ▲ under
+/// serum_level). Counted with `--count-case-reports`, the row has them: 1 of 1, Wilson 95% CI
+/// 20.7%–100% (the Wilson formula evaluated in Python, z = 1.959963984540054:
+/// 0.20654931437723745), p = 1.
+#[test]
+fn uncounted_case_series_get_no_sign_test() {
+    let described = tempfile::tempdir().unwrap();
+    assert_eq!(report_into(described.path()).code, 0);
+    let votes =
+        std::fs::read_to_string(described.path().join("magnesium-rls/tables/votes.csv")).unwrap();
+    assert!(
+        votes
+            .lines()
+            .any(|l| l == "serum_level,tier,case_series_reports,no,1,1,0,0,0,1,,,,,"),
+        "{votes}"
+    );
+    let counted = tempfile::tempdir().unwrap();
+    let run = evsynth(&[
+        "report",
+        "magnesium-rls",
+        "--count-case-reports",
+        "--out",
+        counted.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let votes =
+        std::fs::read_to_string(counted.path().join("magnesium-rls/tables/votes.csv")).unwrap();
+    assert!(
+        votes.lines().any(|l| l
+            == "serum_level,tier,case_series_reports,yes,1,1,0,0,0,1,1,0.20654931437723745,1,1,1"),
+        "{votes}"
+    );
+}
+
 #[test]
 fn tier_table_counts_findings_studies_and_participants() {
     let out = tempfile::tempdir().unwrap();

@@ -181,10 +181,18 @@ pub fn synthesise(
             let by_tier = Tier::ALL
                 .iter()
                 .filter(|t| **t != Tier::Review)
-                .map(|tier| TierVotes {
-                    tier: *tier,
-                    counted: selection.counts_tier(*tier),
-                    votes: count_votes(studies.iter().filter(|v| v.tier == *tier)),
+                .map(|tier| {
+                    let counted = selection.counts_tier(*tier);
+                    let votes = count_votes(studies.iter().filter(|v| v.tier == *tier));
+                    TierVotes {
+                        tier: *tier,
+                        counted,
+                        votes: if counted {
+                            votes
+                        } else {
+                            votes.described_only()
+                        },
+                    }
                 })
                 .collect();
             let by_outcome = outcome_keys

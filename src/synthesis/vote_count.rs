@@ -54,6 +54,18 @@ pub struct VoteCount {
 }
 
 impl VoteCount {
+    /// The count without inference, for studies that are described, not counted (case series
+    /// and reports in the primary analysis): no share with its interval, no sign test. A test
+    /// of studies the synthesis does not count would contradict it.
+    pub fn described_only(self) -> VoteCount {
+        VoteCount {
+            proportion: None,
+            sign_test: None,
+            min_attainable_p: None,
+            ..self
+        }
+    }
+
     /// Studies voting `direction`.
     pub fn count(&self, direction: Direction) -> u32 {
         self.by_direction[direction as usize]
