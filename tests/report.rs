@@ -163,19 +163,12 @@ fn outcomes_without_counted_studies_are_named_under_the_summary_of_findings() {
     );
 }
 
-/// Three comparable MD estimates whose variances lie 1e318 apart (one written as 1e-320, a
-/// slip for a standard error or a unit) cannot be pooled; the report, the summary command and
-/// the forest plot's note say so, instead of claiming that no outcome has two estimates.
-#[test]
-fn estimates_that_cannot_be_pooled_are_not_called_too_few() {
+/// Reports topic "t" (the BCG fixture's topic.toml) of `rows` under the header
+/// study_id, …, direction, effect_measure, yi, vi into `out/`; the workspace and the README.
+fn report_of_effect_rows(rows: &[&str]) -> (tempfile::TempDir, String) {
     let (work, topic) = workspace_with_topic("t", "tests/fixtures/topics/bcg/topic.toml");
     let header =
         "study_id,citation,year,design,question,n,form,outcome,direction,effect_measure,yi,vi";
-    let rows = [
-        "a_2000,A 2000,2000,rct,prevention,100,bcg,tuberculosis,positive,md,0.5,1e-320",
-        "b_2000,B 2000,2000,rct,prevention,100,bcg,tuberculosis,positive,md,0.4,0.02",
-        "c_2000,C 2000,2000,rct,prevention,100,bcg,tuberculosis,positive,md,0.3,0.03",
-    ];
     std::fs::write(
         topic.join("registry.csv"),
         format!("{header}\n{}\n", rows.join("\n")),
@@ -184,6 +177,19 @@ fn estimates_that_cannot_be_pooled_are_not_called_too_few() {
     let run = evsynth_in(work.path(), &["report", "t", "--out", "out"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let readme = std::fs::read_to_string(work.path().join("out/t/README.md")).unwrap();
+    (work, readme)
+}
+
+/// Three comparable MD estimates whose variances lie 1e318 apart (one written as 1e-320, a
+/// slip for a standard error or a unit) cannot be pooled; the report, the summary command and
+/// the forest plot's note say so, instead of claiming that no outcome has two estimates.
+#[test]
+fn estimates_that_cannot_be_pooled_are_not_called_too_few() {
+    let (work, readme) = report_of_effect_rows(&[
+        "a_2000,A 2000,2000,rct,prevention,100,bcg,tuberculosis,positive,md,0.5,1e-320",
+        "b_2000,B 2000,2000,rct,prevention,100,bcg,tuberculosis,positive,md,0.4,0.02",
+        "c_2000,C 2000,2000,rct,prevention,100,bcg,tuberculosis,positive,md,0.3,0.03",
+    ]);
     assert!(
         readme.contains(
             "No pooled estimate: no outcome's comparable effect estimates could be pooled, for \
@@ -217,22 +223,11 @@ fn estimates_that_cannot_be_pooled_are_not_called_too_few() {
 /// sides under the pooled table.
 #[test]
 fn rows_that_disagree_on_which_sign_supports_the_hypothesis_are_named() {
-    let (work, topic) = workspace_with_topic("t", "tests/fixtures/topics/bcg/topic.toml");
-    let header =
-        "study_id,citation,year,design,question,n,form,outcome,direction,effect_measure,yi,vi";
-    let rows = [
+    let (_work, readme) = report_of_effect_rows(&[
         "r1_2001,R1 2001,2001,rct,prevention,200,bcg,tuberculosis,positive,md,-0.5,0.04",
         "r2_2002,R2 2002,2002,rct,prevention,300,bcg,tuberculosis,positive,md,0.4,0.05",
         "r3_2003,R3 2003,2003,rct,prevention,100,bcg,tuberculosis,negative,md,0.3,0.05",
-    ];
-    std::fs::write(
-        topic.join("registry.csv"),
-        format!("{header}\n{}\n", rows.join("\n")),
-    )
-    .unwrap();
-    let run = evsynth_in(work.path(), &["report", "t", "--out", "out"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let readme = std::fs::read_to_string(work.path().join("out/t/README.md")).unwrap();
+    ]);
     assert!(
         readme.contains(
             "Tuberculosis cases (MD): the rows disagree on which sign supports the hypothesis: \
