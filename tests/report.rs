@@ -9,6 +9,21 @@ fn report_into(out: &std::path::Path) -> common::Run {
     evsynth(&["report", "magnesium-rls", "--out", out.to_str().unwrap()])
 }
 
+/// The shipped topic's report with case series and case reports counted as votes, in a
+/// temporary directory.
+fn report_counting_case_reports() -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    let run = evsynth(&[
+        "report",
+        "magnesium-rls",
+        "--count-case-reports",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    out
+}
+
 /// A map of 30 outcome columns is drawn wider than 1,000 units so that a column holds two lines
 /// of heading and a cell a count such as "◄►1" (its columns were 24 units wide, and even that
 /// was cut to "…"; then 30, with headings on one line and participants cut to "n=…");
@@ -146,15 +161,7 @@ fn outcomes_without_counted_studies_are_named_under_the_summary_of_findings() {
     let sof = sof.split("\n## ").next().unwrap();
     assert!(!sof.contains("| RLS symptoms (any measure) |"), "{sof}");
 
-    let counted = tempfile::tempdir().unwrap();
-    let run = evsynth(&[
-        "report",
-        "magnesium-rls",
-        "--count-case-reports",
-        "--out",
-        counted.path().to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let counted = report_counting_case_reports();
     let readme = std::fs::read_to_string(counted.path().join("magnesium-rls/README.md")).unwrap();
     assert!(!readme.contains("Not rated"), "{readme}");
     assert!(
@@ -254,15 +261,7 @@ fn uncounted_case_series_get_no_sign_test() {
             .any(|l| l == "serum_level,tier,case_series_reports,no,1,1,0,0,0,1,,,,,"),
         "{votes}"
     );
-    let counted = tempfile::tempdir().unwrap();
-    let run = evsynth(&[
-        "report",
-        "magnesium-rls",
-        "--count-case-reports",
-        "--out",
-        counted.path().to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let counted = report_counting_case_reports();
     let votes =
         std::fs::read_to_string(counted.path().join("magnesium-rls/tables/votes.csv")).unwrap();
     assert!(
