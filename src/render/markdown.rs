@@ -280,7 +280,7 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
         .collect();
     if !not_pooled.is_empty() {
         if analyses.is_empty() {
-            let why = meta.why_nothing_pooled(Some(question));
+            let why = NothingPooled::of(not_pooled.iter().copied());
             if why == NothingPooled::TooFewEstimates {
                 let _ = writeln!(
                     md,
@@ -298,7 +298,7 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
             }
         }
         let mut by_reason: Vec<(&str, Vec<String>)> = Vec::new();
-        for cell in not_pooled {
+        for cell in &not_pooled {
             let entry = format!(
                 "{} ({})",
                 escape(topic.outcome_label(&cell.outcome)),
@@ -319,12 +319,8 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
     }
     // Looked up per excluded estimate: sets, not scans (a topic can have thousands of outcomes).
     let pooled_outcomes: HashSet<&str> = analyses.iter().map(|a| a.outcome.as_str()).collect();
-    let not_pooled_outcomes: HashSet<&str> = meta
-        .not_pooled
-        .iter()
-        .filter(|n| n.question == question)
-        .map(|n| n.outcome.as_str())
-        .collect();
+    let not_pooled_outcomes: HashSet<&str> =
+        not_pooled.iter().map(|n| n.outcome.as_str()).collect();
     for excluded in meta.excluded.iter().filter(|e| {
         pooled_outcomes.contains(e.outcome.as_str())
             || not_pooled_outcomes.contains(e.outcome.as_str())

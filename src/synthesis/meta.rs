@@ -13,6 +13,7 @@ use crate::synthesis::pool::{
     EggerNotComputed, EggerTest, PoolOptions, Pooled, Tau2Method, check_poolable, egger,
     leave_one_out, pool,
 };
+use crate::synthesis::vote_count::NAMED_STUDIES;
 
 /// Largest k for which leave-one-out is computed (it refits the model k times).
 pub const LEAVE_ONE_OUT_MAX_K: usize = 200;
@@ -164,16 +165,11 @@ impl MetaAnalyses {
     /// Why `question` (or, with `None`, the topic) has no pooled estimate, read from
     /// `not_pooled`: meaningful when it has none.
     pub fn why_nothing_pooled(&self, question: Option<&str>) -> NothingPooled {
-        let attempted = self
-            .not_pooled
-            .iter()
-            .filter(|cell| question.is_none_or(|q| cell.question == q))
-            .any(|cell| cell.estimates.values().any(|&k| k >= 2));
-        if attempted {
-            NothingPooled::Unpoolable
-        } else {
-            NothingPooled::TooFewEstimates
-        }
+        NothingPooled::of(
+            self.not_pooled
+                .iter()
+                .filter(|cell| question.is_none_or(|q| cell.question == q)),
+        )
     }
 }
 
@@ -188,6 +184,19 @@ pub enum NothingPooled {
 }
 
 impl NothingPooled {
+    /// Why nothing was pooled in these unpooled `cells`: some had two estimates of a measure
+    /// (pooling them was tried and failed), or none had.
+    pub fn of<'a>(cells: impl IntoIterator<Item = &'a NotPooled>) -> NothingPooled {
+        let attempted = cells
+            .into_iter()
+            .any(|cell| cell.estimates.values().any(|&k| k >= 2));
+        if attempted {
+            NothingPooled::Unpoolable
+        } else {
+            NothingPooled::TooFewEstimates
+        }
+    }
+
     /// The reason as a clause ("no outcome has …").
     pub fn clause(self) -> &'static str {
         match self {
@@ -357,17 +366,14 @@ pub struct SignConflict {
 pub struct SignSide {
     /// How many rows.
     pub rows: usize,
-    /// The first rows' study ids, in registry order (at most [`SignSide::NAMED`]).
+    /// The first rows' study ids, in registry order (at most [`NAMED_STUDIES`]).
     pub first_studies: Vec<String>,
 }
 
 impl SignSide {
-    /// Most study ids kept per side.
-    pub const NAMED: usize = 5;
-
     fn add(&mut self, study_id: &str) {
         self.rows += 1;
-        if self.first_studies.len() < Self::NAMED {
+        if self.first_studies.len() < NAMED_STUDIES {
             self.first_studies.push(study_id.to_string());
         }
     }
