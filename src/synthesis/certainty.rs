@@ -310,7 +310,10 @@ fn imprecision(studies: usize, participants: u64) -> Judgement {
         (1, n) => judgement(
             Domain::Imprecision,
             1,
-            format!("a single study ({n} participants)"),
+            format!(
+                "a single study ({} participants)",
+                crate::numbers::grouped(n)
+            ),
         ),
         _ => judgement(Domain::Imprecision, 0, "no serious concern".to_string()),
     }
@@ -414,5 +417,15 @@ mod tests {
         assert_eq!(imprecision(3, 97).downgrade, 1);
         assert_eq!(imprecision(1, 500).downgrade, 1);
         assert_eq!(imprecision(4, 2000).downgrade, 0);
+    }
+
+    #[test]
+    fn large_single_studies_give_their_size_with_thousands_separators() {
+        let judged = imprecision(1, u64::from(u32::MAX));
+        assert_eq!(judged.reason, "a single study (4,294,967,295 participants)");
+        assert_eq!(
+            imprecision(1, 401).reason,
+            "a single study (401 participants)"
+        );
     }
 }
