@@ -446,6 +446,39 @@ fn adding_to_a_broken_registry_lists_every_existing_problem_and_writes_nothing()
     assert_eq!(std::fs::read_to_string(&registry).unwrap(), broken);
 }
 
+/// Classic Mac OS line ends (a lone CR, as a spreadsheet's "CSV (Macintosh)" saves): the csv
+/// reader would take them, but every line number would be 1 and an appended row would end in
+/// LF, so the file is refused with the fix, once, and nothing is appended.
+#[test]
+fn a_registry_with_lone_cr_line_ends_is_refused_with_the_fix_and_left_alone() {
+    let (dir, registry) = workspace();
+    assert_eq!(add(dir.path(), ROW_A).code, 0);
+    let mac = std::fs::read_to_string(&registry)
+        .unwrap()
+        .replace('\n', "\r");
+    std::fs::write(&registry, &mac).unwrap();
+    let expected = "studies/t/registry.csv:1: lines end in a carriage return alone (CR: classic \
+                    Mac OS line ends, as a spreadsheet's \"CSV (Macintosh)\" writes them); \
+                    re-save the file with LF or CRLF line ends (in a spreadsheet: \"CSV UTF-8\")\n";
+    let run = evsynth_in(dir.path(), &["validate", "t"]);
+    assert_eq!((run.code, run.stderr.as_str()), (1, expected));
+    let mut row = ROW_A.to_vec();
+    row[1] = "b_2021";
+    row[3] = "Author B. Sleep Med 2021;2:3-4";
+    row[19] = "10.1000/abc.2";
+    let run = add(dir.path(), &row[..]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains(expected), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&registry).unwrap(), mac);
+    // A header alone ending in a lone CR is the same file kind; CRLF is not.
+    let header = mac.split('\r').next().unwrap();
+    std::fs::write(&registry, format!("{header}\r")).unwrap();
+    assert_eq!(evsynth_in(dir.path(), &["validate", "t"]).code, 1);
+    std::fs::write(&registry, mac.replace('\r', "\r\n")).unwrap();
+    let run = evsynth_in(dir.path(), &["validate", "t"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
 #[test]
 fn a_read_only_registry_gives_a_clear_error_and_stays_unchanged() {
     let (dir, registry) = workspace();

@@ -158,6 +158,18 @@ pub(super) fn read_header(bytes: &[u8], diagnostics: &mut Diagnostics) -> Option
         }
     };
     let body_start = usize::try_from(reader.position().byte()).unwrap_or(bytes.len());
+    if ends_in_a_lone_cr(bytes, body_start) {
+        // The csv reader takes a lone CR as a line end, but every line number (counted by LF)
+        // would be 1, and a row appended with LF would mix line ends: refused, with the fix.
+        diagnostics.push(Diagnostic::line(
+            1,
+            "lines end in a carriage return alone (CR: classic Mac OS line ends, as a \
+             spreadsheet's \"CSV (Macintosh)\" writes them); re-save the file with LF or CRLF \
+             line ends (in a spreadsheet: \"CSV UTF-8\")"
+                .to_string(),
+        ));
+        return None;
+    }
     // The line of byte `body_start` (after a CRLF header the reader stops between `\r` and
     // `\n`; rows are numbered from the bytes, so that does not matter).
     let body_line =
@@ -395,6 +407,14 @@ impl<'b> LineCounter<'b> {
         }
         self.line
     }
+}
+
+/// True when the header record, which ends before `body_start`, ends in a CR that no LF
+/// follows (after a CRLF header the csv reader stops between the two).
+fn ends_in_a_lone_cr(bytes: &[u8], body_start: usize) -> bool {
+    body_start > 0
+        && bytes.get(body_start - 1) == Some(&b'\r')
+        && bytes.get(body_start) != Some(&b'\n')
 }
 
 /// The separator of a header saved with `;` or tabs instead of commas: a single field that
