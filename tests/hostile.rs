@@ -138,7 +138,8 @@ fn control_characters_are_refused_in_registry_and_topic_text() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stderr
-            .contains("studies/t/topic.toml:title: contains the control character U+0001 at character 4; delete it"),
+            // The fixture topic's title is on line 2; its value starts after `title = `.
+            .contains("studies/t/topic.toml:2:9: title: contains the control character U+0001 at character 4; delete it"),
         "{}",
         run.stderr
     );
@@ -215,7 +216,7 @@ fn bidirectional_controls_are_refused_in_registry_and_topic_text() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stderr.contains(
-            "studies/t/topic.toml:title: contains the bidirectional control character U+202D \
+            "studies/t/topic.toml:2:9: title: contains the bidirectional control character U+202D \
              (LEFT-TO-RIGHT OVERRIDE) at character 1;"
         ),
         "{}",

@@ -11,6 +11,7 @@ pub mod raw;
 pub mod read;
 pub mod stream;
 pub mod study_index;
+pub mod toml_places;
 pub mod topic;
 pub mod validate;
 pub mod write;

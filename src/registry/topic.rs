@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::error::Error;
 use crate::model::{Direction, QuestionKind};
 use crate::registry::control;
+use crate::registry::toml_places::{Part, Places, Step};
 
 /// The form key every topic accepts, for rows where no intervention or exposure form applies.
 pub const FORM_NOT_APPLICABLE: &str = "not_applicable";
@@ -133,27 +134,50 @@ impl Topic {
         })?;
         let problems = topic.problems();
         if problems.is_empty() {
-            Ok(topic)
-        } else {
-            Err(Error::Topic {
-                path: path.to_path_buf(),
-                message: problems.join("\n"),
-            })
+            return Ok(topic);
         }
+        // In file order, as the registry's problems are.
+        let places = Places::of(text);
+        let mut placed: Vec<_> = problems
+            .iter()
+            .map(|problem| (places.line_column(&problem.path, problem.part), problem))
+            .collect();
+        placed.sort_by_key(|(at, _)| *at);
+        let message = placed
+            .iter()
+            .map(|(at, problem)| match at {
+                Some((line, column)) => format!("{line}:{column}: {}", problem.message),
+                None => problem.message.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        Err(Error::Topic {
+            path: path.to_path_buf(),
+            message,
+        })
     }
 
-    fn problems(&self) -> Vec<String> {
+    fn problems(&self) -> Vec<Problem<'_>> {
         let mut problems = Vec::new();
         if self.questions.is_empty() {
-            problems.push("[questions] is empty; add at least one question".to_string());
+            problems.push(Problem::on_key(
+                vec![Step::Key("questions")],
+                "[questions] is empty; add at least one question".to_string(),
+            ));
         }
         if self.outcomes.is_empty() {
-            problems.push("[outcomes] is empty; add at least one outcome".to_string());
+            problems.push(Problem::on_key(
+                vec![Step::Key("outcomes")],
+                "[outcomes] is empty; add at least one outcome".to_string(),
+            ));
         }
         if !is_iso_date(&self.as_of) {
-            problems.push(format!(
-                "as_of: {:?} is not a date; write a day of the calendar as YYYY-MM-DD",
-                self.as_of
+            problems.push(Problem::on_value(
+                vec![Step::Key("as_of")],
+                format!(
+                    "as_of: {:?} is not a date; write a day of the calendar as YYYY-MM-DD",
+                    self.as_of
+                ),
             ));
         }
         let keys = self
@@ -164,67 +188,95 @@ impl Topic {
             .chain(self.outcomes.keys().map(|k| ("outcomes", k)));
         for (table, key) in keys {
             if !is_slug(key) {
-                problems.push(format!(
-                    "[{table}] key {key:?} is not a plain key; use lowercase letters, digits and _"
+                problems.push(Problem::on_key(
+                    vec![Step::Key(table), Step::Key(key)],
+                    format!(
+                        "[{table}] key {key:?} is not a plain key; use lowercase letters, digits and _"
+                    ),
                 ));
             }
         }
         for (i, o) in self.certainty.iter().enumerate() {
+            let field = |name| vec![Step::Key("certainty"), Step::Index(i), Step::Key(name)];
             if !self.questions.contains_key(&o.question) {
-                problems.push(format!(
-                    "[[certainty]] #{}: unknown question {:?}",
-                    i + 1,
-                    o.question
+                problems.push(Problem::on_value(
+                    field("question"),
+                    format!(
+                        "[[certainty]] #{}: unknown question {:?}",
+                        i + 1,
+                        o.question
+                    ),
                 ));
             }
             if let Some(outcome) = &o.outcome
                 && !self.outcomes.contains_key(outcome)
             {
-                problems.push(format!(
-                    "[[certainty]] #{}: unknown outcome {outcome:?}",
-                    i + 1
+                problems.push(Problem::on_value(
+                    field("outcome"),
+                    format!("[[certainty]] #{}: unknown outcome {outcome:?}", i + 1),
                 ));
             }
             if o.downgrade > 2 {
-                problems.push(format!(
-                    "[[certainty]] #{}: downgrade must be 0, 1 or 2",
-                    i + 1
+                problems.push(Problem::on_value(
+                    field("downgrade"),
+                    format!("[[certainty]] #{}: downgrade must be 0, 1 or 2", i + 1),
                 ));
             }
             if o.reason.trim().is_empty() {
-                problems.push(format!(
-                    "[[certainty]] #{}: give the reason for the judgement",
-                    i + 1
+                problems.push(Problem::on_value(
+                    field("reason"),
+                    format!(
+                        "[[certainty]] #{}: give the reason for the judgement",
+                        i + 1
+                    ),
                 ));
             }
         }
-        let labels = self.labels();
-        for (name, text) in labels.iter().chain(&self.free_texts()) {
-            if let Some(problem) = control::problem(text) {
-                problems.push(format!("{name}: {problem}"));
+        let labels = self.placed_labels();
+        for text in labels.iter().chain(&self.free_texts()) {
+            if let Some(problem) = control::problem(text.text) {
+                problems.push(Problem::on_value(
+                    text.path.clone(),
+                    format!("{}: {problem}", text.name),
+                ));
             }
         }
-        for (name, text) in &labels {
-            if text.trim().is_empty() {
-                problems.push(format!(
-                    "{name}: is empty; write the words the reports show for it"
+        for label in &labels {
+            if label.text.trim().is_empty() {
+                problems.push(Problem::on_value(
+                    label.path.clone(),
+                    format!(
+                        "{}: is empty; write the words the reports show for it",
+                        label.name
+                    ),
                 ));
             }
         }
         if self.forms.contains_key(FORM_NOT_APPLICABLE) {
-            problems.push(format!(
-                "[forms] must not define {FORM_NOT_APPLICABLE:?}: every topic accepts it already"
+            problems.push(Problem::on_key(
+                vec![Step::Key("forms"), Step::Key(FORM_NOT_APPLICABLE)],
+                format!(
+                    "[forms] must not define {FORM_NOT_APPLICABLE:?}: every topic accepts it already"
+                ),
             ));
         }
         problems
     }
 
     /// The texts the reports show besides the [`Topic::labels`] (the description and the
-    /// reasons of certainty judgements), which may be empty, by where they are in `topic.toml`.
-    fn free_texts(&self) -> Vec<(String, &str)> {
-        let mut texts = vec![("description".to_string(), self.description.as_str())];
+    /// reasons of certainty judgements), which may be empty.
+    fn free_texts(&self) -> Vec<PlacedText<'_>> {
+        let mut texts = vec![PlacedText {
+            name: "description".to_string(),
+            path: vec![Step::Key("description")],
+            text: &self.description,
+        }];
         for (i, o) in self.certainty.iter().enumerate() {
-            texts.push((format!("[[certainty]] #{} reason", i + 1), &o.reason));
+            texts.push(PlacedText {
+                name: format!("[[certainty]] #{} reason", i + 1),
+                path: vec![Step::Key("certainty"), Step::Index(i), Step::Key("reason")],
+                text: &o.reason,
+            });
         }
         texts
     }
@@ -232,7 +284,19 @@ impl Topic {
     /// The texts that name something in the reports (title, question wording, form and outcome
     /// labels), which must not be empty, by where they are in `topic.toml`.
     pub fn labels(&self) -> Vec<(String, &str)> {
-        let mut texts = vec![("title".to_string(), self.title.as_str())];
+        self.placed_labels()
+            .into_iter()
+            .map(|label| (label.name, label.text))
+            .collect()
+    }
+
+    /// [`Topic::labels`] with their paths in `topic.toml`.
+    fn placed_labels(&self) -> Vec<PlacedText<'_>> {
+        let mut texts = vec![PlacedText {
+            name: "title".to_string(),
+            path: vec![Step::Key("title")],
+            text: &self.title,
+        }];
         for (key, q) in &self.questions {
             for (field, text) in [
                 ("label", &q.label),
@@ -240,12 +304,20 @@ impl Topic {
                 ("positive", &q.positive),
                 ("negative", &q.negative),
             ] {
-                texts.push((format!("questions.{key}.{field}"), text));
+                texts.push(PlacedText {
+                    name: format!("questions.{key}.{field}"),
+                    path: vec![Step::Key("questions"), Step::Key(key), Step::Key(field)],
+                    text,
+                });
             }
         }
         for (table, labels) in [("forms", &self.forms), ("outcomes", &self.outcomes)] {
             for (key, label) in labels {
-                texts.push((format!("{table}.{key}"), label));
+                texts.push(PlacedText {
+                    name: format!("{table}.{key}"),
+                    path: vec![Step::Key(table), Step::Key(key)],
+                    text: label,
+                });
             }
         }
         texts
@@ -287,6 +359,41 @@ impl Topic {
             .chain(std::iter::once(FORM_NOT_APPLICABLE))
             .collect()
     }
+}
+
+/// A problem of a `topic.toml` that parsed, and where in it.
+struct Problem<'t> {
+    /// The entry it is about.
+    path: Vec<Step<'t>>,
+    /// Whether the entry's key or its value is wrong.
+    part: Part,
+    /// What is wrong and the fix, after the entry's name.
+    message: String,
+}
+
+impl<'t> Problem<'t> {
+    fn on_key(path: Vec<Step<'t>>, message: String) -> Problem<'t> {
+        Problem {
+            path,
+            part: Part::Key,
+            message,
+        }
+    }
+
+    fn on_value(path: Vec<Step<'t>>, message: String) -> Problem<'t> {
+        Problem {
+            path,
+            part: Part::Value,
+            message,
+        }
+    }
+}
+
+/// A text of the topic, its name in messages and its path in `topic.toml`.
+struct PlacedText<'t> {
+    name: String,
+    path: Vec<Step<'t>>,
+    text: &'t str,
 }
 
 /// True for `[a-z0-9_]+`.
@@ -396,13 +503,21 @@ severity = "Severity"
         let Err(Error::Topic { message, .. }) = Topic::parse(&text, Path::new("topic.toml")) else {
             panic!("control characters accepted");
         };
-        let keys: Vec<&str> = message
+        // Each problem is at its value: the label on line 7 (after the two-line description),
+        // column 9 after `label = `; the outcome on line 15, after `severity = `.
+        let places: Vec<(&str, &str)> = message
             .lines()
-            .map(|line| line.split(": ").next().unwrap())
+            .map(|line| {
+                let mut parts = line.split(": ");
+                (parts.next().unwrap(), parts.next().unwrap())
+            })
             .collect();
         assert_eq!(
-            keys,
-            ["questions.treatment.label", "outcomes.severity"],
+            places,
+            [
+                ("7:9", "questions.treatment.label"),
+                ("15:12", "outcomes.severity")
+            ],
             "{message}"
         );
         assert!(
@@ -420,11 +535,13 @@ severity = "Severity"
         let Err(Error::Topic { message, .. }) = Topic::parse(&text, Path::new("topic.toml")) else {
             panic!("empty labels accepted");
         };
+        // MINIMAL's lines counted by hand: the title on line 2, `positive` on line 8, the
+        // form on line 11; each problem points at the value, after `key = `.
         assert_eq!(
             message,
-            "title: is empty; write the words the reports show for it\n\
-             questions.treatment.positive: is empty; write the words the reports show for it\n\
-             forms.citrate: is empty; write the words the reports show for it"
+            "2:9: title: is empty; write the words the reports show for it\n\
+             8:12: questions.treatment.positive: is empty; write the words the reports show for it\n\
+             11:11: forms.citrate: is empty; write the words the reports show for it"
         );
         // The description may be left out or empty.
         assert!(

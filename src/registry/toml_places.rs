@@ -1,0 +1,136 @@
+//! Where a key or a value sits in a TOML text, so that the problems found in a `topic.toml`
+//! after it parsed (an empty label, a date that is not a day, a key that is not plain) name their
+//! line and column as the parser's own errors do.
+
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+/// One step of a path from the document's root: a key of a table or a position in an array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step<'a> {
+    /// A table's key.
+    Key(&'a str),
+    /// An array's element (0-based).
+    Index(usize),
+}
+
+/// Which part of an entry a place points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The key (for problems with the key itself).
+    Key,
+    /// The value (for problems with what it says).
+    Value,
+}
+
+/// The spans of a parsed TOML document.
+pub struct Places<'i> {
+    text: &'i str,
+    root: Option<Spanned<DeTable<'i>>>,
+}
+
+impl<'i> Places<'i> {
+    /// The places of `text`; a text that does not parse has none.
+    pub fn of(text: &'i str) -> Places<'i> {
+        Places {
+            text,
+            root: DeTable::parse(text).ok(),
+        }
+    }
+
+    /// The 1-based line and column (in characters) of the `part` of the entry at `path`, if
+    /// the document has it.
+    pub fn line_column(&self, path: &[Step<'_>], part: Part) -> Option<(usize, usize)> {
+        let start = self.span(path, part)?.start;
+        let before = self.text.get(..start)?;
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Some((line, column))
+    }
+
+    /// The span of the `part` of the entry at `path`.
+    fn span(&self, path: &[Step<'_>], part: Part) -> Option<Range<usize>> {
+        let (last, parents) = path.split_last()?;
+        let root = self.root.as_ref()?;
+        let mut table = root.get_ref();
+        let mut value = None;
+        for step in parents {
+            let (_, child) = entry(table, value, *step)?;
+            match child.get_ref() {
+                DeValue::Table(inner) => {
+                    table = inner;
+                    value = None;
+                }
+                _ => value = Some(child),
+            }
+        }
+        let (key, child) = entry(table, value, *last)?;
+        Some(match part {
+            Part::Key => key,
+            Part::Value => child.span(),
+        })
+    }
+}
+
+/// The key span and value of `step` in `table`, or in the array `value` when one is given (an
+/// element's key span is its own).
+fn entry<'t, 'i>(
+    table: &'t DeTable<'i>,
+    value: Option<&'t Spanned<DeValue<'i>>>,
+    step: Step<'_>,
+) -> Option<(Range<usize>, &'t Spanned<DeValue<'i>>)> {
+    match (value, step) {
+        (None, Step::Key(name)) => table
+            .iter()
+            .find(|(key, _)| key.get_ref() == name)
+            .map(|(key, child)| (key.span(), child)),
+        (Some(array), Step::Index(index)) => {
+            let element = array.get_ref().as_array()?.get(index)?;
+            Some((element.span(), element))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "title = \"T\"\n\n[questions.treatment]\nlabel = \"\"\n\n[[certainty]]\n\
+                        question = \"a\"\n\n[[certainty]]\nquestion = \"b\"\n";
+
+    #[test]
+    fn keys_and_values_are_found_through_tables_and_arrays() {
+        let places = Places::of(TEXT);
+        let at = |path: &[Step<'_>], part| places.line_column(path, part);
+        assert_eq!(at(&[Step::Key("title")], Part::Key), Some((1, 1)));
+        assert_eq!(at(&[Step::Key("title")], Part::Value), Some((1, 9)));
+        let label = [
+            Step::Key("questions"),
+            Step::Key("treatment"),
+            Step::Key("label"),
+        ];
+        assert_eq!(at(&label, Part::Value), Some((4, 9)));
+        assert_eq!(
+            at(&[Step::Key("questions"), Step::Key("treatment")], Part::Key),
+            Some((3, 12))
+        );
+        let second = [
+            Step::Key("certainty"),
+            Step::Index(1),
+            Step::Key("question"),
+        ];
+        assert_eq!(at(&second, Part::Value), Some((10, 12)));
+        assert_eq!(at(&[Step::Key("missing")], Part::Key), None);
+        assert_eq!(
+            at(&[Step::Key("title"), Step::Key("deeper")], Part::Key),
+            None
+        );
+        assert_eq!(
+            Places::of("title = ").line_column(&[Step::Key("title")], Part::Key),
+            None
+        );
+    }
+}
