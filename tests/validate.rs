@@ -355,7 +355,10 @@ fn a_broken_topic_file_is_invalid_data() {
     let run = evsynth(&["validate", dir.path().to_str().unwrap()]);
     assert_eq!(run.code, 1);
     assert!(
-        run.stderr.contains("topic.toml:1:1: missing field `as_of`"),
+        run.stderr.ends_with(
+            "topic.toml:1:1: missing fields `as_of`, `questions` and `outcomes`; add them \
+             (studies/README.md describes every key of topic.toml)\n"
+        ),
         "{}",
         run.stderr
     );

@@ -44,10 +44,8 @@ impl<'i> Places<'i> {
     /// the document has it.
     pub fn line_column(&self, path: &[Step<'_>], part: Part) -> Option<(usize, usize)> {
         let start = self.span(path, part)?.start;
-        let before = self.text.get(..start)?;
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        Some((line, column))
+        self.text.get(..start)?;
+        Some(self.line_column_of(start))
     }
 
     /// The span of the `part` of the entry at `path`.
@@ -72,6 +70,76 @@ impl<'i> Places<'i> {
             Part::Value => child.span(),
         })
     }
+}
+
+/// The keys a table must hold, by where the table is.
+#[derive(Debug, Clone, Copy)]
+pub struct Required<'a> {
+    /// The document's own keys.
+    pub root: &'a [&'a str],
+    /// Tables of tables (`[questions.<key>]`): the parent's key and each child's keys.
+    pub each_entry_of: &'a [(&'a str, &'a [&'a str])],
+    /// Arrays of tables (`[[certainty]]`): the array's key and each element's keys.
+    pub each_element_of: &'a [(&'a str, &'a [&'a str])],
+}
+
+impl Places<'_> {
+    /// Every required key that is absent, with the line and column of the table that lacks it
+    /// (its header, or the document's start): `(line, column, missing key, table's path)`.
+    pub fn missing(&self, required: &Required<'_>) -> Vec<(usize, usize, String, String)> {
+        let Some(root) = self.root.as_ref() else {
+            return Vec::new();
+        };
+        let mut missing = Vec::new();
+        let mut lacks = |table: &DeTable<'_>, at: usize, keys: &[&str], name: String| {
+            let (line, column) = self.line_column_of(at);
+            for key in keys {
+                if !table.iter().any(|(k, _)| k.get_ref() == key) {
+                    missing.push((line, column, (*key).to_string(), name.clone()));
+                }
+            }
+        };
+        let root_table = root.get_ref();
+        lacks(root_table, 0, required.root, String::new());
+        for (parent, keys) in required.each_entry_of {
+            let Some(DeValue::Table(children)) = value_of(root_table, parent) else {
+                continue;
+            };
+            for (key, child) in children {
+                if let DeValue::Table(table) = child.get_ref() {
+                    let name = format!("[{parent}.{}]", key.get_ref());
+                    lacks(table, key.span().start, keys, name);
+                }
+            }
+        }
+        for (parent, keys) in required.each_element_of {
+            let Some(DeValue::Array(elements)) = value_of(root_table, parent) else {
+                continue;
+            };
+            for (i, element) in elements.iter().enumerate() {
+                if let DeValue::Table(table) = element.get_ref() {
+                    let name = format!("[[{parent}]] #{}", i + 1);
+                    lacks(table, element.span().start, keys, name);
+                }
+            }
+        }
+        missing
+    }
+
+    fn line_column_of(&self, at: usize) -> (usize, usize) {
+        let before = self.text.get(..at).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, column)
+    }
+}
+
+/// The value of `key` in `table`.
+fn value_of<'t, 'i>(table: &'t DeTable<'i>, key: &str) -> Option<&'t DeValue<'i>> {
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref() == key)
+        .map(|(_, value)| value.get_ref())
 }
 
 /// The key span and value of `step` in `table`, or in the array `value` when one is given (an

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::error::Error;
 use crate::model::{Direction, QuestionKind};
 use crate::registry::control;
-use crate::registry::toml_places::{Part, Places, Step};
+use crate::registry::toml_places::{Part, Places, Required, Step};
 
 /// The form key every topic accepts, for rows where no intervention or exposure form applies.
 pub const FORM_NOT_APPLICABLE: &str = "not_applicable";
@@ -130,7 +130,7 @@ impl Topic {
     pub fn parse(text: &str, path: &Path) -> Result<Topic, Error> {
         let topic: Topic = toml::from_str(text).map_err(|err| Error::Topic {
             path: path.to_path_buf(),
-            message: describe_toml_error(text, &err),
+            message: describe_parse_failure(text, &err),
         })?;
         let problems = topic.problems();
         if problems.is_empty() {
@@ -455,6 +455,71 @@ fn date_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String
     deserializer.deserialize_any(DateText)
 }
 
+/// The keys `topic.toml` must have, where they must be: what serde requires of [`Topic`],
+/// [`Question`] and [`CertaintyOverride`] (a test checks the two agree), so that every missing
+/// key is named at once instead of serde's first.
+const REQUIRED: Required<'static> = Required {
+    root: &["title", "as_of", "questions", "outcomes"],
+    each_entry_of: &[(
+        "questions",
+        &["label", "kind", "hypothesis", "positive", "negative"],
+    )],
+    each_element_of: &[("certainty", &["question", "domain", "downgrade", "reason"])],
+};
+
+/// Why `text` did not deserialise: serde's error, and every required key that is missing (each
+/// at the table that lacks it), in file order.
+fn describe_parse_failure(text: &str, err: &toml::de::Error) -> String {
+    let missing = Places::of(text).missing(&REQUIRED);
+    let serde_says_missing = err.message().starts_with("missing field");
+    // One line per table that lacks keys.
+    let mut by_table: Vec<((usize, usize), String, Vec<String>)> = Vec::new();
+    for (line, column, key, table) in missing {
+        match by_table.last_mut() {
+            Some((_, last, keys)) if *last == table => keys.push(format!("`{key}`")),
+            _ => by_table.push(((line, column), table, vec![format!("`{key}`")])),
+        }
+    }
+    let mut problems: Vec<((usize, usize), String)> = by_table
+        .into_iter()
+        .map(|((line, column), table, keys)| {
+            let within = if table.is_empty() {
+                String::new()
+            } else {
+                format!(" in {table}")
+            };
+            let (fields, them) = match keys.split_last() {
+                Some((last, rest)) if !rest.is_empty() => {
+                    (format!("fields {} and {last}", rest.join(", ")), "them")
+                }
+                _ => (format!("field {}", keys.join("")), "it"),
+            };
+            let message = format!(
+                "{line}:{column}: missing {fields}{within}; add {them} (studies/README.md \
+                 describes every key of topic.toml)"
+            );
+            ((line, column), message)
+        })
+        .collect();
+    // Serde's own error, unless it is one of the missing keys (or the list missed it).
+    if problems.is_empty() || !serde_says_missing {
+        let at = err.span().map_or((0, 0), |span| {
+            let before = &text[..span.start.min(text.len())];
+            (
+                before.matches('\n').count() + 1,
+                before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+            )
+        });
+        problems.push((at, describe_toml_error(text, err)));
+    }
+    problems.sort_by_key(|(at, _)| *at);
+    problems
+        .into_iter()
+        .map(|(_, message)| message)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Turns a toml error into `line:column: message`, so it reads like the registry's diagnostics.
 fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
     let message = err.message().trim();
@@ -550,6 +615,95 @@ severity = "Severity"
                 Path::new("topic.toml")
             )
             .is_ok()
+        );
+    }
+
+    /// Every key of a full topic.toml, removed in turn: serde fails on it exactly when
+    /// [`REQUIRED`] lists it for its table, so the list of missing keys agrees with serde.
+    #[test]
+    fn the_required_keys_are_the_ones_serde_requires() {
+        let full = MINIMAL.replace("title = \"T\"", "title = \"T\"\ndescription = \"D\"")
+            + "[[certainty]]\nquestion = \"treatment\"\noutcome = \"severity\"\n\
+               domain = \"imprecision\"\ndowngrade = 1\nreason = \"R\"\n";
+        assert!(toml::from_str::<Topic>(&full).is_ok());
+        let lines: Vec<&str> = full.lines().collect();
+        let mut table = "";
+        let mut checked = 0;
+        for (i, line) in lines.iter().enumerate() {
+            if line.starts_with('[') {
+                table = line;
+                continue;
+            }
+            let Some((key, _)) = line.split_once(" = ") else {
+                continue;
+            };
+            let without = [&lines[..i], &lines[i + 1..]].concat().join("\n");
+            let serde_requires = toml::from_str::<Topic>(&without)
+                .err()
+                .is_some_and(|e| e.message() == format!("missing field `{key}`"));
+            let listed = match table {
+                "" => REQUIRED.root.contains(&key),
+                "[questions.treatment]" => REQUIRED.each_entry_of[0].1.contains(&key),
+                "[[certainty]]" => REQUIRED.each_element_of[0].1.contains(&key),
+                _ => false,
+            };
+            assert_eq!(serde_requires, listed, "{table} {key}");
+            checked += 1;
+        }
+        assert_eq!(checked, 15);
+        // The tables: [outcomes] and [questions] are required, [forms] is not.
+        for (header, required) in [("[outcomes]", true), ("[forms]", false)] {
+            let start = full.find(header).unwrap();
+            let end = full[start + 1..]
+                .find('[')
+                .map_or(full.len(), |e| start + 1 + e);
+            let without = format!("{}{}", &full[..start], &full[end..]);
+            let key = &header[1..header.len() - 1];
+            let serde_requires = toml::from_str::<Topic>(&without)
+                .err()
+                .is_some_and(|e| e.message() == format!("missing field `{key}`"));
+            assert_eq!(serde_requires, required, "{header}");
+            assert_eq!(REQUIRED.root.contains(&key), required, "{header}");
+        }
+        assert!(REQUIRED.root.contains(&"questions"));
+        assert_eq!(REQUIRED.each_entry_of[0].0, "questions");
+        assert_eq!(REQUIRED.each_element_of[0].0, "certainty");
+    }
+
+    #[test]
+    fn every_missing_key_is_named_at_once_at_its_table() {
+        let text = "title = \"x\"\n[questions.q]\nlabel = \"L\"\nkind = \"intervention\"\n\
+                    [questions.r]\nkind = \"intervention\"\n[outcomes]\no = \"O\"\n\
+                    [[certainty]]\nquestion = \"q\"\n";
+        let Err(Error::Topic { message, .. }) = Topic::parse(text, Path::new("topic.toml")) else {
+            panic!("missing keys accepted");
+        };
+        let hint = "(studies/README.md describes every key of topic.toml)";
+        assert_eq!(
+            message,
+            format!(
+                "1:1: missing field `as_of`; add it {hint}\n\
+                 2:12: missing fields `hypothesis`, `positive` and `negative` in [questions.q]; \
+                 add them {hint}\n\
+                 5:12: missing fields `label`, `hypothesis`, `positive` and `negative` in \
+                 [questions.r]; add them {hint}\n\
+                 9:1: missing fields `domain`, `downgrade` and `reason` in [[certainty]] #1; \
+                 add them {hint}"
+            )
+        );
+        // A problem serde finds first that is not a missing key is kept beside them.
+        let text = MINIMAL.replace("kind = \"intervention\"", "kind = \"therapy\"");
+        let text = text.replace("label = \"Does X help?\"\n", "");
+        let Err(Error::Topic { message, .. }) = Topic::parse(&text, Path::new("topic.toml")) else {
+            panic!("a bad kind accepted");
+        };
+        assert!(
+            message.starts_with("4:12: missing field `label` in [questions.treatment]"),
+            "{message}"
+        );
+        assert!(
+            message.contains("\n5:8: unknown value \"therapy\""),
+            "{message}"
         );
     }
 
