@@ -44,7 +44,6 @@ impl<'i> Places<'i> {
     /// the document has it.
     pub fn line_column(&self, path: &[Step<'_>], part: Part) -> Option<(usize, usize)> {
         let start = self.span(path, part)?.start;
-        self.text.get(..start)?;
         Some(self.line_column_of(start))
     }
 
@@ -127,11 +126,21 @@ impl Places<'_> {
     }
 
     fn line_column_of(&self, at: usize) -> (usize, usize) {
-        let before = self.text.get(..at).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        (line, column)
+        line_column(self.text, at)
     }
+}
+
+/// The 1-based line and column (in characters) of byte `at` of `text` (its end if past it, or
+/// the character's start if inside one).
+pub fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 /// The value of `key` in `table`.

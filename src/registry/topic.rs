@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::error::Error;
 use crate::model::{Direction, QuestionKind};
 use crate::registry::control;
-use crate::registry::toml_places::{Part, Places, Required, Step};
+use crate::registry::toml_places::{Part, Places, Required, Step, line_column};
 
 /// The form key every topic accepts, for rows where no intervention or exposure form applies.
 pub const FORM_NOT_APPLICABLE: &str = "not_applicable";
@@ -503,13 +503,9 @@ fn describe_parse_failure(text: &str, err: &toml::de::Error) -> String {
         .collect();
     // Serde's own error, unless it is one of the missing keys (or the list missed it).
     if problems.is_empty() || !serde_says_missing {
-        let at = err.span().map_or((0, 0), |span| {
-            let before = &text[..span.start.min(text.len())];
-            (
-                before.matches('\n').count() + 1,
-                before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
-            )
-        });
+        let at = err
+            .span()
+            .map_or((0, 0), |span| line_column(text, span.start));
         problems.push((at, describe_toml_error(text, err)));
     }
     problems.sort_by_key(|(at, _)| *at);
@@ -525,9 +521,7 @@ fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
     let message = err.message().trim();
     match err.span() {
         Some(span) => {
-            let before = &text[..span.start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let (line, column) = line_column(text, span.start);
             format!("{line}:{column}: {message}")
         }
         None => message.to_string(),
