@@ -51,6 +51,39 @@ fn a_topic_can_be_named_by_directory_name_or_file() {
     }
 }
 
+/// A bare name is the topic under `--studies`, even where the working directory holds a
+/// directory of that name (here a broken topic `t`, as a report directory `t` could be).
+#[test]
+fn a_bare_name_is_looked_up_under_studies_before_the_working_directory() {
+    let (dir, topic) = workspace_with_topic("t", "tests/fixtures/validate/topic.toml");
+    std::fs::copy(
+        root().join(DIR).join("clean.csv"),
+        topic.join("registry.csv"),
+    )
+    .unwrap();
+    let decoy = dir.path().join("t");
+    std::fs::create_dir_all(&decoy).unwrap();
+    std::fs::write(decoy.join("topic.toml"), "title = 1\n").unwrap();
+    std::fs::write(decoy.join("registry.csv"), "nonsense\n").unwrap();
+    for arg in ["t", "t/"] {
+        let run = common::evsynth_in(dir.path(), &["validate", arg]);
+        assert_eq!(run.code, 0, "{arg}: {}", run.stderr);
+        assert!(
+            run.stdout.starts_with("studies/t/registry.csv: ok"),
+            "{}",
+            run.stdout
+        );
+    }
+    // A path that is not a bare name still names the directory it points at.
+    let run = common::evsynth_in(dir.path(), &["validate", "./t"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("./t/topic.toml:1:1: missing fields"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn clean_fixture_is_valid() {
     assert_eq!(validate("clean.csv"), (0, vec![]));

@@ -66,9 +66,18 @@ impl TopicLocation {
     }
 }
 
-/// Resolves a command-line topic: a topic directory, a registry `.csv` file, or a bare topic
-/// name looked up under `studies_root`.
+/// Resolves a command-line topic: a bare topic name under `studies_root` (looked up there
+/// first), else a topic directory or a registry `.csv` file.
 pub fn resolve(arg: &str, studies_root: &Path) -> Result<TopicLocation, Error> {
+    // A trailing slash, as shell completion writes a directory name, still names the topic.
+    let name = arg.trim_end_matches('/');
+    // A bare name is a topic under the studies directory first, even where the working
+    // directory has an entry of that name (a report directory of the same name, say).
+    let dir = studies_root.join(name);
+    if is_plain_name(name) && dir.is_dir() {
+        stays_inside(studies_root, &dir)?;
+        return Ok(TopicLocation::of_dir(&dir));
+    }
     let path = Path::new(arg);
     if path.is_dir() {
         return Ok(TopicLocation::of_dir(path));
@@ -76,14 +85,7 @@ pub fn resolve(arg: &str, studies_root: &Path) -> Result<TopicLocation, Error> {
     if path.is_file() {
         return Ok(TopicLocation::of_registry(path));
     }
-    // A trailing slash, as shell completion writes a directory name, still names the topic.
-    let name = arg.trim_end_matches('/');
     if is_plain_name(name) {
-        let dir = studies_root.join(name);
-        if dir.is_dir() {
-            stays_inside(studies_root, &dir)?;
-            return Ok(TopicLocation::of_dir(&dir));
-        }
         return Err(Error::Usage(format!(
             "no topic \"{name}\": {} is not a directory; known topics: {}",
             dir.display(),
