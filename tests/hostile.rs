@@ -353,6 +353,45 @@ fn an_unwritable_output_directory_is_a_clear_error() {
     );
 }
 
+/// `--out studies` (or the topic directory itself, or a name that resolves to it) would write
+/// the report into the topic's own directory, over a reviewer's README.md there: refused
+/// before anything is read or written. An output directory beside the topics is fine.
+#[test]
+fn a_report_is_never_written_into_its_topic_directory() {
+    let dir = topic_with(
+        format!("{HEADER}a_1,c,2020,rct,treatment,10,citrate,severity,positive\n").as_bytes(),
+    );
+    let topic = dir.path().join("studies/t");
+    std::fs::write(topic.join("README.md"), "reviewer's notes").unwrap();
+    std::fs::create_dir(dir.path().join("elsewhere")).unwrap();
+    for out in ["studies", "./studies/", "studies/t", "elsewhere/../studies"] {
+        let run = evsynth_in(dir.path(), &["report", "--out", out]);
+        assert_eq!(run.code, 2, "{out}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("the report of t would go to")
+                && run.stderr.contains(
+                    "inside its topic directory studies/t; give --out a directory outside the \
+                     topics (the default is reports)"
+                ),
+            "{out}: {}",
+            run.stderr
+        );
+    }
+    let mut left: Vec<String> = std::fs::read_dir(&topic)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["README.md", "registry.csv", "topic.toml"]);
+    assert_eq!(
+        std::fs::read_to_string(topic.join("README.md")).unwrap(),
+        "reviewer's notes"
+    );
+    let run = evsynth_in(dir.path(), &["report", "--out", "studies/reports"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(dir.path().join("studies/reports/t/README.md").is_file());
+}
+
 /// A file that cannot be written (here: `charts` is a file, so no chart can go there; a full
 /// disk fails the same way) fails the report before anything is renamed into place: the
 /// previous report's README and tables stay as they were (the README was replaced before the

@@ -160,6 +160,9 @@ pub fn run(studies: &Path, topics: &[String], options: &ReportOptions) -> u8 {
         Ok(locations) => locations,
         Err(error) => return report_error(&error),
     };
+    if let Err(error) = reports_stay_outside_topics(&options.out, &locations) {
+        return report_error(&error);
+    }
     let progress = progress_bar(locations.len());
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     // Few topics: each draws its charts on every core; many: one core per topic.
@@ -294,6 +297,57 @@ pub fn run(studies: &Path, topics: &[String], options: &ReportOptions) -> u8 {
         }
     }
     exit
+}
+
+/// Refuses an output directory that puts a topic's report in its own topic directory (`--out
+/// studies`, `--out studies/<topic>`): the report's README.md would overwrite a reviewer's
+/// file there, and its tables and charts would sit beside the registry.
+fn reports_stay_outside_topics(out: &Path, topics: &[TopicLocation]) -> Result<(), Error> {
+    let clashes: Vec<String> = topics
+        .iter()
+        .filter_map(|topic| {
+            let topic_dir = topic.registry.parent()?;
+            let report_dir = out.join(&topic.name);
+            resolved(&report_dir)
+                .starts_with(resolved(topic_dir))
+                .then(|| {
+                    format!(
+                        "the report of {} would go to {}, inside its topic directory {}",
+                        topic.name,
+                        report_dir.display(),
+                        topic_dir.display()
+                    )
+                })
+        })
+        .collect();
+    if clashes.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "--out {}: {}; give --out a directory outside the topics (the default is reports)",
+        out.display(),
+        clashes.join("; ")
+    )))
+}
+
+/// `path` made absolute with its existing part's symlinks and `..` resolved, so that two
+/// names of one directory compare equal (the rest, not created yet, is appended as written).
+fn resolved(path: &Path) -> std::path::PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return rest.iter().rev().fold(real, |acc, part| acc.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
 }
 
 /// Report directories in `out` whose topic is not among `topics`: subdirectories (not hidden,
