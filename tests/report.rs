@@ -226,6 +226,64 @@ fn estimates_that_cannot_be_pooled_are_not_called_too_few() {
     );
 }
 
+/// Two questions share an outcome. The first's only effect data are a table without events and
+/// one where everyone had the event: neither says anything about a risk ratio, so the report
+/// says the data yield no estimate (not that no finding reports effect data), names both rows
+/// under that question alone, and ends the list before the next heading.
+#[test]
+fn rows_left_out_of_pooling_are_named_under_their_own_question() {
+    let (work, topic) = workspace_with_topic("t", "tests/fixtures/topics/bcg/topic.toml");
+    let toml = "title = \"Two questions\"\nas_of = \"2026-01-31\"\n\
+                [questions.first]\nlabel = \"First question?\"\nkind = \"intervention\"\n\
+                hypothesis = \"h\"\npositive = \"benefit\"\nnegative = \"harm\"\n\
+                [questions.second]\nlabel = \"Second question?\"\nkind = \"intervention\"\n\
+                hypothesis = \"h\"\npositive = \"benefit\"\nnegative = \"harm\"\n\
+                [forms]\nf = \"Form\"\n[outcomes]\no = \"Outcome O\"\n";
+    std::fs::write(topic.join("topic.toml"), toml).unwrap();
+    let rows = [
+        "study_id,citation,year,design,question,n,form,outcome,direction,effect_measure,\
+         events1,n1,events2,n2",
+        "a_2000,A 2000,2000,rct,first,20,f,o,none,rr,0,10,0,10",
+        "b_2001,B 2001,2001,rct,first,20,f,o,none,rr,10,10,10,10",
+        "c_2002,C 2002,2002,rct,second,20,f,o,positive,rr,3,10,5,10",
+        "d_2003,D 2003,2003,rct,second,20,f,o,positive,rr,2,10,6,10",
+    ];
+    std::fs::write(topic.join("registry.csv"), rows.join("\n") + "\n").unwrap();
+    let run = evsynth_in(work.path(), &["report", "t", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let readme = std::fs::read_to_string(work.path().join("out/t/README.md")).unwrap();
+    let second = readme.find("## Second question?").unwrap();
+    let (first_section, second_section) = readme.split_at(second);
+    assert!(
+        first_section.contains(
+            "- The effect data given yield no estimate to pool (each such row is named below): \
+             Outcome O (2).\n\n\
+             - Not pooled: a\\_2000 (Outcome O): zero events in both arms: no information on a \
+             ratio.\n\
+             - Not pooled: b\\_2001 (Outcome O): events in every participant of both arms: no \
+             information on a ratio.\n\n### "
+        ),
+        "{first_section}"
+    );
+    assert!(!second_section.contains("Not pooled: "), "{second_section}");
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(work.path().join("out/t/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let excluded: Vec<(&str, &str)> = summary["meta_analysis"]["excluded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["question"].as_str().unwrap(),
+                e["study_id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(excluded, [("first", "a_2000"), ("first", "b_2001")]);
+}
+
 /// Two trials code a lower MD as "fewer TB cases" and one a higher MD: the report names both
 /// sides under the pooled table.
 #[test]

@@ -321,9 +321,11 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
     let pooled_outcomes: HashSet<&str> = analyses.iter().map(|a| a.outcome.as_str()).collect();
     let not_pooled_outcomes: HashSet<&str> =
         not_pooled.iter().map(|n| n.outcome.as_str()).collect();
+    let mut listed_any = false;
     for excluded in meta.excluded.iter().filter(|e| {
-        pooled_outcomes.contains(e.outcome.as_str())
-            || not_pooled_outcomes.contains(e.outcome.as_str())
+        e.question == question
+            && (pooled_outcomes.contains(e.outcome.as_str())
+                || not_pooled_outcomes.contains(e.outcome.as_str()))
     }) {
         let _ = writeln!(
             md,
@@ -332,12 +334,9 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
             escape(topic.outcome_label(&excluded.outcome)),
             excluded.reason
         );
+        listed_any = true;
     }
-    if meta
-        .excluded
-        .iter()
-        .any(|e| pooled_outcomes.contains(e.outcome.as_str()))
-    {
+    if listed_any {
         md.push('\n');
     }
 }

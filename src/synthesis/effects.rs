@@ -25,6 +25,9 @@ pub enum NoEffect {
     Incomplete(&'static str),
     /// Zero events in both arms: excluded from ratio pooling (no information on the ratio).
     DoubleZero,
+    /// Events in every participant of both arms: as uninformative on a ratio as no events
+    /// (metafor's `drop00` drops both kinds of table; so does RevMan).
+    AllEvents,
 }
 
 /// The effect of a finding for its measure, or why there is none.
@@ -88,8 +91,13 @@ pub fn effect_of_data(data: &EffectData) -> Result<(EffectMeasure, Effect), NoEf
                 f64::from(e2),
                 f64::from(n2 - e2.min(n2)),
             );
-            if measure != EffectMeasure::Rd && e1 == 0 && e2 == 0 {
-                return Err(NoEffect::DoubleZero);
+            if measure != EffectMeasure::Rd {
+                if e1 == 0 && e2 == 0 {
+                    return Err(NoEffect::DoubleZero);
+                }
+                if e1 == n1 && e2 == n2 {
+                    return Err(NoEffect::AllEvents);
+                }
             }
             two_by_two(measure, a, b, c, d)
         }
@@ -184,5 +192,46 @@ mod tests {
         let effect = two_by_two(EffectMeasure::Rd, 7.0, 3.0, 32.0, 18.0);
         assert_close(effect.yi, 0.7 - 0.64);
         assert_close(effect.vi, 0.7 * 0.3 / 10.0 + 0.64 * 0.36 / 50.0);
+    }
+
+    fn counts(measure: EffectMeasure, e1: u32, n1: u32, e2: u32, n2: u32) -> EffectData {
+        EffectData {
+            measure: Some(measure),
+            arms: crate::registry::finding::ArmData {
+                events1: Some(e1),
+                n1: Some(n1),
+                events2: Some(e2),
+                n2: Some(n2),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    /// Tables with no events, or only events, in both arms say nothing about a ratio: both are
+    /// left out of RR and OR pooling (metafor's `drop00 = TRUE`, which the oracle scripts use
+    /// for ratios), and kept for RD, where they say the risks are equal. One arm full and the
+    /// other not is an ordinary table with a zero cell.
+    #[test]
+    fn tables_without_information_on_a_ratio_are_left_out_of_ratio_pooling() {
+        for measure in [EffectMeasure::Rr, EffectMeasure::Or] {
+            assert_eq!(
+                effect_of_data(&counts(measure, 0, 10, 0, 12)),
+                Err(NoEffect::DoubleZero)
+            );
+            assert_eq!(
+                effect_of_data(&counts(measure, 10, 10, 12, 12)),
+                Err(NoEffect::AllEvents)
+            );
+            assert!(effect_of_data(&counts(measure, 10, 10, 11, 12)).is_ok());
+        }
+        // By hand, from escalc's documented formulas with `add = 1/2, to = "only0"` (both
+        // tables have a zero cell, so every cell gets 0.5): RD 10.5/11 − 12.5/13, and log RR
+        // of (10.5/11)/(11.5/13).
+        let (_, rd) = effect_of_data(&counts(EffectMeasure::Rd, 10, 10, 12, 12)).unwrap();
+        assert_close(rd.yi, 10.5 / 11.0 - 12.5 / 13.0);
+        let (_, rr) = effect_of_data(&counts(EffectMeasure::Rr, 10, 10, 11, 12)).unwrap();
+        assert_close(rr.yi, ((10.5 / 11.0) / (11.5 / 13.0_f64)).ln());
+        assert_close(rr.vi, 1.0 / 10.5 - 1.0 / 11.0 + 1.0 / 11.5 - 1.0 / 13.0);
     }
 }

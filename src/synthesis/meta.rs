@@ -138,6 +138,8 @@ pub struct NotPooled {
 /// A finding left out of pooling despite effect data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Excluded {
+    /// Question key.
+    pub question: String,
     /// Study id.
     pub study_id: String,
     /// Outcome key.
@@ -224,6 +226,7 @@ pub fn meta_analyses(
                 continue;
             }
             let mut by_measure: BTreeMap<EffectMeasure, Vec<(&Finding, Effect)>> = BTreeMap::new();
+            let excluded_before = excluded.len();
             for finding in cell {
                 match effect_of(finding) {
                     Ok((measure, effect)) => {
@@ -235,11 +238,21 @@ pub fn meta_analyses(
                     }
                     Err(NoEffect::NoData) => {}
                     Err(NoEffect::DoubleZero) => excluded.push(Excluded {
+                        question: question.clone(),
                         study_id: finding.study_id.to_string(),
                         outcome: outcome.clone(),
                         reason: "zero events in both arms: no information on a ratio".to_string(),
                     }),
+                    Err(NoEffect::AllEvents) => excluded.push(Excluded {
+                        question: question.clone(),
+                        study_id: finding.study_id.to_string(),
+                        outcome: outcome.clone(),
+                        reason: "events in every participant of both arms: no information on a \
+                                 ratio"
+                            .to_string(),
+                    }),
                     Err(NoEffect::Incomplete(why)) => excluded.push(Excluded {
+                        question: question.clone(),
                         study_id: finding.study_id.to_string(),
                         outcome: outcome.clone(),
                         reason: why.to_string(),
@@ -265,7 +278,11 @@ pub fn meta_analyses(
                 }
             }
             if !pooled_any {
-                let reason = if estimates.is_empty() {
+                let reason = if estimates.is_empty() && excluded.len() > excluded_before {
+                    "the effect data given yield no estimate to pool (each such row is named \
+                     below)"
+                        .to_string()
+                } else if estimates.is_empty() {
                     "no finding reports an effect estimate with its variance, confidence interval or arm-level data".to_string()
                 } else if !unpoolable.is_empty() {
                     unpoolable.join("; ")
