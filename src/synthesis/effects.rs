@@ -225,13 +225,17 @@ mod tests {
             );
             assert!(effect_of_data(&counts(measure, 10, 10, 11, 12)).is_ok());
         }
-        // By hand, from escalc's documented formulas with `add = 1/2, to = "only0"` (both
-        // tables have a zero cell, so every cell gets 0.5): RD 10.5/11 − 12.5/13, and log RR
-        // of (10.5/11)/(11.5/13).
+        // metafor 3.8.1 (Debian r-cran-metafor), 2026-12-06: escalc("RR" and "OR",
+        // ai = c(0, 10), n1i = c(10, 10), ci = c(0, 12), n2i = c(12, 12), drop00 = TRUE) gives
+        // NA for both tables; escalc("RR", ai = 10, n1i = 10, ci = 11, n2i = 12) gives
+        // yi 0.076082306457440, vi 0.014362449145058; escalc("RD", ai = 10, n1i = 10, ci = 12,
+        // n2i = 12) gives yi -0.006993006993007, vi 0.006789191052480 (0.5 added to every cell
+        // of a table with a zero cell).
         let (_, rd) = effect_of_data(&counts(EffectMeasure::Rd, 10, 10, 12, 12)).unwrap();
-        assert_close(rd.yi, 10.5 / 11.0 - 12.5 / 13.0);
+        assert_close(rd.yi, -0.006993006993007);
+        assert!((rd.vi - 0.006789191052480).abs() < 1e-14);
         let (_, rr) = effect_of_data(&counts(EffectMeasure::Rr, 10, 10, 11, 12)).unwrap();
-        assert_close(rr.yi, ((10.5 / 11.0) / (11.5 / 13.0_f64)).ln());
-        assert_close(rr.vi, 1.0 / 10.5 - 1.0 / 11.0 + 1.0 / 11.5 - 1.0 / 13.0);
+        assert!((rr.yi - 0.076082306457440).abs() < 1e-14);
+        assert!((rr.vi - 0.014362449145058).abs() < 1e-14);
     }
 }
