@@ -281,10 +281,20 @@ def main() -> int:
     parser.add_argument("--sets", type=int, default=200)
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--evsynth", default="target/release/evsynth")
+    parser.add_argument(
+        "--all-events-share", type=float, default=0.0,
+        help="share of 2x2 rows replaced by tables with events in every participant of both "
+        "arms (drawn from a second generator, so the data sets are otherwise those of the seed)")
     args = parser.parse_args()
 
     rng = random.Random(args.seed)
     sets = [data_set(rng) for _ in range(args.sets)]
+    if args.all_events_share > 0:
+        full = random.Random(args.seed + 1)
+        for rows in sets:
+            for row in rows:
+                if "events1" in row and full.random() < args.all_events_share:
+                    row["events1"], row["events2"] = row["n1"], row["n2"]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for index, rows in enumerate(sets):
