@@ -78,6 +78,37 @@ fn unbalanced_quotes_are_reported_not_swallowed_silently() {
     );
 }
 
+/// A lone CR inside an LF file ends a row for the csv reader but not a line for the line
+/// count, which then disagrees with an editor's: each is reported at the row it ends (the
+/// second one line early, as the message says). A CR inside quotes is text, and one at the
+/// very end of the file changes no line number.
+#[test]
+fn a_lone_cr_between_rows_is_reported_once_where_it_is() {
+    let row = |id: &str| format!("{id},c,2020,rct,treatment,10,citrate,severity,positive");
+    let registry = format!(
+        "{HEADER}{}\n{}\r{}\r{}\n",
+        row("a_1"),
+        row("b_2"),
+        row("c_3"),
+        row("d_4")
+    );
+    let run = validate(registry.as_bytes());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let message = "this row ends in a carriage return alone (CR), which ends a row but not a \
+                   line here: line numbers after it would not match an editor's; replace it \
+                   with a line break (LF or CRLF)";
+    assert_eq!(
+        run.stderr,
+        format!("studies/t/registry.csv:3: {message}\nstudies/t/registry.csv:3: {message}\n")
+    );
+    let quoted = format!(
+        "{HEADER}a_1,\"two\rparts\",2020,rct,treatment,10,citrate,severity,positive\n{}\r",
+        row("b_2")
+    );
+    let run = validate(quoted.as_bytes());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
 #[test]
 fn nul_bytes_and_odd_numbers_are_reported() {
     let registry = format!(

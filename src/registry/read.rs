@@ -320,6 +320,18 @@ fn read_csv_rows(
             }
         }
         let line = lines.line_at(record.position().map_or(0, |p| p.byte() as usize));
+        let end = usize::try_from(reader.position().byte()).unwrap_or(body.len());
+        // Each one (reading in chunks gives the same problems as reading whole); the line
+        // numbers after one are off by as many of them.
+        if ends_in_a_lone_cr(body, end) && end < body.len() {
+            outcome.diagnostics.push(Diagnostic::line(
+                line,
+                "this row ends in a carriage return alone (CR), which ends a row but not a line \
+                 here: line numbers after it would not match an editor's; replace it with a \
+                 line break (LF or CRLF)"
+                    .to_string(),
+            ));
+        }
         let fields = Fields::of_record(&record, ranges);
         if !take_record(fields, line, parser, outcome, intern, strict) {
             return false;
@@ -409,8 +421,8 @@ impl<'b> LineCounter<'b> {
     }
 }
 
-/// True when the header record, which ends before `body_start`, ends in a CR that no LF
-/// follows (after a CRLF header the csv reader stops between the two).
+/// True when the record that ends before byte `end` ends in a CR that no LF follows (after a
+/// CRLF line end the csv reader stops between the two).
 fn ends_in_a_lone_cr(bytes: &[u8], body_start: usize) -> bool {
     body_start > 0
         && bytes.get(body_start - 1) == Some(&b'\r')
