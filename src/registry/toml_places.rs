@@ -82,10 +82,24 @@ pub struct Required<'a> {
     pub each_element_of: &'a [(&'a str, &'a [&'a str])],
 }
 
+/// A required key that a table lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingKey {
+    /// Line of the table that lacks it (its header, or 1 for the document's own keys).
+    pub line: usize,
+    /// Column of that place.
+    pub column: usize,
+    /// The key.
+    pub key: String,
+    /// The table, as written in messages (`[questions.q]`, `[[certainty]] #2`; empty for the
+    /// document's own keys).
+    pub table: String,
+}
+
 impl Places<'_> {
-    /// Every required key that is absent, with the line and column of the table that lacks it
-    /// (its header, or the document's start): `(line, column, missing key, table's path)`.
-    pub fn missing(&self, required: &Required<'_>) -> Vec<(usize, usize, String, String)> {
+    /// Every required key that is absent, at the table that lacks it, in the order of
+    /// `required`: the document's keys, then each table's.
+    pub fn missing(&self, required: &Required<'_>) -> Vec<MissingKey> {
         let Some(root) = self.root.as_ref() else {
             return Vec::new();
         };
@@ -94,7 +108,12 @@ impl Places<'_> {
             let (line, column) = self.line_column_of(at);
             for key in keys {
                 if !table.iter().any(|(k, _)| k.get_ref() == key) {
-                    missing.push((line, column, (*key).to_string(), name.clone()));
+                    missing.push(MissingKey {
+                        line,
+                        column,
+                        key: (*key).to_string(),
+                        table: name.clone(),
+                    });
                 }
             }
         };

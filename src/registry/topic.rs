@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::error::Error;
 use crate::model::{Direction, QuestionKind};
 use crate::registry::control;
-use crate::registry::toml_places::{Part, Places, Required, Step, line_column};
+use crate::registry::toml_places::{MissingKey, Part, Places, Required, Step, line_column};
 
 /// The form key every topic accepts, for rows where no intervention or exposure form applies.
 pub const FORM_NOT_APPLICABLE: &str = "not_applicable";
@@ -474,7 +474,13 @@ fn describe_parse_failure(text: &str, err: &toml::de::Error) -> String {
     let serde_says_missing = err.message().starts_with("missing field");
     // One line per table that lacks keys.
     let mut by_table: Vec<((usize, usize), String, Vec<String>)> = Vec::new();
-    for (line, column, key, table) in missing {
+    for MissingKey {
+        line,
+        column,
+        key,
+        table,
+    } in missing
+    {
         match by_table.last_mut() {
             Some((_, last, keys)) if *last == table => keys.push(format!("`{key}`")),
             _ => by_table.push(((line, column), table, vec![format!("`{key}`")])),
