@@ -83,7 +83,7 @@ fn unbalanced_quotes_are_reported_not_swallowed_silently() {
 /// second one line early, as the message says). A CR inside quotes is text, and one at the
 /// very end of the file changes no line number.
 #[test]
-fn a_lone_cr_between_rows_is_reported_once_where_it_is() {
+fn each_lone_cr_between_rows_is_reported_where_it_is() {
     let row = |id: &str| format!("{id},c,2020,rct,treatment,10,citrate,severity,positive");
     let registry = format!(
         "{HEADER}{}\n{}\r{}\r{}\n",
