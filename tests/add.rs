@@ -90,7 +90,7 @@ fn add_by_flags_appends_one_valid_row() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stdout,
-        "added 1 row(s) to studies/t/registry.csv (line 2)\n"
+        "added 1 row to studies/t/registry.csv (line 2)\n"
     );
     let text = std::fs::read_to_string(&registry).unwrap();
     assert!(text.ends_with(
@@ -271,7 +271,7 @@ fn dry_run_prints_the_row_and_writes_nothing() {
     );
     assert!(
         run.stdout
-            .ends_with("dry run: 1 row(s) valid, nothing written to studies/t/registry.csv\n")
+            .ends_with("dry run: 1 row valid, nothing written to studies/t/registry.csv\n")
     );
     assert_eq!(rows(&registry), 0);
 }
@@ -309,7 +309,7 @@ fn from_csv_is_all_or_nothing() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stdout,
-        "added 2 row(s) to studies/t/registry.csv (lines 2-3)\n"
+        "added 2 rows to studies/t/registry.csv (lines 2-3)\n"
     );
     assert_eq!(rows(&registry), 2);
 }

@@ -154,8 +154,8 @@ fn add(
         );
         crate::cmd::out!("{text}");
         return Ok(format!(
-            "dry run: {} row(s) valid, nothing written to {}",
-            rows.len(),
+            "dry run: {} valid, nothing written to {}",
+            crate::numbers::counted(rows.len() as u64, "row", "rows"),
             path.display()
         ));
     }
@@ -170,8 +170,8 @@ fn add(
         format!("line {last_line}")
     };
     Ok(format!(
-        "added {} row(s) to {} ({lines})",
-        rows.len(),
+        "added {} to {} ({lines})",
+        crate::numbers::counted(rows.len() as u64, "row", "rows"),
         path.display(),
     ))
 }
