@@ -321,22 +321,27 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
     let pooled_outcomes: HashSet<&str> = analyses.iter().map(|a| a.outcome.as_str()).collect();
     let not_pooled_outcomes: HashSet<&str> =
         not_pooled.iter().map(|n| n.outcome.as_str()).collect();
-    let mut listed_any = false;
-    for excluded in meta.excluded.iter().filter(|e| {
-        e.question == question
-            && (pooled_outcomes.contains(e.outcome.as_str())
-                || not_pooled_outcomes.contains(e.outcome.as_str()))
-    }) {
-        let _ = writeln!(
-            md,
-            "- Not pooled: {} ({}): {}.",
-            escape(&excluded.study_id),
-            escape(topic.outcome_label(&excluded.outcome)),
-            excluded.reason
-        );
-        listed_any = true;
-    }
-    if listed_any {
+    let left_out: Vec<_> = meta
+        .excluded
+        .iter()
+        .filter(|e| {
+            e.question == question
+                && (pooled_outcomes.contains(e.outcome.as_str())
+                    || not_pooled_outcomes.contains(e.outcome.as_str()))
+        })
+        .collect();
+    if !left_out.is_empty() {
+        // A list of its own, after a lead-in (two lists in a row would render as one).
+        md.push_str("Rows left out of pooling:\n\n");
+        for excluded in left_out {
+            let _ = writeln!(
+                md,
+                "- {} ({}): {}.",
+                escape(&excluded.study_id),
+                escape(topic.outcome_label(&excluded.outcome)),
+                excluded.reason
+            );
+        }
         md.push('\n');
     }
 }
