@@ -49,6 +49,26 @@ const ROW_A: &[&str] = &[
     "10.1000/abc.1",
 ];
 
+/// ROW_A as another study: its own id, citation and DOI.
+fn row_b() -> Vec<&'static str> {
+    let mut row = ROW_A.to_vec();
+    row[1] = "b_2021";
+    row[3] = "Author B. Sleep Med 2021;2:3-4";
+    row[19] = "10.1000/abc.2";
+    row
+}
+
+/// A workspace whose registry holds ROW_A, saved again with each LF replaced by `line_end`;
+/// the registry's path and text.
+fn row_a_saved_with(line_end: &str) -> (tempfile::TempDir, PathBuf, String) {
+    let (dir, registry) = workspace();
+    assert_eq!(add(dir.path(), ROW_A).code, 0);
+    let text = std::fs::read_to_string(&registry)
+        .unwrap()
+        .replace('\n', line_end);
+    (dir, registry, text)
+}
+
 fn rows(path: &Path) -> usize {
     std::fs::read_to_string(path).unwrap().lines().count() - 1
 }
@@ -397,11 +417,7 @@ fn a_registry_without_a_final_newline_is_appended_to_cleanly() {
 /// (Before, both were LF: a file of mixed line ends.)
 #[test]
 fn rows_appended_to_a_crlf_registry_end_in_crlf() {
-    let (dir, registry) = workspace();
-    assert_eq!(add(dir.path(), ROW_A).code, 0);
-    let crlf = std::fs::read_to_string(&registry)
-        .unwrap()
-        .replace('\n', "\r\n");
+    let (dir, registry, crlf) = row_a_saved_with("\r\n");
     std::fs::write(&registry, crlf.trim_end()).unwrap();
     let mut row = ROW_A.to_vec();
     row[15] = "sleep";
@@ -425,11 +441,7 @@ fn adding_to_a_broken_registry_lists_every_existing_problem_and_writes_nothing()
         first.replace(",positive,", ",postive,")
     );
     std::fs::write(&registry, &broken).unwrap();
-    let mut row = ROW_A.to_vec();
-    row[1] = "b_2021";
-    row[3] = "Author B. Sleep Med 2021;2:3-4";
-    row[19] = "10.1000/abc.2";
-    let run = add(dir.path(), &row[..]);
+    let run = add(dir.path(), &row_b());
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stderr
@@ -451,22 +463,14 @@ fn adding_to_a_broken_registry_lists_every_existing_problem_and_writes_nothing()
 /// LF, so the file is refused with the fix, once, and nothing is appended.
 #[test]
 fn a_registry_with_lone_cr_line_ends_is_refused_with_the_fix_and_left_alone() {
-    let (dir, registry) = workspace();
-    assert_eq!(add(dir.path(), ROW_A).code, 0);
-    let mac = std::fs::read_to_string(&registry)
-        .unwrap()
-        .replace('\n', "\r");
+    let (dir, registry, mac) = row_a_saved_with("\r");
     std::fs::write(&registry, &mac).unwrap();
     let expected = "studies/t/registry.csv:1: lines end in a carriage return alone (CR: classic \
                     Mac OS line ends, as a spreadsheet's \"CSV (Macintosh)\" writes them); \
                     re-save the file with LF or CRLF line ends (in a spreadsheet: \"CSV UTF-8\")\n";
     let run = evsynth_in(dir.path(), &["validate", "t"]);
     assert_eq!((run.code, run.stderr.as_str()), (1, expected));
-    let mut row = ROW_A.to_vec();
-    row[1] = "b_2021";
-    row[3] = "Author B. Sleep Med 2021;2:3-4";
-    row[19] = "10.1000/abc.2";
-    let run = add(dir.path(), &row[..]);
+    let run = add(dir.path(), &row_b());
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains(expected), "{}", run.stderr);
     assert_eq!(std::fs::read_to_string(&registry).unwrap(), mac);
