@@ -666,7 +666,9 @@ fn fmt_puts_columns_and_rows_in_canonical_order() {
     assert_eq!(check.code, 1);
     assert_eq!(
         check.stdout,
-        "studies/t/registry.csv: not in canonical form; run `evsynth fmt t`\n"
+        "studies/t/registry.csv: not in canonical form (columns other than the canonical ones \
+         in their order; CRLF line ends; rows not sorted by study_id, then outcome); run \
+         `evsynth fmt t`\n"
     );
     assert_eq!(evsynth_in(dir.path(), &["fmt", "t"]).code, 0);
     let text = std::fs::read_to_string(&registry).unwrap();
@@ -675,6 +677,23 @@ fn fmt_puts_columns_and_rows_in_canonical_order() {
     assert!(lines[1].starts_with("a_2020,A 2020,2020,,,rct,treatment,12,"));
     assert!(lines[2].starts_with("z_2020,Z 2020,2020,,,rct,treatment,10,"));
     assert_eq!(evsynth_in(dir.path(), &["fmt", "t", "--check"]).code, 0);
+    // A byte-order mark, and a field with spaces around it, are named too.
+    for (bytes, why) in [
+        (format!("\u{feff}{text}"), "a byte-order mark"),
+        (
+            text.replacen("A 2020,", " A 2020 ,", 1),
+            "fields spaced, quoted or ended otherwise",
+        ),
+    ] {
+        std::fs::write(&registry, bytes).unwrap();
+        let check = evsynth_in(dir.path(), &["fmt", "t", "--check"]);
+        assert_eq!(check.code, 1);
+        assert!(
+            check.stdout.contains(&format!("form ({why}); run")),
+            "{}",
+            check.stdout
+        );
+    }
 }
 
 #[test]

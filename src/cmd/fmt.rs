@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::cmd::{locate_topics, report_error};
 use crate::error::Error;
-use crate::registry::raw::canonical;
+use crate::registry::raw::{canonical, departures};
 use crate::registry::write::LockedRegistry;
 use crate::registry::{self, TopicLocation};
 
@@ -24,10 +24,11 @@ pub fn run(studies: &Path, topics: &[String], check: bool) -> u8 {
             Ok(Status::Rewritten) => {
                 crate::cmd::outln!("{}: formatted", location.registry.display())
             }
-            Ok(Status::WouldChange) => {
+            Ok(Status::WouldChange(departures)) => {
                 crate::cmd::outln!(
-                    "{}: not in canonical form; run `evsynth fmt {}`",
+                    "{}: not in canonical form ({}); run `evsynth fmt {}`",
                     location.registry.display(),
+                    departures.join("; "),
                     location.name
                 );
                 exit = exit.max(1);
@@ -41,7 +42,8 @@ pub fn run(studies: &Path, topics: &[String], check: bool) -> u8 {
 enum Status {
     Formatted,
     Rewritten,
-    WouldChange,
+    /// `--check` found the file not canonical, in these ways.
+    WouldChange(Vec<&'static str>),
 }
 
 fn format_topic(location: &TopicLocation, check: bool) -> Result<Status, Error> {
@@ -50,10 +52,11 @@ fn format_topic(location: &TopicLocation, check: bool) -> Result<Status, Error> 
     let path = &location.registry;
     if check {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, "read", e))?;
-        return Ok(if canonical(&bytes) == bytes {
+        let formatted = canonical(&bytes);
+        return Ok(if formatted == bytes {
             Status::Formatted
         } else {
-            Status::WouldChange
+            Status::WouldChange(departures(&bytes, &formatted))
         });
     }
     // Read again under the lock: a row added since the check above must not be lost.

@@ -42,13 +42,43 @@ pub fn raw_rows(bytes: &[u8]) -> Vec<RawRow> {
         .collect()
 }
 
+/// The order of rows in the canonical form.
+fn row_order(a: &RawRow, b: &RawRow) -> std::cmp::Ordering {
+    (a.get("study_id"), a.get("outcome")).cmp(&(b.get("study_id"), b.get("outcome")))
+}
+
+/// How a registry departs from its canonical form (`canonical(bytes)`, already made), in
+/// words: what `fmt --check` names.
+pub fn departures(bytes: &[u8], canonical: &[u8]) -> Vec<&'static str> {
+    let mut departures = Vec::new();
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if text.len() < bytes.len() {
+        departures.push("a byte-order mark");
+    }
+    let first_line = |b: &[u8]| -> Vec<u8> {
+        let line = b.split(|&c| c == b'\n').next().unwrap_or_default();
+        line.strip_suffix(b"\r").unwrap_or(line).to_vec()
+    };
+    if first_line(text) != first_line(canonical) {
+        departures.push("columns other than the canonical ones in their order");
+    }
+    if text.windows(2).any(|pair| pair == b"\r\n") {
+        departures.push("CRLF line ends");
+    }
+    if !raw_rows(bytes).is_sorted_by(|a, b| row_order(a, b).is_le()) {
+        departures.push("rows not sorted by study_id, then outcome");
+    }
+    if departures.is_empty() && bytes != canonical {
+        departures.push("fields spaced, quoted or ended otherwise");
+    }
+    departures
+}
+
 /// The canonical form of a registry: every column in canonical order, rows sorted by
 /// (study_id, outcome) keeping file order within ties, LF line ends, no BOM.
 pub fn canonical(bytes: &[u8]) -> Vec<u8> {
     let mut rows = raw_rows(bytes);
-    rows.sort_by(|a, b| {
-        (a.get("study_id"), a.get("outcome")).cmp(&(b.get("study_id"), b.get("outcome")))
-    });
+    rows.sort_by(row_order);
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
