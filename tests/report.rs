@@ -160,10 +160,25 @@ fn outcomes_without_counted_studies_are_named_under_the_summary_of_findings() {
     let sof = readme.split("## Summary of findings").nth(1).unwrap();
     let sof = sof.split("\n## ").next().unwrap();
     assert!(!sof.contains("| RLS symptoms (any measure) |"), "{sof}");
+    // summary.json lists it too: bartell_2006 (a case report, n = 1) and marshall_2019 (a
+    // systematic review without n), counted by hand from the registry.
+    let unrated = |dir: &std::path::Path| -> serde_json::Value {
+        let text = std::fs::read_to_string(dir.join("magnesium-rls/summary.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["unrated_outcomes"].clone()
+    };
+    assert_eq!(
+        unrated(out.path()),
+        serde_json::json!([{
+            "question": "treatment",
+            "outcome": "rls_symptoms",
+            "totals": {"findings": 2, "studies": 2, "participants": 1}
+        }])
+    );
 
     let counted = report_counting_case_reports();
     let readme = std::fs::read_to_string(counted.path().join("magnesium-rls/README.md")).unwrap();
     assert!(!readme.contains("Not rated"), "{readme}");
+    assert_eq!(unrated(counted.path()), serde_json::json!([]));
     assert!(
         readme.contains("| Does magnesium relieve RLS? | RLS symptoms (any measure) | 1 | 1 |"),
         "{readme}"

@@ -26,7 +26,16 @@ struct Summary<'a> {
     questions: Vec<QuestionSummary<'a>>,
     meta_analysis: &'a crate::synthesis::meta::MetaAnalyses,
     certainty: &'a [crate::synthesis::certainty::Certainty],
+    unrated_outcomes: Vec<UnratedJson<'a>>,
     swim: Vec<crate::synthesis::swim::SwimItem>,
+}
+
+/// An outcome with findings that `certainty` does not rate (no counted study reports it).
+#[derive(Serialize)]
+struct UnratedJson<'a> {
+    question: &'a str,
+    outcome: &'a str,
+    totals: CellCount,
 }
 
 #[derive(Serialize)]
@@ -211,6 +220,15 @@ pub fn summary_json(registry: &Registry, synthesis: &Synthesis, charts: &[String
         questions,
         meta_analysis: &synthesis.meta,
         certainty: &synthesis.certainty,
+        unrated_outcomes: synthesis
+            .unrated_outcomes()
+            .into_iter()
+            .map(|(q, row)| UnratedJson {
+                question: &q.key,
+                outcome: &row.key,
+                totals: row.total,
+            })
+            .collect(),
         swim: crate::synthesis::swim::checklist(registry, synthesis, charts),
     };
     // Serialising plain structs of strings and numbers cannot fail.

@@ -481,26 +481,16 @@ fn summary_of_findings(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
 /// when case reports are counted), which the table does not rate: a reader of the table alone
 /// would not know they were looked at. Nothing when every outcome with findings is rated.
 fn unrated_outcomes_note(md: &mut String, topic: &Topic, synthesis: &Synthesis) {
-    let rated: HashSet<(&str, &str)> = synthesis
-        .certainty
-        .iter()
-        .map(|c| (c.question.as_str(), c.outcome.as_str()))
-        .collect();
     let unrated: Vec<String> = synthesis
-        .questions_with_findings()
-        .flat_map(|q| {
-            q.outcomes
-                .rows
-                .iter()
-                .filter(|row| !rated.contains(&(q.key.as_str(), row.key.as_str())))
-                .map(|row| {
-                    let [findings, studies, _] = row.total.phrases();
-                    format!(
-                        "*{}* — {} ({findings} from {studies})",
-                        escape(&topic.questions[&q.key].label),
-                        escape(topic.outcome_label(&row.key)),
-                    )
-                })
+        .unrated_outcomes()
+        .into_iter()
+        .map(|(q, row)| {
+            let [findings, studies, _] = row.total.phrases();
+            format!(
+                "*{}* — {} ({findings} from {studies})",
+                escape(&topic.questions[&q.key].label),
+                escape(topic.outcome_label(&row.key)),
+            )
         })
         .collect();
     if !unrated.is_empty() {

@@ -60,6 +60,26 @@ impl Synthesis {
     pub fn questions_with_findings(&self) -> impl Iterator<Item = &QuestionSynthesis> {
         self.questions.iter().filter(|q| q.findings() > 0)
     }
+
+    /// The outcomes with findings that the summary of findings does not rate, as no counted
+    /// study reports them (only case reports, case series or reviews), each with its question,
+    /// in topic order.
+    pub fn unrated_outcomes(&self) -> Vec<(&QuestionSynthesis, &direction_table::DirectionRow)> {
+        let rated: std::collections::HashSet<(&str, &str)> = self
+            .certainty
+            .iter()
+            .map(|c| (c.question.as_str(), c.outcome.as_str()))
+            .collect();
+        self.questions_with_findings()
+            .flat_map(|q| {
+                q.outcomes
+                    .rows
+                    .iter()
+                    .filter(|row| !rated.contains(&(q.key.as_str(), row.key.as_str())))
+                    .map(move |row| (q, row))
+            })
+            .collect()
+    }
 }
 
 /// The synthesis of one question.
