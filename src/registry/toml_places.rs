@@ -44,7 +44,7 @@ impl<'i> Places<'i> {
     /// the document has it.
     pub fn line_column(&self, path: &[Step<'_>], part: Part) -> Option<(usize, usize)> {
         let start = self.span(path, part)?.start;
-        Some(self.line_column_of(start))
+        Some(line_column(self.text, start))
     }
 
     /// The span of the `part` of the entry at `path`.
@@ -82,39 +82,42 @@ pub struct Required<'a> {
     pub each_element_of: &'a [(&'a str, &'a [&'a str])],
 }
 
-/// A required key that a table lacks.
+/// The required keys that one table lacks.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MissingKey {
-    /// Line of the table that lacks it (its header, or 1 for the document's own keys).
+pub struct MissingKeys {
+    /// Line of the table (its header, or 1 for the document's own keys).
     pub line: usize,
     /// Column of that place.
     pub column: usize,
-    /// The key.
-    pub key: String,
     /// The table, as written in messages (`[questions.q]`, `[[certainty]] #2`; empty for the
     /// document's own keys).
     pub table: String,
+    /// The keys it lacks, in the order of [`Required`].
+    pub keys: Vec<&'static str>,
 }
 
 impl Places<'_> {
-    /// Every required key that is absent, at the table that lacks it, in the order of
-    /// `required`: the document's keys, then each table's.
-    pub fn missing(&self, required: &Required<'_>) -> Vec<MissingKey> {
+    /// The tables that lack required keys, in the order of `required` (the document's keys,
+    /// then each table's), each with the keys it lacks.
+    pub fn missing(&self, required: &Required<'static>) -> Vec<MissingKeys> {
         let Some(root) = self.root.as_ref() else {
             return Vec::new();
         };
         let mut missing = Vec::new();
-        let mut lacks = |table: &DeTable<'_>, at: usize, keys: &[&str], name: String| {
-            let (line, column) = self.line_column_of(at);
-            for key in keys {
-                if !table.iter().any(|(k, _)| k.get_ref() == key) {
-                    missing.push(MissingKey {
-                        line,
-                        column,
-                        key: (*key).to_string(),
-                        table: name.clone(),
-                    });
-                }
+        let mut lacks = |table: &DeTable<'_>, at: usize, keys: &[&'static str], name: String| {
+            let absent: Vec<&'static str> = keys
+                .iter()
+                .copied()
+                .filter(|key| !table.iter().any(|(k, _)| k.get_ref() == key))
+                .collect();
+            if !absent.is_empty() {
+                let (line, column) = line_column(self.text, at);
+                missing.push(MissingKeys {
+                    line,
+                    column,
+                    table: name,
+                    keys: absent,
+                });
             }
         };
         let root_table = root.get_ref();
@@ -143,23 +146,6 @@ impl Places<'_> {
         }
         missing
     }
-
-    fn line_column_of(&self, at: usize) -> (usize, usize) {
-        line_column(self.text, at)
-    }
-}
-
-/// The 1-based line and column (in characters) of byte `at` of `text` (its end if past it, or
-/// the character's start if inside one).
-pub fn line_column(text: &str, at: usize) -> (usize, usize) {
-    let mut at = at.min(text.len());
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    let before = &text[..at];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
 }
 
 /// The value of `key` in `table`.
@@ -188,6 +174,19 @@ fn entry<'t, 'i>(
         }
         _ => None,
     }
+}
+
+/// The 1-based line and column (in characters) of byte `at` of `text` (its end if past it, or
+/// the character's start if inside one).
+pub fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 #[cfg(test)]

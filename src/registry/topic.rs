@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::error::Error;
 use crate::model::{Direction, QuestionKind};
 use crate::registry::control;
-use crate::registry::toml_places::{MissingKey, Part, Places, Required, Step, line_column};
+use crate::registry::toml_places::{MissingKeys, Part, Places, Required, Step, line_column};
 
 /// The form key every topic accepts, for rows where no intervention or exposure form applies.
 pub const FORM_NOT_APPLICABLE: &str = "not_applicable";
@@ -470,49 +470,45 @@ const REQUIRED: Required<'static> = Required {
 /// Why `text` did not deserialise: serde's error, and every required key that is missing (each
 /// at the table that lacks it), in file order.
 fn describe_parse_failure(text: &str, err: &toml::de::Error) -> String {
-    let missing = Places::of(text).missing(&REQUIRED);
-    let serde_says_missing = err.message().starts_with("missing field");
-    // One line per table that lacks keys.
-    let mut by_table: Vec<((usize, usize), String, Vec<String>)> = Vec::new();
-    for MissingKey {
-        line,
-        column,
-        key,
-        table,
-    } in missing
-    {
-        match by_table.last_mut() {
-            Some((_, last, keys)) if *last == table => keys.push(format!("`{key}`")),
-            _ => by_table.push(((line, column), table, vec![format!("`{key}`")])),
-        }
-    }
-    let mut problems: Vec<((usize, usize), String)> = by_table
+    let mut problems: Vec<((usize, usize), String)> = Places::of(text)
+        .missing(&REQUIRED)
         .into_iter()
-        .map(|((line, column), table, keys)| {
-            let within = if table.is_empty() {
-                String::new()
-            } else {
-                format!(" in {table}")
-            };
-            let (fields, them) = match keys.split_last() {
-                Some((last, rest)) if !rest.is_empty() => {
-                    (format!("fields {} and {last}", rest.join(", ")), "them")
-                }
-                _ => (format!("field {}", keys.join("")), "it"),
-            };
-            let message = format!(
-                "{line}:{column}: missing {fields}{within}; add {them} (studies/README.md \
+        .map(
+            |MissingKeys {
+                 line,
+                 column,
+                 table,
+                 keys,
+             }| {
+                let within = if table.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {table}")
+                };
+                let quoted: Vec<String> = keys.iter().map(|key| format!("`{key}`")).collect();
+                let (fields, them) = match quoted.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => {
+                        (format!("fields {} and {last}", rest.join(", ")), "them")
+                    }
+                    _ => (format!("field {}", quoted.join("")), "it"),
+                };
+                let message = format!(
+                    "{line}:{column}: missing {fields}{within}; add {them} (studies/README.md \
                  describes every key of topic.toml)"
-            );
-            ((line, column), message)
-        })
+                );
+                ((line, column), message)
+            },
+        )
         .collect();
     // Serde's own error, unless it is one of the missing keys (or the list missed it).
-    if problems.is_empty() || !serde_says_missing {
-        let at = err
-            .span()
-            .map_or((0, 0), |span| line_column(text, span.start));
-        problems.push((at, describe_toml_error(text, err)));
+    if problems.is_empty() || !err.message().starts_with("missing field") {
+        let at = err.span().map(|span| line_column(text, span.start));
+        let message = err.message().trim();
+        let described = match at {
+            Some((line, column)) => format!("{line}:{column}: {message}"),
+            None => message.to_string(),
+        };
+        problems.push((at.unwrap_or((0, 0)), described));
     }
     problems.sort_by_key(|(at, _)| *at);
     problems
@@ -520,18 +516,6 @@ fn describe_parse_failure(text: &str, err: &toml::de::Error) -> String {
         .map(|(_, message)| message)
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// Turns a toml error into `line:column: message`, so it reads like the registry's diagnostics.
-fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
-    let message = err.message().trim();
-    match err.span() {
-        Some(span) => {
-            let (line, column) = line_column(text, span.start);
-            format!("{line}:{column}: {message}")
-        }
-        None => message.to_string(),
-    }
 }
 
 #[cfg(test)]
