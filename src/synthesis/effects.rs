@@ -30,6 +30,21 @@ pub enum NoEffect {
     AllEvents,
 }
 
+impl NoEffect {
+    /// Why a row with effect data is left out of pooling, as the report says it; `None` for a
+    /// row without effect data, which is not left out of anything.
+    pub fn reason(&self) -> Option<&'static str> {
+        match self {
+            NoEffect::NoData => None,
+            NoEffect::Incomplete(why) => Some(why),
+            NoEffect::DoubleZero => Some("zero events in both arms: no information on a ratio"),
+            NoEffect::AllEvents => {
+                Some("events in every participant of both arms: no information on a ratio")
+            }
+        }
+    }
+}
+
 /// The effect of a finding for its measure, or why there is none.
 pub fn effect_of(finding: &Finding) -> Result<(EffectMeasure, Effect), NoEffect> {
     let Some(data) = finding.effect.as_deref() else {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::model::{Direction, EffectMeasure};
 use crate::registry::{Finding, Topic};
 use crate::synthesis::cells::QuestionOutcomeCells;
-use crate::synthesis::effects::{Effect, NoEffect, effect_of};
+use crate::synthesis::effects::{Effect, effect_of};
 use crate::synthesis::pool::{
     EggerNotComputed, EggerTest, PoolOptions, Pooled, Tau2Method, check_poolable, egger,
     leave_one_out, pool,
@@ -236,27 +236,16 @@ pub fn meta_analyses(
                             .or_default()
                             .push((finding, effect));
                     }
-                    Err(NoEffect::NoData) => {}
-                    Err(NoEffect::DoubleZero) => excluded.push(Excluded {
-                        question: question.clone(),
-                        study_id: finding.study_id.to_string(),
-                        outcome: outcome.clone(),
-                        reason: "zero events in both arms: no information on a ratio".to_string(),
-                    }),
-                    Err(NoEffect::AllEvents) => excluded.push(Excluded {
-                        question: question.clone(),
-                        study_id: finding.study_id.to_string(),
-                        outcome: outcome.clone(),
-                        reason: "events in every participant of both arms: no information on a \
-                                 ratio"
-                            .to_string(),
-                    }),
-                    Err(NoEffect::Incomplete(why)) => excluded.push(Excluded {
-                        question: question.clone(),
-                        study_id: finding.study_id.to_string(),
-                        outcome: outcome.clone(),
-                        reason: why.to_string(),
-                    }),
+                    Err(no_effect) => {
+                        if let Some(reason) = no_effect.reason() {
+                            excluded.push(Excluded {
+                                question: question.clone(),
+                                study_id: finding.study_id.to_string(),
+                                outcome: outcome.clone(),
+                                reason: reason.to_string(),
+                            });
+                        }
+                    }
                 }
             }
             let estimates: BTreeMap<EffectMeasure, usize> = by_measure
