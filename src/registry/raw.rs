@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::registry::columns::{COLUMNS, header_field, position};
+use crate::registry::columns::{COLUMNS, header_field, header_line, position};
 
 /// One row's non-empty fields by column name (canonical names only).
 pub type RawRow = BTreeMap<&'static str, String>;
@@ -51,18 +51,16 @@ fn row_order(a: &RawRow, b: &RawRow) -> std::cmp::Ordering {
 /// words: what `fmt --check` names.
 pub fn departures(bytes: &[u8], canonical: &[u8]) -> Vec<&'static str> {
     let mut departures = Vec::new();
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // The file without the byte-order mark that spreadsheets put before the first field.
+    let text = header_field(0, bytes);
     if text.len() < bytes.len() {
         departures.push("a byte-order mark");
     }
-    let first_line = |b: &[u8]| -> Vec<u8> {
-        let line = b.split(|&c| c == b'\n').next().unwrap_or_default();
-        line.strip_suffix(b"\r").unwrap_or(line).to_vec()
-    };
-    if first_line(text) != first_line(canonical) {
+    let header = text.split(|&c| c == b'\n').next().unwrap_or_default();
+    if header.strip_suffix(b"\r").unwrap_or(header) != header_line().as_bytes() {
         departures.push("columns other than the canonical ones in their order");
     }
-    if text.windows(2).any(|pair| pair == b"\r\n") {
+    if memchr::memmem::find(text, b"\r\n").is_some() {
         departures.push("CRLF line ends");
     }
     if !raw_rows(bytes).is_sorted_by(|a, b| row_order(a, b).is_le()) {
