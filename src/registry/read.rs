@@ -423,10 +423,8 @@ impl<'b> LineCounter<'b> {
 
 /// True when the record that ends before byte `end` ends in a CR that no LF follows (after a
 /// CRLF line end the csv reader stops between the two).
-fn ends_in_a_lone_cr(bytes: &[u8], body_start: usize) -> bool {
-    body_start > 0
-        && bytes.get(body_start - 1) == Some(&b'\r')
-        && bytes.get(body_start) != Some(&b'\n')
+fn ends_in_a_lone_cr(bytes: &[u8], end: usize) -> bool {
+    end > 0 && bytes.get(end - 1) == Some(&b'\r') && bytes.get(end) != Some(&b'\n')
 }
 
 /// The separator of a header saved with `;` or tabs instead of commas: a single field that
