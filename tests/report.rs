@@ -188,9 +188,22 @@ fn outcomes_without_counted_studies_are_named_under_the_summary_of_findings() {
 /// Reports topic "t" (the BCG fixture's topic.toml) of `rows` under the header
 /// study_id, …, direction, effect_measure, yi, vi into `out/`; the workspace and the README.
 fn report_of_effect_rows(rows: &[&str]) -> (tempfile::TempDir, String) {
-    let (work, topic) = workspace_with_topic("t", "tests/fixtures/topics/bcg/topic.toml");
     let header =
         "study_id,citation,year,design,question,n,form,outcome,direction,effect_measure,yi,vi";
+    report_of_rows(None, header, rows)
+}
+
+/// Reports topic "t" of `rows` under `header` into `out/`, with `topic_toml` (else the BCG
+/// fixture's topic.toml); the workspace and the README.
+fn report_of_rows(
+    topic_toml: Option<&str>,
+    header: &str,
+    rows: &[&str],
+) -> (tempfile::TempDir, String) {
+    let (work, topic) = workspace_with_topic("t", "tests/fixtures/topics/bcg/topic.toml");
+    if let Some(text) = topic_toml {
+        std::fs::write(topic.join("topic.toml"), text).unwrap();
+    }
     std::fs::write(
         topic.join("registry.csv"),
         format!("{header}\n{}\n", rows.join("\n")),
@@ -247,26 +260,23 @@ fn estimates_that_cannot_be_pooled_are_not_called_too_few() {
 /// under that question alone, and ends the list before the next heading.
 #[test]
 fn rows_left_out_of_pooling_are_named_under_their_own_question() {
-    let (work, topic) = workspace_with_topic("t", "tests/fixtures/topics/bcg/topic.toml");
     let toml = "title = \"Two questions\"\nas_of = \"2026-01-31\"\n\
                 [questions.first]\nlabel = \"First question?\"\nkind = \"intervention\"\n\
                 hypothesis = \"h\"\npositive = \"benefit\"\nnegative = \"harm\"\n\
                 [questions.second]\nlabel = \"Second question?\"\nkind = \"intervention\"\n\
                 hypothesis = \"h\"\npositive = \"benefit\"\nnegative = \"harm\"\n\
                 [forms]\nf = \"Form\"\n[outcomes]\no = \"Outcome O\"\n";
-    std::fs::write(topic.join("topic.toml"), toml).unwrap();
-    let rows = [
+    let (work, readme) = report_of_rows(
+        Some(toml),
         "study_id,citation,year,design,question,n,form,outcome,direction,effect_measure,\
          events1,n1,events2,n2",
-        "a_2000,A 2000,2000,rct,first,20,f,o,none,rr,0,10,0,10",
-        "b_2001,B 2001,2001,rct,first,20,f,o,none,rr,10,10,10,10",
-        "c_2002,C 2002,2002,rct,second,20,f,o,positive,rr,3,10,5,10",
-        "d_2003,D 2003,2003,rct,second,20,f,o,positive,rr,2,10,6,10",
-    ];
-    std::fs::write(topic.join("registry.csv"), rows.join("\n") + "\n").unwrap();
-    let run = evsynth_in(work.path(), &["report", "t", "--out", "out"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let readme = std::fs::read_to_string(work.path().join("out/t/README.md")).unwrap();
+        &[
+            "a_2000,A 2000,2000,rct,first,20,f,o,none,rr,0,10,0,10",
+            "b_2001,B 2001,2001,rct,first,20,f,o,none,rr,10,10,10,10",
+            "c_2002,C 2002,2002,rct,second,20,f,o,positive,rr,3,10,5,10",
+            "d_2003,D 2003,2003,rct,second,20,f,o,positive,rr,2,10,6,10",
+        ],
+    );
     let second = readme.find("## Second question?").unwrap();
     let (first_section, second_section) = readme.split_at(second);
     assert!(
