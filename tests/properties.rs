@@ -4,7 +4,7 @@
 
 use std::io::Cursor;
 
-use evsynth::model::{Direction, Tier};
+use evsynth::model::{Design, Direction, Tier};
 use evsynth::registry::check::{Keep, read_checked};
 use evsynth::synthesis::study_votes::StudyVote;
 use evsynth::synthesis::vote_count::count_votes;
@@ -315,59 +315,61 @@ c_1,C 2020,1851,rct,treatment,40,citrate,severity,positive\r\n";
     }
 }
 
-/// One generated row: which study, question, outcome and form it is about, its direction, and
-/// its effect data (`None`, or a kind and four numbers the kind reads).
-type GeneratedRow = (usize, usize, usize, usize, usize, Option<(u8, [f64; 4])>);
+/// Generated effect data of one row, written with the topic's one measure.
+#[derive(Debug, Clone, Copy)]
+enum GeneratedEffect {
+    /// yi and vi given directly.
+    Given { yi: f64, vi: f64 },
+    /// Means and SDs of two arms (n1 + n2 may be 3 or less: such an SMD is left out).
+    Means { n1: u32, mean: f64, sd: f64 },
+    /// 2x2 counts: arm 1's size and each arm's share of events (none and all included).
+    Counts { n1: u32, share1: f64, share2: f64 },
+}
 
-/// A generated topic's registry: study-level fields (design, year) from the study index, one
+/// One generated row: which study (by number), question, outcome and form (`None`:
+/// `not_applicable`) it is about, its direction and its effect data.
+#[derive(Debug, Clone, Copy)]
+struct GeneratedRow {
+    study: usize,
+    question: usize,
+    outcome: usize,
+    form: Option<usize>,
+    direction: Direction,
+    effect: Option<GeneratedEffect>,
+}
+
+/// A generated topic's registry: study-level fields (design, year) from the study number, one
 /// row per study and outcome (later duplicates dropped), n and effect data as the row says,
 /// each kind of effect data with the topic's one `measure` (so estimates meet in a pool).
-fn generated_registry(rows: &[GeneratedRow], designs: &[usize], measure: usize) -> String {
+fn generated_registry(rows: &[GeneratedRow], designs: &[Design], measure: usize) -> String {
     use std::fmt::Write;
-    const DESIGNS: [&str; 10] = [
-        "systematic_review",
-        "meta_analysis",
-        "rct",
-        "non_randomised_trial",
-        "single_arm_trial",
-        "cohort",
-        "case_control",
-        "cross_sectional",
-        "case_series",
-        "case_report",
-    ];
-    const DIRECTIONS: [&str; 4] = ["positive", "negative", "none", "conflicting"];
     let mut text = String::from(
         "study_id,citation,year,design,question,n,k_studies,form,outcome,direction,\
          effect_measure,yi,vi,n1,mean1,sd1,n2,mean2,sd2,events1,events2\n",
     );
     let mut seen = std::collections::HashSet::new();
-    for &(study, question, outcome, form, direction, effect) in rows {
-        if !seen.insert((study, outcome)) {
+    for row in rows {
+        let study = row.study;
+        if !seen.insert((study, row.outcome)) {
             continue;
         }
-        let design = DESIGNS[designs[study % designs.len()] % DESIGNS.len()];
+        let design = designs[study % designs.len()];
         let (n, k) = match design {
-            "case_report" => ("1".to_string(), ""),
-            "systematic_review" | "meta_analysis" => (String::new(), "7"),
+            Design::CaseReport => ("1".to_string(), ""),
+            Design::SystematicReview | Design::MetaAnalysis => (String::new(), "7"),
             _ => ((1 + study * 37 % 400).to_string(), ""),
         };
-        let form = if form == 3 {
-            "not_applicable".to_string()
-        } else {
-            format!("f{form}")
-        };
-        let effect = match effect {
+        let form = row
+            .form
+            .map_or_else(|| "not_applicable".to_string(), |f| format!("f{f}"));
+        let effect = match row.effect {
             None => ",,,,,,,,,,".to_string(),
-            // Given as yi and vi, at scales far apart.
-            Some((0, [_, yi, vi, _])) => {
+            Some(GeneratedEffect::Given { yi, vi }) => {
                 let measure = ["md", "smd", "rr", "or", "rd"][measure % 5];
                 format!("{measure},{yi:e},{vi:e},,,,,,,,")
             }
-            // Means and SDs (n1 + n2 may be 3 or less: such an SMD is left out, not pooled).
-            Some((1, [n1, mean, sd, _])) => {
+            Some(GeneratedEffect::Means { n1, mean, sd }) => {
                 let measure = ["md", "smd"][measure % 2];
-                let n1 = 1 + n1 as u32 % 60;
                 let n2 = 1 + n1 % 7;
                 format!(
                     "{measure},,,{n1},{mean:e},{sd:e},{n2},{:e},{:e},,",
@@ -375,40 +377,49 @@ fn generated_registry(rows: &[GeneratedRow], designs: &[usize], measure: usize) 
                     sd * 1.5
                 )
             }
-            // 2x2 counts, with empty and full arms.
-            Some((_, [_, n1, e1, e2])) => {
+            Some(GeneratedEffect::Counts { n1, share1, share2 }) => {
                 let measure = ["rr", "or", "rd"][measure % 3];
-                let n1 = 1 + n1 as u32 % 80;
                 let n2 = 1 + (n1 * 7) % 90;
-                let pick =
-                    |share: f64, n: u32| ((share.clamp(0.0, 1.0)) * f64::from(n)).round() as u32;
+                let events = |share: f64, n: u32| (share * f64::from(n)).round() as u32;
                 format!(
                     "{measure},,,{n1},,,{n2},,,{},{}",
-                    pick(e1, n1),
-                    pick(e2, n2)
+                    events(share1, n1),
+                    events(share2, n2)
                 )
             }
         };
         let _ = writeln!(
             text,
-            "s_{study},Citation {study},{},{design},q{question},{n},{k},{form},o{outcome},{},{effect}",
+            "s_{study},Citation {study},{},{},q{},{n},{k},{form},o{},{},{effect}",
             1990 + study % 30,
-            DIRECTIONS[direction],
+            design.key(),
+            row.question,
+            row.outcome,
+            row.direction.key(),
         );
     }
     text
 }
 
 /// Effect data: none, yi/vi at scales from 1e-9 to 1e6, means and SDs, or 2x2 counts.
-fn effect_data() -> impl Strategy<Value = Option<(u8, [f64; 4])>> {
+fn effect_data() -> impl Strategy<Value = Option<GeneratedEffect>> {
+    let share = || prop_oneof![Just(0.0), Just(1.0), 0.0f64..1.0];
     prop_oneof![
         2 => Just(None),
-        1 => (0.0f64..5.0, -6.0f64..6.0, -9.0f64..6.0)
-            .prop_map(|(m, y, v)| Some((0, [m.floor(), y.signum() * 10f64.powf(y.abs()) * 0.37, 10f64.powf(v), 0.0]))),
-        1 => (0.0f64..60.0, -3.0f64..3.0, -3.0f64..3.0, -1.0f64..1.0)
-            .prop_map(|(n, m, s, smd)| Some((1, [n.floor(), 10f64.powf(m) * 0.5, 10f64.powf(s), smd]))),
-        1 => (0.0f64..3.0, 0.0f64..80.0, prop_oneof![Just(0.0), Just(1.0), 0.0f64..1.0], prop_oneof![Just(0.0), Just(1.0), 0.0f64..1.0])
-            .prop_map(|(m, n, a, b)| Some((2, [m.floor(), n.floor(), a, b]))),
+        1 => (-6.0f64..6.0, -9.0f64..6.0).prop_map(|(y, v)| Some(GeneratedEffect::Given {
+            yi: y.signum() * 10f64.powf(y.abs()) * 0.37,
+            vi: 10f64.powf(v),
+        })),
+        1 => (1u32..=60, -3.0f64..3.0, -3.0f64..3.0).prop_map(|(n1, m, s)| Some(GeneratedEffect::Means {
+            n1,
+            mean: 10f64.powf(m) * 0.5,
+            sd: 10f64.powf(s),
+        })),
+        1 => (1u32..=80, share(), share()).prop_map(|(n1, share1, share2)| Some(GeneratedEffect::Counts {
+            n1,
+            share1,
+            share2,
+        })),
     ]
 }
 
@@ -425,8 +436,8 @@ proptest! {
         questions in 1usize..=3,
         forms in 1usize..=3,
         outcomes in 1usize..=5,
-        designs in prop::collection::vec(0usize..10, 1..8),
-        rows in prop::collection::vec((0usize..12, 0usize..3, 0usize..5, 0usize..4, 0usize..4, effect_data()), 0..60),
+        designs in prop::collection::vec(prop::sample::select(Design::ALL.to_vec()), 1..8),
+        rows in prop::collection::vec((0usize..12, 0usize..3, 0usize..5, 0usize..4, direction(), effect_data()), 0..60),
         sensitivity in any::<bool>(),
         measure in 0usize..5,
     ) {
@@ -435,7 +446,14 @@ proptest! {
         use evsynth::synthesis::selection::Selection;
         let rows: Vec<GeneratedRow> = rows
             .into_iter()
-            .map(|(s, q, o, f, d, e)| (s, q % questions, o % outcomes, if f == 3 { 3 } else { f % forms }, d, e))
+            .map(|(study, q, o, f, direction, effect)| GeneratedRow {
+                study,
+                question: q % questions,
+                outcome: o % outcomes,
+                form: (f < 3).then_some(f % forms),
+                direction,
+                effect,
+            })
             .collect();
         let dir = tempfile::tempdir().unwrap();
         let mut toml = String::from("title = \"Generated\"\nas_of = \"2026-01-01\"\n");
