@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::numbers::grouped;
+
 /// One problem in a registry, located by line and column name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -88,6 +90,34 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// How many characters of a value a message shows before it elides the rest.
+const SHOWN_CHARACTERS: usize = 60;
+
+/// `text` as a message quotes it: in Rust's escaped quotes (`"a\tb"`), and, past 60
+/// characters, cut with its length: `"xxxx…"… (10,485,760 characters)`. A ten-megabyte field
+/// is then a line of a report on the terminal, not ten megabytes of one.
+pub fn quoted(text: &str) -> String {
+    match elided(text) {
+        None => format!("{text:?}"),
+        Some((shown, total)) => format!("{shown:?}… ({} characters)", grouped(total as u64)),
+    }
+}
+
+/// `text` as a message shows it unquoted (a number, a column name), cut as [`quoted`] cuts it.
+pub fn shown(text: &str) -> String {
+    match elided(text) {
+        None => text.to_string(),
+        Some((shown, total)) => format!("{shown}… ({} characters)", grouped(total as u64)),
+    }
+}
+
+/// The first [`SHOWN_CHARACTERS`] characters of `text` and its length in characters, if it is
+/// longer than that (the count stops early for short text).
+fn elided(text: &str) -> Option<(&str, usize)> {
+    let (cut, _) = text.char_indices().nth(SHOWN_CHARACTERS)?;
+    Some((&text[..cut], text.chars().count()))
+}
+
 /// Problems found in one file.
 #[derive(Debug, Clone)]
 pub struct Diagnostics {
@@ -140,5 +170,25 @@ impl Diagnostics {
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.items.sort_by_key(|d| d.line);
         self.items
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_in_messages_with_their_length() {
+        assert_eq!(quoted("a\tb"), "\"a\\tb\"");
+        let sixty = "é".repeat(60);
+        assert_eq!(quoted(&sixty), format!("\"{sixty}\""));
+        assert_eq!(shown(&sixty), sixty);
+        // Characters, not bytes, are counted: the cut falls between two é.
+        let long = format!("{sixty}é\u{1}");
+        assert_eq!(quoted(&long), format!("\"{sixty}\"… (62 characters)"));
+        assert_eq!(
+            shown(&"7".repeat(10_000_000)),
+            format!("{}… (10,000,000 characters)", "7".repeat(60))
+        );
     }
 }

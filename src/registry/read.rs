@@ -9,7 +9,7 @@
 use crate::model::{Confidence, Design, Direction, EffectMeasure, RiskOfBias, Significance};
 use crate::registry::columns::{COLUMNS, Col, header_field, position};
 use crate::registry::control;
-use crate::registry::diagnostic::{Diagnostic, Diagnostics};
+use crate::registry::diagnostic::{Diagnostic, Diagnostics, quoted, shown};
 use crate::registry::finding::{ArmData, EffectData, Finding, PValue, Text, parse_plain_number};
 use crate::registry::plain::{Fields, PlainRecords, Step};
 use crate::registry::topic::{Topic, is_slug};
@@ -500,9 +500,9 @@ fn parse_header(record: &csv::ByteRecord, diagnostics: &mut Diagnostics) -> Head
                 1,
                 // A name holding control characters is quoted with them escaped.
                 &if control::any_forbidden(name.as_bytes()) {
-                    format!("{name:?}")
+                    quoted(name)
                 } else {
-                    name.to_string()
+                    shown(name)
                 },
                 match closest_column(name) {
                     Some(guess) => format!("unknown column; did you mean \"{guess}\"?"),
@@ -529,13 +529,26 @@ fn parse_header(record: &csv::ByteRecord, diagnostics: &mut Diagnostics) -> Head
     }
 }
 
-/// The known column within edit distance 2 of `name`, if any.
+/// The greatest edit distance at which an unknown column name is taken for a known one.
+const MAX_SUGGESTION_DISTANCE: usize = 2;
+
+/// The known column within edit distance 2 of `name`, if any. Names whose length is further
+/// than that from every column's are not compared: the distance is at least the difference in
+/// length, and comparing a megabyte-long header field letter by letter took seconds.
 fn closest_column(name: &str) -> Option<&'static str> {
+    let longest = COLUMNS.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    if name
+        .chars()
+        .nth(longest + MAX_SUGGESTION_DISTANCE)
+        .is_some()
+    {
+        return None;
+    }
     let lower = name.to_ascii_lowercase().replace([' ', '-'], "_");
     COLUMNS
         .iter()
         .map(|c| (edit_distance(&lower, c.name), c.name))
-        .filter(|(d, _)| *d <= 2)
+        .filter(|(d, _)| *d <= MAX_SUGGESTION_DISTANCE)
         .min()
         .map(|(_, n)| n)
 }
@@ -712,7 +725,8 @@ impl<'r> Row<'r> {
             Some(index) => Some(self.intern.key(col, index, text)),
             None => {
                 let message = format!(
-                    "unknown value {text:?}; expected one of: {} ({kind} are defined in topic.toml)",
+                    "unknown value {}; expected one of: {} ({kind} are defined in topic.toml)",
+                    quoted(text),
                     keys().join(", ")
                 );
                 self.fail(col, message);
@@ -755,7 +769,11 @@ impl<'r> Row<'r> {
         keys: fn() -> String,
     ) -> Option<T> {
         self.parsed(col, parse, |text| {
-            format!("unknown value {text:?}; expected one of: {}", keys())
+            format!(
+                "unknown value {}; expected one of: {}",
+                quoted(text),
+                keys()
+            )
         })
     }
 
@@ -764,13 +782,14 @@ impl<'r> Row<'r> {
         match parse_plain_number(text) {
             Some(value) if ok(value) => Some(value),
             Some(_) => {
-                let message = format!("{text} is out of range; expected {what}");
+                let message = format!("{} is out of range; expected {what}", shown(text));
                 self.fail(col, message);
                 None
             }
             None => {
                 let message = format!(
-                    "{text:?} is not a number; expected {what} (digits 0-9, . as decimal point)"
+                    "{} is not a number; expected {what} (digits 0-9, . as decimal point)",
+                    quoted(text)
                 );
                 self.fail(col, message);
                 None
@@ -789,15 +808,18 @@ impl<'r> Row<'r> {
             Some(value) if value >= min => Some(value),
             None if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
                 let message = format!(
-                    "{text} is too large; the largest count is {}",
+                    "{} is too large; the largest count is {}",
+                    shown(text),
                     crate::numbers::grouped(u32::MAX)
                 );
                 self.fail(col, message);
                 None
             }
             _ => {
-                let message =
-                    format!("{text:?} is not a whole number >= {min}; write digits only, e.g. 12");
+                let message = format!(
+                    "{} is not a whole number >= {min}; write digits only, e.g. 12",
+                    quoted(text)
+                );
                 self.fail(col, message);
                 None
             }
@@ -828,7 +850,8 @@ impl RowParser<'_> {
             && !is_slug(id)
         {
             let message = format!(
-                "{id:?} is not a study id; use lowercase letters, digits and _, e.g. hornyak_1998"
+                "{} is not a study id; use lowercase letters, digits and _, e.g. hornyak_1998",
+                quoted(id)
             );
             row.fail(Col::StudyId, message);
         }
@@ -850,7 +873,10 @@ impl RowParser<'_> {
                 _ => {
                     row.fail(
                         Col::Year,
-                        format!("{text:?} is not a publication year; expected 1900..={this_year}"),
+                        format!(
+                            "{} is not a publication year; expected 1900..={this_year}",
+                            quoted(text)
+                        ),
                     );
                     None
                 }
@@ -862,7 +888,10 @@ impl RowParser<'_> {
         {
             row.fail(
                 Col::Doi,
-                format!("{doi:?} is not a DOI; write the bare DOI, e.g. 10.1093/sleep/21.5.501"),
+                format!(
+                    "{} is not a DOI; write the bare DOI, e.g. 10.1093/sleep/21.5.501",
+                    quoted(doi)
+                ),
             );
         }
         let pmid = row.shared(Col::Pmid);
@@ -871,7 +900,10 @@ impl RowParser<'_> {
         {
             row.fail(
                 Col::Pmid,
-                format!("{pmid:?} is not a PubMed id; write its digits only, e.g. 9703590"),
+                format!(
+                    "{} is not a PubMed id; write its digits only, e.g. 9703590",
+                    quoted(pmid)
+                ),
             );
         }
         let design = match row.text(Col::Design) {
@@ -917,7 +949,10 @@ impl RowParser<'_> {
             format!("{}, or empty when not reported", Significance::expected())
         });
         let p_value = row.parsed(Col::PValue, PValue::parse, |text| {
-            format!("{text:?} is not a p-value; write a number in [0, 1] (0.03) or a bound (<0.05)")
+            format!(
+                "{} is not a p-value; write a number in [0, 1] (0.03) or a bound (<0.05)",
+                quoted(text)
+            )
         });
         let effect = EffectData {
             measure: row.enum_value(

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::error::Error;
 use crate::model::{Direction, QuestionKind};
 use crate::registry::control;
+use crate::registry::diagnostic::quoted;
 use crate::registry::toml_places::{MissingKeys, Part, Places, Required, Step, line_column};
 
 /// The form key every topic accepts, for rows where no intervention or exposure form applies.
@@ -175,8 +176,8 @@ impl Topic {
             problems.push(Problem::on_value(
                 vec![Step::Key("as_of")],
                 format!(
-                    "as_of: {:?} is not a date; write a day of the calendar as YYYY-MM-DD",
-                    self.as_of
+                    "as_of: {} is not a date; write a day of the calendar as YYYY-MM-DD",
+                    quoted(&self.as_of)
                 ),
             ));
         }
@@ -191,7 +192,8 @@ impl Topic {
                 problems.push(Problem::on_key(
                     vec![Step::Key(table), Step::Key(key)],
                     format!(
-                        "[{table}] key {key:?} is not a plain key; use lowercase letters, digits and _"
+                        "[{table}] key {} is not a plain key; use lowercase letters, digits and _",
+                        quoted(key)
                     ),
                 ));
             }
@@ -202,9 +204,9 @@ impl Topic {
                 problems.push(Problem::on_value(
                     field("question"),
                     format!(
-                        "[[certainty]] #{}: unknown question {:?}",
+                        "[[certainty]] #{}: unknown question {}",
                         i + 1,
-                        o.question
+                        quoted(&o.question)
                     ),
                 ));
             }
@@ -213,7 +215,11 @@ impl Topic {
             {
                 problems.push(Problem::on_value(
                     field("outcome"),
-                    format!("[[certainty]] #{}: unknown outcome {outcome:?}", i + 1),
+                    format!(
+                        "[[certainty]] #{}: unknown outcome {}",
+                        i + 1,
+                        quoted(outcome)
+                    ),
                 ));
             }
             if o.downgrade > 2 {

@@ -12,7 +12,7 @@ use foldhash::fast::RandomState;
 
 use crate::model::{Confidence, Design};
 use crate::registry::columns::Col;
-use crate::registry::diagnostic::{Diagnostic, Diagnostics};
+use crate::registry::diagnostic::{self, Diagnostic, Diagnostics, shown};
 use crate::registry::finding::{Finding, Text};
 use crate::registry::study_index::StudyIndex;
 
@@ -227,8 +227,10 @@ fn duplicate_finding(line: u64, study_id: &str, outcome: &str, first_line: u64) 
         line,
         Col::Outcome.name(),
         format!(
-            "duplicate finding: study \"{study_id}\" already has outcome \"{outcome}\" on line \
-             {first_line}; give each outcome of a study one row"
+            "duplicate finding: study \"{}\" already has outcome \"{}\" on line \
+             {first_line}; give each outcome of a study one row",
+            shown(study_id),
+            shown(outcome)
         ),
     )
     .naming_line(first_line)
@@ -240,12 +242,13 @@ fn paper_of_another_study(finding: &Finding, col: Col, value: &str, owner: &Owne
         finding.line,
         col.name(),
         format!(
-            "{} {value} already belongs to study \"{}\" (line {}); one paper is one study id: \
+            "{} {} already belongs to study \"{}\" (line {}); one paper is one study id: \
              reuse \"{}\"",
             col.name(),
-            owner.study_id,
+            shown(value),
+            shown(&owner.study_id),
             owner.line,
-            owner.study_id
+            shown(&owner.study_id)
         ),
     )
     .naming_line(owner.line)
@@ -376,7 +379,7 @@ impl StudyFields {
                     format!(
                         "study \"{}\" has {} {} here but {} on line {}; study-level fields must \
                      agree on every row of a study",
-                        row.study_id,
+                        shown(&row.study_id),
                         col.name(),
                         quoted(&found),
                         quoted(&expected),
@@ -396,7 +399,7 @@ fn quoted(value: &str) -> String {
     if value.is_empty() {
         "(empty)".to_string()
     } else {
-        format!("{value:?}")
+        diagnostic::quoted(value)
     }
 }
 
