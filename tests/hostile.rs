@@ -76,6 +76,37 @@ fn a_ten_megabyte_value_is_named_by_its_start_and_length() {
     assert!(run.stderr.len() < 2_000, "{} bytes", run.stderr.len());
 }
 
+/// A topic of thousands of keys: a row with a key it does not define lists the first 24 and
+/// the count of the rest, not every key in every message.
+#[test]
+fn an_unknown_key_of_a_large_topic_lists_the_first_keys_and_counts_the_rest() {
+    let dir = topic_with(
+        format!("{HEADER}a_1,c,2020,rct,treatment,10,citrate,severity_typo,positive\n").as_bytes(),
+    );
+    let topic = dir.path().join("studies/t/topic.toml");
+    let mut toml = std::fs::read_to_string(&topic).unwrap();
+    for i in 0..10_000 {
+        toml.push_str(&format!("o{i} = \"Outcome {i}\"\n"));
+    }
+    std::fs::write(&topic, toml).unwrap();
+    let run = evsynth_in(dir.path(), &["validate", "t"]);
+    assert_eq!(run.code, 1);
+    // The fixture's two outcomes, then the first 22 added; 10,002 outcomes in all.
+    let first: Vec<String> = ["severity", "sleep"]
+        .into_iter()
+        .map(String::from)
+        .chain((0..22).map(|i| format!("o{i}")))
+        .collect();
+    assert_eq!(
+        run.stderr,
+        format!(
+            "studies/t/registry.csv:2:outcome: unknown value \"severity_typo\"; expected one of: \
+             {}, and 9,978 more (outcomes are defined in topic.toml)\n",
+            first.join(", ")
+        )
+    );
+}
+
 #[test]
 fn a_million_columns_in_one_row_is_a_ragged_row() {
     let wide = ",".repeat(1_000_000);

@@ -10,7 +10,7 @@ use crate::cmd::report_error;
 use crate::error::Error;
 use crate::model::{Confidence, Design, Direction, Significance};
 use crate::registry::columns::{COLUMNS, Col};
-use crate::registry::diagnostic::Diagnostic;
+use crate::registry::diagnostic::{Diagnostic, listed, quoted};
 use crate::registry::read::LineCounter;
 use crate::registry::write::{LineEnd, LockedRegistry, csv_line};
 use crate::registry::{self, Finding, Topic};
@@ -522,7 +522,7 @@ fn prompt_missing(row: &mut NewRow, topic: &Topic, existing: &[Finding]) -> Resu
         let mut stderr = std::io::stderr();
         let _ = write!(stderr, "{column}");
         if !choices.is_empty() {
-            let _ = write!(stderr, " [{}]", choices.join(", "));
+            let _ = write!(stderr, " [{}]", listed(&choices, choices.len()));
         }
         if let Some(default) = &default {
             let _ = write!(stderr, " (default {default})");
@@ -549,7 +549,12 @@ fn prompt_missing(row: &mut NewRow, topic: &Topic, existing: &[Finding]) -> Resu
                 row.values.insert(column, value);
             }
             Some(value) => {
-                let _ = writeln!(stderr, "  {value:?} is not one of: {}", choices.join(", "));
+                let _ = writeln!(
+                    stderr,
+                    "  {} is not one of: {}",
+                    quoted(&value),
+                    listed(&choices, choices.len())
+                );
             }
             None => {
                 let _ = writeln!(stderr, "  {column} is required");

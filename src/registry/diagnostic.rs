@@ -118,6 +118,26 @@ fn elided(text: &str) -> Option<(&str, usize)> {
     Some((&text[..cut], text.chars().count()))
 }
 
+/// How many choices a message lists before it gives the count of the rest.
+const LISTED_CHOICES: usize = 24;
+
+/// `choices` (`total` of them) as a message lists them, comma-separated: the first 24 and then
+/// how many more (`a, b, …, x, and 199,977 more`), so a topic of thousands of keys does not put
+/// every key in every message about a row. Only the first 24 are read.
+pub fn listed<S: AsRef<str>>(choices: impl IntoIterator<Item = S>, total: usize) -> String {
+    let mut list = String::new();
+    for (i, choice) in choices.into_iter().take(LISTED_CHOICES).enumerate() {
+        if i > 0 {
+            list.push_str(", ");
+        }
+        list.push_str(choice.as_ref());
+    }
+    match total.checked_sub(LISTED_CHOICES) {
+        Some(more) if more > 0 => format!("{list}, and {} more", grouped(more as u64)),
+        _ => list,
+    }
+}
+
 /// Problems found in one file.
 #[derive(Debug, Clone)]
 pub struct Diagnostics {
@@ -189,6 +209,19 @@ mod tests {
         assert_eq!(
             shown(&"7".repeat(10_000_000)),
             format!("{}… (10,000,000 characters)", "7".repeat(60))
+        );
+    }
+
+    #[test]
+    fn long_lists_of_choices_end_with_how_many_more() {
+        let keys: Vec<String> = (1..=24).map(|i| format!("k{i}")).collect();
+        assert_eq!(listed(&keys[..2], 2), "k1, k2");
+        assert_eq!(listed(&keys, 24), keys.join(", "));
+        // Only the first 24 are read: the rest are given by their count.
+        let many = (1..=200_001).map(|i| format!("k{i}"));
+        assert_eq!(
+            listed(many, 200_001),
+            format!("{}, and 199,977 more", keys.join(", "))
         );
     }
 }

@@ -9,10 +9,10 @@
 use crate::model::{Confidence, Design, Direction, EffectMeasure, RiskOfBias, Significance};
 use crate::registry::columns::{COLUMNS, Col, header_field, position};
 use crate::registry::control;
-use crate::registry::diagnostic::{Diagnostic, Diagnostics, quoted, shown};
+use crate::registry::diagnostic::{Diagnostic, Diagnostics, listed, quoted, shown};
 use crate::registry::finding::{ArmData, EffectData, Finding, PValue, Text, parse_plain_number};
 use crate::registry::plain::{Fields, PlainRecords, Step};
-use crate::registry::topic::{Topic, is_slug};
+use crate::registry::topic::{FORM_NOT_APPLICABLE, Topic, is_slug};
 
 /// The result of reading a registry: the rows that parsed, and every problem found.
 #[derive(Debug)]
@@ -712,12 +712,13 @@ impl<'r> Row<'r> {
     }
 
     /// A required topic key (question, form, outcome): its position from `index_of`; a key
-    /// the topic does not define is reported with the `keys` it does (its `kind`, plural).
+    /// the topic does not define is reported with the listing of the `keys` it does (its
+    /// `kind`, plural).
     fn key(
         &mut self,
         col: Col,
         index_of: impl Fn(&str) -> Option<usize>,
-        keys: impl Fn() -> Vec<&'r str>,
+        keys: impl Fn() -> String,
         kind: &str,
     ) -> Option<Text> {
         let text = self.required_text(col)?;
@@ -727,7 +728,7 @@ impl<'r> Row<'r> {
                 let message = format!(
                     "unknown value {}; expected one of: {} ({kind} are defined in topic.toml)",
                     quoted(text),
-                    keys().join(", ")
+                    keys()
                 );
                 self.fail(col, message);
                 None
@@ -916,7 +917,7 @@ impl RowParser<'_> {
         let question = row.key(
             Col::Question,
             |q| topic.questions.get_index_of(q),
-            || topic.questions.keys().map(String::as_str).collect(),
+            || listed(topic.questions.keys(), topic.questions.len()),
             "questions",
         );
         let n = row.count(Col::N, 1);
@@ -926,7 +927,10 @@ impl RowParser<'_> {
         let form = row.key(
             Col::Form,
             |f| topic.form_index(f),
-            || topic.form_keys(),
+            || {
+                let forms = topic.forms.keys().map(String::as_str);
+                listed(forms.chain([FORM_NOT_APPLICABLE]), topic.forms.len() + 1)
+            },
             "forms",
         );
         row.number(Col::DoseMgDay, "a dose in mg/day > 0", |v| v > 0.0);
@@ -935,7 +939,7 @@ impl RowParser<'_> {
         let outcome = row.key(
             Col::Outcome,
             |o| topic.outcomes.get_index_of(o),
-            || topic.outcomes.keys().map(String::as_str).collect(),
+            || listed(topic.outcomes.keys(), topic.outcomes.len()),
             "outcomes",
         );
         let direction = match row.text(Col::Direction) {
