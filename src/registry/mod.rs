@@ -12,6 +12,7 @@ pub mod read;
 pub mod stream;
 pub mod study_index;
 pub mod toml_places;
+pub mod toml_values;
 pub mod topic;
 pub mod validate;
 pub mod write;

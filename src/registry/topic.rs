@@ -10,6 +10,7 @@ use crate::model::{Direction, QuestionKind};
 use crate::registry::control;
 use crate::registry::diagnostic::quoted;
 use crate::registry::toml_places::{MissingKeys, Part, Places, Required, Step, line_column};
+use crate::registry::toml_values::{ValueError, value_errors};
 
 /// The form key every topic accepts, for rows where no intervention or exposure form applies.
 pub const FORM_NOT_APPLICABLE: &str = "not_applicable";
@@ -506,15 +507,21 @@ fn describe_parse_failure(text: &str, err: &toml::de::Error) -> String {
             },
         )
         .collect();
-    // Serde's own error, unless it is one of the missing keys (or the list missed it).
-    if problems.is_empty() || !err.message().starts_with("missing field") {
-        let at = err.span().map(|span| line_column(text, span.start));
-        let message = err.message().trim();
-        let described = match at {
-            Some((line, column)) => format!("{line}:{column}: {message}"),
-            None => message.to_string(),
-        };
-        problems.push((at.unwrap_or((0, 0)), described));
+    // Every value that does not fit, each where it is (serde's own error names the first).
+    let values = toml::de::DeTable::parse(text)
+        .map(|root| value_errors::<Topic>(&root))
+        .unwrap_or_default();
+    for ValueError { at, message } in values {
+        problems.push(placed(text, at, &message));
+    }
+    // Serde's own error when nothing else names it: a syntax error, or one only the whole
+    // document shows.
+    if problems.is_empty() {
+        problems.push(placed(
+            text,
+            err.span().map(|span| span.start),
+            err.message(),
+        ));
     }
     problems.sort_by_key(|(at, _)| *at);
     problems
@@ -522,6 +529,15 @@ fn describe_parse_failure(text: &str, err: &toml::de::Error) -> String {
         .map(|(_, message)| message)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A message of serde's at byte `at` of `text`, as `line:column: message` with its place.
+fn placed(text: &str, at: Option<usize>, message: &str) -> ((usize, usize), String) {
+    let message = message.trim();
+    match at.map(|at| line_column(text, at)) {
+        Some((line, column)) => ((line, column), format!("{line}:{column}: {message}")),
+        None => ((0, 0), message.to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -693,6 +709,47 @@ severity = "Severity"
         );
         assert!(
             message.contains("\n5:8: unknown value \"therapy\""),
+            "{message}"
+        );
+    }
+
+    /// Serde stops at the first value that does not fit; every one is named, with the missing
+    /// keys, in file order (lines and columns counted by hand).
+    #[test]
+    fn every_bad_value_is_named_at_once_beside_the_missing_keys() {
+        let text = format!(
+            "{MINIMAL}[questions.other]\nlabel = \"O\"\nkind = \"link\"\n[[certainty]]\n\
+             question = \"treatment\"\ndomain = \"bias\"\ndowngrade = \"one\"\nreason = \"r\"\n\
+             colour = 1\n"
+        )
+        .replace("kind = \"intervention\"", "kind = \"therapy\"");
+        let Err(Error::Topic { message, .. }) = Topic::parse(&text, Path::new("topic.toml")) else {
+            panic!("bad values accepted");
+        };
+        let lines: Vec<&str> = message.lines().collect();
+        assert_eq!(lines.len(), 6, "{message}");
+        assert!(
+            lines[0].starts_with("6:8: unknown value \"therapy\""),
+            "{message}"
+        );
+        assert!(
+            lines[1].starts_with("14:12: missing fields `hypothesis`, `positive` and "),
+            "{message}"
+        );
+        assert!(
+            lines[2].starts_with("16:8: unknown value \"link\""),
+            "{message}"
+        );
+        assert!(
+            lines[3].starts_with("19:10: unknown variant `bias`"),
+            "{message}"
+        );
+        assert!(
+            lines[4].starts_with("20:13: invalid type: string \"one\", expected u8"),
+            "{message}"
+        );
+        assert!(
+            lines[5].starts_with("22:1: unknown field `colour`"),
             "{message}"
         );
     }
