@@ -474,8 +474,8 @@ const REQUIRED: Required<'static> = Required {
     each_element_of: &[("certainty", &["question", "domain", "downgrade", "reason"])],
 };
 
-/// Why `text` did not deserialise: serde's error, and every required key that is missing (each
-/// at the table that lacks it), in file order.
+/// Why `text` did not deserialise: every required key that is missing (each at the table that
+/// lacks it) and every value that does not fit its type, in file order.
 fn describe_parse_failure(text: &str, err: &toml::de::Error) -> String {
     let mut problems: Vec<((usize, usize), String)> = Places::of(text)
         .missing(&REQUIRED)
@@ -514,14 +514,12 @@ fn describe_parse_failure(text: &str, err: &toml::de::Error) -> String {
     for ValueError { at, message } in values {
         problems.push(placed(text, at, &message));
     }
-    // Serde's own error when nothing else names it: a syntax error, or one only the whole
-    // document shows.
-    if problems.is_empty() {
-        problems.push(placed(
-            text,
-            err.span().map(|span| span.start),
-            err.message(),
-        ));
+    // Serde's own error, unless one of those already names it: a syntax error, or one only
+    // the whole document shows.
+    let own = placed(text, err.span().map(|span| span.start), err.message());
+    let named = err.message().starts_with("missing field") || problems.contains(&own);
+    if problems.is_empty() || !named {
+        problems.push(own);
     }
     problems.sort_by_key(|(at, _)| *at);
     problems
