@@ -210,7 +210,7 @@ fn typos_are_refused_with_the_fix_and_nothing_is_written() {
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stderr,
-        "--design: unknown value \"RCT\"; expected one of: systematic_review, meta_analysis, rct, non_randomised_trial, single_arm_trial, cohort, case_control, cross_sectional, case_series, case_report\n\
+        "--design: unknown value \"RCT\"; did you mean \"rct\"?\n\
          --outcome: unknown value \"mood\"; expected one of: severity, sleep (outcomes are defined in topic.toml)\n"
     );
     assert_eq!(std::fs::read(&registry).unwrap(), before);

@@ -95,11 +95,30 @@ fn bom_and_crlf_are_accepted() {
 }
 
 #[test]
-fn unknown_design_names_the_allowed_values() {
+fn unknown_design_names_the_allowed_values_or_the_one_meant() {
     expect_invalid(
         "unknown_design.csv",
         &[
-            "2:design: unknown value \"RCT?\"; expected one of: systematic_review, meta_analysis, rct, non_randomised_trial, single_arm_trial, cohort, case_control, cross_sectional, case_series, case_report",
+            "2:design: unknown value \"trial\"; expected one of: systematic_review, meta_analysis, rct, non_randomised_trial, single_arm_trial, cohort, case_control, cross_sectional, case_series, case_report",
+            // The key written with capitals and a space.
+            "3:design: unknown value \"Case Report\"; did you mean \"case_report\"?",
+        ],
+    );
+}
+
+/// A topic key written another way (capitals, spaces) or given as its label is named by the
+/// key meant; a value that names no key gets the list of keys.
+#[test]
+fn keys_written_another_way_or_as_their_labels_are_named() {
+    expect_invalid(
+        "keys_in_other_words.csv",
+        &[
+            "2:form: unknown value \"CITRATE\"; did you mean \"citrate\"? (forms are defined in topic.toml)",
+            "2:outcome: unknown value \"Sleep quality\"; did you mean \"sleep\"? (outcomes are defined in topic.toml)",
+            "3:question: unknown value \"Does X relieve the condition?\"; did you mean \"treatment\"? (questions are defined in topic.toml)",
+            "3:form: unknown value \"Not applicable\"; did you mean \"not_applicable\"? (forms are defined in topic.toml)",
+            "3:outcome: unknown value \"mood\"; expected one of: severity, sleep (outcomes are defined in topic.toml)",
+            "3:direction: unknown value \"Positive\"; did you mean \"positive\"?",
         ],
     );
 }
@@ -358,7 +377,7 @@ fn every_problem_is_reported_at_once_in_line_order() {
         "multiple_errors.csv",
         &[
             "2:year: \"3000\" is not a publication year; expected 1900..={this_year}",
-            "2:design: unknown value \"RCT?\"; expected one of: systematic_review, meta_analysis, rct, non_randomised_trial, single_arm_trial, cohort, case_control, cross_sectional, case_series, case_report",
+            "2:design: unknown value \"RCT?\"; did you mean \"rct\"?",
             "3:study_id: \"B 2000\" is not a study id; use lowercase letters, digits and _, e.g. hornyak_1998",
             "3:n: \"-3\" is not a whole number >= 1; write digits only, e.g. 12",
         ],

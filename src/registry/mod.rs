@@ -6,6 +6,7 @@ pub mod columns;
 pub mod control;
 pub mod diagnostic;
 pub mod finding;
+pub mod key_hints;
 pub mod plain;
 pub mod raw;
 pub mod read;

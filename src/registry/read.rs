@@ -11,6 +11,7 @@ use crate::registry::columns::{COLUMNS, Col, header_field, position};
 use crate::registry::control;
 use crate::registry::diagnostic::{Diagnostic, Diagnostics, listed, quoted, shown};
 use crate::registry::finding::{ArmData, EffectData, Finding, PValue, Text, parse_plain_number};
+use crate::registry::key_hints::{KeyKind, normalised};
 use crate::registry::plain::{Fields, PlainRecords, Step};
 use crate::registry::topic::{FORM_NOT_APPLICABLE, Topic, is_slug};
 
@@ -718,6 +719,7 @@ impl<'r> Row<'r> {
         &mut self,
         col: Col,
         index_of: impl Fn(&str) -> Option<usize>,
+        meant: impl Fn(&str) -> Option<String>,
         keys: impl Fn() -> String,
         kind: &str,
     ) -> Option<Text> {
@@ -725,11 +727,18 @@ impl<'r> Row<'r> {
         match index_of(text) {
             Some(index) => Some(self.intern.key(col, index, text)),
             None => {
-                let message = format!(
-                    "unknown value {}; expected one of: {} ({kind} are defined in topic.toml)",
-                    quoted(text),
-                    keys()
-                );
+                let message = match meant(text) {
+                    Some(key) => format!(
+                        "unknown value {}; did you mean \"{key}\"? ({kind} are defined in \
+                         topic.toml)",
+                        quoted(text)
+                    ),
+                    None => format!(
+                        "unknown value {}; expected one of: {} ({kind} are defined in topic.toml)",
+                        quoted(text),
+                        keys()
+                    ),
+                };
                 self.fail(col, message);
                 None
             }
@@ -770,11 +779,17 @@ impl<'r> Row<'r> {
         keys: fn() -> String,
     ) -> Option<T> {
         self.parsed(col, parse, |text| {
-            format!(
-                "unknown value {}; expected one of: {}",
-                quoted(text),
-                keys()
-            )
+            // "RCT", "Case report", "Positive": the key written another way.
+            let meant = normalised(text);
+            if parse(&meant).is_some() {
+                format!("unknown value {}; did you mean \"{meant}\"?", quoted(text))
+            } else {
+                format!(
+                    "unknown value {}; expected one of: {}",
+                    quoted(text),
+                    keys()
+                )
+            }
         })
     }
 
@@ -917,6 +932,7 @@ impl RowParser<'_> {
         let question = row.key(
             Col::Question,
             |q| topic.questions.get_index_of(q),
+            |q| topic.meant_key(KeyKind::Question, q).map(String::from),
             || listed(topic.questions.keys(), topic.questions.len()),
             "questions",
         );
@@ -927,6 +943,7 @@ impl RowParser<'_> {
         let form = row.key(
             Col::Form,
             |f| topic.form_index(f),
+            |f| topic.meant_key(KeyKind::Form, f).map(String::from),
             || {
                 let forms = topic.forms.keys().map(String::as_str);
                 listed(forms.chain([FORM_NOT_APPLICABLE]), topic.forms.len() + 1)
@@ -939,6 +956,7 @@ impl RowParser<'_> {
         let outcome = row.key(
             Col::Outcome,
             |o| topic.outcomes.get_index_of(o),
+            |o| topic.meant_key(KeyKind::Outcome, o).map(String::from),
             || listed(topic.outcomes.keys(), topic.outcomes.len()),
             "outcomes",
         );

@@ -1,6 +1,7 @@
 //! `topic.toml`: what a topic's questions, forms and outcomes mean.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -9,6 +10,7 @@ use crate::error::Error;
 use crate::model::{Direction, QuestionKind};
 use crate::registry::control;
 use crate::registry::diagnostic::quoted;
+use crate::registry::key_hints::{KeyKind, LabelIndex, normalised};
 use crate::registry::toml_places::{MissingKeys, Part, Places, Required, Step, line_column};
 use crate::registry::toml_values::{ValueError, value_errors};
 
@@ -43,6 +45,9 @@ pub struct Topic {
     /// Reviewers' certainty judgements that replace the computed ones.
     #[serde(default)]
     pub certainty: Vec<CertaintyOverride>,
+    /// Keys by their labels, built the first time a row names a key the topic lacks.
+    #[serde(skip)]
+    labels: OnceLock<LabelIndex>,
 }
 
 /// A GRADE domain.
@@ -333,6 +338,39 @@ impl Topic {
     /// True if `form` is a form key of this topic or `not_applicable`.
     pub fn has_form(&self, form: &str) -> bool {
         self.form_index(form).is_some()
+    }
+
+    /// The key of `kind` that `text` names in other words, for a message's "did you mean":
+    /// the key written with other case, spaces or dashes ("RLS severity" for `rls_severity`),
+    /// or the key's label ("Sleep quality" for `sleep_quality`).
+    pub fn meant_key(&self, kind: KeyKind, text: &str) -> Option<&str> {
+        let wanted = normalised(text);
+        let position = match kind {
+            KeyKind::Question => self.questions.get_index_of(wanted.as_str()),
+            KeyKind::Form => self.form_index(&wanted),
+            KeyKind::Outcome => self.outcomes.get_index_of(wanted.as_str()),
+        };
+        let position = position.or_else(|| {
+            self.labels
+                .get_or_init(|| self.label_index())
+                .position(kind, &wanted)
+        })?;
+        match kind {
+            KeyKind::Question => self.questions.get_index(position).map(|(k, _)| k.as_str()),
+            KeyKind::Form if position == self.forms.len() => Some(FORM_NOT_APPLICABLE),
+            KeyKind::Form => self.forms.get_index(position).map(|(k, _)| k.as_str()),
+            KeyKind::Outcome => self.outcomes.get_index(position).map(|(k, _)| k.as_str()),
+        }
+    }
+
+    /// Every question, form and outcome label with its key's position.
+    fn label_index(&self) -> LabelIndex {
+        let questions = (self.questions.values().enumerate())
+            .map(|(i, q)| (KeyKind::Question, i, q.label.as_str()));
+        let forms = (self.forms.values().enumerate()).map(|(i, l)| (KeyKind::Form, i, l.as_str()));
+        let outcomes =
+            (self.outcomes.values().enumerate()).map(|(i, l)| (KeyKind::Outcome, i, l.as_str()));
+        LabelIndex::of(questions.chain(forms).chain(outcomes))
     }
 
     /// The position of a form key in [`Topic::form_keys`] order (`not_applicable` last).
