@@ -106,8 +106,8 @@ fn unknown_design_names_the_allowed_values_or_the_one_meant() {
     );
 }
 
-/// A topic key written another way (capitals, spaces) or given as its label is named by the
-/// key meant; a value that names no key gets the list of keys.
+/// A topic key written another way (capitals, spaces), given as its label or with one typo is
+/// named by the key meant; a value that names no key gets the list of keys.
 #[test]
 fn keys_written_another_way_or_as_their_labels_are_named() {
     expect_invalid(
@@ -119,6 +119,8 @@ fn keys_written_another_way_or_as_their_labels_are_named() {
             "3:form: unknown value \"Not applicable\"; did you mean \"not_applicable\"? (forms are defined in topic.toml)",
             "3:outcome: unknown value \"mood\"; expected one of: severity, sleep (outcomes are defined in topic.toml)",
             "3:direction: unknown value \"Positive\"; did you mean \"positive\"?",
+            // One letter left out.
+            "4:outcome: unknown value \"severty\"; did you mean \"severity\"? (outcomes are defined in topic.toml)",
         ],
     );
 }

@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::model::{Direction, QuestionKind};
 use crate::registry::control;
 use crate::registry::diagnostic::quoted;
-use crate::registry::key_hints::{KeyKind, LabelIndex, normalised};
+use crate::registry::key_hints::{Entry, KeyIndex, KeyKind, normalised};
 use crate::registry::toml_places::{MissingKeys, Part, Places, Required, Step, line_column};
 use crate::registry::toml_values::{ValueError, value_errors};
 
@@ -45,9 +45,10 @@ pub struct Topic {
     /// Reviewers' certainty judgements that replace the computed ones.
     #[serde(default)]
     pub certainty: Vec<CertaintyOverride>,
-    /// Keys by their labels, built the first time a row names a key the topic lacks.
+    /// Keys by their labels and near spellings, built the first time a row names a key the
+    /// topic lacks.
     #[serde(skip)]
-    labels: OnceLock<LabelIndex>,
+    hints: OnceLock<KeyIndex>,
 }
 
 /// A GRADE domain.
@@ -342,7 +343,8 @@ impl Topic {
 
     /// The key of `kind` that `text` names in other words, for a message's "did you mean":
     /// the key written with other case, spaces or dashes ("RLS severity" for `rls_severity`),
-    /// or the key's label ("Sleep quality" for `sleep_quality`).
+    /// the key's label ("Sleep quality" for `sleep_quality`), or the key with one typo
+    /// (`severty`).
     pub fn meant_key(&self, kind: KeyKind, text: &str) -> Option<&str> {
         let wanted = normalised(text);
         let position = match kind {
@@ -351,9 +353,8 @@ impl Topic {
             KeyKind::Outcome => self.outcomes.get_index_of(wanted.as_str()),
         };
         let position = position.or_else(|| {
-            self.labels
-                .get_or_init(|| self.label_index())
-                .position(kind, &wanted)
+            let hints = self.hints.get_or_init(|| self.key_index());
+            (hints.by_label(kind, &wanted)).or_else(|| hints.one_typo_from(kind, &wanted))
         })?;
         match kind {
             KeyKind::Question => self.questions.get_index(position).map(|(k, _)| k.as_str()),
@@ -363,14 +364,23 @@ impl Topic {
         }
     }
 
-    /// Every question, form and outcome label with its key's position.
-    fn label_index(&self) -> LabelIndex {
-        let questions = (self.questions.values().enumerate())
-            .map(|(i, q)| (KeyKind::Question, i, q.label.as_str()));
-        let forms = (self.forms.values().enumerate()).map(|(i, l)| (KeyKind::Form, i, l.as_str()));
-        let outcomes =
-            (self.outcomes.values().enumerate()).map(|(i, l)| (KeyKind::Outcome, i, l.as_str()));
-        LabelIndex::of(questions.chain(forms).chain(outcomes))
+    /// Every question, form and outcome key with its label, each kind in its order here.
+    fn key_index(&self) -> KeyIndex {
+        let entry = Entry::labelled;
+        let questions = (self.questions.iter()).map(|(k, q)| entry(KeyKind::Question, k, &q.label));
+        let forms = (self.forms.iter()).map(|(k, l)| entry(KeyKind::Form, k, l));
+        let not_applicable = Entry {
+            kind: KeyKind::Form,
+            key: FORM_NOT_APPLICABLE,
+            label: None,
+        };
+        let outcomes = (self.outcomes.iter()).map(|(k, l)| entry(KeyKind::Outcome, k, l));
+        KeyIndex::of(
+            questions
+                .chain(forms)
+                .chain([not_applicable])
+                .chain(outcomes),
+        )
     }
 
     /// The position of a form key in [`Topic::form_keys`] order (`not_applicable` last).
