@@ -1,7 +1,8 @@
 //! What a reviewer meant by a value that is not a key: the key written another way ("RLS
-//! severity", "RLS-Severity" for `rls_severity`; "RCT" for `rct`), or a topic key's label
-//! ("Sleep quality" for `sleep_quality`). A message that says "did you mean" is a fix; a list of
-//! every key is a search, and with thousands of keys not even that.
+//! severity", "RLS-Severity" for `rls_severity`; "RCT" for `rct`), a topic key's label
+//! ("Sleep quality" for `sleep_quality`), or a topic key with one typo (`severty`). A message
+//! that says "did you mean" is a fix; a list of every key is a search, and with thousands of
+//! keys not even that.
 
 use std::collections::HashMap;
 
@@ -54,8 +55,11 @@ struct KindIndex {
     keys: Vec<String>,
     /// Each label, normalised, with its key's position (the first of two that read alike).
     labels: HashMap<String, usize>,
-    /// Each key, and each spelling of it less one character, with the keys' positions.
+    /// Each key, and each spelling of it less one character, with the keys' positions (empty
+    /// past [`MOST_KEYS_FOR_TYPOS`]).
     near: HashMap<String, Vec<usize>>,
+    /// The length of the longest key, in characters.
+    longest: usize,
 }
 
 /// One key of a topic, for [`KeyIndex::of`].
@@ -87,6 +91,7 @@ impl KeyIndex {
         for Entry { kind, key, label } in entries {
             let kind = &mut index.kinds[kind as usize];
             let position = kind.keys.len();
+            kind.longest = kind.longest.max(key.chars().count());
             kind.keys.push(key.to_string());
             if let Some(label) = label {
                 kind.labels.entry(normalised(label)).or_insert(position);
@@ -117,9 +122,8 @@ impl KeyIndex {
     /// character left out, added, changed, or two next to each other swapped.
     pub fn one_typo_from(&self, kind: KeyKind, wanted: &str) -> Option<usize> {
         let index = &self.kinds[kind as usize];
-        let longest = index.keys.iter().map(|k| k.chars().count()).max()?;
         // A typo changes the length by one at most (and this bounds the spellings made).
-        if wanted.chars().nth(longest + 1).is_some() {
+        if index.near.is_empty() || wanted.chars().nth(index.longest + 1).is_some() {
             return None;
         }
         std::iter::once(wanted.to_string())
