@@ -248,6 +248,10 @@ pub fn wrap_to_lines(
         weight,
         max_width,
     );
+    // Only whitespace, and wider than the space: no word to put on a line.
+    if lines.is_empty() {
+        return vec![truncate_to_width(text, size, weight, max_width)];
+    }
     if lines.len() > max_lines {
         let rest = lines.split_off(max_lines - 1).join(" ");
         lines.push(truncate_to_width(&rest, size, weight, max_width));
@@ -1036,6 +1040,12 @@ mod tests {
         assert_eq!(
             wrap_to_lines(&long, 11.0, Weight::Normal, 140.0, 1),
             [truncate_to_width(&long, 11.0, Weight::Normal, 140.0)]
+        );
+        // Only whitespace, wider than the space: one line, cut (the property test below
+        // found it returned none, on a clean clone's run of 2026-12-06).
+        assert_eq!(
+            wrap_to_lines(" ", 10.0, Weight::Normal, 0.0, 2),
+            [truncate_to_width(" ", 10.0, Weight::Normal, 0.0)]
         );
     }
 
