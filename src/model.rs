@@ -19,6 +19,9 @@ macro_rules! vocabulary {
             /// Every value, in canonical (display) order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
+            /// Every value's key, in the order of [`Self::ALL`].
+            pub const KEYS: &'static [&'static str] = &[$($key),+];
+
             /// The canonical key, as written in the registry.
             pub fn key(self) -> &'static str {
                 match self {

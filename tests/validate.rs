@@ -121,6 +121,8 @@ fn keys_written_another_way_or_as_their_labels_are_named() {
             "3:direction: unknown value \"Positive\"; did you mean \"positive\"?",
             // One letter left out.
             "4:outcome: unknown value \"severty\"; did you mean \"severity\"? (outcomes are defined in topic.toml)",
+            // A design with a letter left out.
+            "5:design: unknown value \"cohrt\"; did you mean \"cohort\"?",
         ],
     );
 }

@@ -148,7 +148,7 @@ fn less_one_character(text: &str) -> impl Iterator<Item = String> + '_ {
 
 /// True when `a` and `b` differ by one character left out, added or changed, or by two
 /// neighbours swapped (their optimal-string-alignment distance is 1).
-fn one_typo_apart(a: &str, b: &str) -> bool {
+pub fn one_typo_apart(a: &str, b: &str) -> bool {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let common_start = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     let (a, b) = (&a[common_start..], &b[common_start..]);

@@ -11,7 +11,7 @@ use crate::registry::columns::{COLUMNS, Col, header_field, position};
 use crate::registry::control;
 use crate::registry::diagnostic::{Diagnostic, Diagnostics, listed, quoted, shown};
 use crate::registry::finding::{ArmData, EffectData, Finding, PValue, Text, parse_plain_number};
-use crate::registry::key_hints::{KeyKind, normalised};
+use crate::registry::key_hints::{KeyKind, normalised, one_typo_apart};
 use crate::registry::plain::{Fields, PlainRecords, Step};
 use crate::registry::topic::{FORM_NOT_APPLICABLE, Topic, is_slug};
 
@@ -772,23 +772,28 @@ impl<'r> Row<'r> {
         }
     }
 
+    /// A value of a closed vocabulary (`keys`, parsed by `parse`); one that is not a key is
+    /// reported with the key meant ("RCT", "Case report", "cohrt": written another way or
+    /// with one typo), else with every key and `also` (how else the column may be left).
     fn enum_value<T>(
         &mut self,
         col: Col,
         parse: fn(&str) -> Option<T>,
-        keys: fn() -> String,
+        keys: &'static [&'static str],
+        also: &str,
     ) -> Option<T> {
         self.parsed(col, parse, |text| {
-            // "RCT", "Case report", "Positive": the key written another way.
-            let meant = normalised(text);
-            if parse(&meant).is_some() {
-                format!("unknown value {}; did you mean \"{meant}\"?", quoted(text))
-            } else {
-                format!(
-                    "unknown value {}; expected one of: {}",
+            let written = normalised(text);
+            let meant = (keys.iter())
+                .find(|&&key| key == written)
+                .or_else(|| keys.iter().find(|key| one_typo_apart(&written, key)));
+            match meant {
+                Some(key) => format!("unknown value {}; did you mean \"{key}\"?", quoted(text)),
+                None => format!(
+                    "unknown value {}; expected one of: {}{also}",
                     quoted(text),
-                    keys()
-                )
+                    keys.join(", ")
+                ),
             }
         })
     }
@@ -927,7 +932,7 @@ impl RowParser<'_> {
                 row.required(Col::Design);
                 None
             }
-            Some(_) => row.enum_value(Col::Design, Design::parse, Design::expected),
+            Some(_) => row.enum_value(Col::Design, Design::parse, Design::KEYS, ""),
         };
         let question = row.key(
             Col::Question,
@@ -965,11 +970,14 @@ impl RowParser<'_> {
                 row.required(Col::Direction);
                 None
             }
-            Some(_) => row.enum_value(Col::Direction, Direction::parse, Direction::expected),
+            Some(_) => row.enum_value(Col::Direction, Direction::parse, Direction::KEYS, ""),
         };
-        let significant = row.enum_value(Col::Significant, Significance::parse, || {
-            format!("{}, or empty when not reported", Significance::expected())
-        });
+        let significant = row.enum_value(
+            Col::Significant,
+            Significance::parse,
+            Significance::KEYS,
+            ", or empty when not reported",
+        );
         let p_value = row.parsed(Col::PValue, PValue::parse, |text| {
             format!(
                 "{} is not a p-value; write a number in [0, 1] (0.03) or a bound (<0.05)",
@@ -980,7 +988,8 @@ impl RowParser<'_> {
             measure: row.enum_value(
                 Col::EffectMeasure,
                 EffectMeasure::parse,
-                EffectMeasure::expected,
+                EffectMeasure::KEYS,
+                "",
             ),
             yi: row.number(Col::Yi, "a finite number", |_| true),
             vi: row.number(Col::Vi, "a variance > 0", |v| v > 0.0),
@@ -997,8 +1006,8 @@ impl RowParser<'_> {
                 events2: row.count(Col::Events2, 0),
             },
         };
-        let risk_of_bias = row.enum_value(Col::RiskOfBias, RiskOfBias::parse, RiskOfBias::expected);
-        let confidence = row.enum_value(Col::Confidence, Confidence::parse, Confidence::expected);
+        let risk_of_bias = row.enum_value(Col::RiskOfBias, RiskOfBias::parse, RiskOfBias::KEYS, "");
+        let confidence = row.enum_value(Col::Confidence, Confidence::parse, Confidence::KEYS, "");
         row.text(Col::Source);
         row.text(Col::Notes);
 
