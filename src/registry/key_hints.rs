@@ -53,6 +53,8 @@ pub struct KeyIndex {
 struct KindIndex {
     /// Each key, by its position.
     keys: Vec<String>,
+    /// Each key's position.
+    positions: HashMap<String, usize>,
     /// Each label, normalised, with its key's position (the first of two that read alike).
     labels: HashMap<String, usize>,
     /// Each key, and each spelling of it less one character, with the keys' positions (empty
@@ -92,6 +94,7 @@ impl KeyIndex {
             let kind = &mut index.kinds[kind as usize];
             let position = kind.keys.len();
             kind.longest = kind.longest.max(key.chars().count());
+            kind.positions.entry(key.to_string()).or_insert(position);
             kind.keys.push(key.to_string());
             if let Some(label) = label {
                 kind.labels.entry(normalised(label)).or_insert(position);
@@ -111,6 +114,16 @@ impl KeyIndex {
             }
         }
         index
+    }
+
+    /// The key of `kind` that `wanted` (normalised) names: the key itself, the key whose label
+    /// reads so, or the first key one typo from it.
+    pub fn meant(&self, kind: KeyKind, wanted: &str) -> Option<&str> {
+        let index = &self.kinds[kind as usize];
+        let position = (index.positions.get(wanted).copied())
+            .or_else(|| self.by_label(kind, wanted))
+            .or_else(|| self.one_typo_from(kind, wanted))?;
+        Some(index.keys[position].as_str())
     }
 
     /// The position of the key of `kind` whose label reads as `wanted` (normalised).

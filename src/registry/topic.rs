@@ -346,22 +346,8 @@ impl Topic {
     /// the key's label ("Sleep quality" for `sleep_quality`), or the key with one typo
     /// (`severty`).
     pub fn meant_key(&self, kind: KeyKind, text: &str) -> Option<&str> {
-        let wanted = normalised(text);
-        let position = match kind {
-            KeyKind::Question => self.questions.get_index_of(wanted.as_str()),
-            KeyKind::Form => self.form_index(&wanted),
-            KeyKind::Outcome => self.outcomes.get_index_of(wanted.as_str()),
-        };
-        let position = position.or_else(|| {
-            let hints = self.hints.get_or_init(|| self.key_index());
-            (hints.by_label(kind, &wanted)).or_else(|| hints.one_typo_from(kind, &wanted))
-        })?;
-        match kind {
-            KeyKind::Question => self.questions.get_index(position).map(|(k, _)| k.as_str()),
-            KeyKind::Form if position == self.forms.len() => Some(FORM_NOT_APPLICABLE),
-            KeyKind::Form => self.forms.get_index(position).map(|(k, _)| k.as_str()),
-            KeyKind::Outcome => self.outcomes.get_index(position).map(|(k, _)| k.as_str()),
-        }
+        let hints = self.hints.get_or_init(|| self.key_index());
+        hints.meant(kind, &normalised(text))
     }
 
     /// Every question, form and outcome key with its label, each kind in its order here.
