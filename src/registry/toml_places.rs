@@ -40,6 +40,11 @@ impl<'i> Places<'i> {
         }
     }
 
+    /// The parsed document, if the text parses.
+    pub fn root(&self) -> Option<&Spanned<DeTable<'i>>> {
+        self.root.as_ref()
+    }
+
     /// The 1-based line and column (in characters) of the `part` of the entry at `path`, if
     /// the document has it.
     pub fn line_column(&self, path: &[Step<'_>], part: Part) -> Option<(usize, usize)> {

@@ -22,21 +22,43 @@ pub struct ValueError {
 /// The errors of every value of `root` deserialised as part of a `T`, in file order, each
 /// once. Empty when every value fits (the document may still lack required keys).
 pub fn value_errors<T: DeserializeOwned>(root: &Spanned<DeTable<'_>>) -> Vec<ValueError> {
-    let root = Spanned::new(root.span(), DeValue::Table(root.get_ref().clone()));
     let mut errors = Vec::new();
-    each_value_alone(&root, &|value| value, &mut |document| {
-        if let Err(err) = T::deserialize(ValueDeserializer::from(document))
-            && !err.message().starts_with("missing field")
-        {
-            errors.push(ValueError {
-                at: err.span().map(|span| span.start),
-                message: err.message().trim().to_string(),
-            });
-        }
-    });
+    each_entry_alone(
+        root.get_ref(),
+        root.span(),
+        &|value| value,
+        &mut |document| {
+            if let Err(err) = T::deserialize(ValueDeserializer::from(document))
+                && !err.message().starts_with("missing field")
+            {
+                errors.push(ValueError {
+                    at: err.span().map(|span| span.start),
+                    message: err.message().trim().to_string(),
+                });
+            }
+        },
+    );
     errors.sort_by(|a, b| (a.at, &a.message).cmp(&(b.at, &b.message)));
     errors.dedup();
     errors
+}
+
+/// [`each_value_alone`] for each entry of `table` (at `span`), each in a copy of the table that
+/// holds only it.
+fn each_entry_alone<'i>(
+    table: &DeTable<'i>,
+    span: std::ops::Range<usize>,
+    wrap: &dyn Fn(Spanned<DeValue<'i>>) -> Spanned<DeValue<'i>>,
+    check: &mut dyn FnMut(Spanned<DeValue<'i>>),
+) {
+    for (key, child) in table.iter() {
+        let within = |inner| {
+            let mut only = DeTable::new();
+            only.insert(key.clone(), inner);
+            wrap(Spanned::new(span.clone(), DeValue::Table(only)))
+        };
+        each_value_alone(child, &within, check);
+    }
 }
 
 /// Gives `check`, for each value under `value` (a table's entries and the elements of an
@@ -50,14 +72,7 @@ fn each_value_alone<'i>(
     let span = value.span();
     match value.get_ref() {
         DeValue::Table(table) if !table.is_empty() => {
-            for (key, child) in table.iter() {
-                let within = |inner| {
-                    let mut only = DeTable::new();
-                    only.insert(key.clone(), inner);
-                    wrap(Spanned::new(span.clone(), DeValue::Table(only)))
-                };
-                each_value_alone(child, &within, check);
-            }
+            each_entry_alone(table, span, wrap, check);
         }
         DeValue::Array(items)
             if !items.is_empty()

@@ -511,7 +511,8 @@ const REQUIRED: Required<'static> = Required {
 /// Why `text` did not deserialise: every required key that is missing (each at the table that
 /// lacks it) and every value that does not fit its type, in file order.
 fn describe_parse_failure(text: &str, err: &toml::de::Error) -> String {
-    let mut problems: Vec<((usize, usize), String)> = Places::of(text)
+    let places = Places::of(text);
+    let mut problems: Vec<((usize, usize), String)> = places
         .missing(&REQUIRED)
         .into_iter()
         .map(
@@ -542,9 +543,7 @@ fn describe_parse_failure(text: &str, err: &toml::de::Error) -> String {
         )
         .collect();
     // Every value that does not fit, each where it is (serde's own error names the first).
-    let values = toml::de::DeTable::parse(text)
-        .map(|root| value_errors::<Topic>(&root))
-        .unwrap_or_default();
+    let values = places.root().map(value_errors::<Topic>).unwrap_or_default();
     for ValueError { at, message } in values {
         problems.push(placed(text, at, &message));
     }
