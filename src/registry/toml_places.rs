@@ -27,7 +27,7 @@ pub enum Part {
 
 /// The spans of a parsed TOML document.
 pub struct Places<'i> {
-    text: &'i str,
+    lines: LineIndex<'i>,
     root: Option<Spanned<DeTable<'i>>>,
 }
 
@@ -35,9 +35,14 @@ impl<'i> Places<'i> {
     /// The places of `text`; a text that does not parse has none.
     pub fn of(text: &'i str) -> Places<'i> {
         Places {
-            text,
+            lines: LineIndex::of(text),
             root: DeTable::parse(text).ok(),
         }
+    }
+
+    /// The line and column look-up of the text.
+    pub fn lines(&self) -> &LineIndex<'i> {
+        &self.lines
     }
 
     /// The parsed document, if the text parses.
@@ -49,7 +54,7 @@ impl<'i> Places<'i> {
     /// the document has it.
     pub fn line_column(&self, path: &[Step<'_>], part: Part) -> Option<(usize, usize)> {
         let start = self.span(path, part)?.start;
-        Some(line_column(self.text, start))
+        Some(self.lines.line_column(start))
     }
 
     /// The span of the `part` of the entry at `path`.
@@ -113,10 +118,10 @@ impl Places<'_> {
             let absent: Vec<&'static str> = keys
                 .iter()
                 .copied()
-                .filter(|key| !table.iter().any(|(k, _)| k.get_ref() == key))
+                .filter(|key| !table.contains_key(*key))
                 .collect();
             if !absent.is_empty() {
-                let (line, column) = line_column(self.text, at);
+                let (line, column) = self.lines.line_column(at);
                 missing.push(MissingKeys {
                     line,
                     column,
@@ -155,10 +160,7 @@ impl Places<'_> {
 
 /// The value of `key` in `table`.
 fn value_of<'t, 'i>(table: &'t DeTable<'i>, key: &str) -> Option<&'t DeValue<'i>> {
-    table
-        .iter()
-        .find(|(k, _)| k.get_ref() == key)
-        .map(|(_, value)| value.get_ref())
+    table.get(key).map(Spanned::get_ref)
 }
 
 /// The key span and value of `step` in `table`, or in the array `value` when one is given (an
@@ -170,8 +172,7 @@ fn entry<'t, 'i>(
 ) -> Option<(Range<usize>, &'t Spanned<DeValue<'i>>)> {
     match (value, step) {
         (None, Step::Key(name)) => table
-            .iter()
-            .find(|(key, _)| key.get_ref() == name)
+            .get_key_value(name)
             .map(|(key, child)| (key.span(), child)),
         (Some(array), Step::Index(index)) => {
             let element = array.get_ref().as_array()?.get(index)?;
@@ -181,17 +182,83 @@ fn entry<'t, 'i>(
     }
 }
 
-/// The 1-based line and column (in characters) of byte `at` of `text` (its end if past it, or
-/// the character's start if inside one).
-pub fn line_column(text: &str, at: usize) -> (usize, usize) {
-    let mut at = at.min(text.len());
-    while !text.is_char_boundary(at) {
-        at -= 1;
+/// Bytes of text per checkpoint of a [`LineIndex`].
+const BLOCK: usize = 4096;
+
+/// Line and column look-up for one text: a checkpoint every [`BLOCK`] bytes holds the lines
+/// and characters before it and where its line starts, so each look-up reads at most one
+/// block, however many problems a large file has and however long its lines are.
+pub struct LineIndex<'t> {
+    text: &'t str,
+    checkpoints: Vec<Checkpoint>,
+}
+
+/// What a [`LineIndex`] knows at the start of one block.
+#[derive(Debug, Clone, Copy)]
+struct Checkpoint {
+    /// Line ends (`\n`) before the block.
+    lines: usize,
+    /// Characters before the block.
+    chars: usize,
+    /// Byte where the line holding the block's first byte starts.
+    line_start: usize,
+}
+
+impl<'t> LineIndex<'t> {
+    /// The index of `text`, built in one pass over it.
+    pub fn of(text: &'t str) -> LineIndex<'t> {
+        let mut checkpoints = Vec::with_capacity(text.len() / BLOCK + 1);
+        let mut at = Checkpoint {
+            lines: 0,
+            chars: 0,
+            line_start: 0,
+        };
+        for (i, block) in text.as_bytes().chunks(BLOCK).enumerate() {
+            checkpoints.push(at);
+            at.lines += memchr::memchr_iter(b'\n', block).count();
+            at.chars += characters(block);
+            if let Some(end) = memchr::memrchr(b'\n', block) {
+                at.line_start = i * BLOCK + end + 1;
+            }
+        }
+        // The text's end, when it ends a block, has a checkpoint of its own.
+        if text.len().is_multiple_of(BLOCK) {
+            checkpoints.push(at);
+        }
+        LineIndex { text, checkpoints }
     }
-    let before = &text[..at];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
+
+    /// The 1-based line and column (in characters) of byte `at` (the text's end if past it,
+    /// or the character's start if inside one).
+    pub fn line_column(&self, at: usize) -> (usize, usize) {
+        let mut at = at.min(self.text.len());
+        while !self.text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let checkpoint = self.checkpoints[at / BLOCK];
+        let block_start = at / BLOCK * BLOCK;
+        let bytes = self.text.as_bytes();
+        let before = &bytes[block_start..at];
+        let line = checkpoint.lines + memchr::memchr_iter(b'\n', before).count() + 1;
+        let column = match memchr::memrchr(b'\n', before) {
+            Some(end) => characters(&before[end + 1..]),
+            None => {
+                checkpoint.chars + characters(before) - self.chars_before(checkpoint.line_start)
+            }
+        } + 1;
+        (line, column)
+    }
+
+    /// The characters before byte `at`, a character's start.
+    fn chars_before(&self, at: usize) -> usize {
+        let block_start = at / BLOCK * BLOCK;
+        self.checkpoints[at / BLOCK].chars + characters(&self.text.as_bytes()[block_start..at])
+    }
+}
+
+/// The characters that start in `bytes` of UTF-8 text (every byte but a continuation byte).
+fn characters(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 #[cfg(test)]
@@ -232,5 +299,54 @@ mod tests {
             Places::of("title = ").line_column(&[Step::Key("title")], Part::Key),
             None
         );
+    }
+
+    /// The line and column of byte `at`, counted from the text's start: the textbook answer
+    /// the index must give.
+    fn counted(text: &str, at: usize) -> (usize, usize) {
+        let mut at = at.min(text.len());
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let before = &text[..at];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, column)
+    }
+
+    #[test]
+    fn places_past_a_block_and_on_long_lines_are_counted_as_from_the_start() {
+        // A line of 10,000 two-byte characters crosses blocks; the line after it starts
+        // inside a block; the text's end is a block's end.
+        let long = "é".repeat(10_000);
+        let text = format!("a\n{long}\nbc");
+        let index = LineIndex::of(&text);
+        assert_eq!(index.line_column(0), (1, 1));
+        assert_eq!(index.line_column(2), (2, 1));
+        assert_eq!(index.line_column(2 + 2 * 9_999), (2, 10_000));
+        assert_eq!(index.line_column(2 + 2 * 10_000), (2, 10_001));
+        assert_eq!(index.line_column(3 + 2 * 10_000 + 1), (3, 2));
+        // Inside a character: its start; past the end: the end.
+        assert_eq!(index.line_column(2 + 2 * 5_000 + 1), (2, 5_001));
+        assert_eq!(index.line_column(usize::MAX), (3, 3));
+        let exact = "x".repeat(BLOCK - 1) + "\n";
+        assert_eq!(LineIndex::of(&exact).line_column(BLOCK), (2, 1));
+        assert_eq!(LineIndex::of("").line_column(0), (1, 1));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_index_agrees_with_counting_from_the_start(
+            // Short blocks of text repeated, so that lines cross the index's blocks.
+            parts in proptest::collection::vec(("[a\né€\r]{0,12}", 0usize..900), 1..12),
+            wanted in proptest::collection::vec(proptest::num::usize::ANY, 1..20),
+        ) {
+            let text: String = parts.iter().map(|(part, times)| part.repeat(*times)).collect();
+            let index = LineIndex::of(&text);
+            for at in wanted {
+                let at = at % (text.len() + 2);
+                proptest::prop_assert_eq!(index.line_column(at), counted(&text, at), "at {}", at);
+            }
+        }
     }
 }

@@ -124,6 +124,7 @@ mod tests {
     }
 
     fn errors(text: &str) -> Vec<(usize, String)> {
+        let lines = crate::registry::toml_places::LineIndex::of(text);
         value_errors::<Document>(&DeTable::parse(text).unwrap())
             .into_iter()
             .map(|e| {
@@ -133,7 +134,7 @@ mod tests {
                     format!("{} @ {}", e.message, &text[at..(at + 3).min(text.len())]),
                 )
             })
-            .map(|(at, m)| (crate::registry::toml_places::line_column(text, at).0, m))
+            .map(|(at, m)| (lines.line_column(at).0, m))
             .collect()
     }
 

@@ -11,7 +11,7 @@ use crate::model::{Direction, QuestionKind};
 use crate::registry::control;
 use crate::registry::diagnostic::quoted;
 use crate::registry::key_hints::{Entry, KeyIndex, KeyKind, normalised};
-use crate::registry::toml_places::{MissingKeys, Part, Places, Required, Step, line_column};
+use crate::registry::toml_places::{LineIndex, MissingKeys, Part, Places, Required, Step};
 use crate::registry::toml_values::{ValueError, value_errors};
 
 /// The form key every topic accepts, for rows where no intervention or exposure form applies.
@@ -545,11 +545,15 @@ fn describe_parse_failure(text: &str, err: &toml::de::Error) -> String {
     // Every value that does not fit, each where it is (serde's own error names the first).
     let values = places.root().map(value_errors::<Topic>).unwrap_or_default();
     for ValueError { at, message } in values {
-        problems.push(placed(text, at, &message));
+        problems.push(placed(places.lines(), at, &message));
     }
     // Serde's own error, unless one of those already names it: a syntax error, or one only
     // the whole document shows.
-    let own = placed(text, err.span().map(|span| span.start), err.message());
+    let own = placed(
+        places.lines(),
+        err.span().map(|span| span.start),
+        err.message(),
+    );
     let named = err.message().starts_with("missing field") || problems.contains(&own);
     if problems.is_empty() || !named {
         problems.push(own);
@@ -562,10 +566,10 @@ fn describe_parse_failure(text: &str, err: &toml::de::Error) -> String {
         .join("\n")
 }
 
-/// A message of serde's at byte `at` of `text`, as `line:column: message` with its place.
-fn placed(text: &str, at: Option<usize>, message: &str) -> ((usize, usize), String) {
+/// A message of serde's at byte `at` of the text, as `line:column: message` with its place.
+fn placed(lines: &LineIndex<'_>, at: Option<usize>, message: &str) -> ((usize, usize), String) {
     let message = message.trim();
-    match at.map(|at| line_column(text, at)) {
+    match at.map(|at| lines.line_column(at)) {
         Some((line, column)) => ((line, column), format!("{line}:{column}: {message}")),
         None => ((0, 0), message.to_string()),
     }
@@ -769,6 +773,31 @@ severity = "Severity"
         assert_eq!(lines.len(), starts.len(), "{message}");
         for (line, start) in lines.iter().zip(starts) {
             assert!(line.starts_with(start), "{start:?} in {message}");
+        }
+    }
+
+    /// A large topic with a bad value in each of its 3,000 questions gets all 3,000 messages,
+    /// each at its own line, however far past the index's 4 KiB blocks. Each question takes
+    /// six lines after the two of the title and date, so question `i`'s kind is on line
+    /// `3 + 6 i + 2`; its label of non-ASCII text moves no line.
+    #[test]
+    fn thousands_of_bad_values_are_each_placed_at_their_line() {
+        let mut text = String::from("title = \"T\"\nas_of = \"2026-01-31\"\n");
+        for i in 0..3_000 {
+            text.push_str(&format!(
+                "[questions.q{i}]\nlabel = \"Qué {i} — ✓\"\nkind = \"therapy\"\nhypothesis = \"h\"\n\
+                 positive = \"p\"\nnegative = \"n\"\n"
+            ));
+        }
+        text.push_str("[forms]\nc = \"C\"\n[outcomes]\ns = \"S\"\n");
+        let Err(Error::Topic { message, .. }) = Topic::parse(&text, Path::new("topic.toml")) else {
+            panic!("bad values accepted");
+        };
+        let lines: Vec<&str> = message.lines().collect();
+        assert_eq!(lines.len(), 3_000, "{}", lines[0]);
+        for (i, line) in lines.iter().enumerate() {
+            let at = format!("{}:8: unknown value \"therapy\"", 3 + 6 * i + 2);
+            assert!(line.starts_with(&at), "{at:?} for question {i}: {line}");
         }
     }
 
