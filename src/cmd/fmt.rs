@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::cmd::{locate_topics, report_error};
 use crate::error::Error;
-use crate::registry::raw::{canonical, departures};
+use crate::registry::raw::{RawRows, departures};
 use crate::registry::write::LockedRegistry;
 use crate::registry::{self, TopicLocation};
 
@@ -47,22 +47,29 @@ enum Status {
 }
 
 fn format_topic(location: &TopicLocation, check: bool) -> Result<Status, Error> {
-    // Only a valid registry is rewritten: its rows are then known to survive the round trip.
-    let registry = registry::load(location)?;
+    // Only a valid registry is rewritten or judged: its rows are then known to survive the
+    // round trip.
     let path = &location.registry;
+    registry::check(location)?;
     if check {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, "read", e))?;
-        let formatted = canonical(&bytes);
+        let rows = RawRows::read(&bytes);
+        let formatted = rows.canonical();
         return Ok(if formatted == bytes {
             Status::Formatted
         } else {
-            Status::WouldChange(departures(&bytes, &formatted))
+            Status::WouldChange(departures(&bytes, &rows, &formatted))
         });
     }
-    // Read again under the lock: a row added since the check above must not be lost.
+    let topic = registry::Topic::load(&location.topic)?;
+    // Checked again under the lock, as it is rewritten: a row added since must not be lost.
     let locked = LockedRegistry::open(path)?;
-    registry::parse(&locked.bytes, &path.display().to_string(), &registry.topic)?;
-    let formatted = canonical(&locked.bytes);
+    drop(registry::parse(
+        &locked.bytes,
+        &path.display().to_string(),
+        &topic,
+    )?);
+    let formatted = RawRows::read(&locked.bytes).canonical();
     if formatted == locked.bytes {
         return Ok(Status::Formatted);
     }

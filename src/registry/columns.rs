@@ -19,6 +19,11 @@ macro_rules! columns {
 
         /// Every column, in canonical order.
         pub const COLUMNS: &[ColumnSpec] = &[$(ColumnSpec { name: $name, required: $required }),+];
+
+        impl Col {
+            /// Every column, in canonical order.
+            pub const ALL: &[Col] = &[$(Col::$ident),+];
+        }
     };
 }
 
