@@ -42,7 +42,7 @@ const TOP: f64 = 96.0;
 fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
     let meta = &input.synthesis.meta;
     if meta.analyses.is_empty() {
-        return Err(meta.why_nothing_pooled(None).clause().to_string());
+        return Err(meta.why_nothing_pooled().clause().to_string());
     }
     Ok(meta
         .analyses

@@ -50,6 +50,7 @@ pub fn run(studies: &Path, topic: &str, selection: &Selection) -> u8 {
     for change in synthesis.selection.describe() {
         crate::cmd::outln!("sensitivity analysis: {change}");
     }
+    let meta_by_question = synthesis.meta.by_question();
     for q in &synthesis.questions {
         let question = &topic.questions[&q.key];
         crate::cmd::outln!(
@@ -108,19 +109,17 @@ pub fn run(studies: &Path, topic: &str, selection: &Selection) -> u8 {
             "  {}",
             narrative::leave_one_out_sentence(&q.votes.leave_one_out)
         );
-        let analyses: Vec<_> = synthesis
-            .meta
-            .analyses
-            .iter()
-            .filter(|a| a.question == q.key)
-            .collect();
-        if analyses.is_empty() {
+        let of_question = meta_by_question
+            .get(q.key.as_str())
+            .cloned()
+            .unwrap_or_default();
+        if of_question.analyses.is_empty() {
             crate::cmd::outln!(
                 "  pooled effects: none ({})",
-                synthesis.meta.why_nothing_pooled(Some(&q.key)).clause()
+                of_question.why_nothing_pooled().clause()
             );
         }
-        for a in analyses {
+        for a in of_question.analyses {
             let p = &a.pooled;
             crate::cmd::outln!(
                 "  pooled {} ({}): {}, {}, k = {}, tau² = {}, I² = {:.1}%",

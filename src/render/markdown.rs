@@ -11,7 +11,7 @@ use crate::registry::topic::Question;
 use crate::registry::{Finding, Registry, Topic};
 use crate::synthesis::counts::CellCount;
 use crate::synthesis::direction_table::DirectionTable;
-use crate::synthesis::meta::{Analysis, MetaAnalyses, NothingPooled, SignSide};
+use crate::synthesis::meta::{Analysis, MetaAnalyses, NothingPooled, QuestionMeta, SignSide};
 use crate::synthesis::vote_count::VoteCount;
 use crate::synthesis::votes::PValue;
 use crate::synthesis::{QuestionVotes, Synthesis, narrative};
@@ -188,13 +188,14 @@ fn vote_table(md: &mut String, topic: &Topic, question: &Question, votes: &Quest
     md.push('\n');
 }
 
-fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnalyses) {
+fn meta_section(
+    md: &mut String,
+    topic: &Topic,
+    of_question: &QuestionMeta<'_>,
+    meta: &MetaAnalyses,
+) {
     let _ = writeln!(md, "### Pooled effect sizes\n");
-    let analyses: Vec<_> = meta
-        .analyses
-        .iter()
-        .filter(|a| a.question == question)
-        .collect();
+    let analyses = of_question.analyses.as_slice();
     if !analyses.is_empty() {
         let _ = writeln!(
             md,
@@ -206,7 +207,7 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
             "| Outcome | Measure | k | Pooled (95% CI) | p | τ² | I² | Q (p) | 95% prediction interval | Egger's test |"
         );
         let _ = writeln!(md, "|---|---|---:|---|---:|---:|---:|---|---|---|");
-        for a in &analyses {
+        for a in analyses {
             let p = &a.pooled;
             let egger = match &a.egger {
                 Ok(test) => format!("t = {:.2}, {}", test.t, narrative::p_stated(test.p)),
@@ -235,7 +236,7 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
             );
         }
         md.push('\n');
-        for a in &analyses {
+        for a in analyses {
             if let Some(conflict) = &a.sign_conflict {
                 let _ = writeln!(
                     md,
@@ -251,7 +252,7 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
                 );
             }
         }
-        for a in &analyses {
+        for a in analyses {
             if a.leave_one_out.is_empty() {
                 continue;
             }
@@ -273,11 +274,7 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
             );
         }
     }
-    let not_pooled: Vec<_> = meta
-        .not_pooled
-        .iter()
-        .filter(|n| n.question == question)
-        .collect();
+    let not_pooled = of_question.not_pooled.as_slice();
     if !not_pooled.is_empty() {
         if analyses.is_empty() {
             let why = NothingPooled::of(not_pooled.iter().copied());
@@ -298,7 +295,7 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
             }
         }
         let mut by_reason: Vec<(&str, Vec<String>)> = Vec::new();
-        for cell in &not_pooled {
+        for cell in not_pooled {
             let entry = format!(
                 "{} ({})",
                 escape(topic.outcome_label(&cell.outcome)),
@@ -321,13 +318,12 @@ fn meta_section(md: &mut String, topic: &Topic, question: &str, meta: &MetaAnaly
     let pooled_outcomes: HashSet<&str> = analyses.iter().map(|a| a.outcome.as_str()).collect();
     let not_pooled_outcomes: HashSet<&str> =
         not_pooled.iter().map(|n| n.outcome.as_str()).collect();
-    let left_out: Vec<_> = meta
+    let left_out: Vec<_> = of_question
         .excluded
         .iter()
         .filter(|e| {
-            e.question == question
-                && (pooled_outcomes.contains(e.outcome.as_str())
-                    || not_pooled_outcomes.contains(e.outcome.as_str()))
+            pooled_outcomes.contains(e.outcome.as_str())
+                || not_pooled_outcomes.contains(e.outcome.as_str())
         })
         .collect();
     if !left_out.is_empty() {
@@ -671,6 +667,7 @@ pub fn report_readme(
     summary_of_findings(&mut md, topic, synthesis);
 
     let listed = listed_findings(registry, synthesis);
+    let meta_by_question = synthesis.meta.by_question();
     for (question_synthesis, in_question) in synthesis.questions.iter().zip(&listed) {
         let question = &topic.questions[&question_synthesis.key];
         let votes = &question_synthesis.votes;
@@ -700,7 +697,14 @@ pub fn report_readme(
             "{}\n",
             escape(&narrative::leave_one_out_sentence(&votes.leave_one_out))
         );
-        meta_section(&mut md, topic, &question_synthesis.key, &synthesis.meta);
+        meta_section(
+            &mut md,
+            topic,
+            meta_by_question
+                .get(question_synthesis.key.as_str())
+                .unwrap_or(&QuestionMeta::default()),
+            &synthesis.meta,
+        );
         let reviews: Vec<String> = votes
             .studies
             .iter()

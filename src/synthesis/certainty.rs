@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 
+use std::collections::HashMap;
+
 use crate::model::{Direction, RiskOfBias, Tier};
 use crate::registry::Finding;
 use crate::registry::topic::{CertaintyOverride, Domain, Topic};
@@ -98,27 +100,31 @@ pub fn certainty(
     selection: &Selection,
     meta: &MetaAnalyses,
 ) -> Vec<Certainty> {
+    // The largest I² of each cell's analyses (one per effect measure), looked up once per
+    // cell: a search of every analysis per cell was quadratic in a topic of many cells.
+    let mut largest_i2: HashMap<(&str, &str), f64> = HashMap::new();
+    for analysis in &meta.analyses {
+        largest_i2
+            .entry((&analysis.question, &analysis.outcome))
+            .and_modify(|i2| *i2 = i2.max(analysis.pooled.i2))
+            .or_insert(analysis.pooled.i2);
+    }
     let mut ratings = Vec::new();
-    for (question, question_cells) in topic.questions.keys().zip(cells) {
-        for (outcome, cell) in topic.outcomes.keys().zip(question_cells) {
-            let tally = Tally::of(
-                cell.iter()
-                    .copied()
-                    .filter(|f| selection.counts_tier(f.design.tier())),
-            );
-            if tally.studies == 0 {
-                continue;
-            }
-            let i2 = meta
-                .analyses
+    for cell in cells.iter() {
+        let (question, outcome) = (cell.question, cell.outcome);
+        let tally = Tally::of(
+            cell.findings
                 .iter()
-                .filter(|a| &a.question == question && &a.outcome == outcome)
-                .map(|a| a.pooled.i2)
-                .fold(None, |max: Option<f64>, i2| {
-                    Some(max.map_or(i2, |m| m.max(i2)))
-                });
-            ratings.push(rate(topic, question, outcome, &tally, i2));
+                .copied()
+                .filter(|f| selection.counts_tier(f.design.tier())),
+        );
+        if tally.studies == 0 {
+            continue;
         }
+        let i2 = largest_i2
+            .get(&(question.as_str(), outcome.as_str()))
+            .copied();
+        ratings.push(rate(topic, question, outcome, &tally, i2));
     }
     ratings
 }

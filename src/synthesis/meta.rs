@@ -1,12 +1,12 @@
 //! Meta-analysis of a topic: per question × outcome × effect measure with k ≥ 2, never across
 //! questions or measures. Records what could not be pooled and why.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
 use crate::model::{Direction, EffectMeasure};
-use crate::registry::{Finding, Topic};
+use crate::registry::Finding;
 use crate::synthesis::cells::QuestionOutcomeCells;
 use crate::synthesis::effects::{Effect, effect_of};
 use crate::synthesis::pool::{
@@ -163,15 +163,49 @@ pub struct MetaAnalyses {
     pub excluded: Vec<Excluded>,
 }
 
+/// What [`MetaAnalyses`] holds for one question, in the same order.
+#[derive(Debug, Clone, Default)]
+pub struct QuestionMeta<'a> {
+    /// Its pooled analyses.
+    pub analyses: Vec<&'a Analysis>,
+    /// Its cells with findings but no pooled estimate.
+    pub not_pooled: Vec<&'a NotPooled>,
+    /// Its findings with effect data that could not be used.
+    pub excluded: Vec<&'a Excluded>,
+}
+
+impl QuestionMeta<'_> {
+    /// Why the question has no pooled estimate: meaningful when it has none.
+    pub fn why_nothing_pooled(&self) -> NothingPooled {
+        NothingPooled::of(self.not_pooled.iter().copied())
+    }
+}
+
 impl MetaAnalyses {
-    /// Why `question` (or, with `None`, the topic) has no pooled estimate, read from
-    /// `not_pooled`: meaningful when it has none.
-    pub fn why_nothing_pooled(&self, question: Option<&str>) -> NothingPooled {
-        NothingPooled::of(
-            self.not_pooled
-                .iter()
-                .filter(|cell| question.is_none_or(|q| cell.question == q)),
-        )
+    /// The analyses, unpooled cells and excluded findings of each question, gathered in one
+    /// pass, for output written question by question (a search of every list per question
+    /// is quadratic in a topic of many questions).
+    pub fn by_question(&self) -> HashMap<&str, QuestionMeta<'_>> {
+        let mut by_question: HashMap<&str, QuestionMeta<'_>> = HashMap::new();
+        for analysis in &self.analyses {
+            let entry = by_question.entry(&analysis.question).or_default();
+            entry.analyses.push(analysis);
+        }
+        for cell in &self.not_pooled {
+            let entry = by_question.entry(&cell.question).or_default();
+            entry.not_pooled.push(cell);
+        }
+        for excluded in &self.excluded {
+            let entry = by_question.entry(&excluded.question).or_default();
+            entry.excluded.push(excluded);
+        }
+        by_question
+    }
+
+    /// Why the topic has no pooled estimate, read from `not_pooled`: meaningful when it has
+    /// none.
+    pub fn why_nothing_pooled(&self) -> NothingPooled {
+        NothingPooled::of(&self.not_pooled)
     }
 }
 
@@ -211,81 +245,74 @@ impl NothingPooled {
 }
 
 /// Runs every meta-analysis the registry allows.
-pub fn meta_analyses(
-    topic: &Topic,
-    cells: &QuestionOutcomeCells<'_>,
-    options: PoolOptions,
-) -> MetaAnalyses {
+pub fn meta_analyses(cells: &QuestionOutcomeCells<'_>, options: PoolOptions) -> MetaAnalyses {
     let mut analyses = Vec::new();
     let mut not_pooled = Vec::new();
     let mut excluded = Vec::new();
     let mut findings_with_estimates = 0;
-    for (question, question_cells) in topic.questions.keys().zip(cells) {
-        for (outcome, cell) in topic.outcomes.keys().zip(question_cells) {
-            if cell.is_empty() {
+    for cell in cells.iter() {
+        let (question, outcome) = (cell.question, cell.outcome);
+        let cell = &cell.findings;
+        let mut by_measure: BTreeMap<EffectMeasure, Vec<(&Finding, Effect)>> = BTreeMap::new();
+        let excluded_before = excluded.len();
+        for finding in cell {
+            match effect_of(finding) {
+                Ok((measure, effect)) => {
+                    findings_with_estimates += 1;
+                    by_measure
+                        .entry(measure)
+                        .or_default()
+                        .push((finding, effect));
+                }
+                Err(no_effect) => {
+                    if let Some(reason) = no_effect.reason() {
+                        excluded.push(Excluded {
+                            question: question.clone(),
+                            study_id: finding.study_id.to_string(),
+                            outcome: outcome.clone(),
+                            reason: reason.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        let estimates: BTreeMap<EffectMeasure, usize> = by_measure
+            .iter()
+            .map(|(m, rows)| (*m, rows.len()))
+            .collect();
+        let mut pooled_any = false;
+        let mut unpoolable = Vec::new();
+        for (measure, rows) in by_measure {
+            if rows.len() < 2 {
                 continue;
             }
-            let mut by_measure: BTreeMap<EffectMeasure, Vec<(&Finding, Effect)>> = BTreeMap::new();
-            let excluded_before = excluded.len();
-            for finding in cell {
-                match effect_of(finding) {
-                    Ok((measure, effect)) => {
-                        findings_with_estimates += 1;
-                        by_measure
-                            .entry(measure)
-                            .or_default()
-                            .push((finding, effect));
-                    }
-                    Err(no_effect) => {
-                        if let Some(reason) = no_effect.reason() {
-                            excluded.push(Excluded {
-                                question: question.clone(),
-                                study_id: finding.study_id.to_string(),
-                                outcome: outcome.clone(),
-                                reason: reason.to_string(),
-                            });
-                        }
-                    }
+            match analyse(question, outcome, measure, &rows, options) {
+                Ok(analysis) => {
+                    pooled_any = true;
+                    analyses.push(analysis);
                 }
+                Err(why) => unpoolable.push(format!("{}: {why}", measure.short_label())),
             }
-            let estimates: BTreeMap<EffectMeasure, usize> = by_measure
-                .iter()
-                .map(|(m, rows)| (*m, rows.len()))
-                .collect();
-            let mut pooled_any = false;
-            let mut unpoolable = Vec::new();
-            for (measure, rows) in by_measure {
-                if rows.len() < 2 {
-                    continue;
-                }
-                match analyse(question, outcome, measure, &rows, options) {
-                    Ok(analysis) => {
-                        pooled_any = true;
-                        analyses.push(analysis);
-                    }
-                    Err(why) => unpoolable.push(format!("{}: {why}", measure.short_label())),
-                }
-            }
-            if !pooled_any {
-                let reason = if estimates.is_empty() && excluded.len() > excluded_before {
-                    "the effect data given yield no estimate to pool (each such row is named \
-                     below)"
-                        .to_string()
-                } else if estimates.is_empty() {
-                    "no finding reports an effect estimate with its variance, confidence interval or arm-level data".to_string()
-                } else if !unpoolable.is_empty() {
-                    unpoolable.join("; ")
-                } else {
-                    "fewer than two comparable estimates (same measure)".to_string()
-                };
-                not_pooled.push(NotPooled {
-                    question: question.clone(),
-                    outcome: outcome.clone(),
-                    findings: cell.len(),
-                    estimates,
-                    reason,
-                });
-            }
+        }
+        if !pooled_any {
+            let reason = if estimates.is_empty() && excluded.len() > excluded_before {
+                "the effect data given yield no estimate to pool (each such row is named \
+                 below)"
+                    .to_string()
+            } else if estimates.is_empty() {
+                "no finding reports an effect estimate with its variance, confidence interval or arm-level data".to_string()
+            } else if !unpoolable.is_empty() {
+                unpoolable.join("; ")
+            } else {
+                "fewer than two comparable estimates (same measure)".to_string()
+            };
+            not_pooled.push(NotPooled {
+                question: question.clone(),
+                outcome: outcome.clone(),
+                findings: cell.len(),
+                estimates,
+                reason,
+            });
         }
     }
     MetaAnalyses {
@@ -443,7 +470,7 @@ mod tests {
                 }));
             }
             let cells = crate::synthesis::cells::by_question_and_outcome(&registry.topic, &findings);
-            let meta = meta_analyses(&registry.topic, &cells, PoolOptions { method, hksj });
+            let meta = meta_analyses(&cells, PoolOptions { method, hksj });
             for analysis in &meta.analyses {
                 prop_assert!(analysis.pooled.is_finite(), "{:?}", analysis.pooled);
                 prop_assert!(analysis.fixed_effect.is_finite());

@@ -159,7 +159,7 @@ pub fn synthesise(
         || {
             let _phase = crate::timing::phase("meta-analysis, certainty, studies");
             let cells = cells::by_question_and_outcome(topic, &registry.findings);
-            let meta = meta::meta_analyses(topic, &cells, selection.pooling);
+            let meta = meta::meta_analyses(&cells, selection.pooling);
             let certainty = certainty::certainty(topic, &cells, selection, &meta);
             (
                 meta,
@@ -179,6 +179,7 @@ pub fn synthesise(
     } = aggregated?;
     let _phase = crate::timing::phase("vote counts");
     let outcome_keys: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
+    let outcomes_voted = outcomes_voted(&outcome_keys, &per_outcome);
     // Each question's votes are counted on a core of their own (a million findings: 11 ms in
     // all, on one core, between the synthesis and the tables).
     let per_question: Vec<_> = topic
@@ -215,13 +216,15 @@ pub fn synthesise(
                     }
                 })
                 .collect();
-            let by_outcome = outcome_keys
-                .iter()
-                .filter_map(|outcome| {
-                    let count = per_outcome.get(&vec![key.clone(), (*outcome).to_string()])?;
-                    (count.studies > 0).then(|| ((*outcome).to_string(), count.clone()))
+            let by_outcome = outcomes_voted
+                .get(key.as_str())
+                .map(|voted| {
+                    voted
+                        .iter()
+                        .map(|(at, count)| (outcome_keys[*at].to_string(), (*count).clone()))
+                        .collect()
                 })
-                .collect();
+                .unwrap_or_default();
             QuestionSynthesis {
                 key: key.clone(),
                 tiers,
@@ -247,6 +250,36 @@ pub fn synthesise(
         studies,
         keys,
     })
+}
+
+/// For each question, the outcomes with votes (positions in `outcome_keys`, in that order)
+/// and their counts, from the counts per (question, outcome): looking every outcome up for
+/// every question was quadratic in a topic of many of both.
+fn outcomes_voted<'c>(
+    outcome_keys: &[&str],
+    per_outcome: &'c HashMap<Vec<String>, VoteCount>,
+) -> HashMap<&'c str, Vec<(usize, &'c VoteCount)>> {
+    let position: HashMap<&str, usize> = outcome_keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| (*key, i))
+        .collect();
+    let mut voted: HashMap<&str, Vec<(usize, &VoteCount)>> = HashMap::new();
+    for (cell, count) in per_outcome {
+        if let [question, outcome] = cell.as_slice()
+            && count.studies > 0
+            && let Some(at) = position.get(outcome.as_str())
+        {
+            voted
+                .entry(question.as_str())
+                .or_default()
+                .push((*at, count));
+        }
+    }
+    for outcomes in voted.values_mut() {
+        outcomes.sort_unstable_by_key(|(at, _)| *at);
+    }
+    voted
 }
 
 /// The polars aggregation of a registry: direction tables, study votes, totals.
