@@ -44,6 +44,7 @@ fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
     if meta.analyses.is_empty() {
         return Err(meta.why_nothing_pooled().clause().to_string());
     }
+    crate::charts::check_analysis_charts(meta.analyses.len(), "a forest plot")?;
     Ok(meta
         .analyses
         .iter()

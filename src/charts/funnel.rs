@@ -27,12 +27,16 @@ const TOP: f64 = 96.0;
 const BOTTOM: f64 = HEIGHT - 110.0;
 
 fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
-    let charts: Vec<Planned> = input
+    let tested: Vec<&Analysis> = input
         .synthesis
         .meta
         .analyses
         .iter()
         .filter(|a| a.egger != Err(EggerNotComputed::TooFewStudies))
+        .collect();
+    crate::charts::check_analysis_charts(tested.len(), "a funnel plot")?;
+    let charts: Vec<Planned> = tested
+        .into_iter()
         .map(|a| {
             if a.studies.len() <= crate::charts::MAX_CHART_POINTS {
                 Ok(funnel(input, a))

@@ -38,6 +38,25 @@ pub const MAX_QUESTION_PANELS: usize = 20;
 /// Most questions with findings for which a per-question chart kind (effect direction plot,
 /// albatross plot, evidence map) is drawn; past that the kind is not drawn at all.
 pub const MAX_QUESTION_CHARTS: usize = 100;
+/// Most pooled analyses for which a per-analysis chart kind (forest plot, funnel plot) is
+/// drawn; past that the kind is not drawn at all (50,000 forest plots took 20 GB and 100,000
+/// files, and no reader looks through them).
+pub const MAX_ANALYSIS_CHARTS: usize = 100;
+
+/// Refuses a per-analysis chart kind (`plots`, e.g. "a forest plot") when `analyses` are
+/// more than [`MAX_ANALYSIS_CHARTS`].
+pub fn check_analysis_charts(analyses: usize, plots: &str) -> Result<(), String> {
+    if analyses <= MAX_ANALYSIS_CHARTS {
+        return Ok(());
+    }
+    Err(format!(
+        "{} pooled analyses, more than {MAX_ANALYSIS_CHARTS}: {plots} for each would bury the \
+         report; each pooled result is under \"Pooled effect sizes\" and each study's effect \
+         in tables/effect-sizes.csv",
+        grouped(analyses as u64)
+    ))
+}
+
 /// Tallest chart drawn, in points (the tallest allowed by the other limits, an evidence map of
 /// 150 forms, is under 7,000 pt); a safety net for layouts that grow with the data.
 pub const MAX_CHART_HEIGHT: u32 = 8_000;
