@@ -193,9 +193,9 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
                 }
             }
             p.line(&[(PLOT_LEFT, base), (PLOT_RIGHT, base)], INK, 1.0);
-            let every = (years.len() as f64 / 12.0).ceil().max(1.0) as usize;
+            let every = year_label_step(years.len());
             for (i, year) in years.iter().enumerate() {
-                if i.is_multiple_of(every) {
+                if year.rem_euclid(every) == 0 {
                     p.text(
                         x_of(i) + slot / 2.0,
                         base + 14.0,
@@ -323,6 +323,22 @@ fn numbers(first: usize, last: usize) -> String {
     }
 }
 
+/// Years between labels on an axis of `years` consecutive years: the smallest of 1, 2, 5,
+/// 10, 20, 25, 50, 100, … that leaves at most 12 labels, so labels fall on round years (1900,
+/// 1920, … rather than 1900, 1911, …).
+fn year_label_step(years: usize) -> i32 {
+    let wanted = years.div_ceil(12).max(1);
+    let mut scale: usize = 1;
+    loop {
+        let halves = (scale >= 10).then_some(scale * 5 / 2);
+        let steps = [Some(scale), Some(2 * scale), halves, Some(5 * scale)];
+        if let Some(step) = steps.into_iter().flatten().find(|step| *step >= wanted) {
+            return i32::try_from(step).unwrap_or(i32::MAX);
+        }
+        scale *= 10;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,6 +352,15 @@ mod tests {
     }
 
     const LINE: f64 = WIDTH - 2.0 * MARGIN;
+
+    #[test]
+    fn year_labels_fall_on_round_years_at_most_twelve() {
+        let steps: Vec<i32> = [1, 12, 13, 30, 60, 61, 127, 250, 300, 301]
+            .into_iter()
+            .map(year_label_step)
+            .collect();
+        assert_eq!(steps, [1, 1, 2, 5, 5, 10, 20, 25, 25, 50]);
+    }
 
     #[test]
     fn a_legend_that_fits_names_every_review() {
