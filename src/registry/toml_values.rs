@@ -8,6 +8,8 @@
 
 use serde::de::DeserializeOwned;
 use toml::Spanned;
+
+use crate::registry::toml_places::Step;
 use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
 
 /// A value that does not fit: where it is and serde's message.
@@ -19,60 +21,101 @@ pub struct ValueError {
     pub message: String,
 }
 
+/// The values of a document that fit, and those that do not.
+#[derive(Debug, Clone)]
+pub struct CheckedValues<'r, 'i> {
+    /// The errors of the values that do not fit, in file order, each once.
+    pub errors: Vec<ValueError>,
+    /// The document without those values (tables and arrays of tables kept, even if emptied).
+    pub fitting: Spanned<DeTable<'i>>,
+    /// Where each value left out was (keys from the document's root; array elements by
+    /// position).
+    pub left_out: Vec<Vec<Step<'r>>>,
+}
+
 /// The errors of every value of `root` deserialised as part of a `T`, in file order, each
 /// once. Empty when every value fits (the document may still lack required keys).
 pub fn value_errors<T: DeserializeOwned>(root: &Spanned<DeTable<'_>>) -> Vec<ValueError> {
+    check_values::<T>(root).errors
+}
+
+/// Each value of `root` deserialised as part of a `T`, alone: the errors of those that do not
+/// fit (see [`value_errors`]), and the document without them, for the checks that need the
+/// rest of a document that does not deserialise.
+pub fn check_values<'r, 'i, T: DeserializeOwned>(
+    root: &'r Spanned<DeTable<'i>>,
+) -> CheckedValues<'r, 'i> {
     let mut errors = Vec::new();
-    each_entry_alone(
+    let mut left_out = Vec::new();
+    let mut path = Vec::new();
+    let fitting = fitting_entries(
         root.get_ref(),
         root.span(),
         &|value| value,
-        &mut |document| {
-            if let Err(err) = T::deserialize(ValueDeserializer::from(document))
-                && !err.message().starts_with("missing field")
-            {
+        &mut path,
+        &mut |document| match T::deserialize(ValueDeserializer::from(document)) {
+            Err(err) if !err.message().starts_with("missing field") => {
                 errors.push(ValueError {
                     at: err.span().map(|span| span.start),
                     message: err.message().trim().to_string(),
                 });
+                false
             }
+            _ => true,
         },
+        &mut left_out,
     );
     errors.sort_by(|a, b| (a.at, &a.message).cmp(&(b.at, &b.message)));
     errors.dedup();
-    errors
+    CheckedValues {
+        errors,
+        fitting: Spanned::new(root.span(), fitting),
+        left_out,
+    }
 }
 
-/// [`each_value_alone`] for each entry of `table` (at `span`), each in a copy of the table that
-/// holds only it.
-fn each_entry_alone<'i>(
-    table: &DeTable<'i>,
+/// `table` (at `span`, at `path`) without the values that `fits` refuses, each given in a copy
+/// of the table that holds only it, which `wrap` puts in the document; the paths of those
+/// refused go to `left_out`.
+fn fitting_entries<'r, 'i>(
+    table: &'r DeTable<'i>,
     span: std::ops::Range<usize>,
     wrap: &dyn Fn(Spanned<DeValue<'i>>) -> Spanned<DeValue<'i>>,
-    check: &mut dyn FnMut(Spanned<DeValue<'i>>),
-) {
+    path: &mut Vec<Step<'r>>,
+    fits: &mut dyn FnMut(Spanned<DeValue<'i>>) -> bool,
+    left_out: &mut Vec<Vec<Step<'r>>>,
+) -> DeTable<'i> {
+    let mut kept = DeTable::new();
     for (key, child) in table.iter() {
         let within = |inner| {
             let mut only = DeTable::new();
             only.insert(key.clone(), inner);
             wrap(Spanned::new(span.clone(), DeValue::Table(only)))
         };
-        each_value_alone(child, &within, check);
+        path.push(Step::Key(key.get_ref()));
+        if let Some(child) = fitting_value(child, &within, path, fits, left_out) {
+            kept.insert(key.clone(), child);
+        }
+        path.pop();
     }
+    kept
 }
 
-/// Gives `check`, for each value under `value` (a table's entries and the elements of an
-/// array of tables, recursively; anything else, or an empty table or array, is a value), the
-/// document `wrap` builds around it, one at a time.
-fn each_value_alone<'i>(
-    value: &Spanned<DeValue<'i>>,
+/// `value` (at `path`) without what `fits` refuses: a table's entries and the elements of an
+/// array of tables, recursively; anything else, or an empty table or array, is a value, given
+/// to `fits` in the document `wrap` builds around it and kept if it fits.
+fn fitting_value<'r, 'i>(
+    value: &'r Spanned<DeValue<'i>>,
     wrap: &dyn Fn(Spanned<DeValue<'i>>) -> Spanned<DeValue<'i>>,
-    check: &mut dyn FnMut(Spanned<DeValue<'i>>),
-) {
+    path: &mut Vec<Step<'r>>,
+    fits: &mut dyn FnMut(Spanned<DeValue<'i>>) -> bool,
+    left_out: &mut Vec<Vec<Step<'r>>>,
+) -> Option<Spanned<DeValue<'i>>> {
     let span = value.span();
     match value.get_ref() {
         DeValue::Table(table) if !table.is_empty() => {
-            each_entry_alone(table, span, wrap, check);
+            let kept = fitting_entries(table, span.clone(), wrap, path, fits, left_out);
+            Some(Spanned::new(span, DeValue::Table(kept)))
         }
         DeValue::Array(items)
             if !items.is_empty()
@@ -80,16 +123,27 @@ fn each_value_alone<'i>(
                     .iter()
                     .all(|item| matches!(item.get_ref(), DeValue::Table(_))) =>
         {
-            for item in items.iter() {
+            let mut kept = DeArray::new();
+            for (i, item) in items.iter().enumerate() {
                 let within = |inner| {
                     let mut only = DeArray::new();
                     only.push(inner);
                     wrap(Spanned::new(span.clone(), DeValue::Array(only)))
                 };
-                each_value_alone(item, &within, check);
+                path.push(Step::Index(i));
+                // An element is a table: never refused whole, so positions stay as written.
+                if let Some(item) = fitting_value(item, &within, path, fits, left_out) {
+                    kept.push(item);
+                }
+                path.pop();
             }
+            Some(Spanned::new(span, DeValue::Array(kept)))
         }
-        _ => check(wrap(value.clone())),
+        _ if fits(wrap(value.clone())) => Some(value.clone()),
+        _ => {
+            left_out.push(path.clone());
+            None
+        }
     }
 }
 

@@ -5,6 +5,8 @@ use std::sync::OnceLock;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
+use toml::Spanned;
+use toml::de::DeValue;
 
 use crate::error::Error;
 use crate::model::{Direction, QuestionKind};
@@ -12,7 +14,7 @@ use crate::registry::control;
 use crate::registry::diagnostic::quoted;
 use crate::registry::key_hints::{Entry, KeyIndex, KeyKind, normalised};
 use crate::registry::toml_places::{LineIndex, MissingKeys, Part, Places, Required, Step};
-use crate::registry::toml_values::{ValueError, value_errors};
+use crate::registry::toml_values::{CheckedValues, ValueError, check_values};
 
 /// The form key every topic accepts, for rows where no intervention or exposure form applies.
 pub const FORM_NOT_APPLICABLE: &str = "not_applicable";
@@ -542,10 +544,14 @@ fn describe_parse_failure(text: &str, err: &toml::de::Error) -> String {
             },
         )
         .collect();
-    // Every value that does not fit, each where it is (serde's own error names the first).
-    let values = places.root().map(value_errors::<Topic>).unwrap_or_default();
-    for ValueError { at, message } in values {
-        problems.push(placed(places.lines(), at, &message));
+    // Every value that does not fit, each where it is (serde's own error names the first),
+    // and the problems of the rest of the topic, which the checks after parsing find.
+    if let Some(root) = places.root() {
+        let checked = check_values::<Topic>(root);
+        for ValueError { at, message } in &checked.errors {
+            problems.push(placed(places.lines(), *at, message));
+        }
+        problems.extend(problems_beside_bad_values(&places, checked));
     }
     // Serde's own error, unless one of those already names it: a syntax error, or one only
     // the whole document shows.
@@ -564,6 +570,115 @@ fn describe_parse_failure(text: &str, err: &toml::de::Error) -> String {
         .map(|(_, message)| message)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The problems that [`Topic::problems`] finds in the part of a topic that deserialises: the
+/// document without its bad values (`checked`), a value of the right type put where a
+/// required key is missing or was left out, each placed. Problems with what was put in are
+/// not reported (they are the missing key or the bad value, already named), nor any when a
+/// whole top-level entry (`questions`, `outcomes`) is missing or bad, as the checks of the
+/// rest would then read a topic much unlike the one written.
+fn problems_beside_bad_values(
+    places: &Places<'_>,
+    checked: CheckedValues<'_, '_>,
+) -> Vec<((usize, usize), String)> {
+    let CheckedValues {
+        fitting, left_out, ..
+    } = checked;
+    let Some(written) = places.root() else {
+        return Vec::new();
+    };
+    let (span, mut root) = (fitting.span(), fitting.into_inner());
+    let mut put_in: Vec<Vec<Step<'_>>> = Vec::new();
+    fill_required(&mut root, REQUIRED.root, &[], &mut put_in);
+    for (parent, keys) in REQUIRED.each_entry_of {
+        // Named by the keys as written (the copy keeps every table, so the same keys).
+        let Some(DeValue::Table(written)) = written.get_ref().get(*parent).map(Spanned::get_ref)
+        else {
+            continue;
+        };
+        for key in written.keys() {
+            let child = root
+                .get_mut(*parent)
+                .and_then(|children| match children.get_mut() {
+                    DeValue::Table(children) => children.get_mut(key.get_ref().as_ref()),
+                    _ => None,
+                });
+            if let Some(DeValue::Table(table)) = child.map(Spanned::get_mut) {
+                let at = [Step::Key(parent), Step::Key(key.get_ref())];
+                fill_required(table, keys, &at, &mut put_in);
+            }
+        }
+    }
+    for (parent, keys) in REQUIRED.each_element_of {
+        if let Some(DeValue::Array(elements)) = root.get_mut(*parent).map(Spanned::get_mut) {
+            for (i, element) in elements.iter_mut().enumerate() {
+                if let DeValue::Table(table) = element.get_mut() {
+                    fill_required(
+                        table,
+                        keys,
+                        &[Step::Key(parent), Step::Index(i)],
+                        &mut put_in,
+                    );
+                }
+            }
+        }
+    }
+    let changed: std::collections::HashSet<Vec<Step<'_>>> =
+        left_out.into_iter().chain(put_in).collect();
+    if changed.iter().any(|path| path.len() == 1) {
+        return Vec::new();
+    }
+    let document = Spanned::new(span, DeValue::Table(root));
+    let Ok(topic) = Topic::deserialize(toml::de::ValueDeserializer::from(document)) else {
+        return Vec::new();
+    };
+    topic
+        .problems()
+        .into_iter()
+        .filter(|problem| {
+            // Not about anything put in or left out, nor inside it.
+            !(1..=problem.path.len()).any(|end| changed.contains(&problem.path[..end]))
+        })
+        .map(|problem| {
+            let at = places.line_column(&problem.path, problem.part);
+            match at {
+                Some((line, column)) => (
+                    (line, column),
+                    format!("{line}:{column}: {}", problem.message),
+                ),
+                None => ((0, 0), problem.message),
+            }
+        })
+        .collect()
+}
+
+/// Puts a value of the right type under each of `keys` that `table` (at `at`) lacks, and its
+/// path in `put_in`.
+fn fill_required<'k>(
+    table: &mut toml::de::DeTable<'_>,
+    keys: &[&'k str],
+    at: &[Step<'k>],
+    put_in: &mut Vec<Vec<Step<'k>>>,
+) {
+    for key in keys {
+        if table.contains_key(*key) {
+            continue;
+        }
+        let value = match *key {
+            "questions" | "outcomes" => DeValue::Table(toml::de::DeTable::new()),
+            "as_of" => DeValue::String("2000-01-01".into()),
+            "kind" => DeValue::String("intervention".into()),
+            "domain" => DeValue::String("risk_of_bias".into()),
+            "downgrade" => DeValue::Integer(toml::de::DeInteger::default()),
+            _ => DeValue::String("".into()),
+        };
+        table.insert(
+            Spanned::new(0..0, std::borrow::Cow::Owned((*key).to_string())),
+            Spanned::new(0..0, value),
+        );
+        put_in.push(at.iter().copied().chain([Step::Key(key)]).collect());
+    }
 }
 
 /// A message of serde's at byte `at` of the text, as `line:column: message` with its place.
@@ -799,6 +914,62 @@ severity = "Severity"
             let at = format!("{}:8: unknown value \"therapy\"", 3 + 6 * i + 2);
             assert!(line.starts_with(&at), "{at:?} for question {i}: {line}");
         }
+    }
+
+    /// The checks made after parsing (empty texts, dates, plain keys, `[[certainty]]` entries)
+    /// run on the rest of a topic that has bad values and missing keys, so one run names every
+    /// problem; what was missing or bad is named once, not again as empty or unknown. Lines and
+    /// columns counted by hand.
+    #[test]
+    fn the_checks_after_parsing_run_beside_bad_values() {
+        let text = "title = \"\"\nas_of = \"2026-02-30\"\n\
+                    [questions.treatment]\nlabel = \"Does X help?\"\nkind = \"therapy\"\n\
+                    hypothesis = \"\"\npositive = \"benefit\"\nnegative = \"harm\"\n\
+                    [questions.\"Bad Key\"]\nlabel = \"Q2\"\nkind = \"intervention\"\n\
+                    [forms]\nnot_applicable = \"N/A\"\n\
+                    [outcomes]\nseverity = \"Severity\"\n\
+                    [[certainty]]\nquestion = \"nope\"\ndomain = \"bias\"\ndowngrade = 3\n\
+                    reason = \"\"\n";
+        let Err(Error::Topic { message, .. }) = Topic::parse(text, Path::new("topic.toml")) else {
+            panic!("a broken topic accepted");
+        };
+        let starts = [
+            "1:9: title: is empty",
+            "2:9: as_of: \"2026-02-30\" is not a date",
+            "5:8: unknown value \"therapy\"",
+            "6:14: questions.treatment.hypothesis: is empty",
+            "9:12: missing fields `hypothesis`, `positive` and `negative` in [questions.Bad Key]",
+            "9:12: [questions] key \"Bad Key\" is not a plain key",
+            "13:1: [forms] must not define \"not_applicable\"",
+            "17:12: [[certainty]] #1: unknown question \"nope\"",
+            "18:10: unknown variant `bias`",
+            "19:13: [[certainty]] #1: downgrade must be 0, 1 or 2",
+            "20:10: [[certainty]] #1: give the reason",
+        ];
+        let lines: Vec<&str> = message.lines().collect();
+        assert_eq!(lines.len(), starts.len(), "{message}");
+        for (line, start) in lines.iter().zip(starts) {
+            assert!(line.starts_with(start), "{start:?} in {message}");
+        }
+    }
+
+    /// When a whole top-level entry is bad, the rest is not checked (a topic without its
+    /// questions would report every certainty judgement's question as unknown).
+    #[test]
+    fn a_bad_top_level_entry_is_named_alone() {
+        let text = "title = \"T\"\nas_of = \"2026-01-31\"\noutcomes = 3\n\
+                    [questions.treatment]\nlabel = \"Q\"\nkind = \"intervention\"\n\
+                    hypothesis = \"h\"\npositive = \"p\"\nnegative = \"n\"\n\
+                    [[certainty]]\nquestion = \"treatment\"\noutcome = \"severity\"\n\
+                    domain = \"imprecision\"\ndowngrade = 1\nreason = \"\"\n";
+        let Err(Error::Topic { message, .. }) = Topic::parse(text, Path::new("topic.toml")) else {
+            panic!("a broken topic accepted");
+        };
+        assert!(
+            message.starts_with("3:12: invalid type: integer `3`, expected a map"),
+            "{message}"
+        );
+        assert_eq!(message.lines().count(), 1, "{message}");
     }
 
     #[test]
