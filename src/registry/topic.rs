@@ -575,9 +575,9 @@ fn describe_parse_failure(text: &str, err: &toml::de::Error) -> String {
 /// The problems that [`Topic::problems`] finds in the part of a topic that deserialises: the
 /// document without its bad values (`checked`), a value of the right type put where a
 /// required key is missing or was left out, each placed. Problems with what was put in are
-/// not reported (they are the missing key or the bad value, already named), nor any when a
-/// whole top-level entry (`questions`, `outcomes`) is missing or bad, as the checks of the
-/// rest would then read a topic much unlike the one written.
+/// not reported (they are the missing key or the bad value, already named), nor any when the
+/// whole `questions` or `outcomes` entry is missing or bad, as the checks of the rest would
+/// then read a topic much unlike the one written.
 fn problems_beside_bad_values(
     places: &Places<'_>,
     checked: CheckedValues<'_, '_>,
@@ -626,7 +626,8 @@ fn problems_beside_bad_values(
     }
     let changed: std::collections::HashSet<Vec<Step<'_>>> =
         left_out.into_iter().chain(put_in).collect();
-    if changed.iter().any(|path| path.len() == 1) {
+    let whole = |key| changed.contains([Step::Key(key)].as_slice());
+    if whole("questions") || whole("outcomes") {
         return Vec::new();
     }
     let document = Spanned::new(span, DeValue::Table(root));
@@ -953,8 +954,9 @@ severity = "Severity"
         }
     }
 
-    /// When a whole top-level entry is bad, the rest is not checked (a topic without its
-    /// questions would report every certainty judgement's question as unknown).
+    /// When the whole `questions` or `outcomes` entry is bad, the rest is not checked (a topic
+    /// without its questions would report every certainty judgement's question as unknown);
+    /// a bad `as_of` leaves the rest checked.
     #[test]
     fn a_bad_top_level_entry_is_named_alone() {
         let text = "title = \"T\"\nas_of = \"2026-01-31\"\noutcomes = 3\n\
@@ -970,6 +972,14 @@ severity = "Severity"
             "{message}"
         );
         assert_eq!(message.lines().count(), 1, "{message}");
+        let text = MINIMAL
+            .replace("as_of = \"2026-01-31\"", "as_of = 5")
+            .replace("Severity", "");
+        let Err(Error::Topic { message, .. }) = Topic::parse(&text, Path::new("topic.toml")) else {
+            panic!("a broken topic accepted");
+        };
+        assert_eq!(message.lines().count(), 2, "{message}");
+        assert!(message.contains("outcomes.severity: is empty"), "{message}");
     }
 
     #[test]
