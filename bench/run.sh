@@ -35,6 +35,8 @@ for n in ${SIZES:-1000 100000 1000000}; do
   [ -f "$work/r$n/registry.csv" ] || python3 bench/generate.py registry "$n" "$work/r$n"
   echo "| validate, $n findings | $(measure "$bin" validate "$work/r$n") |"
   echo "| report, $n findings | $(MEASURE_RUNS=$([ "$n" -ge 1000000 ] && echo 3 || echo "$runs") measure "$bin" report "$work/r$n" --out "$work/out") |"
+  # The generated rows are not in canonical order, so this also finds where they depart.
+  echo "| fmt --check, $n findings | $(MEASURE_RUNS=$([ "$n" -ge 1000000 ] && echo 3 || echo "$runs") measure "$bin" fmt --check "$work/r$n") |"
 done
 # The compact profile (required columns plus p-value and effect data: 93 bytes a finding, near
 # the issue's 660 MB for 10M findings; the full profile above writes 194). COMPACT_SIZES=""
