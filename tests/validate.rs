@@ -388,6 +388,47 @@ fn every_problem_is_reported_at_once_in_line_order() {
     );
 }
 
+/// Each registry validated ends with a line on stdout: "ok" with its counts, or how many
+/// problems stderr named (which, with many, scrolled away). Two registry files beside one
+/// topic.toml are both checked (the second was skipped without a word, taken for the same
+/// topic); a report of both is refused, as they would share a report directory.
+#[test]
+fn each_topic_closes_with_ok_or_its_count_of_problems() {
+    let run = evsynth(&[
+        "validate",
+        &format!("{DIR}/clean.csv"),
+        &format!("{DIR}/multiple_errors.csv"),
+    ]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stderr.lines().count(), 4, "{}", run.stderr);
+    let clean = evsynth(&["validate", &format!("{DIR}/clean.csv")]);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "{}{DIR}/multiple_errors.csv: not valid (4 problems, each named above on stderr)\n",
+            clean.stdout
+        )
+    );
+    assert!(clean.stdout.starts_with(&format!("{DIR}/clean.csv: ok (")));
+    let out = tempfile::tempdir().unwrap();
+    let report = evsynth(&[
+        "report",
+        &format!("{DIR}/clean.csv"),
+        &format!("{DIR}/multiple_errors.csv"),
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(report.code, 2, "{}", report.stderr);
+    assert!(
+        report
+            .stderr
+            .starts_with("two topics are named \"validate\" ("),
+        "{}",
+        report.stderr
+    );
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}
+
 #[test]
 fn unknown_topic_is_a_usage_error() {
     let run = evsynth(&["validate", "no-such-topic"]);
@@ -417,6 +458,12 @@ fn a_broken_topic_file_is_invalid_data() {
         ),
         "{}",
         run.stderr
+    );
+    assert!(
+        run.stdout
+            .ends_with("topic.toml: not valid (1 problem, each named above on stderr)\n"),
+        "{}",
+        run.stdout
     );
 }
 

@@ -105,7 +105,7 @@ pub fn locate_topics(studies: &Path, args: &[String]) -> Result<Vec<TopicLocatio
         .iter()
         .map(|arg| registry::resolve(arg, studies))
         .collect::<Result<Vec<_>, Error>>()?;
-    registry::distinct(topics)
+    Ok(registry::distinct(topics))
 }
 
 /// Prints an error to stderr and returns its exit code.

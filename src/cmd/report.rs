@@ -160,7 +160,9 @@ pub fn run(studies: &Path, topics: &[String], options: &ReportOptions) -> u8 {
         Ok(locations) => locations,
         Err(error) => return report_error(&error),
     };
-    if let Err(error) = reports_stay_outside_topics(&options.out, &locations) {
+    if let Err(error) = registry::one_report_directory_each(&locations)
+        .and_then(|()| reports_stay_outside_topics(&options.out, &locations))
+    {
         return report_error(&error);
     }
     let progress = progress_bar(locations.len());

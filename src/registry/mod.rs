@@ -162,32 +162,55 @@ pub fn discover(studies_root: &Path) -> Result<Vec<TopicLocation>, Error> {
         }
     }
     topics.sort_by(|a, b| a.name.cmp(&b.name));
-    distinct(topics)
+    Ok(distinct(topics))
 }
 
-/// `topics` with each topic once (the same directory named twice, or reached through a
-/// symlink), in their order; two different topics of one name are refused, as their reports
-/// would go to one directory.
-pub fn distinct(topics: Vec<TopicLocation>) -> Result<Vec<TopicLocation>, Error> {
-    let mut kept: Vec<(PathBuf, TopicLocation)> = Vec::with_capacity(topics.len());
+/// `topics` with each registry once (the same file named twice, as a directory and as a file,
+/// or reached through a symlink), in their order. Two registry files of one directory are two
+/// entries (`validate a.csv b.csv` checks both against the topic.toml beside them).
+pub fn distinct(topics: Vec<TopicLocation>) -> Vec<TopicLocation> {
+    let mut seen: Vec<PathBuf> = Vec::with_capacity(topics.len());
+    let mut kept = Vec::with_capacity(topics.len());
     for topic in topics {
-        let dir = topic.registry.parent().unwrap_or(Path::new("."));
-        let real = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-        if kept.iter().any(|(other, _)| *other == real) {
-            continue;
+        let real = real_path(&topic.registry);
+        if !seen.contains(&real) {
+            seen.push(real);
+            kept.push(topic);
         }
-        if let Some((other, _)) = kept.iter().find(|(_, kept)| kept.name == topic.name) {
+    }
+    kept
+}
+
+/// Refuses two different registries of one topic name, whose reports would go to one
+/// directory (`report` only: checking or formatting them writes nothing shared).
+pub fn one_report_directory_each(topics: &[TopicLocation]) -> Result<(), Error> {
+    for (i, topic) in topics.iter().enumerate() {
+        if let Some(other) = topics[..i].iter().find(|other| other.name == topic.name) {
             return Err(Error::Usage(format!(
                 "two topics are named \"{}\" ({} and {}): their reports would go to one \
                  directory; report them one at a time, or rename one",
                 topic.name,
-                other.display(),
-                real.display()
+                real_dir(&other.registry).display(),
+                real_dir(&topic.registry).display()
             )));
         }
-        kept.push((real, topic));
     }
-    Ok(kept.into_iter().map(|(_, topic)| topic).collect())
+    Ok(())
+}
+
+/// The directory of `path`, its symlinks resolved.
+fn real_dir(path: &Path) -> PathBuf {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf())
+}
+
+/// `path` with its directory's symlinks resolved (the file itself need not exist).
+fn real_path(path: &Path) -> PathBuf {
+    let real = real_dir(path);
+    match path.file_name() {
+        Some(file) => real.join(file),
+        None => real,
+    }
 }
 
 /// A validated registry with its topic.
