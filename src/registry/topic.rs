@@ -864,6 +864,19 @@ severity = "Severity"
         );
     }
 
+    /// Parses `text`, which must fail, and checks that its message has one line per item of
+    /// `starts`, each starting so.
+    fn assert_lines_start(text: &str, starts: &[&str]) {
+        let Err(Error::Topic { message, .. }) = Topic::parse(text, Path::new("topic.toml")) else {
+            panic!("a broken topic accepted");
+        };
+        let lines: Vec<&str> = message.lines().collect();
+        assert_eq!(lines.len(), starts.len(), "{message}");
+        for (line, start) in lines.iter().zip(starts) {
+            assert!(line.starts_with(start), "{start:?} in {message}");
+        }
+    }
+
     /// Serde stops at the first value that does not fit; every one is named, with the missing
     /// keys, in file order (lines and columns counted by hand).
     #[test]
@@ -874,9 +887,6 @@ severity = "Severity"
              colour = 1\n"
         )
         .replace("kind = \"intervention\"", "kind = \"therapy\"");
-        let Err(Error::Topic { message, .. }) = Topic::parse(&text, Path::new("topic.toml")) else {
-            panic!("bad values accepted");
-        };
         let starts = [
             "6:8: unknown value \"therapy\"",
             "14:12: missing fields `hypothesis`, `positive` and ",
@@ -885,11 +895,7 @@ severity = "Severity"
             "20:13: invalid type: string \"one\", expected u8",
             "22:1: unknown field `colour`",
         ];
-        let lines: Vec<&str> = message.lines().collect();
-        assert_eq!(lines.len(), starts.len(), "{message}");
-        for (line, start) in lines.iter().zip(starts) {
-            assert!(line.starts_with(start), "{start:?} in {message}");
-        }
+        assert_lines_start(&text, &starts);
     }
 
     /// A large topic with a bad value in each of its 3,000 questions gets all 3,000 messages,
@@ -931,9 +937,6 @@ severity = "Severity"
                     [outcomes]\nseverity = \"Severity\"\n\
                     [[certainty]]\nquestion = \"nope\"\ndomain = \"bias\"\ndowngrade = 3\n\
                     reason = \"\"\n";
-        let Err(Error::Topic { message, .. }) = Topic::parse(text, Path::new("topic.toml")) else {
-            panic!("a broken topic accepted");
-        };
         let starts = [
             "1:9: title: is empty",
             "2:9: as_of: \"2026-02-30\" is not a date",
@@ -947,11 +950,7 @@ severity = "Severity"
             "19:13: [[certainty]] #1: downgrade must be 0, 1 or 2",
             "20:10: [[certainty]] #1: give the reason",
         ];
-        let lines: Vec<&str> = message.lines().collect();
-        assert_eq!(lines.len(), starts.len(), "{message}");
-        for (line, start) in lines.iter().zip(starts) {
-            assert!(line.starts_with(start), "{start:?} in {message}");
-        }
+        assert_lines_start(text, &starts);
     }
 
     /// When the whole `questions` or `outcomes` entry is bad, the rest is not checked (a topic
