@@ -13,7 +13,23 @@ const TOPIC: &str = include_str!("../../tests/fixtures/validate/topic.toml");
 fuzz_target!(|data: &[u8]| {
     let topic = evsynth::registry::Topic::parse(TOPIC, Path::new("topic.toml")).expect("fixture topic parses");
     match evsynth::registry::parse(data, "fuzz.csv", &topic) {
-        Ok(_) | Err(evsynth::Error::Invalid(_)) => {}
+        Ok(findings) => {
+            // `fmt`'s canonical form of a valid registry is valid, holds the same findings
+            // (sorted by study and outcome; lines aside), and is its own canonical form.
+            let canonical = evsynth::registry::raw::RawRows::read(data).canonical();
+            let again = evsynth::registry::parse(&canonical, "canonical.csv", &topic)
+                .expect("the canonical form of a valid registry is valid");
+            let in_order = |mut rows: Vec<evsynth::registry::Finding>| {
+                rows.sort_by(|a, b| (&a.study_id, &a.outcome).cmp(&(&b.study_id, &b.outcome)));
+                for row in &mut rows {
+                    row.line = 0;
+                }
+                rows
+            };
+            assert_eq!(in_order(again), in_order(findings));
+            assert_eq!(evsynth::registry::raw::RawRows::read(&canonical).canonical(), canonical);
+        }
+        Err(evsynth::Error::Invalid(_)) => {}
         Err(other) => panic!("unexpected error kind: {other}"),
     }
     // The chunk size comes from the input, so the fuzzer explores cut points too.
