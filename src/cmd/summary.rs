@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::cmd::report_error;
 use crate::model::{Direction, Tier};
 use crate::registry;
+use crate::synthesis::meta::QuestionMeta;
 use crate::synthesis::selection::Selection;
 use crate::synthesis::vote_count::VoteCount;
 use crate::synthesis::{narrative, synthesise};
@@ -51,6 +52,7 @@ pub fn run(studies: &Path, topic: &str, selection: &Selection) -> u8 {
         crate::cmd::outln!("sensitivity analysis: {change}");
     }
     let meta_by_question = synthesis.meta.by_question();
+    let no_meta = QuestionMeta::default();
     for q in &synthesis.questions {
         let question = &topic.questions[&q.key];
         crate::cmd::outln!(
@@ -109,17 +111,14 @@ pub fn run(studies: &Path, topic: &str, selection: &Selection) -> u8 {
             "  {}",
             narrative::leave_one_out_sentence(&q.votes.leave_one_out)
         );
-        let of_question = meta_by_question
-            .get(q.key.as_str())
-            .cloned()
-            .unwrap_or_default();
+        let of_question = meta_by_question.get(q.key.as_str()).unwrap_or(&no_meta);
         if of_question.analyses.is_empty() {
             crate::cmd::outln!(
                 "  pooled effects: none ({})",
                 of_question.why_nothing_pooled().clause()
             );
         }
-        for a in of_question.analyses {
+        for a in &of_question.analyses {
             let p = &a.pooled;
             crate::cmd::outln!(
                 "  pooled {} ({}): {}, {}, k = {}, tau² = {}, I² = {:.1}%",

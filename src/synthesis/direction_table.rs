@@ -89,12 +89,13 @@ pub fn direction_tables(
                 .keys()
                 .map(|question| DirectionTable {
                     question: question.clone(),
-                    rows: match (rows, &present) {
-                        (Rows::Present(keys), Some(present)) => present
-                            .get(question.as_str())
+                    rows: match rows {
+                        Rows::All(keys) => keys.to_vec(),
+                        Rows::Present(keys) => present
+                            .as_ref()
+                            .and_then(|present| present.get(question.as_str()))
                             .map(|at| at.iter().map(|i| keys[*i]).collect())
                             .unwrap_or_default(),
-                        (Rows::All(keys), _) | (Rows::Present(keys), None) => keys.to_vec(),
                     }
                     .into_iter()
                     .map(|key| DirectionRow {
