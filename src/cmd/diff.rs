@@ -61,15 +61,15 @@ fn diff(studies: &Path, topic_arg: &str, since: &str) -> Result<String, Error> {
         None => current.topic.clone(),
     };
     let old_bytes = git_show(dir, since, registry::REGISTRY_FILE)?.unwrap_or_default();
-    let old_findings = if old_bytes.iter().all(u8::is_ascii_whitespace) {
-        Vec::new()
+    let (old_findings, old_studies) = if old_bytes.iter().all(u8::is_ascii_whitespace) {
+        (Vec::new(), registry::StudyIndex::of(&[]))
     } else {
-        registry::parse(&old_bytes, &format!("{since}:registry.csv"), &old_topic)?
+        registry::parse_in_blocks(&old_bytes, &format!("{since}:registry.csv"), &old_topic)?
     };
     let old = Registry {
         location: location.clone(),
         topic: old_topic,
-        studies: registry::StudyIndex::of(&old_findings),
+        studies: old_studies,
         findings: old_findings,
         sha256: registry::sha256_hex(&old_bytes),
     };

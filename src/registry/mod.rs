@@ -314,6 +314,27 @@ pub fn parse(bytes: &[u8], path: &str, topic: &Topic) -> Result<Vec<Finding>, Er
     check_across_rows(outcome.findings, outcome.diagnostics)
 }
 
+/// [`parse`] of registry bytes already in memory, read as a file is (in blocks, parsed on
+/// every core, checked as they come): the rows and their studies, or the same problems.
+pub fn parse_in_blocks(
+    bytes: &[u8],
+    path: &str,
+    topic: &Topic,
+) -> Result<(Vec<Finding>, StudyIndex), Error> {
+    let checked = check::read_checked(
+        std::io::Cursor::new(bytes),
+        path,
+        topic,
+        current_year(),
+        stream::BLOCK_BYTES,
+        check::Keep::Rows,
+        None,
+    )
+    .map_err(|e| Error::io(path, "read", e))?
+    .map_err(Error::Invalid)?;
+    Ok((checked.findings, checked.studies))
+}
+
 /// Runs the cross-row checks over parsed rows: the rows if no problem was found in reading or
 /// across rows, else every problem, sorted by line.
 fn check_across_rows(
