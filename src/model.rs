@@ -40,7 +40,7 @@ macro_rules! vocabulary {
 
             /// The accepted keys joined for an error message.
             pub fn expected() -> String {
-                Self::ALL.iter().map(|v| v.key()).collect::<Vec<_>>().join(", ")
+                Self::KEYS.join(", ")
             }
         }
 
