@@ -292,16 +292,34 @@ fn read_location(
     ensure_plain_file(&location.registry)
         .map_err(|e| Error::topic_file(&location.registry, "read", e))?;
     let file = std::fs::File::open(&location.registry).map_err(read_error)?;
-    check::read_checked(
+    read_in_blocks(
         file,
         &location.registry.display().to_string(),
+        topic,
+        keep,
+        hasher,
+    )
+}
+
+/// [`check::read_checked`] of `input` (named `path` in messages) in blocks of
+/// [`stream::BLOCK_BYTES`], this year's, as an evsynth result.
+fn read_in_blocks<R: std::io::Read + std::io::Seek + Send>(
+    input: R,
+    path: &str,
+    topic: &Topic,
+    keep: check::Keep,
+    hasher: Option<&mut Sha256>,
+) -> Result<check::Checked, Error> {
+    check::read_checked(
+        input,
+        path,
         topic,
         current_year(),
         stream::BLOCK_BYTES,
         keep,
         hasher,
     )
-    .map_err(read_error)?
+    .map_err(|e| Error::io(path, "read", e))?
     .map_err(Error::Invalid)
 }
 
@@ -321,17 +339,13 @@ pub fn parse_in_blocks(
     path: &str,
     topic: &Topic,
 ) -> Result<(Vec<Finding>, StudyIndex), Error> {
-    let checked = check::read_checked(
+    let checked = read_in_blocks(
         std::io::Cursor::new(bytes),
         path,
         topic,
-        current_year(),
-        stream::BLOCK_BYTES,
         check::Keep::Rows,
         None,
-    )
-    .map_err(|e| Error::io(path, "read", e))?
-    .map_err(Error::Invalid)?;
+    )?;
     Ok((checked.findings, checked.studies))
 }
 
