@@ -150,15 +150,12 @@ impl Topic {
         let places = Places::of(text);
         let mut placed: Vec<_> = problems
             .iter()
-            .map(|problem| (places.line_column(&problem.path, problem.part), problem))
+            .map(|problem| problem.placed(&places))
             .collect();
         placed.sort_by_key(|(at, _)| *at);
         let message = placed
-            .iter()
-            .map(|(at, problem)| match at {
-                Some((line, column)) => format!("{line}:{column}: {}", problem.message),
-                None => problem.message.clone(),
-            })
+            .into_iter()
+            .map(|(_, message)| message)
             .collect::<Vec<_>>()
             .join("\n");
         Err(Error::Topic {
@@ -423,6 +420,12 @@ impl<'t> Problem<'t> {
         }
     }
 
+    /// The problem as `line:column: message`, with its place (`(0, 0)` where the document
+    /// has none, which sorts first).
+    fn placed(&self, places: &Places<'_>) -> ((usize, usize), String) {
+        at_place(places.line_column(&self.path, self.part), &self.message)
+    }
+
     fn on_value(path: Vec<Step<'t>>, message: String) -> Problem<'t> {
         Problem {
             path,
@@ -641,16 +644,7 @@ fn problems_beside_bad_values(
             // Not about anything put in or left out, nor inside it.
             !(1..=problem.path.len()).any(|end| changed.contains(&problem.path[..end]))
         })
-        .map(|problem| {
-            let at = places.line_column(&problem.path, problem.part);
-            match at {
-                Some((line, column)) => (
-                    (line, column),
-                    format!("{line}:{column}: {}", problem.message),
-                ),
-                None => ((0, 0), problem.message),
-            }
-        })
+        .map(|problem| problem.placed(places))
         .collect()
 }
 
@@ -684,8 +678,13 @@ fn fill_required<'k>(
 
 /// A message of serde's at byte `at` of the text, as `line:column: message` with its place.
 fn placed(lines: &LineIndex<'_>, at: Option<usize>, message: &str) -> ((usize, usize), String) {
-    let message = message.trim();
-    match at.map(|at| lines.line_column(at)) {
+    at_place(at.map(|at| lines.line_column(at)), message.trim())
+}
+
+/// `message` as `line:column: message` where its place is known, with the place (`(0, 0)`
+/// where it is not).
+fn at_place(at: Option<(usize, usize)>, message: &str) -> ((usize, usize), String) {
+    match at {
         Some((line, column)) => ((line, column), format!("{line}:{column}: {message}")),
         None => ((0, 0), message.to_string()),
     }
