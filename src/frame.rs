@@ -245,7 +245,7 @@ pub fn findings_frame<'a>(
         .par_iter()
         .zip(0..first_rows.len() as u32)
         .map(|(row, code)| {
-            let id = findings[*row].study_id.as_str();
+            let id = findings[*row].study.id.as_str();
             (id_prefix(id), id, code)
         })
         .collect();
@@ -280,7 +280,7 @@ pub fn findings_frame<'a>(
             topic,
             studies: by_id
                 .iter()
-                .map(|(_, _, code)| Text::clone(&findings[first_rows[*code as usize]].study_id))
+                .map(|(_, _, code)| Text::clone(&findings[first_rows[*code as usize]].study.id))
                 .collect(),
         },
     })
@@ -366,7 +366,7 @@ impl Run<'_> {
         let mut outcomes = KeyCodes::new(|o| topic.outcomes.get_index_of(o));
         for (i, f) in self.rows.iter().enumerate() {
             self.question[i] = questions.code(&f.question);
-            self.tier[i] = f.design.tier() as u32;
+            self.tier[i] = f.study.design.tier() as u32;
             self.form[i] = forms.code(&f.form);
             self.outcome[i] = outcomes.code(&f.outcome);
             self.direction[i] = f.direction as u32;
@@ -428,7 +428,8 @@ mod tests {
                     f.question = Text::from(f.question.to_string());
                     f.outcome = Text::from(f.outcome.to_string());
                 }
-                f.study_id = Text::from(format!("s{:05}", (rows - i) / 4));
+                std::sync::Arc::make_mut(&mut f.study).id =
+                    Text::from(format!("s{:05}", (rows - i) / 4));
                 f
             })
             .collect();
@@ -456,11 +457,11 @@ mod tests {
             codes(&|f| index(topic.outcomes.get_index_of(f.outcome.as_str())))
         );
         assert_eq!(column(FORM), codes(&|f| index(topic.form_index(&f.form))));
-        assert_eq!(column(TIER), codes(&|f| Some(f.design.tier() as u32)));
+        assert_eq!(column(TIER), codes(&|f| Some(f.study.design.tier() as u32)));
         assert_eq!(column(DIRECTION), codes(&|f| Some(f.direction as u32)));
         assert_eq!(column(N), codes(&|f| f.n));
         // Ids "s00000".."s{last}" sort as their numbers: the code of a study is its number.
-        assert_eq!(column(STUDY_ID), codes(&|f| f.study_id[1..].parse().ok()));
+        assert_eq!(column(STUDY_ID), codes(&|f| f.study.id[1..].parse().ok()));
         assert_eq!(frame.codes.key(STUDY_ID, 7), "s00007");
         // The kept keys are the frame's columns (shared, not copied).
         let kept = |codes: &[u32]| codes.iter().map(|c| Some(*c)).collect::<Vec<_>>();

@@ -60,10 +60,10 @@ fn effects(topic: &str, measure: EffectMeasure) -> (Vec<String>, Vec<Effect>, Ve
     for finding in &registry.findings {
         match effect_of(finding) {
             Ok((m, effect)) if m == measure => {
-                ids.push(finding.study_id.to_string());
+                ids.push(finding.study.id.to_string());
                 effects.push(effect);
             }
-            Err(NoEffect::DoubleZero) => double_zero.push(finding.study_id.to_string()),
+            Err(NoEffect::DoubleZero) => double_zero.push(finding.study.id.to_string()),
             _ => {}
         }
     }

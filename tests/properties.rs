@@ -107,7 +107,7 @@ fn chunked_equals_whole(bytes: &[u8], chunk: usize) -> Result<(), TestCaseError>
             .extend(read_registry_in_chunks(bytes, "r.csv", &topic, 2026, usize::MAX).diagnostics);
         evsynth::registry::validate::check_across_rows(&whole.findings, &mut diagnostics);
         let studies: std::collections::HashSet<&str> =
-            whole.findings.iter().map(|f| f.study_id.as_str()).collect();
+            whole.findings.iter().map(|f| f.study.id.as_str()).collect();
         if diagnostics.is_empty() {
             Ok(evsynth::registry::CheckedRegistry {
                 findings: whole.findings.len(),

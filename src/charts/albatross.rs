@@ -86,7 +86,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     }
     let sideless: Vec<String> = sideless
         .iter()
-        .map(|(f, p)| format!("{} ({}, p {p})", f.study_id, f.outcome))
+        .map(|(f, p)| format!("{} ({}, p {p})", f.study.id, f.outcome))
         .collect();
     // Signed axis in −log10 p; at least out to p = 0.0001.
     let extent = points

@@ -188,7 +188,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let findings: Vec<&Finding> = registry
         .findings
         .iter()
-        .filter(|f| *f.question == *question_key && f.design.tier() != Tier::Review)
+        .filter(|f| *f.question == *question_key && f.study.design.tier() != Tier::Review)
         .collect();
     let mut used = vec![false; topic.outcomes.len()];
     for f in &findings {
@@ -215,8 +215,8 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let mut by_study: Vec<(&str, Vec<&Finding>)> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     for f in &findings {
-        let i = *index.entry(&f.study_id).or_insert_with(|| {
-            by_study.push((&f.study_id, Vec::new()));
+        let i = *index.entry(&f.study.id).or_insert_with(|| {
+            by_study.push((&f.study.id, Vec::new()));
             by_study.len() - 1
         });
         by_study[i].1.push(f);
@@ -233,18 +233,18 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
             StudyRow {
                 label: RowLabel {
                     id: id.to_string(),
-                    design: first.design.label().to_string(),
+                    design: first.study.design.label().to_string(),
                     participants: format!(
                         "n={}{}",
                         n.map_or("–".to_string(), |n| grouped(u64::from(n))),
-                        if first.design.tier() == Tier::CaseSeriesReports {
+                        if first.study.design.tier() == Tier::CaseSeriesReports {
                             " (descriptive)"
                         } else {
                             ""
                         }
                     ),
                 },
-                order: (first.design.tier(), first.year, id.to_string()),
+                order: (first.study.design.tier(), first.study.year, id.to_string()),
                 n,
                 cells: outcomes
                     .iter()

@@ -45,8 +45,8 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
     if findings.is_empty() {
         return Err("the registry has no findings yet".to_string());
     }
-    let first = findings.iter().map(|f| f.year).min().unwrap_or(2000);
-    let last = findings.iter().map(|f| f.year).max().unwrap_or(2000);
+    let first = findings.iter().map(|f| f.study.year).min().unwrap_or(2000);
+    let last = findings.iter().map(|f| f.study.year).max().unwrap_or(2000);
     let years: Vec<i32> = (first..=last).collect();
     // The questions with findings, in topic order, from the synthesis's counts.
     let asked: Vec<&str> = input
@@ -76,10 +76,10 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
                 .filter(|(_, question)| Some(**question) == code)
                 .map(|(f, _)| f);
             for f in in_question {
-                if f.design.tier() == Tier::Review {
-                    reviews.push((f.year, f.study_id.clone()));
+                if f.study.design.tier() == Tier::Review {
+                    reviews.push((f.study.year, f.study.id.clone()));
                 } else {
-                    per_year[(f.year - first) as usize][f.direction as usize] += 1;
+                    per_year[(f.study.year - first) as usize][f.direction as usize] += 1;
                 }
             }
             let mut running = [0u32; 4];

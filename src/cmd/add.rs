@@ -297,17 +297,20 @@ fn copy_study_level_fields(row: &mut NewRow, existing: &[Finding]) {
     let Some(study_id) = row.values.get("study_id") else {
         return;
     };
-    let Some(first) = existing.iter().find(|f| *f.study_id == **study_id) else {
+    let Some(first) = existing.iter().find(|f| *f.study.id == **study_id) else {
         return;
     };
     let known: [(Col, Option<String>); 7] = [
-        (Col::Citation, Some(first.citation.to_string())),
-        (Col::Year, Some(first.year.to_string())),
-        (Col::Doi, first.doi.as_deref().map(str::to_owned)),
-        (Col::Pmid, first.pmid.as_deref().map(str::to_owned)),
-        (Col::Design, Some(first.design.to_string())),
-        (Col::KStudies, first.k_studies.map(|k| k.to_string())),
-        (Col::Confidence, first.confidence.map(|c| c.to_string())),
+        (Col::Citation, Some(first.study.citation.to_string())),
+        (Col::Year, Some(first.study.year.to_string())),
+        (Col::Doi, first.study.doi.as_deref().map(str::to_owned)),
+        (Col::Pmid, first.study.pmid.as_deref().map(str::to_owned)),
+        (Col::Design, Some(first.study.design.to_string())),
+        (Col::KStudies, first.study.k_studies.map(|k| k.to_string())),
+        (
+            Col::Confidence,
+            first.study.confidence.map(|c| c.to_string()),
+        ),
     ];
     for (col, value) in known {
         if let Some(value) = value {
@@ -451,23 +454,23 @@ fn check_duplicate_titles(
     let wanted: std::collections::HashSet<(String, i32)> = findings
         .iter()
         .filter(|f| f.line >= first_new_line)
-        .map(|f| (normalise(&f.citation), f.year))
+        .map(|f| (normalise(&f.study.citation), f.study.year))
         .collect();
     let years: std::collections::HashSet<i32> = wanted.iter().map(|(_, y)| *y).collect();
     let mut seen: HashMap<(String, i32), &Finding> = HashMap::new();
     for finding in findings
         .iter()
-        .filter(|f| f.line < first_new_line && years.contains(&f.year))
+        .filter(|f| f.line < first_new_line && years.contains(&f.study.year))
     {
-        let key = (normalise(&finding.citation), finding.year);
+        let key = (normalise(&finding.study.citation), finding.study.year);
         if wanted.contains(&key) {
             seen.entry(key).or_insert(finding);
         }
     }
     let mut problems = Vec::new();
     for finding in findings.iter().filter(|f| f.line >= first_new_line) {
-        if let Some(existing) = seen.get(&(normalise(&finding.citation), finding.year))
-            && existing.study_id != finding.study_id
+        if let Some(existing) = seen.get(&(normalise(&finding.study.citation), finding.study.year))
+            && existing.study.id != finding.study.id
         {
             let index = row_lines
                 .iter()
@@ -475,7 +478,7 @@ fn check_duplicate_titles(
                 .unwrap_or(0);
             let message = format!(
                 "same citation and year as study \"{}\" on line {} of the registry; reuse that study id, or pass --allow-duplicate-title if these are different papers",
-                existing.study_id, existing.line
+                existing.study.id, existing.line
             );
             problems.push(match &rows[index].origin {
                 Origin::Flags => Diagnostic::line(0, format!("--citation: {message}")),
@@ -566,7 +569,7 @@ fn prompt_missing(row: &mut NewRow, topic: &Topic, existing: &[Finding]) -> Resu
 /// A prompt's default: the study's earlier value for a per-finding column, if it has rows.
 fn default_for(column: &str, row: &NewRow, existing: &[Finding]) -> Option<String> {
     let study_id = row.values.get("study_id")?;
-    let last = existing.iter().rev().find(|f| *f.study_id == **study_id)?;
+    let last = existing.iter().rev().find(|f| *f.study.id == **study_id)?;
     match column {
         "question" => Some(last.question.to_string()),
         "form" => Some(last.form.to_string()),

@@ -72,7 +72,7 @@ pub fn read_checked<R: Read + Seek + Send>(
         |mut parts, room| {
             for part in &mut parts {
                 checks.check(&part.findings, &mut outcome.diagnostics);
-                checks.share_study_text(&mut part.findings);
+                checks.share_studies(&mut part.findings);
                 row_count += part.findings.len();
             }
             match keep {
@@ -126,7 +126,7 @@ fn checked_whole(
     mut outcome: ReadOutcome,
 ) -> (CrossRowChecks, ReadOutcome, usize) {
     checks.check(&outcome.findings, &mut outcome.diagnostics);
-    checks.share_study_text(&mut outcome.findings);
+    checks.share_studies(&mut outcome.findings);
     checks.resolve_repeats(&outcome.findings, &mut outcome.diagnostics);
     let rows = outcome.findings.len();
     (checks, outcome, rows)

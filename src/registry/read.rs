@@ -6,11 +6,15 @@
 //! with serde and clap). A serde-derived row struct would stop at the first
 //! bad field of a record and could not name invalid UTF-8 by column, so it is not used here.
 
+use std::sync::Arc;
+
 use crate::model::{Confidence, Design, Direction, EffectMeasure, RiskOfBias, Significance};
 use crate::registry::columns::{COLUMNS, Col, header_field, position};
 use crate::registry::control;
 use crate::registry::diagnostic::{Diagnostic, Diagnostics, listed, quoted, shown};
-use crate::registry::finding::{ArmData, EffectData, Finding, PValue, Text, parse_plain_number};
+use crate::registry::finding::{
+    ArmData, EffectData, Finding, PValue, Study, Text, parse_plain_number,
+};
 use crate::registry::key_hints::{KeyKind, normalised, one_typo_apart};
 use crate::registry::plain::{Fields, PlainRecords, Step};
 use crate::registry::topic::{FORM_NOT_APPLICABLE, Topic, is_slug};
@@ -568,30 +572,79 @@ fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
-/// Shares repeated text within one run of rows (see [`Text`]): a value equal to the previous
-/// row's in the same column (rows of one study repeat their study-level fields) is the same
-/// allocation, and every topic key is allocated once.
+/// Shares repeated values within one run of rows: a row whose study-level fields equal the
+/// previous row's (rows of one study follow each other) shares its [`Study`], and every topic
+/// key is allocated once.
 struct Interner {
-    /// The previous row's value in each column.
-    previous: [Option<Text>; Col::COUNT],
+    /// The previous row's study.
+    previous: Option<Arc<Study>>,
     /// Topic keys by column and position in the topic, made on first use.
     keys: [Vec<Option<Text>>; Col::COUNT],
+}
+
+/// A row's study-level text, as read.
+struct StudyText<'r> {
+    id: &'r str,
+    citation: &'r str,
+    doi: Option<&'r str>,
+    pmid: Option<&'r str>,
 }
 
 impl Interner {
     fn new() -> Interner {
         Interner {
-            previous: std::array::from_fn(|_| None),
+            previous: None,
             keys: std::array::from_fn(|_| Vec::new()),
         }
     }
 
-    fn repeated(&mut self, col: Col, text: &str) -> Text {
-        let slot = &mut self.previous[col as usize];
-        match slot {
-            Some(previous) if **previous == *text => previous.clone(),
-            _ => slot.insert(Text::from(text)).clone(),
+    /// The row's [`Study`]: the previous row's when every field is the same, otherwise a new
+    /// one (sharing the previous study's text where it repeats).
+    fn study(
+        &mut self,
+        text: StudyText<'_>,
+        year: i32,
+        design: Design,
+        k_studies: Option<u32>,
+        confidence: Option<Confidence>,
+    ) -> Arc<Study> {
+        let previous = self.previous.as_deref();
+        let same =
+            |field: fn(&Study) -> &str, value: &str| previous.is_some_and(|p| field(p) == value);
+        if let Some(previous) = &self.previous
+            && same(|s| &s.id, text.id)
+            && same(|s| &s.citation, text.citation)
+            && previous.doi.as_deref() == text.doi
+            && previous.pmid.as_deref() == text.pmid
+            && previous.year == year
+            && previous.design == design
+            && previous.k_studies == k_studies
+            && previous.confidence == confidence
+        {
+            return Arc::clone(previous);
         }
+        let shared = |field: fn(&Study) -> &Text, value: &str| match previous.map(field) {
+            Some(text) if **text == *value => text.clone(),
+            _ => Text::from(value),
+        };
+        let optional = |field: fn(&Study) -> Option<&Text>, value: Option<&str>| {
+            let value = value?;
+            Some(match previous.and_then(field) {
+                Some(text) if **text == *value => text.clone(),
+                _ => Text::from(value),
+            })
+        };
+        let study = Arc::new(Study {
+            id: shared(|s| &s.id, text.id),
+            citation: shared(|s| &s.citation, text.citation),
+            year,
+            doi: optional(|s| s.doi.as_ref(), text.doi),
+            pmid: optional(|s| s.pmid.as_ref(), text.pmid),
+            design,
+            k_studies,
+            confidence,
+        });
+        self.previous.insert(study).clone()
     }
 
     fn key(&mut self, col: Col, index: usize, text: &str) -> Text {
@@ -691,12 +744,6 @@ impl<'r> Row<'r> {
         }
     }
 
-    /// The text of a column, shared with the previous row's when it repeats.
-    fn shared(&mut self, col: Col) -> Option<Text> {
-        let text = self.text(col)?;
-        Some(self.intern.repeated(col, text))
-    }
-
     /// The text of a required column; an empty value is reported.
     fn required_text(&mut self, col: Col) -> Option<&'r str> {
         let value = self.text(col);
@@ -704,12 +751,6 @@ impl<'r> Row<'r> {
             self.fail(col, "required value is empty".to_string());
         }
         value
-    }
-
-    /// [`Row::required_text`], shared with the previous row's when it repeats.
-    fn required(&mut self, col: Col) -> Option<Text> {
-        let text = self.required_text(col)?;
-        Some(self.intern.repeated(col, text))
     }
 
     /// A required topic key (question, form, outcome): its position from `index_of`; a key
@@ -866,8 +907,8 @@ impl RowParser<'_> {
             intern,
             failed: false,
         };
-        let study_id = row.required(Col::StudyId);
-        if let Some(id) = &study_id
+        let study_id = row.required_text(Col::StudyId);
+        if let Some(id) = study_id
             && !is_slug(id)
         {
             let message = format!(
@@ -876,12 +917,12 @@ impl RowParser<'_> {
             );
             row.fail(Col::StudyId, message);
         }
-        let citation = row.required(Col::Citation);
+        let citation = row.required_text(Col::Citation);
         let this_year = self.this_year;
         let topic = self.topic;
         let year = match row.text(Col::Year) {
             None => {
-                row.required(Col::Year);
+                row.required_text(Col::Year);
                 None
             }
             Some(text) => match text.parse::<i32>() {
@@ -903,8 +944,8 @@ impl RowParser<'_> {
                 }
             },
         };
-        let doi = row.shared(Col::Doi);
-        if let Some(doi) = &doi
+        let doi = row.text(Col::Doi);
+        if let Some(doi) = doi
             && !is_doi(doi)
         {
             row.fail(
@@ -915,8 +956,8 @@ impl RowParser<'_> {
                 ),
             );
         }
-        let pmid = row.shared(Col::Pmid);
-        if let Some(pmid) = &pmid
+        let pmid = row.text(Col::Pmid);
+        if let Some(pmid) = pmid
             && !is_pmid(pmid)
         {
             row.fail(
@@ -929,7 +970,7 @@ impl RowParser<'_> {
         }
         let design = match row.text(Col::Design) {
             None => {
-                row.required(Col::Design);
+                row.required_text(Col::Design);
                 None
             }
             Some(_) => row.enum_value(Col::Design, Design::parse, Design::KEYS, ""),
@@ -967,7 +1008,7 @@ impl RowParser<'_> {
         );
         let direction = match row.text(Col::Direction) {
             None => {
-                row.required(Col::Direction);
+                row.required_text(Col::Direction);
                 None
             }
             Some(_) => row.enum_value(Col::Direction, Direction::parse, Direction::KEYS, ""),
@@ -1019,17 +1060,20 @@ impl RowParser<'_> {
         if row.failed {
             return None;
         }
-        Some(Finding {
-            line,
-            study_id: study_id?,
+        let study = StudyText {
+            id: study_id?,
             citation: citation?,
-            year: year?,
             doi,
             pmid,
-            design: design?,
+        };
+        let study = row
+            .intern
+            .study(study, year?, design?, k_studies, confidence);
+        Some(Finding {
+            line,
+            study,
             question: question?,
             n,
-            k_studies,
             form: form?,
             outcome: outcome?,
             direction: direction?,
@@ -1037,7 +1081,6 @@ impl RowParser<'_> {
             p_value,
             effect: (effect != EffectData::default()).then(|| Box::new(effect)),
             risk_of_bias,
-            confidence,
         })
     }
 }
@@ -1331,6 +1374,29 @@ mod tests {
             let yi = rounded(yi, decimals);
             prop_assert!(!looks_like_natural_ratio(low, yi, high), "{} {} {}", low, yi, high);
         }
+    }
+
+    /// Consecutive rows of a study share one [`Study`] as read; a row that changes a
+    /// study-level field gets its own, and the next study keeps no text of the last.
+    #[test]
+    fn consecutive_rows_of_a_study_share_their_study() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/studies/magnesium-rls");
+        let topic = Topic::load(&std::path::Path::new(dir).join("topic.toml")).unwrap();
+        let rows = "study_id,citation,year,design,question,n,form,outcome,direction\n\
+            a_1,A 2001,2001,rct,treatment,10,citrate,rls_severity,positive\n\
+            a_1,A 2001,2001,rct,treatment,10,citrate,sleep_quality,positive\n\
+            a_1,A 2001,2002,rct,treatment,10,citrate,rls_quality_of_life,positive\n\
+            b_2,B 2002,2002,rct,treatment,10,citrate,rls_severity,positive\n";
+        let outcome = read_registry(rows.as_bytes(), "r.csv", &topic, 2026);
+        let found = &outcome.findings;
+        assert_eq!(found.len(), 4, "{:?}", outcome.diagnostics);
+        assert!(Arc::ptr_eq(&found[0].study, &found[1].study));
+        assert!(!Arc::ptr_eq(&found[1].study, &found[2].study));
+        assert_eq!(found[2].study.year, 2002);
+        assert!(Text::ptr_eq(&found[1].study.id, &found[2].study.id));
+        assert!(Text::ptr_eq(&found[1].study.citation, &found[2].study.citation));
+        assert_eq!(*found[3].study.id, *"b_2");
+        assert_eq!(*found[3].study.citation, *"B 2002");
     }
 
     #[test]

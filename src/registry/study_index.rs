@@ -26,7 +26,7 @@ impl StudyIndex {
         let mut index = StudyIndex::builder(findings.len());
         let mut previous: Option<(&str, u32)> = None;
         for finding in findings {
-            let id = finding.study_id.as_str();
+            let id = finding.study.id.as_str();
             let study = match previous {
                 Some((previous_id, study)) if previous_id == id => study,
                 _ => *numbers
@@ -96,7 +96,7 @@ mod tests {
         let registry = test_rows::shipped();
         let row = |study: &str| {
             let mut f = registry.findings[0].clone();
-            f.study_id = Text::from(study.to_string());
+            std::sync::Arc::make_mut(&mut f.study).id = Text::from(study.to_string());
             f
         };
         let findings = [row("b"), row("a"), row("b"), row("b"), row("c"), row("a")];

@@ -7,13 +7,13 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
-use crate::model::{Confidence, Design};
 use crate::registry::columns::Col;
 use crate::registry::diagnostic::{self, Diagnostic, Diagnostics, shown};
-use crate::registry::finding::{Finding, Text};
+use crate::registry::finding::{Finding, Study, Text};
 use crate::registry::study_index::StudyIndex;
 
 /// Adds a diagnostic for every cross-row problem in `findings`.
@@ -78,13 +78,12 @@ impl CrossRowChecks {
         }
     }
 
-    /// Points the study-level text of `findings` — the rows just given to
-    /// [`CrossRowChecks::check`] — at their study's first row's (study id, citation, DOI,
-    /// PMID) where it is the same text: reading shares text between consecutive rows only, so
-    /// a study's rows scattered through the file would each keep a copy (at a million shuffled
-    /// findings, a fifth more memory). Does nothing unless the checks index the rows
-    /// ([`CrossRowChecks::indexing`]: rows that are kept).
-    pub fn share_study_text(&self, findings: &mut [Finding]) {
+    /// Points each of `findings` — the rows just given to [`CrossRowChecks::check`] — at its
+    /// study's first row's [`Study`] where they hold the same fields: reading shares a study
+    /// between consecutive rows only, so a study's rows scattered through the file would each
+    /// keep a copy (at a million shuffled findings, a fifth more memory). Does nothing unless
+    /// the checks index the rows ([`CrossRowChecks::indexing`]: rows that are kept).
+    pub fn share_studies(&self, findings: &mut [Finding]) {
         let Some(index) = &self.index else {
             return;
         };
@@ -97,14 +96,9 @@ impl CrossRowChecks {
             return;
         };
         for (row, study) in findings.iter_mut().zip(studies) {
-            let first = &self.studies[*study as usize].first;
-            share(&mut row.study_id, &first.study_id);
-            share(&mut row.citation, &first.citation);
-            if let (Some(doi), Some(first)) = (row.doi.as_mut(), first.doi.as_ref()) {
-                share(doi, first);
-            }
-            if let (Some(pmid), Some(first)) = (row.pmid.as_mut(), first.pmid.as_ref()) {
-                share(pmid, first);
+            let first = &self.studies[*study as usize].first.study;
+            if !Arc::ptr_eq(&row.study, first) && row.study == *first {
+                row.study = Arc::clone(first);
             }
         }
     }
@@ -130,7 +124,7 @@ impl CrossRowChecks {
             HashMap::with_capacity_and_hasher(findings.len(), RandomState::default());
         for row in findings {
             first_lines
-                .entry((row.study_id.as_str(), row.outcome.as_str()))
+                .entry((row.study.id.as_str(), row.outcome.as_str()))
                 .or_insert(row.line);
         }
         for (line, study_id, outcome) in self.repeats.drain(..) {
@@ -144,14 +138,14 @@ impl CrossRowChecks {
     /// against the study's first row.
     fn study_of(&mut self, finding: &Finding, diagnostics: &mut Diagnostics) -> usize {
         if let Some((id, study)) = &self.previous
-            && same_text(id, &finding.study_id)
+            && same_text(id, &finding.study.id)
         {
             self.studies[*study].first.check(finding, diagnostics);
             return *study;
         }
         // One lookup: in the usual layout every lookup is a study met for the first time.
         let next = self.studies.len();
-        let study = match self.study_index.entry(finding.study_id.clone()) {
+        let study = match self.study_index.entry(finding.study.id.clone()) {
             Entry::Occupied(known) => {
                 let study = *known.get();
                 self.studies[study].first.check(finding, diagnostics);
@@ -166,7 +160,7 @@ impl CrossRowChecks {
                 next
             }
         };
-        self.previous = Some((finding.study_id.clone(), study));
+        self.previous = Some((finding.study.id.clone(), study));
         study
     }
 
@@ -189,7 +183,7 @@ impl CrossRowChecks {
             } else {
                 self.repeats.push((
                     finding.line,
-                    finding.study_id.clone(),
+                    finding.study.id.clone(),
                     finding.outcome.clone(),
                 ));
             }
@@ -201,7 +195,7 @@ impl CrossRowChecks {
             }
             Entry::Occupied(first) => diagnostics.push(duplicate_finding(
                 finding.line,
-                &finding.study_id,
+                &finding.study.id,
                 &finding.outcome,
                 *first.get(),
             )),
@@ -212,13 +206,6 @@ impl CrossRowChecks {
 /// Equal text, by pointer first (rows of a study share their text).
 fn same_text(a: &Text, b: &Text) -> bool {
     Text::ptr_eq(a, b) || a == b
-}
-
-/// Makes `text` the same allocation as `first` when it holds the same text.
-fn share(text: &mut Text, first: &Text) {
-    if !Text::ptr_eq(text, first) && text == first {
-        *text = Text::clone(first);
-    }
 }
 
 /// A repeated (study, outcome) pair on `line` whose first row is on `first_line`.
@@ -257,8 +244,8 @@ fn paper_of_another_study(finding: &Finding, col: Col, value: &str, owner: &Owne
 /// A finding's DOI or PMID.
 fn paper_id(finding: &Finding, col: Col) -> Option<&Text> {
     match col {
-        Col::Doi => finding.doi.as_ref(),
-        _ => finding.pmid.as_ref(),
+        Col::Doi => finding.study.doi.as_ref(),
+        _ => finding.study.pmid.as_ref(),
     }
 }
 
@@ -284,14 +271,14 @@ impl PaperOwners {
             return;
         };
         if let Some((study_id, owned)) = &self.last_owned
-            && same_text(study_id, &finding.study_id)
+            && same_text(study_id, &finding.study.id)
             && same_text(owned, value)
         {
             return;
         }
         self.last_owned = None;
         match self.owners.get(&**value) {
-            Some(owner) if !same_text(&owner.study_id, &finding.study_id) => {
+            Some(owner) if !same_text(&owner.study_id, &finding.study.id) => {
                 diagnostics.push(paper_of_another_study(finding, col, value, owner));
                 return;
             }
@@ -300,13 +287,13 @@ impl PaperOwners {
                 self.owners.insert(
                     value.clone(),
                     Owner {
-                        study_id: finding.study_id.clone(),
+                        study_id: finding.study.id.clone(),
                         line: finding.line,
                     },
                 );
             }
         }
-        self.last_owned = Some((finding.study_id.clone(), value.clone()));
+        self.last_owned = Some((finding.study.id.clone(), value.clone()));
     }
 }
 
@@ -317,17 +304,11 @@ struct StudyEntry {
     outcomes: u64,
 }
 
-/// The fields that must repeat identically on every row of a study, as its first row has them.
+/// The fields that must repeat identically on every row of a study, as its first row has them,
+/// and that row's line.
 struct StudyFields {
     line: u64,
-    study_id: Text,
-    citation: Text,
-    year: i32,
-    doi: Option<Text>,
-    pmid: Option<Text>,
-    design: Design,
-    k_studies: Option<u32>,
-    confidence: Option<Confidence>,
+    study: Arc<Study>,
 }
 
 impl StudyFields {
@@ -335,42 +316,42 @@ impl StudyFields {
     fn of(row: &Finding) -> StudyFields {
         StudyFields {
             line: row.line,
-            study_id: row.study_id.clone(),
-            citation: row.citation.clone(),
-            year: row.year,
-            doi: row.doi.clone(),
-            pmid: row.pmid.clone(),
-            design: row.design,
-            k_studies: row.k_studies,
-            confidence: row.confidence,
+            study: Arc::clone(&row.study),
         }
     }
 
     /// Reports each study-level field of `row` that differs from this first row's. Compared in
     /// place; text is only built for a mismatch (this runs once per row).
     fn check(&self, row: &Finding, diagnostics: &mut Diagnostics) {
-        let first = self;
+        // Rows of a study read together share their first row's fields.
+        if Arc::ptr_eq(&self.study, &row.study) {
+            return;
+        }
+        let first = &*self.study;
         let mismatches = [
-            (Col::Citation, !same_text(&first.citation, &row.citation)),
-            (Col::Year, first.year != row.year),
-            (Col::Doi, first.doi != row.doi),
-            (Col::Pmid, first.pmid != row.pmid),
-            (Col::Design, first.design != row.design),
-            (Col::KStudies, first.k_studies != row.k_studies),
-            (Col::Confidence, first.confidence != row.confidence),
+            (
+                Col::Citation,
+                !same_text(&first.citation, &row.study.citation),
+            ),
+            (Col::Year, first.year != row.study.year),
+            (Col::Doi, first.doi != row.study.doi),
+            (Col::Pmid, first.pmid != row.study.pmid),
+            (Col::Design, first.design != row.study.design),
+            (Col::KStudies, first.k_studies != row.study.k_studies),
+            (Col::Confidence, first.confidence != row.study.confidence),
         ];
         for (col, differs) in mismatches {
             if !differs {
                 continue;
             }
             let (expected, found) = match col {
-                Col::Citation => (first.citation.to_string(), row.citation.to_string()),
-                Col::Year => (first.year.to_string(), row.year.to_string()),
-                Col::Doi => (show(&first.doi), show(&row.doi)),
-                Col::Pmid => (show(&first.pmid), show(&row.pmid)),
-                Col::Design => (first.design.to_string(), row.design.to_string()),
-                Col::KStudies => (show(&first.k_studies), show(&row.k_studies)),
-                _ => (show(&first.confidence), show(&row.confidence)),
+                Col::Citation => (first.citation.to_string(), row.study.citation.to_string()),
+                Col::Year => (first.year.to_string(), row.study.year.to_string()),
+                Col::Doi => (show(&first.doi), show(&row.study.doi)),
+                Col::Pmid => (show(&first.pmid), show(&row.study.pmid)),
+                Col::Design => (first.design.to_string(), row.study.design.to_string()),
+                Col::KStudies => (show(&first.k_studies), show(&row.study.k_studies)),
+                _ => (show(&first.confidence), show(&row.study.confidence)),
             };
             diagnostics.push(
                 Diagnostic::column(
@@ -379,14 +360,14 @@ impl StudyFields {
                     format!(
                         "study \"{}\" has {} {} here but {} on line {}; study-level fields must \
                      agree on every row of a study",
-                        shown(&row.study_id),
+                        shown(&row.study.id),
                         col.name(),
                         quoted(&found),
                         quoted(&expected),
-                        first.line
+                        self.line
                     ),
                 )
-                .naming_line(first.line),
+                .naming_line(self.line),
             );
         }
     }
@@ -416,38 +397,38 @@ mod tests {
         let mut doi_owner: HashMap<&str, Owner> = HashMap::new();
         let mut pmid_owner: HashMap<&str, Owner> = HashMap::new();
         for finding in findings {
-            match first_row_of_study.entry(&finding.study_id) {
+            match first_row_of_study.entry(&finding.study.id) {
                 Entry::Vacant(slot) => {
                     slot.insert(StudyFields::of(finding));
                 }
                 Entry::Occupied(first) => first.get().check(finding, diagnostics),
             }
-            match finding_lines.entry((&finding.study_id, &finding.outcome)) {
+            match finding_lines.entry((&finding.study.id, &finding.outcome)) {
                 Entry::Vacant(slot) => {
                     slot.insert(finding.line);
                 }
                 Entry::Occupied(first) => {
                     diagnostics.push(duplicate_finding(
                         finding.line,
-                        &finding.study_id,
+                        &finding.study.id,
                         &finding.outcome,
                         *first.get(),
                     ));
                 }
             }
             for (value, owners, col) in [
-                (&finding.doi, &mut doi_owner, Col::Doi),
-                (&finding.pmid, &mut pmid_owner, Col::Pmid),
+                (&finding.study.doi, &mut doi_owner, Col::Doi),
+                (&finding.study.pmid, &mut pmid_owner, Col::Pmid),
             ] {
                 let Some(value) = value else { continue };
                 match owners.entry(value) {
                     Entry::Vacant(slot) => {
                         slot.insert(Owner {
-                            study_id: finding.study_id.clone(),
+                            study_id: finding.study.id.clone(),
                             line: finding.line,
                         });
                     }
-                    Entry::Occupied(owner) if owner.get().study_id != finding.study_id => {
+                    Entry::Occupied(owner) if owner.get().study_id != finding.study.id => {
                         diagnostics.push(paper_of_another_study(finding, col, value, owner.get()));
                     }
                     Entry::Occupied(_) => {}
@@ -456,21 +437,24 @@ mod tests {
         }
     }
 
-    /// Rows of two studies interleaved, each row with its own copy of its study's text: once
-    /// checked (in two slices) and shared, every row of a study holds its first row's
-    /// allocations; the text and all else are unchanged; unindexed checks share nothing.
+    /// Rows of two studies interleaved, each row with its own copy of its study: once checked
+    /// (in two slices) and shared, every row of a study holds its first row's [`Study`]; the
+    /// fields and all else are unchanged; unindexed checks share nothing.
     #[test]
-    fn study_text_is_shared_between_scattered_rows() {
+    fn studies_are_shared_between_scattered_rows() {
         let base = shipped_rows();
         let copy = |text: &str| Text::from(text.to_string());
         let rows: Vec<Finding> = (0..6)
             .map(|i| {
                 let mut row = base[0].clone();
-                let study = ["a_1", "b_2"][i % 2];
-                row.study_id = copy(study);
-                row.citation = copy(&format!("Citation of {study}"));
-                row.doi = Some(copy(&format!("10.1000/{study}")));
-                row.pmid = None;
+                let id = ["a_1", "b_2"][i % 2];
+                row.study = Arc::new(Study {
+                    id: copy(id),
+                    citation: copy(&format!("Citation of {id}")),
+                    doi: Some(copy(&format!("10.1000/{id}"))),
+                    pmid: None,
+                    ..(*row.study).clone()
+                });
                 row.outcome = copy(&format!("o{i}"));
                 row.line = i as u64 + 2;
                 row
@@ -482,24 +466,23 @@ mod tests {
         let (head, tail) = shared.split_at_mut(3);
         for slice in [head, tail] {
             checks.check(slice, &mut diagnostics);
-            checks.share_study_text(slice);
+            checks.share_studies(slice);
         }
         assert!(diagnostics.is_empty());
         assert_eq!(shared, rows);
-        for (i, row) in shared.iter().enumerate().skip(2) {
+        for (i, row) in shared.iter().enumerate() {
             let first = &shared[i % 2];
-            assert!(Text::ptr_eq(&row.study_id, &first.study_id), "row {i}");
-            assert!(Text::ptr_eq(&row.citation, &first.citation), "row {i}");
-            assert!(Text::ptr_eq(
-                row.doi.as_ref().unwrap(),
-                first.doi.as_ref().unwrap()
-            ));
+            assert!(Arc::ptr_eq(&row.study, &first.study), "row {i}");
+            assert!(
+                !Arc::ptr_eq(&row.study, &shared[(i + 1) % 2].study),
+                "row {i}"
+            );
         }
         let mut unshared = rows.clone();
         let mut plain = CrossRowChecks::default();
         plain.check(&unshared, &mut diagnostics);
-        plain.share_study_text(&mut unshared);
-        assert!(!Text::ptr_eq(&unshared[2].citation, &unshared[0].citation));
+        plain.share_studies(&mut unshared);
+        assert!(!Arc::ptr_eq(&unshared[2].study, &unshared[0].study));
     }
 
     fn shipped_rows() -> Vec<Finding> {
@@ -516,10 +499,12 @@ mod tests {
         (pick, study, outcome, doi, pmid): (usize, u8, u8, u8, u8),
     ) -> Finding {
         let mut row = base[pick % base.len()].clone();
-        row.study_id = Text::from(format!("s{}", study % 6));
+        Arc::make_mut(&mut row.study).id = Text::from(format!("s{}", study % 6));
         row.outcome = Text::from(format!("o{}", outcome % 100));
-        row.doi = (doi % 4 != 0).then(|| Text::from(format!("10.1/{}", doi % 4)));
-        row.pmid = (pmid % 5 != 0).then(|| Text::from(format!("{}", pmid % 5)));
+        Arc::make_mut(&mut row.study).doi =
+            (doi % 4 != 0).then(|| Text::from(format!("10.1/{}", doi % 4)));
+        Arc::make_mut(&mut row.study).pmid =
+            (pmid % 5 != 0).then(|| Text::from(format!("{}", pmid % 5)));
         row
     }
 
@@ -589,11 +574,11 @@ mod tests {
             .map(|(i, (pick, study, outcome))| {
                 let mut r = row(&base, (pick, study, outcome, 0, 0));
                 r.line = i as u64 + 2;
-                r.citation = base[0].citation.clone();
-                r.year = base[0].year;
-                r.design = base[0].design;
-                r.k_studies = base[0].k_studies;
-                r.confidence = base[0].confidence;
+                Arc::make_mut(&mut r.study).citation = base[0].study.citation.clone();
+                Arc::make_mut(&mut r.study).year = base[0].study.year;
+                Arc::make_mut(&mut r.study).design = base[0].study.design;
+                Arc::make_mut(&mut r.study).k_studies = base[0].study.k_studies;
+                Arc::make_mut(&mut r.study).confidence = base[0].study.confidence;
                 r
             })
             .collect();

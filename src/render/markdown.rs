@@ -761,8 +761,8 @@ pub fn report_readme(
             let _ = writeln!(
                 md,
                 "| {} | {} | {} | {} | {} {} | {} | {} |",
-                escape(&f.study_id),
-                f.design.label(),
+                escape(&f.study.id),
+                f.study.design.label(),
                 f.n.map_or_else(|| "–".to_string(), |n| n.to_string()),
                 escape(topic.outcome_label(&f.outcome)),
                 f.direction.symbol(),
@@ -796,20 +796,20 @@ pub fn report_readme(
     let all_studies = &synthesis.studies;
     for study in all_studies.iter().take(MAX_LISTED) {
         let first = &registry.findings[study.first];
-        let n = match (study.max_n, first.k_studies) {
+        let n = match (study.max_n, first.study.k_studies) {
             (Some(n), _) => n.to_string(),
             (None, Some(k)) => counted(k, "study", "studies"),
             (None, None) => "–".to_string(),
         };
         let mut ids = Vec::new();
-        if let Some(doi) = &first.doi {
+        if let Some(doi) = &first.study.doi {
             ids.push(format!(
                 "[doi:{}](https://doi.org/{})",
                 escape(doi),
                 escape_url(doi)
             ));
         }
-        if let Some(pmid) = &first.pmid {
+        if let Some(pmid) = &first.study.pmid {
             ids.push(format!(
                 "[PMID {pmid}](https://pubmed.ncbi.nlm.nih.gov/{pmid}/)"
             ));
@@ -817,16 +817,16 @@ pub fn report_readme(
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} | {} |",
-            escape(&first.study_id),
-            escape(&first.citation),
-            first.design.label(),
+            escape(&first.study.id),
+            escape(&first.study.citation),
+            first.study.design.label(),
             n,
             if ids.is_empty() {
                 "not verified".to_string()
             } else {
                 ids.join(" ")
             },
-            first.confidence.map_or("–", |c| c.key())
+            first.study.confidence.map_or("–", |c| c.key())
         );
     }
     if all_studies.len() > MAX_LISTED {

@@ -116,7 +116,7 @@ pub fn certainty(
             cell.findings
                 .iter()
                 .copied()
-                .filter(|f| selection.counts_tier(f.design.tier())),
+                .filter(|f| selection.counts_tier(f.study.design.tier())),
         );
         if tally.studies == 0 {
             continue;
@@ -167,9 +167,10 @@ impl Tally {
             let n = u64::from(f.n.unwrap_or(0));
             tally.studies += 1;
             tally.participants += n;
-            tally.randomised |= f.design.tier() == Tier::Randomised;
+            tally.randomised |= f.study.design.tier() == Tier::Randomised;
             let high_risk = f.risk_of_bias == Some(RiskOfBias::High)
-                || (f.risk_of_bias.is_none() && f.design == crate::model::Design::SingleArmTrial);
+                || (f.risk_of_bias.is_none()
+                    && f.study.design == crate::model::Design::SingleArmTrial);
             if high_risk {
                 tally.at_high_risk += n;
             }
@@ -357,7 +358,10 @@ mod tests {
         let template = crate::synthesis::test_rows::shipped().findings[0].clone();
         rows.iter()
             .map(|&(design, direction, n, risk_of_bias)| Finding {
-                design,
+                study: std::sync::Arc::new(crate::registry::Study {
+                    design,
+                    ..(*template.study).clone()
+                }),
                 direction,
                 n,
                 risk_of_bias,

@@ -151,7 +151,7 @@ mod tests {
                 frame::QUESTION => f.question.to_string(),
                 frame::OUTCOME => f.outcome.to_string(),
                 frame::FORM => f.form.to_string(),
-                frame::TIER => f.design.tier().key().to_string(),
+                frame::TIER => f.study.design.tier().key().to_string(),
                 frame::DIRECTION => f.direction.key().to_string(),
                 _ => unreachable!("key {key} is not used here"),
             }
@@ -162,7 +162,7 @@ mod tests {
                 .entry(keys.iter().map(|k| value(f, k)).collect())
                 .or_default();
             cell.0 += 1;
-            let largest = cell.1.entry(f.study_id.to_string()).or_default();
+            let largest = cell.1.entry(f.study.id.to_string()).or_default();
             *largest = (*largest).max(f.n.unwrap_or(0));
         }
         cells

@@ -268,7 +268,7 @@ pub fn meta_analyses(cells: &QuestionOutcomeCells<'_>, options: PoolOptions) -> 
                     if let Some(reason) = no_effect.reason() {
                         excluded.push(Excluded {
                             question: question.clone(),
-                            study_id: finding.study_id.to_string(),
+                            study_id: finding.study.id.to_string(),
                             outcome: outcome.clone(),
                             reason: reason.to_string(),
                         });
@@ -363,7 +363,7 @@ fn analyse(
         studies: rows
             .iter()
             .map(|(f, e)| StudyEffect {
-                study_id: f.study_id.to_string(),
+                study_id: f.study.id.to_string(),
                 n: f.n,
                 effect: (*e).into(),
             })
@@ -422,10 +422,10 @@ fn orientation(rows: &[(&Finding, Effect)]) -> (Option<bool>, Option<SignConflic
     for (finding, effect) in rows {
         match (finding.direction, effect.yi.partial_cmp(&0.0)) {
             (Direction::Positive, Some(Less)) | (Direction::Negative, Some(Greater)) => {
-                lower.add(&finding.study_id);
+                lower.add(&finding.study.id);
             }
             (Direction::Positive, Some(Greater)) | (Direction::Negative, Some(Less)) => {
-                higher.add(&finding.study_id);
+                higher.add(&finding.study.id);
             }
             _ => {}
         }
@@ -553,12 +553,12 @@ mod tests {
         assert_eq!(conflict.lower.rows, 1);
         assert_eq!(
             conflict.lower.first_studies,
-            [disagree[0].study_id.to_string()]
+            [disagree[0].study.id.to_string()]
         );
         assert_eq!(conflict.higher.rows, 7);
         let named: Vec<String> = disagree[1..6]
             .iter()
-            .map(|f| f.study_id.to_string())
+            .map(|f| f.study.id.to_string())
             .collect();
         assert_eq!(conflict.higher.first_studies, named);
     }

@@ -416,8 +416,9 @@ pub(crate) mod test_rows {
             }
             let mut f = registry.findings[0].clone();
             f.line = rows.len() as u64 + 2;
-            f.study_id = Text::from(format!("s{study}"));
-            f.design = Design::ALL[usize::from(study) % Design::ALL.len()];
+            std::sync::Arc::make_mut(&mut f.study).id = Text::from(format!("s{study}"));
+            std::sync::Arc::make_mut(&mut f.study).design =
+                Design::ALL[usize::from(study) % Design::ALL.len()];
             f.question = Text::from(questions[question % questions.len()].as_str());
             f.form = Text::from(forms[form % forms.len()]);
             f.outcome = Text::from(outcome.clone());

@@ -32,7 +32,7 @@ impl Selection {
 
     /// True if a finding enters the synthesis.
     pub fn keeps(&self, finding: &Finding) -> bool {
-        if self.excluded_designs.contains(&finding.design) {
+        if self.excluded_designs.contains(&finding.study.design) {
             return false;
         }
         if let Some(risk) = finding.risk_of_bias
@@ -42,7 +42,10 @@ impl Selection {
         }
         match self.min_confidence {
             None | Some(Confidence::Low) => true,
-            Some(minimum) => finding.confidence.is_some_and(|c| rank(c) >= rank(minimum)),
+            Some(minimum) => finding
+                .study
+                .confidence
+                .is_some_and(|c| rank(c) >= rank(minimum)),
         }
     }
 

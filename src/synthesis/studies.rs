@@ -34,7 +34,7 @@ pub fn study_rows(findings: &[Finding], index: &StudyIndex) -> Vec<StudyRows> {
             findings: 0,
             max_n: None,
             assessed: 0,
-            low_confidence: findings[first].confidence == Some(Confidence::Low),
+            low_confidence: findings[first].study.confidence == Some(Confidence::Low),
         })
         .collect();
     for (finding, study) in findings.iter().zip(index.of_row()) {
@@ -66,10 +66,10 @@ mod tests {
         let registry = test_rows::shipped();
         let row = |study: &str, n: Option<u32>, risk_of_bias: Option<RiskOfBias>| {
             let mut f = registry.findings[0].clone();
-            f.study_id = Text::from(study.to_string());
+            std::sync::Arc::make_mut(&mut f.study).id = Text::from(study.to_string());
             f.n = n;
             f.risk_of_bias = risk_of_bias;
-            f.confidence = Some(if study == "a" {
+            std::sync::Arc::make_mut(&mut f.study).confidence = Some(if study == "a" {
                 Confidence::Low
             } else {
                 Confidence::High

@@ -169,8 +169,8 @@ mod tests {
             let study = groups
                 .entry(group)
                 .or_default()
-                .entry(f.study_id.to_string())
-                .or_insert(([0; 4], 0, f.design.tier()));
+                .entry(f.study.id.to_string())
+                .or_insert(([0; 4], 0, f.study.design.tier()));
             study.0[f.direction as usize] += 1;
             study.1 = study.1.max(f.n.unwrap_or(0));
         }

@@ -73,7 +73,7 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
         .studies
         .iter()
         .filter(|s| s.low_confidence)
-        .map(|s| registry.findings[s.first].study_id.as_str())
+        .map(|s| registry.findings[s.first].study.id.as_str())
         .collect();
     let levels: Vec<String> = [Level::High, Level::Moderate, Level::Low, Level::VeryLow]
         .iter()

@@ -27,10 +27,10 @@ fn build(registry: &Registry) -> Table<'_> {
         make: Box::new(move |i, cells| {
             let f = &findings[i];
             cells.extend([
-                Cell::Key(f.study_id.as_str()),
-                Cell::Int(f.year.into()),
-                Cell::Key(f.design.key()),
-                Cell::Key(f.design.tier().key()),
+                Cell::Key(f.study.id.as_str()),
+                Cell::Int(f.study.year.into()),
+                Cell::Key(f.study.design.key()),
+                Cell::Key(f.study.design.tier().key()),
                 Cell::Key(f.question.as_str()),
                 Cell::Key(f.outcome.as_str()),
                 Cell::opt_int(f.n),
@@ -38,7 +38,7 @@ fn build(registry: &Registry) -> Table<'_> {
                 Cell::Key(f.direction.key()),
                 Cell::opt_key(f.significant.map(|s| s.key())),
                 f.p_value.map_or(Cell::Empty, p_value_cell),
-                Cell::opt_key(f.confidence.map(|c| c.key())),
+                Cell::opt_key(f.study.confidence.map(|c| c.key())),
             ]);
         }),
     };

@@ -24,16 +24,16 @@ fn build<'a>(registry: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
             } = studies[i];
             let first = &registry.findings[first];
             cells.extend([
-                Cell::Key(first.study_id.as_str()),
-                Cell::from(first.citation.as_str()),
-                Cell::Int(first.year.into()),
-                Cell::Key(first.design.key()),
+                Cell::Key(first.study.id.as_str()),
+                Cell::from(first.study.citation.as_str()),
+                Cell::Int(first.study.year.into()),
+                Cell::Key(first.study.design.key()),
                 Cell::opt_int(max_n),
-                Cell::opt_int(first.k_studies),
+                Cell::opt_int(first.study.k_studies),
                 Cell::Int(findings as i64),
-                Cell::opt_text(first.doi.as_deref()),
-                Cell::opt_text(first.pmid.as_deref()),
-                Cell::opt_key(first.confidence.map(|c| c.key())),
+                Cell::opt_text(first.study.doi.as_deref()),
+                Cell::opt_text(first.study.pmid.as_deref()),
+                Cell::opt_key(first.study.confidence.map(|c| c.key())),
             ]);
         }),
     };
