@@ -370,7 +370,7 @@ impl Run<'_> {
             self.form[i] = forms.code(&f.form);
             self.outcome[i] = outcomes.code(&f.outcome);
             self.direction[i] = f.direction as u32;
-            self.n[i] = f.n;
+            self.n[i] = f.n();
         }
     }
 }
@@ -459,7 +459,7 @@ mod tests {
         assert_eq!(column(FORM), codes(&|f| index(topic.form_index(&f.form))));
         assert_eq!(column(TIER), codes(&|f| Some(f.study.design.tier() as u32)));
         assert_eq!(column(DIRECTION), codes(&|f| Some(f.direction as u32)));
-        assert_eq!(column(N), codes(&|f| f.n));
+        assert_eq!(column(N), codes(&|f| f.n()));
         // Ids "s00000".."s{last}" sort as their numbers: the code of a study is its number.
         assert_eq!(column(STUDY_ID), codes(&|f| f.study.id[1..].parse().ok()));
         assert_eq!(frame.codes.key(STUDY_ID, 7), "s00007");

@@ -57,7 +57,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         .filter(|f| *f.question == *question_key);
     let (mut points, mut sideless) = (Vec::new(), Vec::new());
     for f in in_question {
-        let (Some(p), Some(n)) = (f.p_value, f.n) else {
+        let (Some(p), Some(n)) = (f.p_value.get(), f.n()) else {
             continue;
         };
         if matches!(f.direction, Direction::Positive | Direction::Negative)

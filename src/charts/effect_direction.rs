@@ -229,7 +229,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                 counts[f.direction as usize] += 1;
             }
             let first = rows[0];
-            let n = rows.iter().filter_map(|f| f.n).max();
+            let n = rows.iter().filter_map(|f| f.n()).max();
             StudyRow {
                 label: RowLabel {
                     id: id.to_string(),

@@ -127,7 +127,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
         }
         let (counts, participants) = places.entry((r, c)).or_default();
         counts[f.direction as usize] += 1;
-        if let Some(n) = f.n {
+        if let Some(n) = f.n() {
             *participants = Some(participants.unwrap_or(0) + u64::from(n));
         }
     }

@@ -573,7 +573,7 @@ fn default_for(column: &str, row: &NewRow, existing: &[Finding]) -> Option<Strin
     match column {
         "question" => Some(last.question.to_string()),
         "form" => Some(last.form.to_string()),
-        "n" => last.n.map(|n| n.to_string()),
+        "n" => last.n().map(|n| n.to_string()),
         _ => None,
     }
 }

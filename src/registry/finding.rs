@@ -1,6 +1,7 @@
 //! The typed registry row: one finding, i.e. one outcome of one study.
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use crate::model::{Confidence, Design, Direction, EffectMeasure, RiskOfBias, Significance};
@@ -37,7 +38,10 @@ impl PValue {
             _ => (PValue::Exact, text),
         };
         let value = parse_plain_number(rest.trim())?;
-        (0.0..=1.0).contains(&value).then(|| constructor(value))
+        // `-0` is 0: a p-value has no sign (and [`PackedPValue`] keeps the sign bit for itself).
+        (0.0..=1.0)
+            .contains(&value)
+            .then(|| constructor(value + 0.0))
     }
 
     /// The number written, exact or bound.
@@ -45,6 +49,59 @@ impl PValue {
         match self {
             PValue::Exact(v) | PValue::Below(v) | PValue::Above(v) => v,
         }
+    }
+}
+
+/// A finding's p-value in 8 bytes (an `Option<PValue>` takes 16): the number's bits with the
+/// relation in the top two, which a number in [0, 1] never sets (its sign is clear, as
+/// [`PValue::parse`] turns `-0` into 0, and its exponent is below 0x400); every bit set for
+/// none.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PackedPValue(u64);
+
+impl PackedPValue {
+    const NONE: u64 = u64::MAX;
+    const BELOW: u64 = 1 << 62;
+    const ABOVE: u64 = 1 << 63;
+    const RELATION: u64 = Self::BELOW | Self::ABOVE;
+
+    /// Packs a p-value (its number must be in [0, 1] with the sign clear, as
+    /// [`PValue::parse`] gives).
+    pub fn new(p: Option<PValue>) -> PackedPValue {
+        let Some(p) = p else {
+            return PackedPValue(Self::NONE);
+        };
+        let bits = p.value().to_bits();
+        assert!(
+            bits & Self::RELATION == 0,
+            "a p-value is in [0, 1] with no sign: {p}"
+        );
+        PackedPValue(
+            bits | match p {
+                PValue::Exact(_) => 0,
+                PValue::Below(_) => Self::BELOW,
+                PValue::Above(_) => Self::ABOVE,
+            },
+        )
+    }
+
+    /// The p-value packed.
+    pub fn get(self) -> Option<PValue> {
+        if self.0 == Self::NONE {
+            return None;
+        }
+        let value = f64::from_bits(self.0 & !Self::RELATION);
+        Some(match self.0 & Self::RELATION {
+            Self::BELOW => PValue::Below(value),
+            Self::ABOVE => PValue::Above(value),
+            _ => PValue::Exact(value),
+        })
+    }
+}
+
+impl fmt::Debug for PackedPValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.get().fmt(f)
     }
 }
 
@@ -158,8 +215,10 @@ pub struct Finding {
     pub study: Arc<Study>,
     /// Question key (topic.toml).
     pub question: Text,
-    /// Participants analysed (blank only for reviews that give `k_studies`).
-    pub n: Option<u32>,
+    /// Participants analysed (blank only for reviews that give `k_studies`); read as a number
+    /// with [`Finding::n`]. Never 0 (validation asks for at least one), which lets `None` take
+    /// no room of its own: 4 bytes, not 8.
+    pub participants: Option<NonZeroU32>,
     /// Intervention or exposure form key (topic.toml, or `not_applicable`).
     pub form: Text,
     /// Outcome key (topic.toml).
@@ -169,12 +228,19 @@ pub struct Finding {
     /// Reported significance.
     pub significant: Option<Significance>,
     /// Reported p-value.
-    pub p_value: Option<PValue>,
+    pub p_value: PackedPValue,
     /// Effect estimate and arm-level data; `None` when the row has none (most rows), which
     /// keeps a finding small in million-row registries.
     pub effect: Option<Box<EffectData>>,
     /// Risk-of-bias judgement.
     pub risk_of_bias: Option<RiskOfBias>,
+}
+
+impl Finding {
+    /// Participants analysed, if given.
+    pub fn n(&self) -> Option<u32> {
+        self.participants.map(NonZeroU32::get)
+    }
 }
 
 #[cfg(test)]
@@ -192,11 +258,42 @@ mod tests {
         assert_eq!(PValue::parse("p<0.05"), None);
     }
 
+    #[test]
+    fn packed_p_values_unpack_to_what_was_packed() {
+        let values = [
+            0.0,
+            5e-324,
+            1e-300,
+            0.001,
+            0.049999,
+            0.05,
+            0.5,
+            0.999_999_999,
+            1.0,
+        ];
+        for value in values {
+            for p in [
+                PValue::Exact(value),
+                PValue::Below(value),
+                PValue::Above(value),
+            ] {
+                let unpacked = PackedPValue::new(Some(p)).get().unwrap();
+                assert_eq!(unpacked, p);
+                assert_eq!(unpacked.value().to_bits(), value.to_bits(), "{p:?}");
+            }
+        }
+        assert_eq!(PackedPValue::new(None).get(), None);
+        assert_eq!(PValue::parse("-0"), Some(PValue::Exact(0.0)));
+        assert!(PValue::parse("-0").unwrap().value().is_sign_positive());
+        assert_eq!(PValue::parse("<-0.0"), Some(PValue::Below(0.0)));
+        assert!(PValue::parse("<-0.0").unwrap().value().is_sign_positive());
+    }
+
     /// Every byte of a finding is paid ten million times in the largest registries: adding a
     /// field is a decision, not an accident.
     #[test]
     fn a_finding_stays_small() {
-        assert_eq!(std::mem::size_of::<Finding>(), 80);
+        assert_eq!(std::mem::size_of::<Finding>(), 64);
     }
 
     #[test]

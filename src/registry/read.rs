@@ -13,7 +13,7 @@ use crate::registry::columns::{COLUMNS, Col, header_field, position};
 use crate::registry::control;
 use crate::registry::diagnostic::{Diagnostic, Diagnostics, listed, quoted, shown};
 use crate::registry::finding::{
-    ArmData, EffectData, Finding, PValue, Study, Text, parse_plain_number,
+    ArmData, EffectData, Finding, PValue, PackedPValue, Study, Text, parse_plain_number,
 };
 use crate::registry::key_hints::{KeyKind, normalised, one_typo_apart};
 use crate::registry::plain::{Fields, PlainRecords, Step};
@@ -1073,12 +1073,12 @@ impl RowParser<'_> {
             line,
             study,
             question: question?,
-            n,
+            participants: n.and_then(std::num::NonZeroU32::new),
             form: form?,
             outcome: outcome?,
             direction: direction?,
             significant,
-            p_value,
+            p_value: PackedPValue::new(p_value),
             effect: (effect != EffectData::default()).then(|| Box::new(effect)),
             risk_of_bias,
         })
@@ -1394,7 +1394,10 @@ mod tests {
         assert!(!Arc::ptr_eq(&found[1].study, &found[2].study));
         assert_eq!(found[2].study.year, 2002);
         assert!(Text::ptr_eq(&found[1].study.id, &found[2].study.id));
-        assert!(Text::ptr_eq(&found[1].study.citation, &found[2].study.citation));
+        assert!(Text::ptr_eq(
+            &found[1].study.citation,
+            &found[2].study.citation
+        ));
         assert_eq!(*found[3].study.id, *"b_2");
         assert_eq!(*found[3].study.citation, *"B 2002");
     }

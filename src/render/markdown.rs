@@ -763,12 +763,13 @@ pub fn report_readme(
                 "| {} | {} | {} | {} | {} {} | {} | {} |",
                 escape(&f.study.id),
                 f.study.design.label(),
-                f.n.map_or_else(|| "–".to_string(), |n| n.to_string()),
+                f.n().map_or_else(|| "–".to_string(), |n| n.to_string()),
                 escape(topic.outcome_label(&f.outcome)),
                 f.direction.symbol(),
                 escape(question.direction_label(f.direction)),
                 f.significant.map_or("–", |s| s.key()),
                 f.p_value
+                    .get()
                     .map_or_else(|| "–".to_string(), |p| escape(&p.to_string())),
             );
         }

@@ -164,7 +164,7 @@ impl Tally {
             all_small: true,
         };
         for f in counted {
-            let n = u64::from(f.n.unwrap_or(0));
+            let n = u64::from(f.n().unwrap_or(0));
             tally.studies += 1;
             tally.participants += n;
             tally.randomised |= f.study.design.tier() == Tier::Randomised;
@@ -177,7 +177,7 @@ impl Tally {
             tally.assessed += usize::from(f.risk_of_bias.is_some());
             tally.positive += usize::from(f.direction == Direction::Positive);
             tally.negative += usize::from(f.direction == Direction::Negative);
-            tally.all_small &= f.n.is_some_and(|n| n < SMALL_STUDY);
+            tally.all_small &= f.n().is_some_and(|n| n < SMALL_STUDY);
         }
         tally
     }
@@ -363,7 +363,7 @@ mod tests {
                     ..(*template.study).clone()
                 }),
                 direction,
-                n,
+                participants: n.and_then(std::num::NonZeroU32::new),
                 risk_of_bias,
                 ..template.clone()
             })

@@ -163,7 +163,7 @@ mod tests {
                 .or_default();
             cell.0 += 1;
             let largest = cell.1.entry(f.study.id.to_string()).or_default();
-            *largest = (*largest).max(f.n.unwrap_or(0));
+            *largest = (*largest).max(f.n().unwrap_or(0));
         }
         cells
             .into_iter()

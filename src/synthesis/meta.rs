@@ -364,7 +364,7 @@ fn analyse(
             .iter()
             .map(|(f, e)| StudyEffect {
                 study_id: f.study.id.to_string(),
-                n: f.n,
+                n: f.n(),
                 effect: (*e).into(),
             })
             .collect(),

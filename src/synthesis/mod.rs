@@ -423,7 +423,7 @@ pub(crate) mod test_rows {
             f.form = Text::from(forms[form % forms.len()]);
             f.outcome = Text::from(outcome.clone());
             f.direction = Direction::ALL[direction % Direction::ALL.len()];
-            f.n = (n % 7 != 0).then_some(n);
+            f.participants = std::num::NonZeroU32::new(n).filter(|_| n % 7 != 0);
             rows.push(f);
         }
         rows

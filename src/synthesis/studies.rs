@@ -40,7 +40,7 @@ pub fn study_rows(findings: &[Finding], index: &StudyIndex) -> Vec<StudyRows> {
     for (finding, study) in findings.iter().zip(index.of_row()) {
         let study = &mut studies[*study as usize];
         study.findings += 1;
-        study.max_n = study.max_n.max(finding.n);
+        study.max_n = study.max_n.max(finding.n());
         study.assessed += u32::from(finding.risk_of_bias.is_some());
     }
     studies
@@ -67,7 +67,7 @@ mod tests {
         let row = |study: &str, n: Option<u32>, risk_of_bias: Option<RiskOfBias>| {
             let mut f = registry.findings[0].clone();
             std::sync::Arc::make_mut(&mut f.study).id = Text::from(study.to_string());
-            f.n = n;
+            f.participants = n.and_then(std::num::NonZeroU32::new);
             f.risk_of_bias = risk_of_bias;
             std::sync::Arc::make_mut(&mut f.study).confidence = Some(if study == "a" {
                 Confidence::Low

@@ -172,7 +172,7 @@ mod tests {
                 .entry(f.study.id.to_string())
                 .or_insert(([0; 4], 0, f.study.design.tier()));
             study.0[f.direction as usize] += 1;
-            study.1 = study.1.max(f.n.unwrap_or(0));
+            study.1 = study.1.max(f.n().unwrap_or(0));
         }
         groups
             .into_iter()

@@ -33,11 +33,11 @@ fn build(registry: &Registry) -> Table<'_> {
                 Cell::Key(f.study.design.tier().key()),
                 Cell::Key(f.question.as_str()),
                 Cell::Key(f.outcome.as_str()),
-                Cell::opt_int(f.n),
+                Cell::opt_int(f.n()),
                 Cell::Key(f.form.as_str()),
                 Cell::Key(f.direction.key()),
                 Cell::opt_key(f.significant.map(|s| s.key())),
-                f.p_value.map_or(Cell::Empty, p_value_cell),
+                f.p_value.get().map_or(Cell::Empty, p_value_cell),
                 Cell::opt_key(f.study.confidence.map(|c| c.key())),
             ]);
         }),
