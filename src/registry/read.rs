@@ -13,7 +13,8 @@ use crate::registry::columns::{COLUMNS, Col, header_field, position};
 use crate::registry::control;
 use crate::registry::diagnostic::{Diagnostic, Diagnostics, listed, quoted, shown};
 use crate::registry::finding::{
-    ArmData, EffectData, Finding, PValue, PackedPValue, Study, Text, parse_plain_number,
+    ArmData, EffectData, Finding, PValue, PackedPValue, StoredEffect, Study, Text,
+    parse_plain_number,
 };
 use crate::registry::key_hints::{KeyKind, normalised, one_typo_apart};
 use crate::registry::plain::{Fields, PlainRecords, Step};
@@ -1079,7 +1080,7 @@ impl RowParser<'_> {
             direction: direction?,
             significant,
             p_value: PackedPValue::new(p_value),
-            effect: (effect != EffectData::default()).then(|| Box::new(effect)),
+            effect: (effect != EffectData::default()).then(|| Box::new(StoredEffect::new(&effect))),
             risk_of_bias,
         })
     }

@@ -47,10 +47,10 @@ impl NoEffect {
 
 /// The effect of a finding for its measure, or why there is none.
 pub fn effect_of(finding: &Finding) -> Result<(EffectMeasure, Effect), NoEffect> {
-    let Some(data) = finding.effect.as_deref() else {
+    let Some(stored) = finding.effect.as_deref() else {
         return Err(NoEffect::NoData);
     };
-    effect_of_data(data)
+    effect_of_data(&stored.data())
 }
 
 /// The effect that a row's effect data gives for its measure, or why there is none (also used

@@ -441,7 +441,7 @@ fn orientation(rows: &[(&Finding, Effect)]) -> (Option<bool>, Option<SignConflic
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::finding::EffectData;
+    use crate::registry::finding::{EffectData, StoredEffect};
     use crate::synthesis::test_rows;
     use proptest::prelude::*;
 
@@ -462,12 +462,12 @@ mod tests {
             let registry = test_rows::shipped();
             let mut findings = test_rows::findings(&registry, &picks);
             for (finding, (y, y_exponent, v, v_exponent)) in findings.iter_mut().zip(&effects) {
-                finding.effect = Some(Box::new(EffectData {
+                finding.effect = Some(Box::new(StoredEffect::new(&EffectData {
                     measure: Some(EffectMeasure::Md),
                     yi: Some(y * 10f64.powi(y_scale + y_exponent)),
                     vi: Some(v * 10f64.powi(v_scale + v_exponent)),
                     ..EffectData::default()
-                }));
+                })));
             }
             let cells = crate::synthesis::cells::by_question_and_outcome(&registry.topic, &findings);
             let meta = meta_analyses(&cells, PoolOptions { method, hksj });
@@ -498,12 +498,12 @@ mod tests {
             .zip(signs)
             .map(|(finding, &(direction, yi))| Finding {
                 direction,
-                effect: Some(Box::new(EffectData {
+                effect: Some(Box::new(StoredEffect::new(&EffectData {
                     measure: Some(EffectMeasure::Md),
                     yi: Some(yi),
                     vi: Some(0.1),
                     ..EffectData::default()
-                })),
+                }))),
                 ..finding.clone()
             })
             .collect()
@@ -516,7 +516,7 @@ mod tests {
                 (
                     f,
                     Effect {
-                        yi: f.effect.as_ref().unwrap().yi.unwrap(),
+                        yi: f.effect.as_ref().unwrap().data().yi.unwrap(),
                         vi: 0.1,
                     },
                 )
