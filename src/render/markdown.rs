@@ -797,7 +797,7 @@ pub fn report_readme(
     let all_studies = &synthesis.studies;
     for study in all_studies.iter().take(MAX_LISTED) {
         let first = &registry.findings[study.first];
-        let n = match (study.max_n, first.study.k_studies) {
+        let n = match (study.max_n(), first.study.k_studies) {
             (Some(n), _) => n.to_string(),
             (None, Some(k)) => counted(k, "study", "studies"),
             (None, None) => "–".to_string(),

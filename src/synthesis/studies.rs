@@ -1,11 +1,13 @@
 //! The studies of a registry: where each one's rows are, how many, their largest n, and what
 //! the SWiM checklist counts of them.
 
-use crate::model::Confidence;
+use std::num::NonZeroU32;
+
 use crate::registry::{Finding, StudyIndex};
 
-/// A study's rows: where its first row is (study-level fields agree on every row), how many
-/// rows it has and their largest n (32 bytes: one per study, 600,000 at a million findings). Computed once per report
+/// A study's rows: where its first row is (study-level fields, such as its confidence, agree
+/// on every row and are read from it), how many rows it has and their largest n (24 bytes: one
+/// per study, 3.3 million at ten million findings). Computed once per report
 /// ([`crate::synthesis::Synthesis::studies`]) for `studies.csv` and the README's list of
 /// studies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,12 +16,17 @@ pub struct StudyRows {
     pub first: usize,
     /// How many findings it has.
     pub findings: u32,
-    /// The largest n over its findings.
-    pub max_n: Option<u32>,
+    /// The largest n over its findings (n is never 0); read with [`StudyRows::max_n`].
+    pub largest_n: Option<NonZeroU32>,
     /// How many of its findings have a risk-of-bias judgement.
     pub assessed: u32,
-    /// Whether its record's verification confidence is low (a study-level field).
-    pub low_confidence: bool,
+}
+
+impl StudyRows {
+    /// The largest n over the study's findings, if any gives n.
+    pub fn max_n(&self) -> Option<u32> {
+        self.largest_n.map(NonZeroU32::get)
+    }
 }
 
 /// The studies of `findings` in first-appearance order, as `index` numbers them (the
@@ -32,15 +39,14 @@ pub fn study_rows(findings: &[Finding], index: &StudyIndex) -> Vec<StudyRows> {
         .map(|&first| StudyRows {
             first,
             findings: 0,
-            max_n: None,
+            largest_n: None,
             assessed: 0,
-            low_confidence: findings[first].study.confidence == Some(Confidence::Low),
         })
         .collect();
     for (finding, study) in findings.iter().zip(index.of_row()) {
         let study = &mut studies[*study as usize];
         study.findings += 1;
-        study.max_n = study.max_n.max(finding.n());
+        study.largest_n = study.largest_n.max(finding.participants);
         study.assessed += u32::from(finding.risk_of_bias.is_some());
     }
     studies
@@ -53,14 +59,14 @@ mod tests {
     #[test]
     fn a_study_entry_stays_small() {
         // One per study, held for the whole report.
-        assert_eq!(std::mem::size_of::<StudyRows>(), 32);
+        assert_eq!(std::mem::size_of::<StudyRows>(), 24);
     }
     use crate::model::RiskOfBias;
     use crate::registry::finding::Text;
     use crate::synthesis::test_rows;
 
     /// Rows of two studies, interleaved and in runs, one without n: first rows, counts,
-    /// largest n, risk-of-bias judgements and confidence by hand.
+    /// largest n and risk-of-bias judgements by hand.
     #[test]
     fn studies_are_listed_in_first_appearance_order() {
         let registry = test_rows::shipped();
@@ -69,11 +75,6 @@ mod tests {
             std::sync::Arc::make_mut(&mut f.study).id = Text::from(study.to_string());
             f.participants = n.and_then(std::num::NonZeroU32::new);
             f.risk_of_bias = risk_of_bias;
-            std::sync::Arc::make_mut(&mut f.study).confidence = Some(if study == "a" {
-                Confidence::Low
-            } else {
-                Confidence::High
-            });
             f
         };
         let findings = [
@@ -91,16 +92,14 @@ mod tests {
                 StudyRows {
                     first: 0,
                     findings: 4,
-                    max_n: Some(40),
+                    largest_n: NonZeroU32::new(40),
                     assessed: 2,
-                    low_confidence: false,
                 },
                 StudyRows {
                     first: 1,
                     findings: 3,
-                    max_n: None,
+                    largest_n: None,
                     assessed: 1,
-                    low_confidence: true,
                 },
             ]
         );

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::model::Confidence;
 use crate::numbers::{counted, grouped};
 use crate::registry::Registry;
 use crate::synthesis::Synthesis;
@@ -72,8 +73,9 @@ pub fn checklist(registry: &Registry, synthesis: &Synthesis, charts: &[String]) 
     let low_confidence: Vec<&str> = synthesis
         .studies
         .iter()
-        .filter(|s| s.low_confidence)
-        .map(|s| registry.findings[s.first].study.id.as_str())
+        .map(|s| &registry.findings[s.first].study)
+        .filter(|study| study.confidence == Some(Confidence::Low))
+        .map(|study| study.id.as_str())
         .collect();
     let levels: Vec<String> = [Level::High, Level::Moderate, Level::Low, Level::VeryLow]
         .iter()

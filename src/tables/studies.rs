@@ -16,12 +16,8 @@ fn build<'a>(registry: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
     let rows = Rows::OnDemand {
         count: studies.len(),
         make: Box::new(move |i, cells| {
-            let StudyRows {
-                first,
-                findings,
-                max_n,
-                ..
-            } = studies[i];
+            let study: StudyRows = studies[i];
+            let (first, findings, max_n) = (study.first, study.findings, study.max_n());
             let first = &registry.findings[first];
             cells.extend([
                 Cell::Key(first.study.id.as_str()),
