@@ -168,55 +168,66 @@ pub struct EffectData {
 }
 
 /// Effect data as a finding keeps it: 88 bytes instead of [`EffectData`]'s 168 (each
-/// `Option` of a number there takes twice the number's room). The numbers are stored bare, an
-/// absent one as NaN (validation never lets NaN through), the counts with `u32::MAX` for
-/// absent (validated counts are far below it). [`StoredEffect::data`] gives the data back.
-#[derive(Debug, Clone)]
+/// `Option` of a number there takes twice the number's room). The numbers and counts are
+/// stored bare, with one bit each for whether it was given. [`StoredEffect::data`] gives the
+/// data back.
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoredEffect {
-    /// yi, vi, ci_low, ci_high, mean1, sd1, mean2, sd2.
+    /// yi, vi, ci_low, ci_high, mean1, sd1, mean2, sd2 (0 where not given).
     numbers: [f64; 8],
-    /// n1, n2, events1, events2.
+    /// n1, n2, events1, events2 (0 where not given).
     counts: [u32; 4],
+    /// Bit `i` set: number `i` was given; bit `8 + i`: count `i`.
+    given: u16,
     measure: Option<EffectMeasure>,
 }
 
 impl StoredEffect {
-    const NO_COUNT: u32 = u32::MAX;
-
-    /// Stores `data`. Its numbers must not be NaN, nor its counts `u32::MAX` (validated data
-    /// never are).
+    /// Stores `data`.
     pub fn new(data: &EffectData) -> StoredEffect {
-        let number = |value: Option<f64>| {
-            assert!(!value.is_some_and(f64::is_nan), "effect data are never NaN");
-            value.unwrap_or(f64::NAN)
-        };
-        let count = |value: Option<u32>| {
-            assert!(value != Some(Self::NO_COUNT), "counts are below u32::MAX");
-            value.unwrap_or(Self::NO_COUNT)
-        };
         let arms = &data.arms;
+        let numbers = [
+            data.yi,
+            data.vi,
+            data.ci_low,
+            data.ci_high,
+            arms.mean1,
+            arms.sd1,
+            arms.mean2,
+            arms.sd2,
+        ];
+        let counts = [arms.n1, arms.n2, arms.events1, arms.events2];
+        let given = numbers
+            .iter()
+            .map(Option::is_some)
+            .chain(counts.iter().map(Option::is_some))
+            .enumerate()
+            .fold(0u16, |bits, (i, given)| bits | (u16::from(given) << i));
         StoredEffect {
-            numbers: [
-                data.yi,
-                data.vi,
-                data.ci_low,
-                data.ci_high,
-                arms.mean1,
-                arms.sd1,
-                arms.mean2,
-                arms.sd2,
-            ]
-            .map(number),
-            counts: [arms.n1, arms.n2, arms.events1, arms.events2].map(count),
+            numbers: numbers.map(Option::unwrap_or_default),
+            counts: counts.map(Option::unwrap_or_default),
+            given,
             measure: data.measure,
         }
     }
 
     /// The effect data stored.
     pub fn data(&self) -> EffectData {
-        let [yi, vi, ci_low, ci_high, mean1, sd1, mean2, sd2] =
-            self.numbers.map(|v| (!v.is_nan()).then_some(v));
-        let [n1, n2, events1, events2] = self.counts.map(|c| (c != Self::NO_COUNT).then_some(c));
+        let given = |i: usize| self.given & (1 << i) != 0;
+        let mut numbers = self.numbers.map(Some);
+        for (i, number) in numbers.iter_mut().enumerate() {
+            if !given(i) {
+                *number = None;
+            }
+        }
+        let mut counts = self.counts.map(Some);
+        for (i, count) in counts.iter_mut().enumerate() {
+            if !given(8 + i) {
+                *count = None;
+            }
+        }
+        let [yi, vi, ci_low, ci_high, mean1, sd1, mean2, sd2] = numbers;
+        let [n1, n2, events1, events2] = counts;
         EffectData {
             measure: self.measure,
             yi,
@@ -234,16 +245,6 @@ impl StoredEffect {
                 events2,
             },
         }
-    }
-}
-
-/// Equal when the data stored are (absent numbers are NaN, which a derived comparison would
-/// call unequal to themselves).
-impl PartialEq for StoredEffect {
-    fn eq(&self, other: &StoredEffect) -> bool {
-        self.numbers.map(f64::to_bits) == other.numbers.map(f64::to_bits)
-            && self.counts == other.counts
-            && self.measure == other.measure
     }
 }
 
@@ -369,7 +370,8 @@ mod tests {
         assert!(PValue::parse("<-0.0").unwrap().value().is_sign_positive());
     }
 
-    /// Every field comes back as stored, absent ones absent, whatever the mix.
+    /// Every field comes back as stored, absent ones absent, whatever the mix (0 and the
+    /// largest count among them).
     #[test]
     fn stored_effects_give_back_their_data() {
         let full = EffectData {
@@ -382,7 +384,7 @@ mod tests {
                 n1: Some(1),
                 mean1: Some(2.5),
                 sd1: Some(0.1),
-                n2: Some(u32::MAX - 1),
+                n2: Some(u32::MAX),
                 mean2: Some(-3.0),
                 sd2: Some(7.0),
                 events1: Some(0),
@@ -407,9 +409,7 @@ mod tests {
             ..EffectData::default()
         };
         for data in [full, only_yi_vi, counts, EffectData::default()] {
-            let stored = StoredEffect::new(&data);
-            assert_eq!(stored, stored.clone());
-            let back = stored.data();
+            let back = StoredEffect::new(&data).data();
             assert_eq!(back, data);
             assert_eq!(back.yi.map(f64::to_bits), data.yi.map(f64::to_bits));
         }

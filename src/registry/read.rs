@@ -1403,6 +1403,28 @@ mod tests {
         assert_eq!(*found[3].study.citation, *"B 2002");
     }
 
+    /// The largest count is kept in a finding's effect data as given (a count is stored bare,
+    /// with a bit for whether it was given, so no count value is reserved).
+    #[test]
+    fn the_largest_counts_are_kept_in_effect_data() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/studies/magnesium-rls");
+        let topic = Topic::load(&std::path::Path::new(dir).join("topic.toml")).unwrap();
+        let rows = "study_id,citation,year,design,question,n,form,outcome,direction,\
+            effect_measure,n1,mean1,sd1,n2,mean2,sd2\n\
+            a_1,A 2001,2001,rct,treatment,4294967295,citrate,rls_severity,positive,\
+            md,4294967295,1.5,2,4294967295,0,2\n";
+        let outcome = read_registry(rows.as_bytes(), "r.csv", &topic, 2026);
+        assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
+        let finding = &outcome.findings[0];
+        assert_eq!(finding.n(), Some(u32::MAX));
+        let data = finding.effect.as_ref().unwrap().data();
+        assert_eq!(
+            (data.arms.n1, data.arms.n2),
+            (Some(u32::MAX), Some(u32::MAX))
+        );
+        assert_eq!((data.arms.events1, data.yi), (None, None));
+    }
+
     #[test]
     fn identifiers_are_format_checked() {
         assert!(is_doi("10.1093/sleep/21.5.501"));
