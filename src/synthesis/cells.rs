@@ -17,8 +17,29 @@ pub struct Cell<'a> {
     pub question: &'a String,
     /// The outcome key.
     pub outcome: &'a String,
+    /// Every finding of the registry; the cell's are at `rows`.
+    all: &'a [Finding],
+    /// Positions of its findings in `all`, in file order: 4 bytes a finding, where a list of
+    /// references took 8 (grown by doubling, a list reserves up to twice that; at ten million
+    /// findings the lists were 150 MB of the heap at the report's peak of memory).
+    rows: Vec<u32>,
+}
+
+impl<'a> Cell<'a> {
     /// Its findings, in file order.
-    pub findings: Vec<&'a Finding>,
+    pub fn findings(&self) -> impl ExactSizeIterator<Item = &'a Finding> + '_ {
+        self.rows.iter().map(|&row| &self.all[row as usize])
+    }
+
+    /// How many findings it has.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether it has none (never, for a cell listed).
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
 }
 
 /// The cells with findings, by question then outcome, each in topic order.
@@ -37,15 +58,18 @@ impl<'a> QuestionOutcomeCells<'a> {
 /// The findings by question × outcome (see [`QuestionOutcomeCells`]), made once per
 /// synthesis for both the meta-analysis and the certainty ratings. Findings whose question
 /// or outcome the topic does not define (which validation refuses) are left out.
+///
+/// Rows are numbered as `u32`: a registry of more than four billion findings (256 GB of
+/// findings alone) cannot be held.
 pub fn by_question_and_outcome<'a>(
     topic: &'a Topic,
     findings: &'a [Finding],
 ) -> QuestionOutcomeCells<'a> {
-    // Each cell's position in topic order, and its findings.
-    let mut placed: Vec<((usize, usize), Vec<&'a Finding>)> = Vec::new();
+    // Each cell's position in topic order, and its rows.
+    let mut placed: Vec<((usize, usize), Vec<u32>)> = Vec::new();
     let mut index: HashMap<(usize, usize), usize, foldhash::fast::RandomState> = HashMap::default();
     let mut last: Option<((usize, usize), usize)> = None;
-    for finding in findings {
+    for (row, finding) in (0u32..).zip(findings) {
         let (Some(q), Some(o)) = (
             topic.questions.get_index_of(finding.question.as_str()),
             topic.outcomes.get_index_of(finding.outcome.as_str()),
@@ -62,17 +86,18 @@ pub fn by_question_and_outcome<'a>(
             }),
         };
         last = Some(((q, o), at));
-        placed[at].1.push(finding);
+        placed[at].1.push(row);
     }
     drop(index);
     placed.sort_unstable_by_key(|(at, _)| *at);
     let cells = placed
         .into_iter()
-        .filter_map(|((q, o), findings)| {
+        .filter_map(|((q, o), rows)| {
             Some(Cell {
                 question: topic.questions.get_index(q)?.0,
                 outcome: topic.outcomes.get_index(o)?.0,
-                findings,
+                all: findings,
+                rows,
             })
         })
         .collect();
@@ -112,7 +137,7 @@ mod tests {
         let listed: Vec<(&str, &str, Vec<u64>)> = cells
             .iter()
             .map(|cell| {
-                let lines = cell.findings.iter().map(|f| f.line).collect();
+                let lines = cell.findings().map(|f| f.line).collect();
                 (cell.question.as_str(), cell.outcome.as_str(), lines)
             })
             .collect();

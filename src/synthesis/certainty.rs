@@ -113,9 +113,7 @@ pub fn certainty(
     for cell in cells.iter() {
         let (question, outcome) = (cell.question, cell.outcome);
         let tally = Tally::of(
-            cell.findings
-                .iter()
-                .copied()
+            cell.findings()
                 .filter(|f| selection.counts_tier(f.study.design.tier())),
         );
         if tally.studies == 0 {

@@ -252,10 +252,9 @@ pub fn meta_analyses(cells: &QuestionOutcomeCells<'_>, options: PoolOptions) -> 
     let mut findings_with_estimates = 0;
     for cell in cells.iter() {
         let (question, outcome) = (cell.question, cell.outcome);
-        let cell = &cell.findings;
         let mut by_measure: BTreeMap<EffectMeasure, Vec<(&Finding, Effect)>> = BTreeMap::new();
         let excluded_before = excluded.len();
-        for finding in cell {
+        for finding in cell.findings() {
             match effect_of(finding) {
                 Ok((measure, effect)) => {
                     findings_with_estimates += 1;
