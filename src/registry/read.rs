@@ -609,12 +609,9 @@ impl Interner {
         k_studies: Option<u32>,
         confidence: Option<Confidence>,
     ) -> Arc<Study> {
-        let previous = self.previous.as_deref();
-        let same =
-            |field: fn(&Study) -> &str, value: &str| previous.is_some_and(|p| field(p) == value);
         if let Some(previous) = &self.previous
-            && same(|s| &s.id, text.id)
-            && same(|s| &s.citation, text.citation)
+            && previous.id.as_str() == text.id
+            && previous.citation.as_str() == text.citation
             && previous.doi.as_deref() == text.doi
             && previous.pmid.as_deref() == text.pmid
             && previous.year == year
@@ -624,6 +621,7 @@ impl Interner {
         {
             return Arc::clone(previous);
         }
+        let previous = self.previous.as_deref();
         let shared = |field: fn(&Study) -> &Text, value: &str| match previous.map(field) {
             Some(text) if **text == *value => text.clone(),
             _ => Text::from(value),
