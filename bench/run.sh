@@ -19,7 +19,9 @@ measure() {
   local times=() rss=0
   for _ in $(seq "${MEASURE_RUNS:-$runs}"); do
     /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>&1 || true
-    read -r t m < "$work/time.txt"
+    # The last line: a command that exits non-zero (`fmt --check` of rows out of canonical
+    # order) makes time(1) write "Command exited with non-zero status 1" first.
+    read -r t m < <(tail -n 1 "$work/time.txt")
     times+=("$t"); [ "$m" -gt "$rss" ] && rss=$m
   done
   local median
@@ -61,7 +63,7 @@ if [ -z "${SIZES:-}" ]; then
   for _ in $(seq "$runs"); do
     rm -rf "$work/add100k" && cp -r "$work/r100000" "$work/add100k" && sync
     /usr/bin/time -f "%e %M" -o "$work/time.txt" "$bin" add "$work/add100k" --study-id bench_new --citation "Bench new 2026" --year 2026 --design rct --question treatment --n 10 --form citrate --outcome severity --direction positive >/dev/null 2>&1 || true
-    read -r t m < "$work/time.txt"
+    read -r t m < <(tail -n 1 "$work/time.txt")
     add_times+=("$t"); [ "$m" -gt "$add_rss" ] && add_rss=$m
   done
   add_median=$(printf '%s\n' "${add_times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
