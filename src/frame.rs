@@ -104,27 +104,9 @@ impl FindingsFrame<'_> {
         Ok((DataFrame::new_infer_height(keyed)?, packing))
     }
 
-    /// Where each of `columns` goes in a packed `u64` key (the last column in the lowest
-    /// bits), so polars groups by one integer instead of several columns.
+    /// Where each of `columns` goes in a packed `u64` key (see [`Codebook::packing`]).
     pub fn packing(&self, columns: &[&str]) -> PolarsResult<Packing> {
-        let mut fields = Vec::with_capacity(columns.len());
-        let mut shift = 0u32;
-        for column in columns.iter().rev() {
-            let bits = usize::BITS - self.codes.len(column).leading_zeros();
-            fields.push((shift, (1u64 << bits) - 1));
-            shift += bits;
-        }
-        if shift > 64 {
-            return Err(PolarsError::ComputeError(
-                format!(
-                    "the registry has too many distinct studies, forms or outcomes to group by \
-                     {columns:?} ({shift} bits of codes; at most 64)"
-                )
-                .into(),
-            ));
-        }
-        fields.reverse();
-        Ok(Packing { fields })
+        self.codes.packing(columns)
     }
 }
 
@@ -179,6 +161,29 @@ impl Codebook<'_> {
     /// The study id of a study code as a shared string (empty for an unknown code).
     pub fn shared_study_id(&self, code: u32) -> Text {
         self.studies.get(code as usize).cloned().unwrap_or_default()
+    }
+
+    /// Where each of `columns` goes in a packed `u64` key (the last column in the lowest
+    /// bits), so polars groups by one integer instead of several columns.
+    pub fn packing(&self, columns: &[&str]) -> PolarsResult<Packing> {
+        let mut fields = Vec::with_capacity(columns.len());
+        let mut shift = 0u32;
+        for column in columns.iter().rev() {
+            let bits = usize::BITS - self.len(column).leading_zeros();
+            fields.push((shift, (1u64 << bits) - 1));
+            shift += bits;
+        }
+        if shift > 64 {
+            return Err(PolarsError::ComputeError(
+                format!(
+                    "the registry has too many distinct studies, forms or outcomes to group by \
+                     {columns:?} ({shift} bits of codes; at most 64)"
+                )
+                .into(),
+            ));
+        }
+        fields.reverse();
+        Ok(Packing { fields })
     }
 
     /// How many codes coded column `column` has.

@@ -10,10 +10,10 @@
 use std::collections::HashMap;
 
 use polars::prelude::{
-    DataType, IdxCa, IdxSize, PolarsError, PolarsResult, UInt32Chunked, UInt64Chunked,
+    DataFrame, DataType, IdxCa, IdxSize, PolarsError, PolarsResult, UInt32Chunked, UInt64Chunked,
 };
 
-use crate::frame::{self, Codebook, FindingsFrame, Packing};
+use crate::frame::{self, Codebook, Packing};
 use crate::model::Tier;
 use crate::synthesis::counts::CellCount;
 use crate::synthesis::direction_table::Cells;
@@ -103,43 +103,40 @@ impl Field {
 }
 
 impl StudyGroups {
-    /// Puts the findings in order of question, then study.
-    pub fn of(findings: &FindingsFrame<'_>) -> PolarsResult<StudyGroups> {
+    /// Puts the findings of a frame (its columns, taken: each is freed once read, so the
+    /// groups are not built beside the whole frame; at ten million findings, 80 MB less at
+    /// the report's peak of memory) in order of question, then study. `codes` are the frame's.
+    pub fn of(mut columns: DataFrame, codes: &Codebook<'_>) -> PolarsResult<StudyGroups> {
         // Packed in this order: question, study, direction, form.
-        let packing = findings.packing(&[
+        let packing = codes.packing(&[
             frame::QUESTION,
             frame::STUDY_ID,
             frame::DIRECTION,
             frame::FORM,
         ])?;
         let _phase = crate::timing::phase("study groups: order");
-        let column = |name: &str| -> PolarsResult<UInt32Chunked> {
-            Ok(findings.frame.column(name)?.u32()?.rechunk().into_owned())
+        let mut take = |name: &str| -> PolarsResult<UInt32Chunked> {
+            Ok(columns.drop_in_place(name)?.u32()?.rechunk().into_owned())
         };
-        let height = findings.frame.height();
+        let (questions, studies) = (take(frame::QUESTION)?, take(frame::STUDY_ID)?);
+        let (directions, forms) = (take(frame::DIRECTION)?, take(frame::FORM)?);
+        let height = columns.height();
         let positions = IdxSize::try_from(height).map_err(|_| {
             PolarsError::ComputeError(
                 format!("{height} findings are more than a report can put in order").into(),
             )
         })?;
-        let (questions, studies) = (column(frame::QUESTION)?, column(frame::STUDY_ID)?);
-        let (directions, forms) = (column(frame::DIRECTION)?, column(frame::FORM)?);
-        let (questions, studies) = (questions.cont_slice()?, studies.cont_slice()?);
-        let (directions, forms) = (directions.cont_slice()?, forms.cont_slice()?);
-        let order = sorted_by_code(sorted_by_code((0..positions).collect(), studies), questions);
-        // The packed keys are made in order (no key column in the findings' own order), the
-        // tier and n gathered into it.
-        let keys: Vec<u64> = order
-            .iter()
-            .map(|&position| {
-                let i = position as usize;
-                packing.key([questions[i], studies[i], directions[i], forms[i]])
-            })
-            .collect();
-        let carried = findings
-            .frame
-            .select([frame::N, frame::TIER])?
-            .take(&IdxCa::from_vec("order".into(), order))?;
+        let order = {
+            let (questions, studies) = (questions.cont_slice()?, studies.cont_slice()?);
+            IdxCa::from_vec(
+                "order".into(),
+                sorted_by_code(sorted_by_code((0..positions).collect(), studies), questions),
+            )
+        };
+        // The tier and n gathered into that order first, and the frame (then only those and
+        // the outcome) dropped before the keys are made.
+        let carried = columns.select([frame::N, frame::TIER])?.take(&order)?;
+        drop(columns);
         let u32s = |name: &str| -> PolarsResult<UInt32Chunked> {
             Ok(carried
                 .column(name)?
@@ -148,10 +145,25 @@ impl StudyGroups {
                 .rechunk()
                 .into_owned())
         };
+        let (tiers, ns) = (u32s(frame::TIER)?, u32s(frame::N)?);
+        drop(carried);
+        // The packed keys are made in order (no key column in the findings' own order).
+        let keys: Vec<u64> = {
+            let (questions, studies) = (questions.cont_slice()?, studies.cont_slice()?);
+            let (directions, forms) = (directions.cont_slice()?, forms.cont_slice()?);
+            order
+                .cont_slice()?
+                .iter()
+                .map(|&position| {
+                    let i = position as usize;
+                    packing.key([questions[i], studies[i], directions[i], forms[i]])
+                })
+                .collect()
+        };
         Ok(StudyGroups {
             keys: UInt64Chunked::from_vec(frame::KEY.into(), keys),
-            tiers: u32s(frame::TIER)?,
-            ns: u32s(frame::N)?,
+            tiers,
+            ns,
             packing,
         })
     }
@@ -528,7 +540,7 @@ mod tests {
             let registry = test_rows::shipped();
             let findings = test_rows::findings(&registry, &picks);
             let frame = frame::findings_frame(&registry.topic, &findings, &crate::registry::StudyIndex::of(&findings)).unwrap();
-            let groups = StudyGroups::of(&frame).unwrap();
+            let groups = StudyGroups::of(frame.frame.clone(), &frame.codes).unwrap();
             let key_sets: [&[&str]; 9] = [
                 &[frame::QUESTION, frame::TIER, frame::DIRECTION],
                 &[frame::QUESTION, frame::TIER],
@@ -558,7 +570,7 @@ mod tests {
         let registry = test_rows::shipped();
         let frame =
             frame::findings_frame(&registry.topic, &registry.findings, &registry.studies).unwrap();
-        let groups = StudyGroups::of(&frame).unwrap();
+        let groups = StudyGroups::of(frame.frame.clone(), &frame.codes).unwrap();
         let key_sets: [&[&str]; 4] = [
             &[frame::QUESTION, frame::OUTCOME],
             &[frame::QUESTION],
