@@ -382,10 +382,10 @@ impl Run<'_> {
         let mut forms = KeyCodes::new(|form| topic.form_index(form));
         let mut outcomes = KeyCodes::new(|o| topic.outcomes.get_index_of(o));
         for (i, f) in self.rows.iter().enumerate() {
-            self.question[i] = questions.code(&f.question);
+            self.question[i] = questions.code(&f.keys.question);
             self.tier[i] = f.study.design.tier() as u32;
-            self.form[i] = forms.code(&f.form);
-            self.outcome[i] = outcomes.code(&f.outcome);
+            self.form[i] = forms.code(&f.keys.form);
+            self.outcome[i] = outcomes.code(&f.keys.outcome);
             self.direction[i] = f.direction as u32;
             self.n[i] = f.n().unwrap_or(0);
         }
@@ -442,8 +442,10 @@ mod tests {
                 let mut f = registry.findings[i % registry.findings.len()].clone();
                 if i % 3 == 0 {
                     // The same key in an allocation of its own.
-                    f.question = Text::from(f.question.to_string());
-                    f.outcome = Text::from(f.outcome.to_string());
+                    std::sync::Arc::make_mut(&mut f.keys).question =
+                        Text::from(f.keys.question.to_string());
+                    std::sync::Arc::make_mut(&mut f.keys).outcome =
+                        Text::from(f.keys.outcome.to_string());
                 }
                 std::sync::Arc::make_mut(&mut f.study).id =
                     Text::from(format!("s{:05}", (rows - i) / 4));
@@ -467,13 +469,16 @@ mod tests {
         let index = |i: Option<usize>| i.map(|i| i as u32);
         assert_eq!(
             column(QUESTION),
-            codes(&|f| index(topic.questions.get_index_of(f.question.as_str())))
+            codes(&|f| index(topic.questions.get_index_of(f.keys.question.as_str())))
         );
         assert_eq!(
             column(OUTCOME),
-            codes(&|f| index(topic.outcomes.get_index_of(f.outcome.as_str())))
+            codes(&|f| index(topic.outcomes.get_index_of(f.keys.outcome.as_str())))
         );
-        assert_eq!(column(FORM), codes(&|f| index(topic.form_index(&f.form))));
+        assert_eq!(
+            column(FORM),
+            codes(&|f| index(topic.form_index(&f.keys.form)))
+        );
         assert_eq!(column(TIER), codes(&|f| Some(f.study.design.tier() as u32)));
         assert_eq!(column(DIRECTION), codes(&|f| Some(f.direction as u32)));
         assert_eq!(column(N), codes(&|f| f.n()));

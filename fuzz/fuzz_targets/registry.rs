@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
             let again = evsynth::registry::parse(&canonical, "canonical.csv", &topic)
                 .expect("the canonical form of a valid registry is valid");
             let in_order = |mut rows: Vec<evsynth::registry::Finding>| {
-                rows.sort_by(|a, b| (&a.study.id, &a.outcome).cmp(&(&b.study.id, &b.outcome)));
+                rows.sort_by(|a, b| (&a.study.id, &a.keys.outcome).cmp(&(&b.study.id, &b.keys.outcome)));
                 for row in &mut rows {
                     row.line = 0;
                 }

@@ -188,11 +188,11 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let findings: Vec<&Finding> = registry
         .findings
         .iter()
-        .filter(|f| *f.question == *question_key && f.study.design.tier() != Tier::Review)
+        .filter(|f| *f.keys.question == *question_key && f.study.design.tier() != Tier::Review)
         .collect();
     let mut used = vec![false; topic.outcomes.len()];
     for f in &findings {
-        if let Some(at) = topic.outcomes.get_index_of(f.outcome.as_str()) {
+        if let Some(at) = topic.outcomes.get_index_of(f.keys.outcome.as_str()) {
             used[at] = true;
         }
     }
@@ -248,7 +248,11 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                 n,
                 cells: outcomes
                     .iter()
-                    .map(|o| rows.iter().find(|f| *f.outcome == **o).map(|f| f.direction))
+                    .map(|o| {
+                        rows.iter()
+                            .find(|f| *f.keys.outcome == **o)
+                            .map(|f| f.direction)
+                    })
                     .collect(),
                 overall: study_direction(counts).unwrap_or(Direction::Conflicting),
                 risk: worst_risk(&rows),

@@ -282,6 +282,19 @@ pub struct Study {
     pub confidence: Option<Confidence>,
 }
 
+/// The topic keys a finding names. Findings naming the same three share one copy: a registry
+/// names few combinations, and one pointer in a finding instead of three is 16 bytes less (160
+/// MB at ten million findings).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RowKeys {
+    /// Question key (topic.toml).
+    pub question: Text,
+    /// Intervention or exposure form key (topic.toml, or `not_applicable`).
+    pub form: Text,
+    /// Outcome key (topic.toml).
+    pub outcome: Text,
+}
+
 /// One registry row, validated, with what the synthesis and the reports read. The descriptive
 /// columns (population, dose_mg_day, duration_weeks, comparator, source, notes) are checked
 /// when the row is read but not kept: no output shows them, and a finding without them is
@@ -294,16 +307,12 @@ pub struct Finding {
     pub line: u64,
     /// The study's fields (id, citation, year, DOI, PMID, design, k_studies, confidence).
     pub study: Arc<Study>,
-    /// Question key (topic.toml).
-    pub question: Text,
+    /// The topic keys it names: question, form, outcome.
+    pub keys: Arc<RowKeys>,
     /// Participants analysed (blank only for reviews that give `k_studies`); read as a number
     /// with [`Finding::n`]. Never 0 (validation asks for at least one), which lets `None` take
     /// no room of its own: 4 bytes, not 8.
     pub participants: Option<NonZeroU32>,
-    /// Intervention or exposure form key (topic.toml, or `not_applicable`).
-    pub form: Text,
-    /// Outcome key (topic.toml).
-    pub outcome: Text,
     /// Direction relative to the question's hypothesis.
     pub direction: Direction,
     /// Reported significance.
@@ -420,7 +429,7 @@ mod tests {
     /// field is a decision, not an accident.
     #[test]
     fn a_finding_stays_small() {
-        assert_eq!(std::mem::size_of::<Finding>(), 64);
+        assert_eq!(std::mem::size_of::<Finding>(), 48);
     }
 
     #[test]

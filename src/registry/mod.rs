@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 pub use check::CheckedRegistry;
 pub use diagnostic::Diagnostic;
-pub use finding::{Finding, Study};
+pub use finding::{Finding, RowKeys, Study};
 pub use study_index::StudyIndex;
 pub use topic::Topic;
 

@@ -6,6 +6,7 @@
 //! with serde and clap). A serde-derived row struct would stop at the first
 //! bad field of a record and could not name invalid UTF-8 by column, so it is not used here.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::model::{Confidence, Design, Direction, EffectMeasure, RiskOfBias, Significance};
@@ -13,7 +14,7 @@ use crate::registry::columns::{COLUMNS, Col, header_field, position};
 use crate::registry::control;
 use crate::registry::diagnostic::{Diagnostic, Diagnostics, listed, quoted, shown};
 use crate::registry::finding::{
-    ArmData, EffectData, Finding, PValue, PackedPValue, StoredEffect, Study, Text,
+    ArmData, EffectData, Finding, PValue, PackedPValue, RowKeys, StoredEffect, Study, Text,
     parse_plain_number,
 };
 use crate::registry::key_hints::{KeyKind, normalised, one_typo_apart};
@@ -581,6 +582,10 @@ struct Interner {
     previous: Option<Arc<Study>>,
     /// Topic keys by column and position in the topic, made on first use.
     keys: [Vec<Option<Text>>; Col::COUNT],
+    /// Each combination of question, form and outcome met, by the keys' positions in the
+    /// topic, and the previous row's.
+    row_keys: HashMap<[usize; 3], Arc<RowKeys>, foldhash::fast::RandomState>,
+    previous_keys: Option<([usize; 3], Arc<RowKeys>)>,
 }
 
 /// A row's study-level text, as read.
@@ -596,6 +601,8 @@ impl Interner {
         Interner {
             previous: None,
             keys: std::array::from_fn(|_| Vec::new()),
+            row_keys: HashMap::default(),
+            previous_keys: None,
         }
     }
 
@@ -644,6 +651,37 @@ impl Interner {
             confidence,
         });
         self.previous.insert(study).clone()
+    }
+
+    /// The row's [`RowKeys`] from its question, form and outcome (each a position in the
+    /// topic and the text): the previous row's when it names the same keys, else the chunk's
+    /// copy of that combination (made on first use).
+    fn row_keys(&mut self, keys: [(usize, &str); 3]) -> Arc<RowKeys> {
+        let positions = keys.map(|(position, _)| position);
+        if let Some((previous, row_keys)) = &self.previous_keys
+            && *previous == positions
+        {
+            return Arc::clone(row_keys);
+        }
+        let row_keys = match self.row_keys.get(&positions) {
+            Some(row_keys) => Arc::clone(row_keys),
+            None => {
+                let [
+                    (question, question_text),
+                    (form, form_text),
+                    (outcome, outcome_text),
+                ] = keys;
+                let row_keys = Arc::new(RowKeys {
+                    question: self.key(Col::Question, question, question_text),
+                    form: self.key(Col::Form, form, form_text),
+                    outcome: self.key(Col::Outcome, outcome, outcome_text),
+                });
+                self.row_keys.insert(positions, Arc::clone(&row_keys));
+                row_keys
+            }
+        };
+        self.previous_keys = Some((positions, Arc::clone(&row_keys)));
+        row_keys
     }
 
     fn key(&mut self, col: Col, index: usize, text: &str) -> Text {
@@ -762,10 +800,10 @@ impl<'r> Row<'r> {
         meant: impl Fn(&str) -> Option<String>,
         keys: impl Fn() -> String,
         kind: &str,
-    ) -> Option<Text> {
+    ) -> Option<(usize, &'r str)> {
         let text = self.required_text(col)?;
         match index_of(text) {
-            Some(index) => Some(self.intern.key(col, index, text)),
+            Some(index) => Some((index, text)),
             None => {
                 let message = match meant(text) {
                     Some(key) => format!(
@@ -1068,13 +1106,12 @@ impl RowParser<'_> {
         let study = row
             .intern
             .study(study, year?, design?, k_studies, confidence);
+        let keys = row.intern.row_keys([question?, form?, outcome?]);
         Some(Finding {
             line,
             study,
-            question: question?,
+            keys,
             participants: n.and_then(std::num::NonZeroU32::new),
-            form: form?,
-            outcome: outcome?,
             direction: direction?,
             significant,
             p_value: PackedPValue::new(p_value),
@@ -1376,7 +1413,8 @@ mod tests {
     }
 
     /// Consecutive rows of a study share one [`Study`] as read; a row that changes a
-    /// study-level field gets its own, and the next study keeps no text of the last.
+    /// study-level field gets its own, and the next study keeps no text of the last. Rows
+    /// share their [`RowKeys`] the same way.
     #[test]
     fn consecutive_rows_of_a_study_share_their_study() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/studies/magnesium-rls");
@@ -1399,6 +1437,23 @@ mod tests {
         ));
         assert_eq!(*found[3].study.id, *"b_2");
         assert_eq!(*found[3].study.citation, *"B 2002");
+        // Rows naming the same question, form and outcome share their keys, apart or not;
+        // others hold their own, their common keys one string each.
+        assert!(Arc::ptr_eq(&found[0].keys, &found[3].keys));
+        assert!(!Arc::ptr_eq(&found[0].keys, &found[1].keys));
+        assert!(Text::ptr_eq(
+            &found[0].keys.question,
+            &found[1].keys.question
+        ));
+        assert_eq!(
+            [
+                &found[1].keys.question,
+                &found[1].keys.form,
+                &found[1].keys.outcome
+            ]
+            .map(|key| key.as_str()),
+            ["treatment", "citrate", "sleep_quality"]
+        );
     }
 
     /// The largest count is kept in a finding's effect data as given (a count is stored bare,

@@ -124,7 +124,7 @@ impl CrossRowChecks {
             HashMap::with_capacity_and_hasher(findings.len(), RandomState::default());
         for row in findings {
             first_lines
-                .entry((row.study.id.as_str(), row.outcome.as_str()))
+                .entry((row.study.id.as_str(), row.keys.outcome.as_str()))
                 .or_insert(row.line);
         }
         for (line, study_id, outcome) in self.repeats.drain(..) {
@@ -167,11 +167,12 @@ impl CrossRowChecks {
     /// Records `finding`'s outcome for study `study`; a repeated pair is reported (past the
     /// bits) or noted for [`CrossRowChecks::resolve_repeats`].
     fn note_outcome(&mut self, study: usize, finding: &Finding, diagnostics: &mut Diagnostics) {
-        let number = match self.outcome_numbers.get(&*finding.outcome) {
+        let number = match self.outcome_numbers.get(&*finding.keys.outcome) {
             Some(&number) => number,
             None => {
                 let number = self.outcome_numbers.len();
-                self.outcome_numbers.insert(finding.outcome.clone(), number);
+                self.outcome_numbers
+                    .insert(finding.keys.outcome.clone(), number);
                 number
             }
         };
@@ -184,7 +185,7 @@ impl CrossRowChecks {
                 self.repeats.push((
                     finding.line,
                     finding.study.id.clone(),
-                    finding.outcome.clone(),
+                    finding.keys.outcome.clone(),
                 ));
             }
             return;
@@ -196,7 +197,7 @@ impl CrossRowChecks {
             Entry::Occupied(first) => diagnostics.push(duplicate_finding(
                 finding.line,
                 &finding.study.id,
-                &finding.outcome,
+                &finding.keys.outcome,
                 *first.get(),
             )),
         }
@@ -403,7 +404,7 @@ mod tests {
                 }
                 Entry::Occupied(first) => first.get().check(finding, diagnostics),
             }
-            match finding_lines.entry((&finding.study.id, &finding.outcome)) {
+            match finding_lines.entry((&finding.study.id, &finding.keys.outcome)) {
                 Entry::Vacant(slot) => {
                     slot.insert(finding.line);
                 }
@@ -411,7 +412,7 @@ mod tests {
                     diagnostics.push(duplicate_finding(
                         finding.line,
                         &finding.study.id,
-                        &finding.outcome,
+                        &finding.keys.outcome,
                         *first.get(),
                     ));
                 }
@@ -455,7 +456,7 @@ mod tests {
                     pmid: None,
                     ..(*row.study).clone()
                 });
-                row.outcome = copy(&format!("o{i}"));
+                std::sync::Arc::make_mut(&mut row.keys).outcome = copy(&format!("o{i}"));
                 row.line = i as u64 + 2;
                 row
             })
@@ -500,7 +501,7 @@ mod tests {
     ) -> Finding {
         let mut row = base[pick % base.len()].clone();
         Arc::make_mut(&mut row.study).id = Text::from(format!("s{}", study % 6));
-        row.outcome = Text::from(format!("o{}", outcome % 100));
+        std::sync::Arc::make_mut(&mut row.keys).outcome = Text::from(format!("o{}", outcome % 100));
         Arc::make_mut(&mut row.study).doi =
             (doi % 4 != 0).then(|| Text::from(format!("10.1/{}", doi % 4)));
         Arc::make_mut(&mut row.study).pmid =

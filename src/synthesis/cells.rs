@@ -71,8 +71,8 @@ pub fn by_question_and_outcome<'a>(
     let mut last: Option<((usize, usize), usize)> = None;
     for (row, finding) in (0u32..).zip(findings) {
         let (Some(q), Some(o)) = (
-            topic.questions.get_index_of(finding.question.as_str()),
-            topic.outcomes.get_index_of(finding.outcome.as_str()),
+            topic.questions.get_index_of(finding.keys.question.as_str()),
+            topic.outcomes.get_index_of(finding.keys.outcome.as_str()),
         ) else {
             continue;
         };
@@ -128,8 +128,8 @@ mod tests {
             .map(|(line, (q, o))| {
                 let mut f = registry.findings[0].clone();
                 f.line = line as u64 + 2;
-                f.question = Text::from(questions[*q].as_str());
-                f.outcome = Text::from(outcomes[*o].as_str());
+                std::sync::Arc::make_mut(&mut f.keys).question = Text::from(questions[*q].as_str());
+                std::sync::Arc::make_mut(&mut f.keys).outcome = Text::from(outcomes[*o].as_str());
                 f
             })
             .collect();

@@ -418,9 +418,10 @@ pub(crate) mod test_rows {
             std::sync::Arc::make_mut(&mut f.study).id = Text::from(format!("s{study}"));
             std::sync::Arc::make_mut(&mut f.study).design =
                 Design::ALL[usize::from(study) % Design::ALL.len()];
-            f.question = Text::from(questions[question % questions.len()].as_str());
-            f.form = Text::from(forms[form % forms.len()]);
-            f.outcome = Text::from(outcome.clone());
+            std::sync::Arc::make_mut(&mut f.keys).question =
+                Text::from(questions[question % questions.len()].as_str());
+            std::sync::Arc::make_mut(&mut f.keys).form = Text::from(forms[form % forms.len()]);
+            std::sync::Arc::make_mut(&mut f.keys).outcome = Text::from(outcome.clone());
             f.direction = Direction::ALL[direction % Direction::ALL.len()];
             f.participants = std::num::NonZeroU32::new(n).filter(|_| n % 7 != 0);
             rows.push(f);
