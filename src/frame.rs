@@ -6,6 +6,7 @@
 //! [`Codebook`] turns codes back into keys when results are read.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 use polars::prelude::{
@@ -17,7 +18,7 @@ use rayon::prelude::*;
 use crate::model::{Direction, Tier};
 use crate::registry::finding::Text;
 use crate::registry::topic::FORM_NOT_APPLICABLE;
-use crate::registry::{Finding, StudyIndex, Topic};
+use crate::registry::{Finding, RowKeys, StudyIndex, Topic};
 
 /// Study identifier (code).
 pub const STUDY_ID: &str = "study_id";
@@ -378,51 +379,44 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn fill(self, topic: &Topic) {
-        let mut questions = KeyCodes::new(|q| topic.questions.get_index_of(q));
-        let mut forms = KeyCodes::new(|form| topic.form_index(form));
-        let mut outcomes = KeyCodes::new(|o| topic.outcomes.get_index_of(o));
+        let mut codes = KeyCodes::default();
         for (i, f) in self.rows.iter().enumerate() {
-            self.question[i] = questions.code(&f.keys.question);
+            [self.question[i], self.form[i], self.outcome[i]] = codes.of(&f.keys, topic);
             self.tier[i] = f.study.design.tier() as u32;
-            self.form[i] = forms.code(&f.keys.form);
-            self.outcome[i] = outcomes.code(&f.keys.outcome);
             self.direction[i] = f.direction as u32;
             self.n[i] = f.n().unwrap_or(0);
         }
     }
 }
 
-/// The topic position of a column's keys (`u32::MAX` for a key the topic lacks, which
-/// validated rows never have). Keys are shared strings, a few per registry: each is looked up in
-/// the topic once, then found by its address (the previous row's first).
-struct KeyCodes<F> {
-    index_of: F,
-    previous: Option<(usize, u32)>,
-    by_address: HashMap<usize, u32, RandomState>,
+/// The topic positions of a finding's question, form and outcome (`u32::MAX` for a key the
+/// topic lacks, which validated rows never have). The findings naming the same three share one
+/// [`RowKeys`], a few per registry: each is looked up in the topic once, then found by its
+/// address (the previous row's first).
+#[derive(Default)]
+struct KeyCodes {
+    previous: Option<(usize, [u32; 3])>,
+    by_address: HashMap<usize, [u32; 3], RandomState>,
 }
 
-impl<F: Fn(&str) -> Option<usize>> KeyCodes<F> {
-    fn new(index_of: F) -> KeyCodes<F> {
-        KeyCodes {
-            index_of,
-            previous: None,
-            by_address: HashMap::default(),
-        }
-    }
-
-    fn code(&mut self, text: &Text) -> u32 {
-        let address = text.as_ptr() as usize;
-        if let Some((previous, code)) = self.previous
+impl KeyCodes {
+    fn of(&mut self, keys: &Arc<RowKeys>, topic: &Topic) -> [u32; 3] {
+        let address = Arc::as_ptr(keys) as usize;
+        if let Some((previous, codes)) = self.previous
             && previous == address
         {
-            return code;
+            return codes;
         }
-        let code = *self
-            .by_address
-            .entry(address)
-            .or_insert_with(|| (self.index_of)(text).map_or(u32::MAX, |i| i as u32));
-        self.previous = Some((address, code));
-        code
+        let codes = *self.by_address.entry(address).or_insert_with(|| {
+            let code = |index: Option<usize>| index.map_or(u32::MAX, |i| i as u32);
+            [
+                code(topic.questions.get_index_of(keys.question.as_str())),
+                code(topic.form_index(&keys.form)),
+                code(topic.outcomes.get_index_of(keys.outcome.as_str())),
+            ]
+        });
+        self.previous = Some((address, codes));
+        codes
     }
 }
 
