@@ -7,6 +7,7 @@
 //! 960 MB and a walk of 40 million for each analysis).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::registry::{Finding, Topic};
 
@@ -59,7 +60,7 @@ impl<'a> QuestionOutcomeCells<'a> {
 /// synthesis for both the meta-analysis and the certainty ratings. Findings whose question
 /// or outcome the topic does not define (which validation refuses) are left out.
 ///
-/// Rows are numbered as `u32`: a registry of more than four billion findings (256 GB of
+/// Rows are numbered as `u32`: a registry of more than four billion findings (200 GB of
 /// findings alone) cannot be held.
 pub fn by_question_and_outcome<'a>(
     topic: &'a Topic,
@@ -68,25 +69,30 @@ pub fn by_question_and_outcome<'a>(
     // Each cell's position in topic order, and its rows.
     let mut placed: Vec<((usize, usize), Vec<u32>)> = Vec::new();
     let mut index: HashMap<(usize, usize), usize, foldhash::fast::RandomState> = HashMap::default();
-    let mut last: Option<((usize, usize), usize)> = None;
+    // The cell of each combination of keys the findings share (see `RowKeys`), by its
+    // address: a look-up of a few, not of two strings a finding; the previous row's first.
+    let mut cell_of_keys: HashMap<usize, Option<usize>, foldhash::fast::RandomState> =
+        HashMap::default();
+    let mut last: Option<(usize, Option<usize>)> = None;
     for (row, finding) in (0u32..).zip(findings) {
-        let (Some(q), Some(o)) = (
-            topic.questions.get_index_of(finding.keys.question.as_str()),
-            topic.outcomes.get_index_of(finding.keys.outcome.as_str()),
-        ) else {
-            continue;
-        };
-        // A study's rows come together, and often its cells too: the last cell is tried
-        // before the index.
+        let address = Arc::as_ptr(&finding.keys) as usize;
         let at = match last {
-            Some((cell, at)) if cell == (q, o) => at,
-            _ => *index.entry((q, o)).or_insert_with(|| {
-                placed.push(((q, o), Vec::new()));
-                placed.len() - 1
+            Some((previous, at)) if previous == address => at,
+            _ => *cell_of_keys.entry(address).or_insert_with(|| {
+                let q = topic
+                    .questions
+                    .get_index_of(finding.keys.question.as_str())?;
+                let o = topic.outcomes.get_index_of(finding.keys.outcome.as_str())?;
+                Some(*index.entry((q, o)).or_insert_with(|| {
+                    placed.push(((q, o), Vec::new()));
+                    placed.len() - 1
+                }))
             }),
         };
-        last = Some(((q, o), at));
-        placed[at].1.push(row);
+        last = Some((address, at));
+        if let Some(at) = at {
+            placed[at].1.push(row);
+        }
     }
     drop(index);
     placed.sort_unstable_by_key(|(at, _)| *at);
