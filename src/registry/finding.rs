@@ -214,18 +214,10 @@ impl StoredEffect {
     /// The effect data stored.
     pub fn data(&self) -> EffectData {
         let given = |i: usize| self.given & (1 << i) != 0;
-        let mut numbers = self.numbers.map(Some);
-        for (i, number) in numbers.iter_mut().enumerate() {
-            if !given(i) {
-                *number = None;
-            }
-        }
-        let mut counts = self.counts.map(Some);
-        for (i, count) in counts.iter_mut().enumerate() {
-            if !given(8 + i) {
-                *count = None;
-            }
-        }
+        let numbers: [Option<f64>; 8] =
+            std::array::from_fn(|i| given(i).then_some(self.numbers[i]));
+        let counts: [Option<u32>; 4] =
+            std::array::from_fn(|i| given(8 + i).then_some(self.counts[i]));
         let [yi, vi, ci_low, ci_high, mean1, sd1, mean2, sd2] = numbers;
         let [n1, n2, events1, events2] = counts;
         EffectData {
@@ -285,7 +277,7 @@ pub struct Study {
 /// The topic keys a finding names. Findings naming the same three share one copy: a registry
 /// names few combinations, and one pointer in a finding instead of three is 16 bytes less (160
 /// MB at ten million findings).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowKeys {
     /// Question key (topic.toml).
     pub question: Text,

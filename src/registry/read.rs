@@ -628,24 +628,22 @@ impl Interner {
         {
             return Arc::clone(previous);
         }
+        // The previous study's text where this one repeats it, else a new string.
         let previous = self.previous.as_deref();
-        let shared = |field: fn(&Study) -> &Text, value: &str| match previous.map(field) {
-            Some(text) if **text == *value => text.clone(),
+        let reuse = |earlier: Option<&Text>, value: &str| match earlier {
+            Some(text) if text.as_str() == value => text.clone(),
             _ => Text::from(value),
         };
-        let optional = |field: fn(&Study) -> Option<&Text>, value: Option<&str>| {
-            let value = value?;
-            Some(match previous.and_then(field) {
-                Some(text) if **text == *value => text.clone(),
-                _ => Text::from(value),
-            })
-        };
         let study = Arc::new(Study {
-            id: shared(|s| &s.id, text.id),
-            citation: shared(|s| &s.citation, text.citation),
+            id: reuse(previous.map(|p| &p.id), text.id),
+            citation: reuse(previous.map(|p| &p.citation), text.citation),
             year,
-            doi: optional(|s| s.doi.as_ref(), text.doi),
-            pmid: optional(|s| s.pmid.as_ref(), text.pmid),
+            doi: text
+                .doi
+                .map(|doi| reuse(previous.and_then(|p| p.doi.as_ref()), doi)),
+            pmid: text
+                .pmid
+                .map(|pmid| reuse(previous.and_then(|p| p.pmid.as_ref()), pmid)),
             design,
             k_studies,
             confidence,
