@@ -394,13 +394,14 @@ impl Run<'_> {
 /// [`RowKeys`], a few per registry: each is looked up in the topic once, then found by its
 /// address (the previous row's first).
 #[derive(Default)]
-struct KeyCodes {
+pub(crate) struct KeyCodes {
     previous: Option<(usize, [u32; 3])>,
     by_address: HashMap<usize, [u32; 3], RandomState>,
 }
 
 impl KeyCodes {
-    fn of(&mut self, keys: &Arc<RowKeys>, topic: &Topic) -> [u32; 3] {
+    /// The positions of `keys` (question, form, outcome) in `topic`.
+    pub(crate) fn of(&mut self, keys: &Arc<RowKeys>, topic: &Topic) -> [u32; 3] {
         let address = Arc::as_ptr(keys) as usize;
         if let Some((previous, codes)) = self.previous
             && previous == address

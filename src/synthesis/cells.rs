@@ -7,8 +7,8 @@
 //! 960 MB and a walk of 40 million for each analysis).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
+use crate::frame::KeyCodes;
 use crate::registry::{Finding, Topic};
 
 /// One question × outcome cell that holds findings.
@@ -69,30 +69,24 @@ pub fn by_question_and_outcome<'a>(
     // Each cell's position in topic order, and its rows.
     let mut placed: Vec<((usize, usize), Vec<u32>)> = Vec::new();
     let mut index: HashMap<(usize, usize), usize, foldhash::fast::RandomState> = HashMap::default();
-    // The cell of each combination of keys the findings share (see `RowKeys`), by its
-    // address: a look-up of a few, not of two strings a finding; the previous row's first.
-    let mut cell_of_keys: HashMap<usize, Option<usize>, foldhash::fast::RandomState> =
-        HashMap::default();
-    let mut last: Option<(usize, Option<usize>)> = None;
+    let mut positions = KeyCodes::default();
+    let mut last: Option<((u32, u32), usize)> = None;
     for (row, finding) in (0u32..).zip(findings) {
-        let address = Arc::as_ptr(&finding.keys) as usize;
+        let [q, _, o] = positions.of(&finding.keys, topic);
+        if q == u32::MAX || o == u32::MAX {
+            continue;
+        }
+        // A study's rows come together, and often its cells too: the last cell is tried
+        // before the index.
         let at = match last {
-            Some((previous, at)) if previous == address => at,
-            _ => *cell_of_keys.entry(address).or_insert_with(|| {
-                let q = topic
-                    .questions
-                    .get_index_of(finding.keys.question.as_str())?;
-                let o = topic.outcomes.get_index_of(finding.keys.outcome.as_str())?;
-                Some(*index.entry((q, o)).or_insert_with(|| {
-                    placed.push(((q, o), Vec::new()));
-                    placed.len() - 1
-                }))
+            Some((cell, at)) if cell == (q, o) => at,
+            _ => *index.entry((q as usize, o as usize)).or_insert_with(|| {
+                placed.push(((q as usize, o as usize), Vec::new()));
+                placed.len() - 1
             }),
         };
-        last = Some((address, at));
-        if let Some(at) = at {
-            placed[at].1.push(row);
-        }
+        last = Some(((q, o), at));
+        placed[at].1.push(row);
     }
     drop(index);
     placed.sort_unstable_by_key(|(at, _)| *at);
