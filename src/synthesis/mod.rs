@@ -321,8 +321,8 @@ fn aggregate(registry: &Registry, selection: &Selection) -> Result<Aggregated, E
         })
         .collect::<PolarsResult<_>>()?;
     let per_outcome = outcome_vote_counts(&findings, |tier| selection.counts_tier(tier))?;
-    // The frame's columns are not read again: the groups take them (and free them as they are
-    // read) before the passes over the groups, the report's peak of memory.
+    // The frame's columns are not read again: the groups take them and free them as they are
+    // read, before the passes over the groups.
     let FindingsFrame {
         frame: columns,
         codes,

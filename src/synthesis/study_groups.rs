@@ -104,8 +104,8 @@ impl Field {
 
 impl StudyGroups {
     /// Puts the findings of a frame (its columns, taken: each is freed once read, so the
-    /// groups are not built beside the whole frame; at ten million findings, 80 MB less at
-    /// the report's peak of memory) in order of question, then study. `codes` are the frame's.
+    /// groups are not built beside the whole frame; at ten million findings, 80 MB less while
+    /// they are made) in order of question, then study. `codes` are the frame's.
     pub fn of(mut columns: DataFrame, codes: &Codebook<'_>) -> PolarsResult<StudyGroups> {
         // Packed in this order: question, study, direction, form.
         let packing = codes.packing(&[
