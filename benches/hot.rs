@@ -145,13 +145,13 @@ fn png_encode_chart(bencher: Bencher) {
     let mut pixels = vec![0; reader.output_buffer_size()];
     let frame = reader.next_frame(&mut pixels).expect("valid PNG");
     pixels.truncate(frame.buffer_size());
-    bencher.bench(|| {
+    bencher.bench_local(|| {
         evsynth::charts::png_encode::encode_rgb(
-            divan::black_box(&pixels),
-            frame.width,
-            frame.height,
+            divan::black_box(&mut pixels),
+            (frame.width, frame.height),
             144,
             None,
+            evsynth::charts::png_encode::Afterwards::Keep,
         )
     });
 }

@@ -8,6 +8,7 @@ pub mod arabic_shaping;
 pub mod axis;
 pub mod bitmap_text;
 pub mod common;
+mod deflate;
 pub mod effect_direction;
 pub mod evidence_map;
 pub mod evidence_meter;

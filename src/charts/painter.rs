@@ -10,7 +10,7 @@ use std::sync::{Once, OnceLock};
 use ab_glyph::FontRef;
 
 use crate::charts::bitmap_text::BitmapText;
-use crate::charts::png_encode;
+use crate::charts::png_encode::{self, Afterwards};
 use crate::charts::reading_order;
 use crate::charts::svg_text::SvgText;
 
@@ -464,7 +464,7 @@ struct PngPainter<'a, 'b> {
     texts: Vec<BitmapText>,
     /// One entry per pixel row: whether a shape may have drawn on it (each shape's vertical
     /// extent in pixels, widened by its stroke and two pixels of rounding). Rows never marked
-    /// are still blank, which [`render_png`] uses (see [`TouchedRows`]).
+    /// are still blank, which [`render_png`] and its encoder use.
     touched: Vec<bool>,
 }
 
@@ -841,79 +841,39 @@ pub fn render_png(size: (u32, u32), dpi: u32, draw: &DrawFn) -> Result<Vec<u8>, 
     thread_local! {
         /// The pixel buffer of the last chart drawn on this thread, reused by the next: a
         /// fresh multi-megabyte buffer per chart cost more in page faults than the drawing.
-        static PIXELS: std::cell::Cell<TouchedRows> = const {
-            std::cell::Cell::new(TouchedRows { pixels: Vec::new(), width: 0, touched: Vec::new() })
-        };
+        /// It is all white whenever it is put back (the encoder whitens each drawn row once
+        /// it is written), or empty.
+        static WHITE_PIXELS: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
     }
     register_embedded_font();
     let scale = f64::from(dpi) / 72.0;
     let (width, height) = png_size(size, dpi);
-    let mut last = PIXELS.take();
-    last.whiten(width, height);
-    let drawn = draw_pixels(&mut last.pixels, (width, height), scale, draw);
-    let encoded = drawn.and_then(|touched| {
-        last.touched = touched;
-        last.width = width;
-        debug_assert!(
-            last.untouched_rows_are_blank(),
-            "a drawn row was not marked"
-        );
-        png_encode::encode_rgb(&last.pixels, width, height, dpi, Some(&last.touched))
-    });
-    if encoded.is_err() {
-        // Whatever was drawn is unknown: the next chart starts from a fresh white buffer.
-        last.width = 0;
-    }
-    PIXELS.set(last);
-    encoded
+    let mut pixels = WHITE_PIXELS.take();
+    // White stays white when the buffer shrinks, and it grows in white.
+    pixels.resize(width as usize * 3 * height as usize, 255);
+    let touched = draw_pixels(&mut pixels, (width, height), scale, draw)?;
+    debug_assert!(
+        untouched_rows_are_blank(&pixels, width, &touched),
+        "a drawn row was not marked"
+    );
+    let encoded = png_encode::encode_rgb(
+        &mut pixels,
+        (width, height),
+        dpi,
+        Some(&touched),
+        Afterwards::Whiten,
+    )?;
+    WHITE_PIXELS.set(pixels);
+    Ok(encoded)
 }
 
-/// A chart's pixels and the rows its drawing may have touched: a row never touched is still
-/// the white it started as. The next chart on the thread whitens only those rows (clearing
-/// the whole 7 MB buffer was a twentieth of a batch's CPU), and the encoder takes a blank row
-/// after a blank row as a repeat without comparing them.
-#[derive(Default)]
-struct TouchedRows {
-    pixels: Vec<u8>,
-    /// The width the pixels were drawn at (0: unknown, whiten everything).
-    width: u32,
-    touched: Vec<bool>,
-}
-
-impl TouchedRows {
-    /// Makes the buffer `width` × `height` white pixels, rewriting only the bytes of the rows
-    /// the last chart touched (in its own row layout, whatever its width), then sizing it.
-    fn whiten(&mut self, width: u32, height: u32) {
-        let (last_row, size) = (
-            self.width as usize * 3,
-            width as usize * 3 * height as usize,
-        );
-        if last_row == 0 {
-            self.pixels.clear();
-        } else {
-            for (row, touched) in self.touched.iter().enumerate() {
-                let bytes = row * last_row..((row + 1) * last_row).min(size);
-                if let (true, Some(bytes)) = (*touched, self.pixels.get_mut(bytes)) {
-                    bytes.fill(255);
-                }
-            }
-        }
-        // Bytes past the last chart's come in white; bytes past this one's go.
-        self.pixels.resize(size, 255);
-        self.width = 0;
-        self.touched.clear();
-    }
-
-    /// Whether every row not marked touched is all white (checked in debug builds).
-    fn untouched_rows_are_blank(&self) -> bool {
-        let row_len = self.width as usize * 3;
-        row_len == 0
-            || self
-                .pixels
-                .chunks(row_len)
-                .zip(&self.touched)
-                .all(|(row, touched)| *touched || row.iter().all(|&b| b == 255))
-    }
+/// Whether every row of `pixels` (`width` pixels wide) not marked in `touched` is all white
+/// (checked in debug builds: the encoder relies on it).
+fn untouched_rows_are_blank(pixels: &[u8], width: u32, touched: &[bool]) -> bool {
+    pixels
+        .chunks(width as usize * 3)
+        .zip(touched)
+        .all(|(row, touched)| *touched || row.iter().all(|&b| b == 255))
 }
 
 /// Draws a chart into white `pixels` of `width` × `height`; the rows it may have touched.
@@ -1095,8 +1055,9 @@ mod tests {
         assert_eq!(marked, (16..=24).collect::<Vec<_>>());
     }
 
-    /// The thread's reused pixel buffer is whitened only where the last chart drew: a chart
-    /// drawn after another, wider or narrower, taller or shorter, is the chart drawn alone.
+    /// The thread's reused pixel buffer is whitened only where the last chart drew (by the
+    /// encoder, row by row): a chart drawn after another, wider or narrower, taller or
+    /// shorter, is the chart drawn alone.
     #[test]
     fn a_chart_drawn_after_another_is_the_chart_drawn_alone() {
         let alone = std::thread::spawn(|| render_png((120, 90), 144, &small))
