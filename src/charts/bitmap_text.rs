@@ -33,6 +33,8 @@ struct GlyphRaster {
     /// from the coverage (see [`level`]); pixels of level 0, which a blend leaves unchanged,
     /// are left out.
     coverage: Box<[(u32, u32, u32)]>,
+    /// One past the largest x and y of `coverage` (0 × 0 when it is empty).
+    extent: (u32, u32),
 }
 
 /// plotters-bitmap's blend weight of a pixel of `coverage`, out of 256: a coverage of at
@@ -99,11 +101,15 @@ fn rasterise(weight: Weight, size: f32, character: char) -> GlyphRaster {
         }
         None => (0, Vec::new()),
     };
+    let extent = coverage.iter().fold((0, 0), |(width, height), &(x, y, _)| {
+        (width.max(x + 1), height.max(y + 1))
+    });
     GlyphRaster {
         id,
         advance: font.h_advance(id),
         y_shift,
         coverage: coverage.into_boxed_slice(),
+        extent,
     }
 }
 
@@ -181,6 +187,44 @@ impl BitmapText {
         for (glyph, kern) in glyphs.iter().zip(&kerns) {
             pen += kern;
             let (gx, gy) = (pen as i32 + dx, glyph.y_shift + dy);
+            // The glyph's box in the image, rows and columns as drawn (inclusive).
+            let (extent_x, extent_y) = (glyph.extent.0 as i32, glyph.extent.1 as i32);
+            let (columns, rows) = if self.up {
+                (
+                    (self.at.0 + gy, self.at.0 + gy + extent_y - 1),
+                    (self.at.1 - gx - extent_x + 1, self.at.1 - gx),
+                )
+            } else {
+                (
+                    (self.at.0 + gx, self.at.0 + gx + extent_x - 1),
+                    (self.at.1 + gy, self.at.1 + gy + extent_y - 1),
+                )
+            };
+            let inside = columns.0 >= 0 && columns.1 < width && rows.0 >= 0 && rows.1 < height;
+            if inside && !glyph.coverage.is_empty() {
+                // Wholly inside: its rows are marked once and no pixel needs a bounds check.
+                if let Some(marks) = touched.get_mut(rows.0 as usize..=rows.1 as usize) {
+                    marks.fill(true);
+                }
+                let stride = width as usize;
+                for &(x, y, level) in &glyph.coverage {
+                    let (x, y) = (x as i32 + gx, y as i32 + gy);
+                    let (x, y) = if self.up { (y, -x) } else { (x, y) };
+                    let at = ((self.at.1 + y) as usize * stride + (self.at.0 + x) as usize) * 3;
+                    let Some(pixel) = pixels.get_mut(at..at + 3) else {
+                        continue;
+                    };
+                    if level == 256 {
+                        pixel.copy_from_slice(&colour);
+                    } else {
+                        for (old, new) in pixel.iter_mut().zip(colour) {
+                            *old = blend(*old, new, level);
+                        }
+                    }
+                }
+                pen += glyph.advance;
+                continue;
+            }
             for &(x, y, level) in &glyph.coverage {
                 let (x, y) = (x as i32 + gx, y as i32 + gy);
                 let (x, y) = if self.up { (y, -x) } else { (x, y) };
