@@ -17,7 +17,7 @@ use ab_glyph::{Font as _, GlyphId, ScaleFont as _};
 use plotters::style::RGBColor;
 use plotters_backend::BackendCoord;
 
-use crate::charts::painter::{Align, Weight, face};
+use crate::charts::painter::{Align, Weight, face, kerning};
 
 /// Cached coverage beyond this many pixels (about 24 MB) empties the cache of the thread, so
 /// text with unbounded distinct characters cannot grow memory without limit.
@@ -152,7 +152,6 @@ impl BitmapText {
         touched: &mut [bool],
     ) {
         let size = self.size as f32;
-        let font = face(self.weight).as_scaled(size);
         let glyphs: Vec<Rc<GlyphRaster>> = self
             .text
             .chars()
@@ -163,7 +162,7 @@ impl BitmapText {
             .chain(
                 glyphs
                     .windows(2)
-                    .map(|pair| font.kern(pair[0].id, pair[1].id)),
+                    .map(|pair| kerning(self.weight, size, pair[0].id, pair[1].id)),
             )
             .collect();
         // plotters' `estimate_layout`: advance then kerning, summed in f32, truncated.
