@@ -19,7 +19,7 @@ pub fn grouped(count: impl Into<u64>) -> String {
 const N_NOT_GIVEN: &str = "n not given";
 
 /// Participants as charts and the README's tables label them: "n = 1,234" (`spaced`) or
-/// "n=1,234"; [`N_NOT_GIVEN`] when `participants` is `None`.
+/// "n=1,234"; `N_NOT_GIVEN` when `participants` is `None`.
 pub fn participants_label(participants: Option<u64>, spaced: bool) -> String {
     match (participants, spaced) {
         (None, _) => N_NOT_GIVEN.to_string(),

@@ -10,7 +10,7 @@
 //! joins on both sides. Lam followed by alef becomes the mandatory lam-alef ligature. The result
 //! is still in reading order, for [`crate::charts::reading_order::visual_order`].
 //!
-//! Letters not in [`FORMS`] (rare ones of other languages) are drawn in their isolated form and
+//! Letters not in `FORMS` (rare ones of other languages) are drawn in their isolated form and
 //! break the joining around them. Text without Arabic letters is returned as it is.
 
 use std::borrow::Cow;

@@ -368,9 +368,10 @@ pub(crate) fn kerning(
 /// This is plotters' measure of the text (`FontDesc::box_size`, its ab_glyph
 /// `estimate_layout`: each glyph's advance, then its kerning with the glyph before, summed in
 /// `f32` and truncated to whole pixels), taken at 10× and divided, so the truncation does not
-/// bias narrow labels. It is computed here from the same face with each character's glyph and
-/// advance cached per thread: plotters looked the face up by name and each character up in
-/// the font's tables on every call, 4% of a batch's CPU.
+/// bias narrow labels. It is computed here from the same face, with each character's glyph
+/// and advance and each pair's kerning cached per thread (`Measures`): plotters looked the
+/// face up by name, and ab_glyph each character and pair up in the font's tables, on every
+/// call, about 6% of a batch's CPU.
 pub fn drawn_text_width(drawn: &str, size: f64, weight: Weight) -> f64 {
     use ab_glyph::{Font as _, ScaleFont as _};
     let scale = (size * 10.0) as f32;
@@ -450,8 +451,6 @@ pub fn fill_lines(
     lines
 }
 
-/// The embedded font at `size`. (`FontDesc::style` keeps the old face's data in plotters 0.3.7,
-/// so the face is chosen here, at construction.)
 /// Shapes drawn through plotters, in logical units scaled to the output; text is each format's
 /// own ([`SvgPainter`], [`PngPainter`]).
 struct PlottersPainter<'a, DB: DrawingBackend> {
@@ -978,6 +977,8 @@ mod tests {
 
     use plotters::style::{FontDesc, FontFamily};
 
+    /// The embedded font at `size`. (`FontDesc::style` keeps the old face's data in plotters
+    /// 0.3.7, so the face is chosen here, at construction.)
     fn font_desc(size: f64, weight: Weight) -> FontDesc<'static> {
         let style = match weight {
             Weight::Normal => FontStyle::Normal,

@@ -3,7 +3,7 @@
 //! A chart is mostly background: most pixel rows repeat the row above. Such a row is written
 //! with the PNG `Up` filter, whose output is all zeros and is not computed at all; every other
 //! row uses the `Sub` filter. The filtered rows go straight into one fast deflate stream
-//! ([`super::deflate`], after the png crate's own fast compressor), so no filtered copy of the
+//! (`charts::deflate`, after the png crate's own fast compressor), so no filtered copy of the
 //! image is made, and a repeated row's zeros are written without being read.
 //! The file records its resolution (`pHYs`), so a 144 dpi chart prints at its logical size.
 
@@ -23,16 +23,17 @@ pub enum Afterwards {
     /// They stay as they were.
     Keep,
     /// Every row not known to be blank is made white (255) just after it is encoded, while
-    /// it is still in the cache: the buffer is ready for the next chart. Clearing the rows
-    /// the next chart's drawing was about to need, after they had left the cache, was a
-    /// twelfth of a batch's CPU.
+    /// it is still in the cache: the buffer is ready for the next chart. Clearing those rows
+    /// when the next chart started, after they had left the cache, was 7.7% of a batch's CPU
+    /// (4.6% now, with every other memset).
     Whiten,
 }
 
 /// Encodes 8-bit RGB `pixels` (row by row, no padding) of `width` × `height` as a PNG that
 /// records `dpi` as its resolution. `touched`, when given, has one entry per row, false for a
 /// row known to be blank (all white): a blank row after a blank row is written as a repeat
-/// without comparing the two. The bytes are the same with or without it.
+/// without comparing the two. The bytes are the same with or without it. `afterwards` keeps
+/// the pixels or whitens them.
 pub fn encode_rgb(
     pixels: &mut [u8],
     (width, height): (u32, u32),

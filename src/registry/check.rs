@@ -1,6 +1,6 @@
 //! Reading a registry and running every check on it block by block: the cross-row checks of
 //! each block run as it arrives, beside the reading and parsing of the next, and the rows are
-//! kept ([`crate::registry::load`]) or dropped after their checks ([`crate::registry::check`]).
+//! kept ([`crate::registry::load`]) or dropped after their checks ([`crate::registry::check()`]).
 
 use std::io::{self, Read, Seek, SeekFrom};
 

@@ -185,7 +185,7 @@ fn entry<'t, 'i>(
 /// Bytes of text per checkpoint of a [`LineIndex`].
 const BLOCK: usize = 4096;
 
-/// Line and column look-up for one text: a checkpoint every [`BLOCK`] bytes holds the lines
+/// Line and column look-up for one text: a checkpoint every `BLOCK` bytes holds the lines
 /// and characters before it and where its line starts, so each look-up reads at most one
 /// block, however many problems a large file has and however long its lines are.
 pub struct LineIndex<'t> {

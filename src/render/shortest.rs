@@ -8,7 +8,7 @@
 //! With |m| ≤ 2⁵¹, a double's rounding interval is narrower than half of 10⁻ᵏ, so it holds at
 //! most one decimal with `k` places, which `round(value · 10ᵏ)` finds: the shortest
 //! representation `Display` chooses, with no tie to break. A decimal with fewer places
-//! is one with more places and zeros appended, so one division at [`MAX_PLACES`] places finds
+//! is one with more places and zeros appended, so one division at `MAX_PLACES` places finds
 //! any, and its trailing zeros give the shortest. Anything else (long fractions, magnitudes
 //! past 2⁵¹ / 10⁹, NaN, infinities) goes to `Display`, and a property test holds the two byte-equal. (ryu is fast for every double but
 //! breaks exact ties the other way from `Display`, 1 + 2⁻¹⁷ or 1215419042749061.25, so the

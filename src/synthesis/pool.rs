@@ -151,7 +151,7 @@ pub fn tau2_dl(effects: &[Effect]) -> f64 {
 /// The restricted likelihood can have more than one maximum (at 0 and inside, or two inside
 /// when the within-study variances are far apart), so scoring starts from 0, from the DL
 /// estimate and from the highest local maxima of the likelihood on a log grid of τ²
-/// ([`reml_grid_starts`]); the highest maximum reached is the estimate. Iterations are summed
+/// (`reml_grid_starts`); the highest maximum reached is the estimate. Iterations are summed
 /// over the ascents.
 ///
 /// The earlier fixed-point iteration τ² ← Σw²((y−μ)² − v)/Σw² + 1/Σw crept: with one
@@ -600,7 +600,7 @@ const EGGER_SAME: f64 = 1e-9;
 /// Egger's test as metafor's `regtest(x, model = "lm")`: weighted least squares of yi on √vi
 /// with weights 1/vi; t-test of the √vi coefficient. Sums are taken around the weighted means,
 /// so they do not cancel. Not computed below [`EGGER_MIN_K`] estimates, or when the standard
-/// errors or the estimates are all the same (to [`EGGER_SAME`]).
+/// errors or the estimates are all the same (to `EGGER_SAME`).
 ///
 /// The regression runs on the estimates divided by a power of two near the largest |yi| and
 /// the standard errors by one near the largest: t and p do not change, the coefficient and its
