@@ -266,14 +266,29 @@ fn read_rows(
     let mut records = PlainRecords::new(body, first_line);
     let mut ranges = Vec::with_capacity(parser.header.width);
     let mut intern = Interner::new();
+    // Nearly every block is valid UTF-8 without a forbidden control character: checked once
+    // here, its records need no check of their own (a record ends at a line feed, so its
+    // bytes are whole characters of the block's text).
+    let clean = std::str::from_utf8(body)
+        .ok()
+        .filter(|_| !control::any_forbidden(body));
     loop {
         match records.next(&mut ranges) {
             Step::Record { line, bytes } => {
+                let clean_text = clean.and_then(|text| text.get(bytes.clone()));
                 let fields = Fields {
                     bytes: &body[bytes],
                     ranges: &ranges,
                 };
-                if !take_record(fields, line, parser, outcome, &mut intern, strict) {
+                if !take_record(
+                    fields,
+                    clean_text,
+                    line,
+                    parser,
+                    outcome,
+                    &mut intern,
+                    strict,
+                ) {
                     return false;
                 }
             }
@@ -340,17 +355,19 @@ fn read_csv_rows(
             ));
         }
         let fields = Fields::of_record(&record, ranges);
-        if !take_record(fields, line, parser, outcome, intern, strict) {
+        if !take_record(fields, None, line, parser, outcome, intern, strict) {
             return false;
         }
     }
     true
 }
 
-/// Parses one record on `line` into `outcome` (a blank line is skipped); false when `strict`
-/// and its number of fields is not the header's.
+/// Parses one record on `line` into `outcome` (a blank line is skipped); `clean_text` is its
+/// text when its block is known valid UTF-8 without forbidden control characters. False when
+/// `strict` and its number of fields is not the header's.
 fn take_record(
     fields: Fields<'_>,
+    clean_text: Option<&str>,
     line: u64,
     parser: &RowParser<'_>,
     outcome: &mut ReadOutcome,
@@ -386,7 +403,8 @@ fn take_record(
         ));
         return true;
     }
-    if let Some(finding) = parser.parse_row(fields, line, &mut outcome.diagnostics, intern) {
+    let finding = parser.parse_row(fields, clean_text, line, &mut outcome.diagnostics, intern);
+    if let Some(finding) = finding {
         outcome.findings.push(finding);
     }
     true
@@ -928,14 +946,22 @@ impl RowParser<'_> {
     fn parse_row(
         &self,
         fields: Fields<'_>,
+        clean_text: Option<&str>,
         line: u64,
         diagnostics: &mut Diagnostics,
         intern: &mut Interner,
     ) -> Option<Finding> {
+        let (text, controls) = match clean_text {
+            Some(text) => (Some(text), false),
+            None => (
+                std::str::from_utf8(fields.bytes).ok(),
+                control::any_forbidden(fields.bytes),
+            ),
+        };
         let mut row = Row {
             fields,
-            text: std::str::from_utf8(fields.bytes).ok(),
-            controls: control::any_forbidden(fields.bytes),
+            text,
+            controls,
             header: self.header,
             line,
             diagnostics,
