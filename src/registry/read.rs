@@ -742,20 +742,37 @@ impl<'r> Row<'r> {
 
     /// The trimmed text of a column; `None` when the column is absent, empty, or not UTF-8
     /// (the last reported).
+    ///
+    /// Inlined into each of the row's forty-odd reads: the common case (an empty field, or
+    /// a field of a record known to be valid UTF-8 without control characters) is a few
+    /// comparisons; every other case goes to [`Row::checked_text`].
+    #[inline]
     fn text(&mut self, col: Col) -> Option<&'r str> {
         let file_col = self.header.index[col as usize]?;
-        let fields = self.fields;
-        let range = fields.ranges.get(file_col)?.clone();
+        let range = self.fields.ranges.get(file_col)?.clone();
         // Most of a row's 35 fields are empty.
         if range.is_empty() {
             return None;
         }
-        // Fast path: the record is valid UTF-8 and the field starts and ends on characters.
+        if !self.controls
+            && let Some(text) = self.text.and_then(|whole| whole.get(range.clone()))
+        {
+            let text = trim(text);
+            return (!text.is_empty()).then_some(text);
+        }
+        self.checked_text(col, range)
+    }
+
+    /// [`Row::text`] of a non-empty field of a record that holds a control character or is
+    /// not valid UTF-8 as a whole: each problem is reported.
+    #[inline(never)]
+    fn checked_text(&mut self, col: Col, range: std::ops::Range<usize>) -> Option<&'r str> {
+        // The record is valid UTF-8 and the field starts and ends on characters.
         if let Some(text) = self.text.and_then(|whole| whole.get(range.clone())) {
             let text = trim(text);
             return self.without_controls(col, text);
         }
-        let raw = &fields.bytes[range];
+        let raw = &self.fields.bytes[range];
         match std::str::from_utf8(raw) {
             Ok(text) => self.without_controls(col, text.trim()),
             Err(err) => {
