@@ -815,12 +815,22 @@ impl<'r> Row<'r> {
     }
 
     /// The text of a required column; an empty value is reported.
+    #[inline]
     fn required_text(&mut self, col: Col) -> Option<&'r str> {
         let value = self.text(col);
-        if value.is_none() && self.header.index[col as usize].is_some() && !self.failed_on(col) {
-            self.fail(col, "required value is empty".to_string());
+        if value.is_none() {
+            self.missing(col);
         }
         value
+    }
+
+    /// Reports `col`'s required value as empty, unless the column is absent (reported with
+    /// the header) or its value was reported already.
+    #[cold]
+    fn missing(&mut self, col: Col) {
+        if self.header.index[col as usize].is_some() && !self.failed_on(col) {
+            self.fail(col, "required value is empty".to_string());
+        }
     }
 
     /// A required topic key (question, form, outcome): its position from `index_of`; a key
@@ -929,8 +939,17 @@ impl<'r> Row<'r> {
         }
     }
 
+    /// A whole number >= `min` in `col`; `None` when empty, or when it is not one (reported).
+    #[inline]
     fn count(&mut self, col: Col, min: u32) -> Option<u32> {
+        // Most count columns are empty in most rows: that case is inlined, the parse is not.
         let text = self.text(col)?;
+        self.count_of(col, text, min)
+    }
+
+    /// [`Row::count`] of the non-empty `text` of `col`.
+    #[inline(never)]
+    fn count_of(&mut self, col: Col, text: &str, min: u32) -> Option<u32> {
         let parsed = if text.bytes().all(|b| b.is_ascii_digit()) {
             text.parse::<u32>().ok()
         } else {
