@@ -815,7 +815,7 @@ impl<'r> Row<'r> {
     }
 
     /// The text of a required column; an empty value is reported.
-    #[inline]
+    #[inline(always)]
     fn required_text(&mut self, col: Col) -> Option<&'r str> {
         let value = self.text(col);
         if value.is_none() {
@@ -940,7 +940,7 @@ impl<'r> Row<'r> {
     }
 
     /// A whole number >= `min` in `col`; `None` when empty, or when it is not one (reported).
-    #[inline]
+    #[inline(always)]
     fn count(&mut self, col: Col, min: u32) -> Option<u32> {
         // Most count columns are empty in most rows: that case is inlined, the parse is not.
         let text = self.text(col)?;
