@@ -338,6 +338,35 @@ impl Measures {
         }
         self
     }
+
+    /// The glyph of `character` in the face of `weight` and its advance at `scale` pixels.
+    fn advance(&mut self, weight: Weight, scale: f32, character: char) -> (ab_glyph::GlyphId, f32) {
+        use ab_glyph::{Font as _, ScaleFont as _};
+        *self
+            .advances
+            .entry((weight, scale.to_bits(), character))
+            .or_insert_with(|| {
+                let font = face(weight).as_scaled(scale);
+                let id = font.glyph_id(character);
+                (id, font.h_advance(id))
+            })
+    }
+
+    /// The kerning between glyphs `previous` and `id` of the face of `weight` at `scale`
+    /// pixels, as ab_glyph's `kern` gives it.
+    fn kern(
+        &mut self,
+        weight: Weight,
+        scale: f32,
+        previous: ab_glyph::GlyphId,
+        id: ab_glyph::GlyphId,
+    ) -> f32 {
+        use ab_glyph::{Font as _, ScaleFont as _};
+        *self
+            .kerning
+            .entry((weight, scale.to_bits(), previous, id))
+            .or_insert_with(|| face(weight).as_scaled(scale).kern(previous, id))
+    }
 }
 
 thread_local! {
@@ -352,14 +381,11 @@ pub(crate) fn kerning(
     previous: ab_glyph::GlyphId,
     id: ab_glyph::GlyphId,
 ) -> f32 {
-    use ab_glyph::{Font as _, ScaleFont as _};
     MEASURES.with(|cache| {
-        *cache
+        cache
             .borrow_mut()
             .bounded()
-            .kerning
-            .entry((weight, scale.to_bits(), previous, id))
-            .or_insert_with(|| face(weight).as_scaled(scale).kern(previous, id))
+            .kern(weight, scale, previous, id)
     })
 }
 
@@ -373,26 +399,17 @@ pub(crate) fn kerning(
 /// face up by name, and ab_glyph each character and pair up in the font's tables, on every
 /// call, about 6% of a batch's CPU.
 pub fn drawn_text_width(drawn: &str, size: f64, weight: Weight) -> f64 {
-    use ab_glyph::{Font as _, ScaleFont as _};
     let scale = (size * 10.0) as f32;
-    let font = face(weight).as_scaled(scale);
     let width = MEASURES.with(|cache| {
         let mut cache = cache.borrow_mut();
-        let Measures { advances, kerning } = cache.bounded();
+        let measures = cache.bounded();
         let mut width = 0f32;
         let mut previous = None;
         for character in drawn.chars() {
-            let (id, advance) = *advances
-                .entry((weight, scale.to_bits(), character))
-                .or_insert_with(|| {
-                    let id = font.glyph_id(character);
-                    (id, font.h_advance(id))
-                });
+            let (id, advance) = measures.advance(weight, scale, character);
             width += advance;
             if let Some(previous) = previous {
-                width += *kerning
-                    .entry((weight, scale.to_bits(), previous, id))
-                    .or_insert_with(|| font.kern(previous, id));
+                width += measures.kern(weight, scale, previous, id);
             }
             previous = Some(id);
         }
