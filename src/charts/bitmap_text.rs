@@ -200,47 +200,51 @@ impl BitmapText {
                 )
             };
             let inside = columns.0 >= 0 && columns.1 < width && rows.0 >= 0 && rows.1 < height;
+            // Where a pixel of the glyph's coverage lands in the image.
+            let place = |x: u32, y: u32| {
+                let (x, y) = (x as i32 + gx, y as i32 + gy);
+                let (x, y) = if self.up { (y, -x) } else { (x, y) };
+                (self.at.0 + x, self.at.1 + y)
+            };
+            let at = |x: i32, y: i32| (y as usize * width as usize + x as usize) * 3;
             if inside && !glyph.coverage.is_empty() {
                 // Wholly inside: its rows are marked once and no pixel needs a bounds check.
                 if let Some(marks) = touched.get_mut(rows.0 as usize..=rows.1 as usize) {
                     marks.fill(true);
                 }
-                let stride = width as usize;
                 for &(x, y, level) in &glyph.coverage {
-                    let (x, y) = (x as i32 + gx, y as i32 + gy);
-                    let (x, y) = if self.up { (y, -x) } else { (x, y) };
-                    let at = ((self.at.1 + y) as usize * stride + (self.at.0 + x) as usize) * 3;
-                    let Some(pixel) = pixels.get_mut(at..at + 3) else {
-                        continue;
-                    };
-                    if level == 256 {
-                        pixel.copy_from_slice(&colour);
-                    } else {
-                        for (old, new) in pixel.iter_mut().zip(colour) {
-                            *old = blend(*old, new, level);
-                        }
+                    let (x, y) = place(x, y);
+                    if let Some(pixel) = pixels.get_mut(at(x, y)..at(x, y) + 3) {
+                        paint(pixel, colour, level);
                     }
                 }
-                pen += glyph.advance;
-                continue;
-            }
-            for &(x, y, level) in &glyph.coverage {
-                let (x, y) = (x as i32 + gx, y as i32 + gy);
-                let (x, y) = if self.up { (y, -x) } else { (x, y) };
-                let (x, y) = (self.at.0 + x, self.at.1 + y);
-                if x >= 0 && x < width && y >= 0 && y < height {
-                    let at = (y as usize * width as usize + x as usize) * 3;
-                    if let Some(pixel) = pixels.get_mut(at..at + 3) {
-                        for (old, new) in pixel.iter_mut().zip(colour) {
-                            *old = blend(*old, new, level);
+            } else {
+                for &(x, y, level) in &glyph.coverage {
+                    let (x, y) = place(x, y);
+                    if x >= 0 && x < width && y >= 0 && y < height {
+                        if let Some(pixel) = pixels.get_mut(at(x, y)..at(x, y) + 3) {
+                            paint(pixel, colour, level);
                         }
-                    }
-                    if let Some(row) = touched.get_mut(y as usize) {
-                        *row = true;
+                        if let Some(row) = touched.get_mut(y as usize) {
+                            *row = true;
+                        }
                     }
                 }
             }
             pen += glyph.advance;
+        }
+    }
+}
+
+/// Blends `colour` into an RGB `pixel` at `level` (out of 256): a fully covered pixel
+/// (level 256, where the blend gives the colour) takes it directly.
+#[inline]
+fn paint(pixel: &mut [u8], colour: [u8; 3], level: u32) {
+    if level == 256 {
+        pixel.copy_from_slice(&colour);
+    } else {
+        for (old, new) in pixel.iter_mut().zip(colour) {
+            *old = blend(*old, new, level);
         }
     }
 }
