@@ -52,9 +52,15 @@ pub fn encode_rgb(
     let repeated_row = LeadAndZeros::new(FILTER_UP, row_len);
     let mut filtered = vec![0u8; row_len];
     let blank = |index: usize| touched.is_some_and(|t| t.get(index) == Some(&false));
-    let rows = 0..height as usize;
     let bytes = |index: usize| index * row_len..(index + 1) * row_len;
-    for index in rows {
+    // A row is whitened once the row below has been compared with it.
+    let done = |pixels: &mut [u8], index: usize| {
+        if afterwards == Afterwards::Whiten && !blank(index) {
+            pixels[bytes(index)].fill(255);
+        }
+    };
+    let last = height as usize - 1;
+    for index in 0..=last {
         let row = &pixels[bytes(index)];
         let repeat =
             index > 0 && (blank(index) && blank(index - 1) || pixels[bytes(index - 1)] == *row);
@@ -65,14 +71,11 @@ pub fn encode_rgb(
             stream.write(&[FILTER_SUB]);
             stream.write(&filtered);
         }
-        // The row above has been compared with this one: it is no longer needed.
-        if afterwards == Afterwards::Whiten && index > 0 && !blank(index - 1) {
-            pixels[bytes(index - 1)].fill(255);
+        if index > 0 {
+            done(pixels, index - 1);
         }
     }
-    if afterwards == Afterwards::Whiten && !blank(height as usize - 1) {
-        pixels[bytes(height as usize - 1)].fill(255);
-    }
+    done(pixels, last);
     let data = stream.finish();
 
     let mut png = Vec::with_capacity(data.len() + 128);
