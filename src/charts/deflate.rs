@@ -120,15 +120,20 @@ pub(crate) struct ZlibRows {
 impl ZlibRows {
     /// Starts a stream whose output is expected to need about `capacity` bytes.
     pub(crate) fn new(capacity: usize) -> Self {
-        let mut stream = Self {
-            out: Vec::with_capacity(capacity.max(HEADER.len())),
-            bits: 0,
-            nbits: 0,
-            checksum: Adler32::new(),
-        };
+        let mut stream = Self::bare(capacity.max(HEADER.len()));
         stream.out.extend_from_slice(&HEADER[..53]);
         stream.write_bits(u64::from(HEADER[53]), 5);
         stream
+    }
+
+    /// An empty stream without its headers: bits to be copied into streams later.
+    fn bare(capacity: usize) -> Self {
+        Self {
+            out: Vec::with_capacity(capacity),
+            bits: 0,
+            nbits: 0,
+            checksum: Adler32::new(),
+        }
     }
 
     /// Appends the low `count` (at most 64) bits of `bits`, whose higher bits are zero; each
@@ -319,12 +324,7 @@ pub(crate) struct LeadAndZeros {
 impl LeadAndZeros {
     /// Encodes `lead` and then `zeros` zeros as `write` of them would.
     pub(crate) fn new(lead: u8, zeros: usize) -> Self {
-        let mut bare = ZlibRows {
-            out: Vec::new(),
-            bits: 0,
-            nbits: 0,
-            checksum: Adler32::new(),
-        };
+        let mut bare = ZlibRows::bare(0);
         bare.write_literal(lead);
         bare.encode_zeros(zeros);
         let words = bare
