@@ -89,7 +89,7 @@ impl FindingsFrame<'_> {
     /// ready to be grouped by the key. The key is computed here in one pass over the code
     /// slices, not as a polars expression of casts and products (a third of the time).
     pub fn keyed(&self, columns: &[&str], carry: &[&str]) -> PolarsResult<(DataFrame, Packing)> {
-        let packing = self.packing(columns)?;
+        let packing = self.codes.packing(columns)?;
         let mut key = vec![0u64; self.frame.height()];
         for (column, (shift, _)) in columns.iter().zip(&packing.fields) {
             let codes = self.frame.column(column)?.u32()?.rechunk();
@@ -103,11 +103,6 @@ impl FindingsFrame<'_> {
             keyed.push(self.frame.column(column)?.clone());
         }
         Ok((DataFrame::new_infer_height(keyed)?, packing))
-    }
-
-    /// Where each of `columns` goes in a packed `u64` key (see [`Codebook::packing`]).
-    pub fn packing(&self, columns: &[&str]) -> PolarsResult<Packing> {
-        self.codes.packing(columns)
     }
 }
 

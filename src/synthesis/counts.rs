@@ -133,7 +133,7 @@ pub fn count_codes_by(
         cell.studies += 1;
         cell.participants += u64::from(n.unwrap_or(0));
     }
-    Ok((by_cell, findings.packing(keys)?))
+    Ok((by_cell, findings.codes.packing(keys)?))
 }
 
 #[cfg(test)]
