@@ -11,7 +11,8 @@ use libfuzzer_sys::fuzz_target;
 const TOPIC: &str = include_str!("../../tests/fixtures/validate/topic.toml");
 
 fuzz_target!(|data: &[u8]| {
-    let topic = evsynth::registry::Topic::parse(TOPIC, Path::new("topic.toml")).expect("fixture topic parses");
+    let topic = evsynth::registry::Topic::parse(TOPIC, Path::new("topic.toml"))
+        .expect("fixture topic parses");
     match evsynth::registry::parse(data, "fuzz.csv", &topic) {
         Ok(findings) => {
             // `fmt`'s canonical form of a valid registry is valid, holds the same findings
@@ -20,14 +21,19 @@ fuzz_target!(|data: &[u8]| {
             let again = evsynth::registry::parse(&canonical, "canonical.csv", &topic)
                 .expect("the canonical form of a valid registry is valid");
             let in_order = |mut rows: Vec<evsynth::registry::Finding>| {
-                rows.sort_by(|a, b| (&a.study.id, &a.keys.outcome).cmp(&(&b.study.id, &b.keys.outcome)));
+                rows.sort_by(|a, b| {
+                    (&a.study.id, &a.keys.outcome).cmp(&(&b.study.id, &b.keys.outcome))
+                });
                 for row in &mut rows {
                     row.line = 0;
                 }
                 rows
             };
             assert_eq!(in_order(again), in_order(findings));
-            assert_eq!(evsynth::registry::raw::RawRows::read(&canonical).canonical(), canonical);
+            assert_eq!(
+                evsynth::registry::raw::RawRows::read(&canonical).canonical(),
+                canonical
+            );
         }
         Err(evsynth::Error::Invalid(_)) => {}
         Err(other) => panic!("unexpected error kind: {other}"),
@@ -63,7 +69,8 @@ fuzz_target!(|data: &[u8]| {
     )
     .expect("reading memory does not fail");
     let mut diagnostics = evsynth::registry::diagnostic::Diagnostics::new("fuzz.csv");
-    diagnostics.extend(read_registry_in_chunks(data, "fuzz.csv", &topic, 2026, usize::MAX).diagnostics);
+    diagnostics
+        .extend(read_registry_in_chunks(data, "fuzz.csv", &topic, 2026, usize::MAX).diagnostics);
     evsynth::registry::validate::check_across_rows(&whole.findings, &mut diagnostics);
     match checked {
         Ok(registry) => {
