@@ -120,9 +120,11 @@ struct Split {
 /// Splits the plain record at `start` of `body`, pushing its field ranges (relative to
 /// `start`); `None` when it is not plain.
 ///
-/// The bytes are read eight at a time; only bytes below `-` (0x2D), which include the four
-/// that matter (`,` `"` LF CR), are looked at one by one ([`below_dash`]), so a record costs
-/// a few instructions per word and per delimiter instead of several per byte.
+/// The bytes are read eight at a time. A word whose only delimiters are commas (most words:
+/// a registry row is mostly short and empty fields) ends its fields without a branch on each
+/// byte; a word in an open quote without a quote, LF or CR is skipped. Other words look at
+/// their bytes below `-` (0x2D), spaces left out, one by one ([`below_dash`]). A record
+/// costs a few instructions per word and per delimiter instead of several per byte.
 fn split_record(body: &[u8], start: usize, ranges: &mut Vec<Range<usize>>) -> Option<Split> {
     let mut field = FieldState {
         start,
@@ -130,7 +132,32 @@ fn split_record(body: &[u8], start: usize, ranges: &mut Vec<Range<usize>>) -> Op
     };
     let mut word_at = start;
     while word_at < body.len() {
-        let mut candidates = below_dash(word(body, word_at));
+        let bytes = word(body, word_at);
+        let commas = lanes_equal_to(bytes, b',');
+        let others = below_dash(bytes) & !commas & !lanes_equal_to(bytes, b' ');
+        if others == 0 {
+            match field.quote {
+                Quote::None => {
+                    let mut commas = commas;
+                    while commas != 0 {
+                        let at = word_at + (commas.trailing_zeros() / 8) as usize;
+                        commas &= commas - 1;
+                        ranges.push(field.start - start..at - start);
+                        field.start = at + 1;
+                    }
+                    word_at += 8;
+                    continue;
+                }
+                // Commas inside quotes are text.
+                Quote::Open => {
+                    word_at += 8;
+                    continue;
+                }
+                // After a closing quote only a delimiter may follow: read byte by byte.
+                Quote::Closed(_) => {}
+            }
+        }
+        let mut candidates = commas | others;
         while candidates != 0 {
             let at = word_at + (candidates.trailing_zeros() / 8) as usize;
             candidates &= candidates - 1;
@@ -233,6 +260,15 @@ fn word(body: &[u8], at: usize) -> u64 {
             u64::from_le_bytes(bytes) | (u64::MAX << (8 * tail.len()))
         }
     }
+}
+
+/// The high bit of each byte lane of `word` that holds `byte`, exactly (a lane's low seven
+/// bits plus 0x7F carry into its high bit unless they are all 0, and never past it).
+fn lanes_equal_to(word: u64, byte: u8) -> u64 {
+    const LOW_SEVEN: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let differences = word ^ (u64::from(byte) * 0x0101_0101_0101_0101);
+    !(((differences & LOW_SEVEN) + LOW_SEVEN) | differences) & HIGH
 }
 
 /// The high bit of each byte lane of `word` that holds a byte below 0x2D (`-`), exactly
@@ -356,6 +392,33 @@ mod tests {
                     assert_eq!(marked, b < 0x2D, "byte {b:#04x} in lane {other}");
                 }
                 assert_eq!(mask & !0x8080_8080_8080_8080, 0);
+            }
+        }
+    }
+
+    #[test]
+    fn bytes_equal_to_a_byte_are_marked_in_their_lane() {
+        for wanted in [b',', b' ', 0x00, 0x80, 0xFF] {
+            for byte in 0..=255u8 {
+                for lane in 0..8 {
+                    let mut bytes = [
+                        wanted ^ 1,
+                        wanted ^ 0x80,
+                        0xFF,
+                        0x00,
+                        0x7F,
+                        0x80,
+                        b' ',
+                        b',',
+                    ];
+                    bytes[lane] = byte;
+                    let mask = lanes_equal_to(u64::from_le_bytes(bytes), wanted);
+                    for (other, &b) in bytes.iter().enumerate() {
+                        let marked = mask & (0x80 << (8 * other)) != 0;
+                        assert_eq!(marked, b == wanted, "{b:#04x} against {wanted:#04x}");
+                    }
+                    assert_eq!(mask & !0x8080_8080_8080_8080, 0);
+                }
             }
         }
     }
