@@ -118,12 +118,23 @@ impl Pooled {
     }
 }
 
+/// The inverse-variance weighted mean of the estimates under weights 1/(vᵢ + τ²), and the sum
+/// of the weights.
 fn weighted_mean(effects: &[Effect], tau2: f64) -> (f64, f64) {
+    weighted_mean_each(effects, tau2, |_, _| {})
+}
+
+/// [`weighted_mean`], handing each estimate's variance vᵢ + τ² and weight to `each` as it
+/// goes (REML's likelihood sums their logarithms and keeps the weights in the same pass).
+#[inline(always)]
+fn weighted_mean_each(effects: &[Effect], tau2: f64, mut each: impl FnMut(f64, f64)) -> (f64, f64) {
     let (mut sw, mut swy) = (0.0, 0.0);
     for e in effects {
-        let w = 1.0 / (e.vi + tau2);
+        let variance = e.vi + tau2;
+        let w = 1.0 / variance;
         sw += w;
         swy += w * e.yi;
+        each(variance, w);
     }
     (swy / sw, sw)
 }
@@ -315,21 +326,14 @@ struct RemlAt {
 }
 
 /// [`reml_log_likelihood`] at `tau2`, with its weighted mean, sum of weights and weights
-/// (written into `weights`' room). The weights and their sums are those of [`weighted_mean`],
-/// bit for bit.
+/// (written into `weights`' room), all from the pass of [`weighted_mean_each`].
 fn reml_at(effects: &[Effect], tau2: f64, mut weights: Vec<f64>) -> RemlAt {
     weights.clear();
-    let (mut sw, mut swy) = (0.0, 0.0);
     let mut log_variances = LogSum::default();
-    for e in effects {
-        let variance = e.vi + tau2;
-        let w = 1.0 / variance;
-        sw += w;
-        swy += w * e.yi;
+    let (mu, sw) = weighted_mean_each(effects, tau2, |variance, w| {
         log_variances.add(variance);
         weights.push(w);
-    }
-    let mu = swy / sw;
+    });
     let residuals: f64 = effects
         .iter()
         .zip(&weights)
