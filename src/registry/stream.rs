@@ -120,16 +120,7 @@ pub fn stream_registry<R: Read + Seek + Send>(
         parser: &parser,
         path,
     };
-    // Every block is hashed while it is parsed.
-    let (first, ()) = rayon::join(
-        || reader.parse(),
-        || {
-            if let Some(hasher) = hasher.as_mut() {
-                hasher.update(&reader.buffer);
-            }
-        },
-    );
-    let Some(mut block) = first else {
+    let Some(mut block) = reader.parse_hashing(0, hasher.as_deref_mut()) else {
         return read_whole(input, path, topic, this_year, hasher);
     };
     // After the first block, room for the rest of the file's rows as estimated from it.
@@ -208,7 +199,7 @@ impl BlockReader<'_> {
 
     /// Drops the current block up to the incomplete record at `carried_from` (on line
     /// `next_line`), reads the next block of `input` after it and parses it, hashing the new
-    /// bytes at the same time.
+    /// bytes at the same time ([`BlockReader::parse_hashing`]).
     fn next(
         &mut self,
         input: &mut impl Read,
@@ -220,17 +211,22 @@ impl BlockReader<'_> {
         self.records_from = 0;
         let carried = self.buffer.len();
         self.end = fill(input, &mut self.buffer, self.block_bytes)?;
-        // Hashed beside the parse, as the first block is: hashed first, the block's 8 MB kept
-        // the other core idle once it had checked the previous block's rows.
+        Ok(self.parse_hashing(carried, hasher))
+    }
+
+    /// [`BlockReader::parse`], with the block's bytes from `new_from` (those not hashed with
+    /// the previous block) going through `hasher` at the same time. Hashed before the parse,
+    /// a block's 8 MB kept the other core idle once it had checked the previous block's rows.
+    fn parse_hashing(&self, new_from: usize, hasher: Option<&mut Sha256>) -> Option<Block> {
         let (parsed, ()) = rayon::join(
             || self.parse(),
             || {
                 if let Some(hasher) = hasher {
-                    hasher.update(&self.buffer[carried..]);
+                    hasher.update(&self.buffer[new_from..]);
                 }
             },
         );
-        Ok(parsed)
+        parsed
     }
 }
 
