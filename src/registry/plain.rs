@@ -262,22 +262,32 @@ fn word(body: &[u8], at: usize) -> u64 {
     }
 }
 
-/// The high bit of each byte lane of `word` that holds `byte`, exactly (a lane's low seven
-/// bits plus 0x7F carry into its high bit unless they are all 0, and never past it).
-fn lanes_equal_to(word: u64, byte: u8) -> u64 {
-    const LOW_SEVEN: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let differences = word ^ (u64::from(byte) * 0x0101_0101_0101_0101);
-    !(((differences & LOW_SEVEN) + LOW_SEVEN) | differences) & HIGH
+/// `1` in every byte lane.
+const LANES: u64 = 0x0101_0101_0101_0101;
+/// The low seven bits of every lane.
+const LOW_SEVEN: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+/// The high bit of every lane.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte lane of `word` that holds a byte below `bound` (1 to 0x80),
+/// exactly: a lane's low seven bits plus 0x80 − `bound` reach its high bit only from `bound`
+/// up, and never carry past it (at most 0x7F + 0x7F); a lane whose own high bit is set is not
+/// below.
+#[inline(always)]
+fn lanes_below(word: u64, bound: u8) -> u64 {
+    let to_high = u64::from(0x80 - bound) * LANES;
+    !(((word & LOW_SEVEN) + to_high) | word) & HIGH
 }
 
-/// The high bit of each byte lane of `word` that holds a byte below 0x2D (`-`), exactly
-/// (no carry crosses lanes: each lane's low seven bits plus 0x53 stay below 0x100).
+/// The high bit of each byte lane of `word` that holds `byte`, exactly: the lanes where
+/// `word` XOR `byte` is below 1.
+fn lanes_equal_to(word: u64, byte: u8) -> u64 {
+    lanes_below(word ^ (u64::from(byte) * LANES), 1)
+}
+
+/// The high bit of each byte lane of `word` that holds a byte below 0x2D (`-`), exactly.
 fn below_dash(word: u64) -> u64 {
-    const LOW_SEVEN: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const TO_HIGH_AT_DASH: u64 = 0x5353_5353_5353_5353; // 0x80 - 0x2D in every lane
-    !(((word & LOW_SEVEN) + TO_HIGH_AT_DASH) | word) & HIGH
+    lanes_below(word, b'-')
 }
 
 #[cfg(test)]
