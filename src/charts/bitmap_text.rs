@@ -206,7 +206,11 @@ impl BitmapText {
                 let (x, y) = if self.up { (y, -x) } else { (x, y) };
                 (self.at.0 + x, self.at.1 + y)
             };
-            let at = |x: i32, y: i32| (y as usize * width as usize + x as usize) * 3;
+            // The bytes of the pixel at (x, y), inside the image.
+            let at = |x: i32, y: i32| {
+                let start = (y as usize * width as usize + x as usize) * 3;
+                start..start + 3
+            };
             if inside && !glyph.coverage.is_empty() {
                 // Wholly inside: its rows are marked once and no pixel needs a bounds check.
                 if let Some(marks) = touched.get_mut(rows.0 as usize..=rows.1 as usize) {
@@ -214,7 +218,7 @@ impl BitmapText {
                 }
                 for &(x, y, level) in &glyph.coverage {
                     let (x, y) = place(x, y);
-                    if let Some(pixel) = pixels.get_mut(at(x, y)..at(x, y) + 3) {
+                    if let Some(pixel) = pixels.get_mut(at(x, y)) {
                         paint(pixel, colour, level);
                     }
                 }
@@ -222,7 +226,7 @@ impl BitmapText {
                 for &(x, y, level) in &glyph.coverage {
                     let (x, y) = place(x, y);
                     if x >= 0 && x < width && y >= 0 && y < height {
-                        if let Some(pixel) = pixels.get_mut(at(x, y)..at(x, y) + 3) {
+                        if let Some(pixel) = pixels.get_mut(at(x, y)) {
                             paint(pixel, colour, level);
                         }
                         if let Some(row) = touched.get_mut(y as usize) {
