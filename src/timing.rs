@@ -1,6 +1,7 @@
 //! Phase timings on standard error when `EVSYNTH_TIMINGS` is set (e.g. `EVSYNTH_TIMINGS=1
 //! evsynth report big-topic`): where the time and memory of a large run go, without a
-//! profiler.
+//! profiler. Each phase also shows the process's CPU time (user and system, every thread)
+//! spent while it ran: phases that overlap each count the CPU of the other.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -14,6 +15,7 @@ fn enabled() -> bool {
 pub struct Phase {
     name: &'static str,
     start: Option<Instant>,
+    cpu_start: Option<f64>,
 }
 
 /// When the first phase started: phases print their start from it, so phases that run side by
@@ -26,7 +28,12 @@ pub fn phase(name: &'static str) -> Phase {
     if let Some(start) = start {
         FIRST_START.get_or_init(|| start);
     }
-    Phase { name, start }
+    let cpu_start = start.and_then(|_| cpu_ms());
+    Phase {
+        name,
+        start,
+        cpu_start,
+    }
 }
 
 impl Drop for Phase {
@@ -36,10 +43,15 @@ impl Drop for Phase {
                 .get()
                 .map_or(0.0, |first| (start - *first).as_secs_f64() * 1000.0);
             crate::cmd::errln!(
-                "phase {}: {:.1} ms from {:.0} ms{}",
+                "phase {}: {:.1} ms from {:.0} ms{}{}",
                 self.name,
                 start.elapsed().as_secs_f64() * 1000.0,
                 offset,
+                match (self.cpu_start, cpu_ms()) {
+                    (Some(before), Some(after)) =>
+                        format!(", process CPU {:.0} ms", after - before),
+                    _ => String::new(),
+                },
                 resident_mib().map_or(String::new(), |mib| format!(" (resident {mib} MiB)"))
             );
         }
@@ -52,4 +64,15 @@ fn resident_mib() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
     let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
     Some(pages * 4096 / (1 << 20))
+}
+
+/// The process's user and system CPU time so far in ms, where the system tells (Linux
+/// `/proc/self/stat`, in clock ticks of 10 ms).
+fn cpu_ms() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+    let user: f64 = fields.nth(11)?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    Some((user + system) * 10.0)
 }
