@@ -32,6 +32,9 @@ fn git_show(location_dir: &Path, revision: &str, file: &str) -> Result<Option<Ve
     let output = Command::new("git")
         .arg("show")
         .arg(format!("{revision}:./{file}"))
+        // git's messages in English whatever the user's locale: a missing file is told by
+        // its message below.
+        .env("LC_ALL", "C")
         .current_dir(location_dir)
         .output()
         .map_err(|e| Error::io("git", "run", e))?;
