@@ -6,10 +6,13 @@ pub mod columns;
 pub mod control;
 pub mod diagnostic;
 pub mod finding;
+mod header;
+mod intern;
 pub mod key_hints;
 pub mod plain;
 pub mod raw;
 pub mod read;
+mod row;
 pub mod stream;
 pub mod study_index;
 pub mod toml_places;
@@ -400,7 +403,7 @@ pub fn parse_appended(
     topic: &Topic,
 ) -> Result<Vec<Finding>, Error> {
     // The header's problems, if any, are reported by the parse below.
-    let header_end = read::read_header(before, &mut diagnostic::Diagnostics::new(path))
+    let header_end = header::read_header(before, &mut diagnostic::Diagnostics::new(path))
         .map_or(0, |start| start.body_start);
     let rows_follow_a_line_end = before.ends_with(b"\n") || added.starts_with(b"\n");
     if existing.is_empty() || header_end == 0 || !rows_follow_a_line_end {

@@ -14,10 +14,10 @@ use sha2::{Digest, Sha256};
 
 use crate::registry::chunks::split_records;
 use crate::registry::diagnostic::Diagnostics;
+use crate::registry::header::read_header;
 use crate::registry::hex;
-use crate::registry::read::{
-    PARALLEL_MIN_BYTES, ReadOutcome, RowParser, parse_ranges, read_header, read_registry,
-};
+use crate::registry::read::{PARALLEL_MIN_BYTES, ReadOutcome, parse_ranges, read_registry};
+use crate::registry::row::RowParser;
 use crate::registry::topic::Topic;
 
 /// Bytes read per block: large enough to keep both cores busy (a block is cut into eight
