@@ -2,7 +2,7 @@
 # evsynth against the baselines in bench/baselines/ (pandas, Python polars, R), on the same
 # machine and inputs: median wall time (hyperfine) and peak RSS (/usr/bin/time -v) per size.
 # Writes a Markdown table to stdout (and bench/results/compare.md).
-#   bash bench/compare.sh                   # shipped topic, 1k, 100k, 1M findings, compact 1M
+#   bash bench/compare.sh                   # shipped topic, 1k, 100k, 1M findings, compact 1M, 10M
 #   SIZES="1000 100000" RUNS=3 bash bench/compare.sh
 # Needs: hyperfine, r-cran-metafor, r-cran-ggplot2, r-cran-svglite (Debian); polars, pandas,
 # scipy, matplotlib (pip). `bash bench/compare.sh --install` installs them first.
@@ -90,7 +90,9 @@ done
 # The compact profile: the same mix in the required columns plus p-value and effect data (93
 # bytes a finding, near the 66; the full profile's 194). R is not run on it: it needs
 # more than 600 s for the full profile's 1M already (metafor's rma() on k x k matrices).
-for n in ${COMPACT_SIZES:-1000000}; do
+# Ten million findings in compact rows (958 MB) take about five minutes more here, and Python
+# polars peaks at about 6.3 GB for them.
+for n in ${COMPACT_SIZES:-1000000 10000000}; do
   [ -f "$work/c$n/registry.csv" ] || python3 bench/generate.py compact "$n" "$work/c$n"
   run_size "generated registry, compact rows" "$n" "$work/c$n" "> 600 s for the full rows"
 done
