@@ -6,10 +6,11 @@
 
 use crate::charts::common::{MARGIN, footer, footer_text, header, marker};
 use crate::charts::painter::{
-    Align, Bounds, ChartText, Font, Painter, Weight, intersects, text_bounds, truncate_to_width,
+    Align, Bounds, ChartText, Font, Painter, Weight, intersects, text_bounds,
 };
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::reading_order::isolated;
+use crate::charts::text_fit::truncate_to_width;
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
 use crate::numbers::{counted, grouped};

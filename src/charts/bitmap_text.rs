@@ -17,7 +17,8 @@ use ab_glyph::{Font as _, GlyphId, ScaleFont as _};
 use plotters::style::RGBColor;
 use plotters_backend::BackendCoord;
 
-use crate::charts::painter::{Align, Weight, face, kerning};
+use crate::charts::painter::{Align, Weight, face};
+use crate::charts::text_fit::kerning;
 
 /// Cached coverage beyond this many pixels (about 24 MB) empties the cache of the thread, so
 /// text with unbounded distinct characters cannot grow memory without limit.

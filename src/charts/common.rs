@@ -3,8 +3,9 @@
 
 use plotters::style::RGBColor;
 
-use crate::charts::painter::{Align, Font, Painter, Weight, text_width, truncate_to_width};
+use crate::charts::painter::{Align, Font, Painter, Weight};
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
+use crate::charts::text_fit::{text_width, truncate_to_width};
 use crate::model::Direction;
 use crate::registry::Registry;
 
@@ -182,7 +183,7 @@ pub fn direction_legend(p: &mut dyn Painter, x: f64, y: f64, labels: [&str; 4]) 
     for (direction, label) in Direction::ALL.iter().zip(labels) {
         marker(p, x + 7.0, y, 12.0, *direction);
         p.text(x + 18.0, y, label, Align::Left, font);
-        x += 18.0 + crate::charts::painter::text_width(label, 11.5, Weight::Normal) + 20.0;
+        x += 18.0 + crate::charts::text_fit::text_width(label, 11.5, Weight::Normal) + 20.0;
     }
     x
 }

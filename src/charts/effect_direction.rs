@@ -10,11 +10,11 @@ use crate::charts::common::{
     heading_lines, marker,
 };
 use crate::charts::painter::{
-    Align, ChartText, Font, Lines, Painter, Weight, label_lines, text_width, tooltip_if_cut,
-    truncate_id_to_width, truncate_to_width,
+    Align, ChartText, Font, Lines, Painter, Weight, label_lines, tooltip_if_cut,
 };
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::reading_order::isolated;
+use crate::charts::text_fit::{text_width, truncate_id_to_width, truncate_to_width};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::{Direction, RiskOfBias, Tier};
 use crate::numbers::{counted, grouped};
@@ -438,7 +438,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                 Some(RULE),
             );
             p.text(x + 28.0, legend_y, label, Align::Left, body);
-            x += 28.0 + crate::charts::painter::text_width(label, 11.0, Weight::Normal) + 18.0;
+            x += 28.0 + crate::charts::text_fit::text_width(label, 11.0, Weight::Normal) + 18.0;
         }
         footer(p, width, height - 16.0, &footer_line);
     };

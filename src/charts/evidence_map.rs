@@ -10,11 +10,11 @@ use crate::charts::common::{
     heading_lines,
 };
 use crate::charts::painter::{
-    Align, ChartText, Font, Lines, Painter, Weight, fill_lines, label_lines, text_width,
-    tooltip_if_cut,
+    Align, ChartText, Font, Lines, Painter, Weight, label_lines, tooltip_if_cut,
 };
 use crate::charts::palette::{INK, MUTED, RULE};
 use crate::charts::reading_order::isolated;
+use crate::charts::text_fit::{fill_lines, text_width};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
 use crate::numbers::{counted, grouped, participants_label, participants_rounded};
@@ -381,7 +381,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::charts::painter::text_width;
+    use crate::charts::text_fit::text_width;
 
     fn item(direction: Direction, n: &str) -> String {
         format!("{}{n}", direction.symbol())

@@ -2,12 +2,10 @@
 //! with the studies and participants behind each bar. The at-a-glance "how mixed" picture.
 
 use crate::charts::common::direction_count;
-use crate::charts::painter::{
-    Align, ChartText, Font, Lines, Painter, Weight, fill_lines, text_lines, text_width,
-    truncate_to_width,
-};
+use crate::charts::painter::{Align, ChartText, Font, Lines, Painter, Weight, text_lines};
 use crate::charts::palette::{INK, MUTED, PANEL, RULE, direction_fill, direction_ink};
 use crate::charts::reading_order::isolated;
+use crate::charts::text_fit::{fill_lines, text_width, truncate_to_width};
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::{Direction, Tier};
 use crate::numbers::{counted, grouped, participants_label};

@@ -3,11 +3,10 @@
 //! interval, the heterogeneity line, and "favours" captions from the question.
 
 use crate::charts::axis::Axis;
-use crate::charts::painter::{
-    Align, ChartText, Font, Painter, Weight, text_width, truncate_to_width,
-};
+use crate::charts::painter::{Align, ChartText, Font, Painter, Weight};
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::reading_order::isolated;
+use crate::charts::text_fit::{text_width, truncate_to_width};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
 use crate::numbers::{decimal, grouped};

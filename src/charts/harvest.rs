@@ -3,11 +3,10 @@
 //! study in the column of its vote, bar height by design tier, labelled with the study id.
 
 use crate::charts::common::{MARGIN, footer, footer_text, header, marker};
-use crate::charts::painter::{
-    Align, ChartText, Font, Painter, Weight, id_label_up, text_width, truncate_to_width,
-};
+use crate::charts::painter::{Align, ChartText, Font, Painter, Weight, id_label_up};
 use crate::charts::palette::{INK, MUTED, PANEL, RULE, direction_fill};
 use crate::charts::reading_order::isolated;
+use crate::charts::text_fit::{text_width, truncate_to_width};
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::{Direction, Tier};
 use crate::synthesis::study_votes::StudyVote;

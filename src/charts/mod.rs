@@ -20,6 +20,7 @@ pub mod palette;
 pub mod png_encode;
 pub mod reading_order;
 pub mod svg_text;
+pub mod text_fit;
 pub mod timeline;
 
 use crate::numbers::grouped;

@@ -49,7 +49,7 @@ impl SvgText {
         let text = crate::charts::reading_order::drawn(text);
         let face = face(font.weight);
         let scaled = face.as_scaled(font.size as f32);
-        let width = crate::charts::painter::drawn_text_width(&text, font.size, font.weight);
+        let width = crate::charts::text_fit::drawn_text_width(&text, font.size, font.weight);
         let left = match align {
             Align::Left => x,
             Align::Center => x - width / 2.0,

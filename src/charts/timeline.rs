@@ -3,11 +3,10 @@
 
 use crate::charts::axis::{format_tick, linear_ticks};
 use crate::charts::common::{MARGIN, footer, footer_text, header};
-use crate::charts::painter::{
-    Align, ChartText, Font, Painter, Weight, text_width, truncate_to_width,
-};
+use crate::charts::painter::{Align, ChartText, Font, Painter, Weight};
 use crate::charts::palette::{INK, MUTED, RULE, direction_fill};
 use crate::charts::reading_order::isolated;
+use crate::charts::text_fit::{text_width, truncate_to_width};
 use crate::charts::{Chart, ChartInput, ChartSpec};
 use crate::model::{Direction, Tier};
 use crate::numbers::counted;
