@@ -10,7 +10,8 @@ use std::path::Path;
 use evsynth::model::EffectMeasure;
 use evsynth::registry::{self, TopicLocation};
 use evsynth::synthesis::effects::{Effect, NoEffect, effect_of};
-use evsynth::synthesis::pool::{EggerNotComputed, PoolOptions, Pooled, Tau2Method, egger, pool};
+use evsynth::synthesis::egger::{EggerNotComputed, egger};
+use evsynth::synthesis::pool::{PoolOptions, Pooled, Tau2Method, pool};
 
 /// dataset|measure|model|key → value.
 fn oracle() -> BTreeMap<(String, String, String, String), f64> {

@@ -8,9 +8,9 @@ use crate::charts::reading_order::isolated;
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
 use crate::numbers::grouped;
+use crate::synthesis::egger::{EGGER_MIN_K, EggerNotComputed};
 use crate::synthesis::meta::Analysis;
 use crate::synthesis::narrative::p_stated;
-use crate::synthesis::pool::{EGGER_MIN_K, EggerNotComputed};
 use crate::synthesis::votes::Z_95;
 
 /// Registration in the chart list.

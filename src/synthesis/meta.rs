@@ -10,9 +10,9 @@ use crate::registry::Finding;
 use crate::registry::finding::Text;
 use crate::synthesis::cells::QuestionOutcomeCells;
 use crate::synthesis::effects::{Effect, effect_of};
+use crate::synthesis::egger::{EggerNotComputed, EggerTest, egger};
 use crate::synthesis::pool::{
-    EggerNotComputed, EggerTest, PoolOptions, Pooled, Tau2Method, check_poolable, egger,
-    leave_one_out, pool,
+    PoolOptions, Pooled, Tau2Method, check_poolable, leave_one_out, pool,
 };
 use crate::synthesis::vote_count::NAMED_STUDIES;
 
