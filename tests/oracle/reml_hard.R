@@ -1,4 +1,4 @@
-# Oracle for REML in src/synthesis/pool.rs on data that defeated the earlier fixed-point
+# Oracle for REML in src/synthesis/reml.rs on data that defeated the earlier fixed-point
 # iteration, found by comparing 400 random data sets (k 2-50, effect scales 1e-4 to 1e4)
 # with metafor, and on one where scoring from 0 and the DL estimate alone reached the lower of
 # two maxima. Each case: yi and vi, then metafor's REML fit (Fisher scoring) with a
