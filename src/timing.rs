@@ -76,3 +76,32 @@ fn cpu_ms() -> Option<f64> {
     let system: f64 = fields.next()?.parse().ok()?;
     Some((user + system) * 10.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The CPU time is read (on Linux) and grows with work done: spinning advances it by
+    /// 50 ms well within 10 s of wall time, however loaded the machine. Fails if the fields
+    /// read are not the CPU times (another field would not parse, or would not grow while
+    /// spinning, and the wait would run out).
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn cpu_time_grows_with_work() {
+        let before = cpu_ms().expect("/proc/self/stat is readable");
+        let start = Instant::now();
+        let mut spin = 0u64;
+        let mut now = before;
+        while now - before < 50.0 && start.elapsed().as_secs() < 10 {
+            for _ in 0..100_000 {
+                spin = std::hint::black_box(spin.wrapping_add(1));
+            }
+            now = cpu_ms().unwrap();
+        }
+        assert!(
+            now - before >= 50.0,
+            "{before} -> {now} ms in {:?}",
+            start.elapsed()
+        );
+    }
+}
