@@ -112,6 +112,12 @@ impl<'r> Row<'r> {
         }
     }
 
+    /// Reports `message` on `col` ([`Row::fail`]) and gives no value.
+    fn refuse<T>(&mut self, col: Col, message: String) -> Option<T> {
+        self.fail(col, message);
+        None
+    }
+
     /// [`Row::fail`], unless this column's problem is already reported (a column is read
     /// again when its value is found missing).
     fn fail_once(&mut self, col: Col, message: String) {
@@ -153,8 +159,9 @@ impl<'r> Row<'r> {
         let text = self.required_text(col)?;
         match index_of(text) {
             Some(index) => Some((index, text)),
-            None => {
-                let message = match meant(text) {
+            None => self.refuse(
+                col,
+                match meant(text) {
                     Some(key) => format!(
                         "unknown value {}; did you mean \"{key}\"? ({kind} are defined in \
                          topic.toml)",
@@ -165,10 +172,8 @@ impl<'r> Row<'r> {
                         quoted(text),
                         keys()
                     ),
-                };
-                self.fail(col, message);
-                None
-            }
+                },
+            ),
         }
     }
 
@@ -191,11 +196,7 @@ impl<'r> Row<'r> {
         let text = self.text(col)?;
         match parse(text) {
             Some(value) => Some(value),
-            None => {
-                let message = complaint(text);
-                self.fail(col, message);
-                None
-            }
+            None => self.refuse(col, complaint(text)),
         }
     }
 
@@ -225,23 +226,54 @@ impl<'r> Row<'r> {
         })
     }
 
+    /// A required value of a closed vocabulary ([`Row::enum_value`]); an empty one is reported
+    /// as missing.
+    fn required_enum<T>(
+        &mut self,
+        col: Col,
+        parse: fn(&str) -> Option<T>,
+        keys: &'static [&'static str],
+    ) -> Option<T> {
+        if self.text(col).is_none() {
+            self.required_text(col);
+            return None;
+        }
+        self.enum_value(col, parse, keys, "")
+    }
+
+    /// The text of an identifier column (DOI, PMID); one that `valid` refuses is reported as
+    /// `"<text>" <complaint>`.
+    #[inline(always)]
+    fn identifier(
+        &mut self,
+        col: Col,
+        valid: impl Fn(&str) -> bool,
+        complaint: &str,
+    ) -> Option<&'r str> {
+        let text = self.text(col);
+        if let Some(text) = text
+            && !valid(text)
+        {
+            self.fail(col, format!("{} {complaint}", quoted(text)));
+        }
+        text
+    }
+
     fn number(&mut self, col: Col, what: &str, ok: impl Fn(f64) -> bool) -> Option<f64> {
         let text = self.text(col)?;
         match parse_plain_number(text) {
             Some(value) if ok(value) => Some(value),
-            Some(_) => {
-                let message = format!("{} is out of range; expected {what}", shown(text));
-                self.fail(col, message);
-                None
-            }
-            None => {
-                let message = format!(
+            Some(_) => self.refuse(
+                col,
+                format!("{} is out of range; expected {what}", shown(text)),
+            ),
+            None => self.refuse(
+                col,
+                format!(
                     "{} is not a number; expected {what} (digits 0-9, . as decimal point)",
                     quoted(text)
-                );
-                self.fail(col, message);
-                None
-            }
+                ),
+            ),
         }
     }
 
@@ -263,23 +295,21 @@ impl<'r> Row<'r> {
         };
         match parsed {
             Some(value) if value >= min => Some(value),
-            None if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
-                let message = format!(
+            None if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => self.refuse(
+                col,
+                format!(
                     "{} is too large; the largest count is {}",
                     shown(text),
                     crate::numbers::grouped(u32::MAX)
-                );
-                self.fail(col, message);
-                None
-            }
-            _ => {
-                let message = format!(
+                ),
+            ),
+            _ => self.refuse(
+                col,
+                format!(
                     "{} is not a whole number >= {min}; write digits only, e.g. 12",
                     quoted(text)
-                );
-                self.fail(col, message);
-                None
-            }
+                ),
+            ),
         }
     }
 }
@@ -347,37 +377,17 @@ impl RowParser<'_> {
                 }
             },
         };
-        let doi = row.text(Col::Doi);
-        if let Some(doi) = doi
-            && !is_doi(doi)
-        {
-            row.fail(
-                Col::Doi,
-                format!(
-                    "{} is not a DOI; write the bare DOI, e.g. 10.1093/sleep/21.5.501",
-                    quoted(doi)
-                ),
-            );
-        }
-        let pmid = row.text(Col::Pmid);
-        if let Some(pmid) = pmid
-            && !is_pmid(pmid)
-        {
-            row.fail(
-                Col::Pmid,
-                format!(
-                    "{} is not a PubMed id; write its digits only, e.g. 9703590",
-                    quoted(pmid)
-                ),
-            );
-        }
-        let design = match row.text(Col::Design) {
-            None => {
-                row.required_text(Col::Design);
-                None
-            }
-            Some(_) => row.enum_value(Col::Design, Design::parse, Design::KEYS, ""),
-        };
+        let doi = row.identifier(
+            Col::Doi,
+            is_doi,
+            "is not a DOI; write the bare DOI, e.g. 10.1093/sleep/21.5.501",
+        );
+        let pmid = row.identifier(
+            Col::Pmid,
+            is_pmid,
+            "is not a PubMed id; write its digits only, e.g. 9703590",
+        );
+        let design = row.required_enum(Col::Design, Design::parse, Design::KEYS);
         let question = row.key(
             Col::Question,
             |q| topic.questions.get_index_of(q),
@@ -409,13 +419,7 @@ impl RowParser<'_> {
             || listed(topic.outcomes.keys(), topic.outcomes.len()),
             "outcomes",
         );
-        let direction = match row.text(Col::Direction) {
-            None => {
-                row.required_text(Col::Direction);
-                None
-            }
-            Some(_) => row.enum_value(Col::Direction, Direction::parse, Direction::KEYS, ""),
-        };
+        let direction = row.required_enum(Col::Direction, Direction::parse, Direction::KEYS);
         let significant = row.enum_value(
             Col::Significant,
             Significance::parse,
