@@ -17,6 +17,17 @@ pub enum KeyKind {
     Outcome,
 }
 
+impl KeyKind {
+    /// The kind's name in the plural, as messages say it ("forms are defined in topic.toml").
+    pub fn plural(self) -> &'static str {
+        match self {
+            KeyKind::Question => "questions",
+            KeyKind::Form => "forms",
+            KeyKind::Outcome => "outcomes",
+        }
+    }
+}
+
 /// `text` as a key would spell it: lowercase, each run of characters other than letters and
 /// digits one `_`, none at either end ("RLS symptoms (any measure)" → `rls_symptoms_any_measure`).
 pub fn normalised(text: &str) -> String {

@@ -5,7 +5,7 @@
 use crate::model::{Confidence, Design, Direction, EffectMeasure, RiskOfBias, Significance};
 use crate::registry::columns::Col;
 use crate::registry::control;
-use crate::registry::diagnostic::{Diagnostic, Diagnostics, listed, quoted, shown};
+use crate::registry::diagnostic::{Diagnostic, Diagnostics, quoted, shown};
 use crate::registry::finding::{
     ArmData, EffectData, Finding, PValue, PackedPValue, StoredEffect, parse_plain_number,
 };
@@ -13,7 +13,7 @@ use crate::registry::header::Header;
 use crate::registry::intern::{Interner, StudyText};
 use crate::registry::key_hints::{KeyKind, normalised, one_typo_apart};
 use crate::registry::plain::Fields;
-use crate::registry::topic::{FORM_NOT_APPLICABLE, Topic, is_slug};
+use crate::registry::topic::{Topic, is_slug};
 
 /// Typed parsing of rows against a header and topic (shared by the chunk readers).
 pub(super) struct RowParser<'a> {
@@ -145,36 +145,35 @@ impl<'r> Row<'r> {
         }
     }
 
-    /// A required topic key (question, form, outcome): its position from `index_of`; a key
-    /// the topic does not define is reported with the listing of the `keys` it does (its
-    /// `kind`, plural).
-    fn key(
-        &mut self,
-        col: Col,
-        index_of: impl Fn(&str) -> Option<usize>,
-        meant: impl Fn(&str) -> Option<String>,
-        keys: impl Fn() -> String,
-        kind: &str,
-    ) -> Option<(usize, &'r str)> {
+    /// A required topic key of `kind` (question, form, outcome) and its position in `topic`;
+    /// a key the topic does not define is reported with the key meant, else with the keys it
+    /// does define.
+    #[inline(always)]
+    fn key(&mut self, col: Col, topic: &Topic, kind: KeyKind) -> Option<(usize, &'r str)> {
         let text = self.required_text(col)?;
-        match index_of(text) {
+        match topic.key_position(kind, text) {
             Some(index) => Some((index, text)),
-            None => self.refuse(
-                col,
-                match meant(text) {
-                    Some(key) => format!(
-                        "unknown value {}; did you mean \"{key}\"? ({kind} are defined in \
-                         topic.toml)",
-                        quoted(text)
-                    ),
-                    None => format!(
-                        "unknown value {}; expected one of: {} ({kind} are defined in topic.toml)",
-                        quoted(text),
-                        keys()
-                    ),
-                },
-            ),
+            None => self.unknown_key(col, topic, kind, text),
         }
+    }
+
+    /// Reports `text`, which `topic` does not define as a key of `kind` (see [`Row::key`]).
+    #[cold]
+    #[inline(never)]
+    fn unknown_key<T>(&mut self, col: Col, topic: &Topic, kind: KeyKind, text: &str) -> Option<T> {
+        let kinds = kind.plural();
+        let message = match topic.meant_key(kind, text) {
+            Some(key) => format!(
+                "unknown value {}; did you mean \"{key}\"? ({kinds} are defined in topic.toml)",
+                quoted(text)
+            ),
+            None => format!(
+                "unknown value {}; expected one of: {} ({kinds} are defined in topic.toml)",
+                quoted(text),
+                topic.listed_keys(kind)
+            ),
+        };
+        self.refuse(col, message)
     }
 
     /// True if a problem was already reported in this row's `col` (a value that did not
@@ -388,37 +387,16 @@ impl RowParser<'_> {
             "is not a PubMed id; write its digits only, e.g. 9703590",
         );
         let design = row.required_enum(Col::Design, Design::parse, Design::KEYS);
-        let question = row.key(
-            Col::Question,
-            |q| topic.questions.get_index_of(q),
-            |q| topic.meant_key(KeyKind::Question, q).map(String::from),
-            || listed(topic.questions.keys(), topic.questions.len()),
-            "questions",
-        );
+        let question = row.key(Col::Question, topic, KeyKind::Question);
         let n = row.count(Col::N, 1);
         let k_studies = row.count(Col::KStudies, 1);
         // Descriptive columns: checked (UTF-8, numbers in range), not kept; see [`Finding`].
         row.text(Col::Population);
-        let form = row.key(
-            Col::Form,
-            |f| topic.form_index(f),
-            |f| topic.meant_key(KeyKind::Form, f).map(String::from),
-            || {
-                let forms = topic.forms.keys().map(String::as_str);
-                listed(forms.chain([FORM_NOT_APPLICABLE]), topic.forms.len() + 1)
-            },
-            "forms",
-        );
+        let form = row.key(Col::Form, topic, KeyKind::Form);
         row.number(Col::DoseMgDay, "a dose in mg/day > 0", |v| v > 0.0);
         row.number(Col::DurationWeeks, "a duration in weeks > 0", |v| v > 0.0);
         row.text(Col::Comparator);
-        let outcome = row.key(
-            Col::Outcome,
-            |o| topic.outcomes.get_index_of(o),
-            |o| topic.meant_key(KeyKind::Outcome, o).map(String::from),
-            || listed(topic.outcomes.keys(), topic.outcomes.len()),
-            "outcomes",
-        );
+        let outcome = row.key(Col::Outcome, topic, KeyKind::Outcome);
         let direction = row.required_enum(Col::Direction, Direction::parse, Direction::KEYS);
         let significant = row.enum_value(
             Col::Significant,

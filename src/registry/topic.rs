@@ -368,6 +368,27 @@ impl Topic {
         )
     }
 
+    /// The position of a key of `kind` in its table (forms in [`Topic::form_keys`] order,
+    /// `not_applicable` last); `None` for a key the topic does not define.
+    #[inline]
+    pub fn key_position(&self, kind: KeyKind, key: &str) -> Option<usize> {
+        match kind {
+            KeyKind::Question => self.questions.get_index_of(key),
+            KeyKind::Form => self.form_index(key),
+            KeyKind::Outcome => self.outcomes.get_index_of(key),
+        }
+    }
+
+    /// The keys of `kind` as a message lists them (the first few, then how many more).
+    pub fn listed_keys(&self, kind: KeyKind) -> String {
+        use crate::registry::diagnostic::listed;
+        match kind {
+            KeyKind::Question => listed(self.questions.keys(), self.questions.len()),
+            KeyKind::Form => listed(self.form_keys(), self.forms.len() + 1),
+            KeyKind::Outcome => listed(self.outcomes.keys(), self.outcomes.len()),
+        }
+    }
+
     /// The position of a form key in [`Topic::form_keys`] order (`not_applicable` last).
     pub fn form_index(&self, form: &str) -> Option<usize> {
         if form == FORM_NOT_APPLICABLE {
