@@ -9,6 +9,7 @@ pub mod charts;
 pub mod cli;
 pub mod cli_columns;
 pub mod cmd;
+pub mod dates;
 pub mod error;
 pub mod frame;
 pub mod model;

@@ -15,7 +15,7 @@ fn validate(fixture: &str) -> (i32, Vec<String>) {
 
 fn expect_invalid(fixture: &str, expected: &[&str]) {
     let (code, lines) = validate(fixture);
-    let this_year = evsynth::registry::current_year().to_string();
+    let this_year = evsynth::dates::current_year().to_string();
     let expected: Vec<String> = expected
         .iter()
         .map(|line| {

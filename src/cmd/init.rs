@@ -79,7 +79,7 @@ fn init(studies: &Path, name: &str) -> Result<String, Error> {
         )));
     }
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, "create directory", e))?;
-    let template = topic_template(name, &crate::registry::today());
+    let template = topic_template(name, &crate::dates::today());
     create_new(&dir.join(TOPIC_FILE), template.as_bytes())?;
     create_new(
         &dir.join(REGISTRY_FILE),

@@ -1,4 +1,4 @@
-//! A topic's registry on disk: finding it, reading it, checking it.
+//! A topic's registry on disk: finding it (`location`), reading it, checking it.
 
 pub mod check;
 pub mod chunks;
@@ -9,6 +9,7 @@ pub mod finding;
 mod header;
 mod intern;
 pub mod key_hints;
+pub mod location;
 pub mod plain;
 pub mod raw;
 pub mod read;
@@ -21,13 +22,14 @@ pub mod topic;
 pub mod validate;
 pub mod write;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
 pub use check::CheckedRegistry;
 pub use diagnostic::Diagnostic;
 pub use finding::{Finding, RowKeys, Study};
+pub use location::{TopicLocation, discover, distinct, one_report_directory_each, resolve};
 pub use study_index::StudyIndex;
 pub use topic::Topic;
 
@@ -37,184 +39,6 @@ use crate::error::Error;
 pub const REGISTRY_FILE: &str = "registry.csv";
 /// The topic description file name inside a topic directory.
 pub const TOPIC_FILE: &str = "topic.toml";
-
-/// Where a topic's files are.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TopicLocation {
-    /// The topic directory's name: the report goes to `<out>/<name>/`.
-    pub name: String,
-    /// The registry CSV.
-    pub registry: PathBuf,
-    /// The topic.toml beside it.
-    pub topic: PathBuf,
-}
-
-impl TopicLocation {
-    /// The location of a topic directory.
-    pub fn of_dir(dir: &Path) -> TopicLocation {
-        TopicLocation::of_registry(&dir.join(REGISTRY_FILE))
-    }
-
-    fn of_registry(registry: &Path) -> TopicLocation {
-        let dir = registry.parent().unwrap_or(Path::new("."));
-        let name = dir
-            .canonicalize()
-            .ok()
-            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "topic".to_string());
-        TopicLocation {
-            name,
-            registry: registry.to_path_buf(),
-            topic: dir.join(TOPIC_FILE),
-        }
-    }
-}
-
-/// Resolves a command-line topic: a bare topic name under `studies_root` (looked up there
-/// first), else a topic directory or a registry `.csv` file.
-pub fn resolve(arg: &str, studies_root: &Path) -> Result<TopicLocation, Error> {
-    // A trailing slash, as shell completion writes a directory name, still names the topic.
-    let name = arg.trim_end_matches('/');
-    // A bare name is a topic under the studies directory first, even where the working
-    // directory has an entry of that name (a report directory of the same name, say).
-    let dir = studies_root.join(name);
-    if is_plain_name(name) && dir.is_dir() {
-        stays_inside(studies_root, &dir)?;
-        return Ok(TopicLocation::of_dir(&dir));
-    }
-    let path = Path::new(arg);
-    if path.is_dir() {
-        return Ok(TopicLocation::of_dir(path));
-    }
-    if path.is_file() {
-        return Ok(TopicLocation::of_registry(path));
-    }
-    if is_plain_name(name) {
-        return Err(Error::Usage(format!(
-            "no topic \"{name}\": {} is not a directory; known topics: {}",
-            dir.display(),
-            known_topics(studies_root)
-        )));
-    }
-    Err(Error::Usage(format!(
-        "{arg}: no such topic directory or registry file"
-    )))
-}
-
-/// Refuses a topic under `studies_root` whose directory or files resolve outside it (a
-/// symlink pointing elsewhere), so a topic name can never reach files it should not.
-fn stays_inside(studies_root: &Path, dir: &Path) -> Result<(), Error> {
-    let root = studies_root
-        .canonicalize()
-        .map_err(|e| Error::io(studies_root, "resolve", e))?;
-    for path in [
-        dir.to_path_buf(),
-        dir.join(REGISTRY_FILE),
-        dir.join(TOPIC_FILE),
-    ] {
-        if let Ok(real) = path.canonicalize()
-            && !real.starts_with(&root)
-        {
-            return Err(Error::Usage(format!(
-                "{} resolves to {}, outside {}; topics must stay inside it (a symlink out of it is refused)",
-                path.display(),
-                real.display(),
-                studies_root.display()
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// A directory name without path separators, dots at the start (`.`, `..`, hidden
-/// directories) or control characters: `magnesium-rls`, and also any name a batch lists
-/// (`my topic`, `magnésium`).
-fn is_plain_name(arg: &str) -> bool {
-    !arg.is_empty()
-        && !arg.starts_with('.')
-        && !arg.contains('/')
-        && !control::any_forbidden(arg.as_bytes())
-}
-
-fn known_topics(studies_root: &Path) -> String {
-    match discover(studies_root) {
-        Ok(topics) if !topics.is_empty() => topics
-            .iter()
-            .map(|t| t.name.clone())
-            .collect::<Vec<_>>()
-            .join(", "),
-        _ => "none".to_string(),
-    }
-}
-
-/// Every topic directory directly under `studies_root`, by name: one holding a `registry.csv`
-/// or a `topic.toml` (a directory with only one of them is a topic half made, which loading
-/// then names, rather than a directory skipped without a word). A topic reached twice, by its
-/// name and through a symlink, is listed once.
-pub fn discover(studies_root: &Path) -> Result<Vec<TopicLocation>, Error> {
-    let entries = std::fs::read_dir(studies_root)
-        .map_err(|e| Error::io(studies_root, "list topics in", e))?;
-    let mut topics = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(studies_root, "list topics in", e))?;
-        let dir = entry.path();
-        if dir.is_dir() && (dir.join(REGISTRY_FILE).is_file() || dir.join(TOPIC_FILE).is_file()) {
-            stays_inside(studies_root, &dir)?;
-            topics.push(TopicLocation::of_dir(&dir));
-        }
-    }
-    topics.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(distinct(topics))
-}
-
-/// `topics` with each registry once (the same file named twice, as a directory and as a file,
-/// or reached through a symlink), in their order. Two registry files of one directory are two
-/// entries (`validate a.csv b.csv` checks both against the topic.toml beside them).
-pub fn distinct(topics: Vec<TopicLocation>) -> Vec<TopicLocation> {
-    let mut seen: Vec<PathBuf> = Vec::with_capacity(topics.len());
-    let mut kept = Vec::with_capacity(topics.len());
-    for topic in topics {
-        let real = real_path(&topic.registry);
-        if !seen.contains(&real) {
-            seen.push(real);
-            kept.push(topic);
-        }
-    }
-    kept
-}
-
-/// Refuses two different registries of one topic name, whose reports would go to one
-/// directory (`report` only: checking or formatting them writes nothing shared).
-pub fn one_report_directory_each(topics: &[TopicLocation]) -> Result<(), Error> {
-    for (i, topic) in topics.iter().enumerate() {
-        if let Some(other) = topics[..i].iter().find(|other| other.name == topic.name) {
-            return Err(Error::Usage(format!(
-                "two topics are named \"{}\" ({} and {}): their reports would go to one \
-                 directory; report them one at a time, or rename one",
-                topic.name,
-                real_dir(&other.registry).display(),
-                real_dir(&topic.registry).display()
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// The directory of `path`, its symlinks resolved.
-fn real_dir(path: &Path) -> PathBuf {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf())
-}
-
-/// `path` with its directory's symlinks resolved (the file itself need not exist).
-fn real_path(path: &Path) -> PathBuf {
-    let real = real_dir(path);
-    match path.file_name() {
-        Some(file) => real.join(file),
-        None => real,
-    }
-}
 
 /// A validated registry with its topic.
 #[derive(Debug, Clone)]
@@ -317,7 +141,7 @@ fn read_in_blocks<R: std::io::Read + std::io::Seek + Send>(
         input,
         path,
         topic,
-        current_year(),
+        crate::dates::current_year(),
         stream::BLOCK_BYTES,
         keep,
         hasher,
@@ -330,7 +154,7 @@ fn read_in_blocks<R: std::io::Read + std::io::Seek + Send>(
 pub fn parse(bytes: &[u8], path: &str, topic: &Topic) -> Result<Vec<Finding>, Error> {
     let outcome = {
         let _phase = crate::timing::phase("parse rows");
-        read::read_registry(bytes, path, topic, current_year())
+        read::read_registry(bytes, path, topic, crate::dates::current_year())
     };
     check_across_rows(outcome.findings, outcome.diagnostics)
 }
@@ -380,7 +204,7 @@ pub fn parse_existing(
 ) -> Result<Vec<Finding>, Error> {
     let outcome = {
         let _phase = crate::timing::phase("parse rows");
-        read::read_registry_with_room(bytes, path, topic, current_year(), room)
+        read::read_registry_with_room(bytes, path, topic, crate::dates::current_year(), room)
     };
     if outcome.diagnostics.is_empty() {
         Ok(outcome.findings)
@@ -418,7 +242,7 @@ pub fn parse_appended(
     let first_line = 1 + memchr::memchr_iter(b'\n', before).count() as u64;
     let shift = first_line - (header_lines + 1);
 
-    let mut outcome = read::read_registry(&appended, path, topic, current_year());
+    let mut outcome = read::read_registry(&appended, path, topic, crate::dates::current_year());
     outcome.diagnostics.shift_lines(shift);
     let mut findings = existing;
     findings.extend(outcome.findings.into_iter().map(|mut f| {
@@ -442,65 +266,9 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// This year by the system clock (UTC), the upper bound of `year`.
-pub fn current_year() -> i32 {
-    civil_date(days_since_epoch()).0
-}
-
-/// Today by the system clock (UTC), `YYYY-MM-DD`.
-pub fn today() -> String {
-    let (year, month, day) = civil_date(days_since_epoch());
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
-/// Whole days since 1970-01-01 by the system clock (0 if the clock is before it).
-fn days_since_epoch() -> i64 {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    (seconds / 86_400) as i64
-}
-
-/// The Gregorian (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`).
-fn civil_date(days: i64) -> (i32, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        (yoe + era * 400 + i64::from(month <= 2)) as i32,
-        month as u32,
-        day as u32,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Expected dates from Python's `datetime.date(1970, 1, 1) + timedelta(days=d)`.
-    #[test]
-    fn civil_dates_match_known_days() {
-        for (days, date) in [
-            (-1, (1969, 12, 31)),
-            (0, (1970, 1, 1)),
-            (59, (1970, 3, 1)),
-            (10_956, (1999, 12, 31)),
-            (10_957, (2000, 1, 1)),
-            (11_016, (2000, 2, 29)),
-            (19_782, (2024, 2, 29)),
-            (20_426, (2025, 12, 4)),
-            (20_779, (2026, 11, 22)),
-            (2_932_896, (9999, 12, 31)),
-        ] {
-            assert_eq!(civil_date(days), date, "day {days}");
-        }
-    }
 
     #[test]
     fn sha256_of_abc_is_the_fips_vector() {
