@@ -19,6 +19,7 @@ pub mod study_index;
 pub mod toml_places;
 pub mod toml_values;
 pub mod topic;
+mod topic_problems;
 pub mod validate;
 pub mod write;
 
