@@ -14,7 +14,7 @@ use crate::synthesis::direction_table::DirectionTable;
 use crate::synthesis::meta::{Analysis, MetaAnalyses, NothingPooled, QuestionMeta, SignSide};
 use crate::synthesis::vote_count::VoteCount;
 use crate::synthesis::votes::PValue;
-use crate::synthesis::{QuestionVotes, Synthesis, narrative};
+use crate::synthesis::{QuestionSynthesis, QuestionVotes, Synthesis, narrative};
 
 /// Most findings (per question) and studies listed in the README; the rest are in the CSV
 /// tables, which list everything.
@@ -632,6 +632,29 @@ pub fn report_readme(
 ) -> String {
     let topic = &registry.topic;
     let mut md = String::new();
+    preamble(&mut md, registry, synthesis);
+    summary_of_findings(&mut md, topic, synthesis);
+    let listed = listed_findings(registry, synthesis);
+    let meta_by_question = synthesis.meta.by_question();
+    let no_meta = QuestionMeta::default();
+    for (question_synthesis, in_question) in synthesis.questions.iter().zip(&listed) {
+        let meta = meta_by_question
+            .get(question_synthesis.key.as_str())
+            .unwrap_or(&no_meta);
+        question_section(&mut md, topic, question_synthesis, meta, &synthesis.meta);
+        findings_section(&mut md, topic, question_synthesis, in_question);
+        md.push('\n');
+    }
+    charts_section(&mut md, topic, charts);
+    swim_section(&mut md, registry, synthesis, charts);
+    studies_section(&mut md, registry, synthesis);
+    md
+}
+
+/// The report's title, the topic's description, the registry it was made from (with its
+/// hash and date), a sensitivity analysis's changes, and how directions and votes are read.
+fn preamble(md: &mut String, registry: &Registry, synthesis: &Synthesis) {
+    let topic = &registry.topic;
     let _ = writeln!(md, "# Evidence report: {}\n", escape(&topic.title));
     if !topic.description.is_empty() {
         let _ = writeln!(md, "{}\n", escape(topic.description.trim()));
@@ -663,131 +686,136 @@ pub fn report_readme(
          studies are counted; case series and case reports are described, not counted; \
          systematic reviews are listed, never counted beside the studies they include.\n"
     );
+}
 
-    summary_of_findings(&mut md, topic, synthesis);
-
-    let listed = listed_findings(registry, synthesis);
-    let meta_by_question = synthesis.meta.by_question();
-    for (question_synthesis, in_question) in synthesis.questions.iter().zip(&listed) {
-        let question = &topic.questions[&question_synthesis.key];
-        let votes = &question_synthesis.votes;
+/// A question's heading, hypothesis, vote count with its sentences, meta-analyses (`meta`, of
+/// `all_meta`), systematic reviews and the direction tables by tier, outcome and form.
+fn question_section(
+    md: &mut String,
+    topic: &Topic,
+    question_synthesis: &QuestionSynthesis,
+    meta: &QuestionMeta,
+    all_meta: &MetaAnalyses,
+) {
+    let question = &topic.questions[&question_synthesis.key];
+    let votes = &question_synthesis.votes;
+    let _ = writeln!(
+        md,
+        "## {} (`{}`)\n",
+        escape(&question.label),
+        question_synthesis.key
+    );
+    let _ = writeln!(
+        md,
+        "Kind: {}. Hypothesis: {}. ▲ positive reads as *{}*, ▼ negative as *{}*.\n",
+        question.kind,
+        escape(&question.hypothesis),
+        escape(&question.positive),
+        escape(&question.negative)
+    );
+    let _ = writeln!(md, "### Vote count (one vote per study)\n");
+    vote_table(md, topic, question, votes);
+    let _ = writeln!(
+        md,
+        "{}\n",
+        escape(&narrative::vote_sentence(question, &votes.overall))
+    );
+    let _ = writeln!(
+        md,
+        "{}\n",
+        escape(&narrative::leave_one_out_sentence(&votes.leave_one_out))
+    );
+    meta_section(md, topic, meta, all_meta);
+    let reviews: Vec<String> = votes
+        .studies
+        .iter()
+        .filter(|v| v.tier == Tier::Review)
+        .map(|v| {
+            format!(
+                "{} ({})",
+                escape(&v.study_id),
+                escape(question.direction_label(v.direction))
+            )
+        })
+        .collect();
+    if !reviews.is_empty() {
         let _ = writeln!(
             md,
-            "## {} (`{}`)\n",
-            escape(&question.label),
-            question_synthesis.key
+            "Systematic reviews, listed but not counted: {}.\n",
+            reviews.join(", ")
         );
-        let _ = writeln!(
-            md,
-            "Kind: {}. Hypothesis: {}. ▲ positive reads as *{}*, ▼ negative as *{}*.\n",
-            question.kind,
-            escape(&question.hypothesis),
-            escape(&question.positive),
-            escape(&question.negative)
-        );
-        let _ = writeln!(md, "### Vote count (one vote per study)\n");
-        vote_table(&mut md, topic, question, votes);
-        let _ = writeln!(
-            md,
-            "{}\n",
-            escape(&narrative::vote_sentence(question, &votes.overall))
-        );
-        let _ = writeln!(
-            md,
-            "{}\n",
-            escape(&narrative::leave_one_out_sentence(&votes.leave_one_out))
-        );
-        meta_section(
-            &mut md,
-            topic,
-            meta_by_question
-                .get(question_synthesis.key.as_str())
-                .unwrap_or(&QuestionMeta::default()),
-            &synthesis.meta,
-        );
-        let reviews: Vec<String> = votes
-            .studies
-            .iter()
-            .filter(|v| v.tier == Tier::Review)
-            .map(|v| {
-                format!(
-                    "{} ({})",
-                    escape(&v.study_id),
-                    escape(question.direction_label(v.direction))
-                )
-            })
-            .collect();
-        if !reviews.is_empty() {
-            let _ = writeln!(
-                md,
-                "Systematic reviews, listed but not counted: {}.\n",
-                reviews.join(", ")
-            );
-        }
-
-        let _ = writeln!(md, "### Findings by design tier\n");
-        let _ = writeln!(
-            md,
-            "Cells give findings (studies, participants); participants count each study once per \
-             cell, with its largest n.\n"
-        );
-        direction_table(
-            &mut md,
-            "Design tier",
-            &question_synthesis.tiers,
-            question,
-            &tier_label,
-        );
-        let _ = writeln!(md, "### Findings by outcome\n");
-        direction_table(
-            &mut md,
-            "Outcome",
-            &question_synthesis.outcomes,
-            question,
-            &|k| escape(topic.outcome_label(k)),
-        );
-        let _ = writeln!(md, "### Findings by form\n");
-        direction_table(&mut md, "Form", &question_synthesis.forms, question, &|k| {
-            escape(topic.form_label(k))
-        });
-
-        let _ = writeln!(md, "### Findings\n");
-        let _ = writeln!(
-            md,
-            "| Study | Design | n | Outcome | Direction | Significant | p |"
-        );
-        let _ = writeln!(md, "|---|---|---:|---|---|---|---|");
-        for f in in_question {
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {} | {} {} | {} | {} |",
-                escape(&f.study.id),
-                f.study.design.label(),
-                f.n().map_or_else(|| "–".to_string(), |n| n.to_string()),
-                escape(topic.outcome_label(&f.keys.outcome)),
-                f.direction.symbol(),
-                escape(question.direction_label(f.direction)),
-                f.significant.map_or("–", |s| s.key()),
-                f.p_value
-                    .get()
-                    .map_or_else(|| "–".to_string(), |p| escape(&p.to_string())),
-            );
-        }
-        let in_all = question_synthesis.findings() as usize;
-        if in_all > in_question.len() {
-            let _ = writeln!(
-                md,
-                "\n…and {} more findings: every finding is in [tables/findings.csv](tables/findings.csv).",
-                grouped((in_all - in_question.len()) as u64)
-            );
-        }
-        md.push('\n');
     }
 
-    charts_section(&mut md, topic, charts);
+    let _ = writeln!(md, "### Findings by design tier\n");
+    let _ = writeln!(
+        md,
+        "Cells give findings (studies, participants); participants count each study once per \
+         cell, with its largest n.\n"
+    );
+    direction_table(
+        md,
+        "Design tier",
+        &question_synthesis.tiers,
+        question,
+        &tier_label,
+    );
+    let _ = writeln!(md, "### Findings by outcome\n");
+    direction_table(
+        md,
+        "Outcome",
+        &question_synthesis.outcomes,
+        question,
+        &|k| escape(topic.outcome_label(k)),
+    );
+    let _ = writeln!(md, "### Findings by form\n");
+    direction_table(md, "Form", &question_synthesis.forms, question, &|k| {
+        escape(topic.form_label(k))
+    });
+}
 
-    swim_section(&mut md, registry, synthesis, charts);
+/// The question's findings (`in_question`, those listed), and how many more the tables hold.
+fn findings_section(
+    md: &mut String,
+    topic: &Topic,
+    question_synthesis: &QuestionSynthesis,
+    in_question: &[&Finding],
+) {
+    let question = &topic.questions[&question_synthesis.key];
+    let _ = writeln!(md, "### Findings\n");
+    let _ = writeln!(
+        md,
+        "| Study | Design | n | Outcome | Direction | Significant | p |"
+    );
+    let _ = writeln!(md, "|---|---|---:|---|---|---|---|");
+    for f in in_question {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} {} | {} | {} |",
+            escape(&f.study.id),
+            f.study.design.label(),
+            f.n().map_or_else(|| "–".to_string(), |n| n.to_string()),
+            escape(topic.outcome_label(&f.keys.outcome)),
+            f.direction.symbol(),
+            escape(question.direction_label(f.direction)),
+            f.significant.map_or("–", |s| s.key()),
+            f.p_value
+                .get()
+                .map_or_else(|| "–".to_string(), |p| escape(&p.to_string())),
+        );
+    }
+    let in_all = question_synthesis.findings() as usize;
+    if in_all > in_question.len() {
+        let _ = writeln!(
+            md,
+            "\n…and {} more findings: every finding is in [tables/findings.csv](tables/findings.csv).",
+            grouped((in_all - in_question.len()) as u64)
+        );
+    }
+}
 
+/// The studies (the first [`MAX_LISTED`]) with citation, design, n, identifiers and record
+/// confidence, and links to the tables.
+fn studies_section(md: &mut String, registry: &Registry, synthesis: &Synthesis) {
     let _ = writeln!(md, "## Studies\n");
     let _ = writeln!(
         md,
@@ -846,7 +874,6 @@ pub fn report_readme(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    md
 }
 
 /// Percent-encodes characters that would end a Markdown link target.
