@@ -641,8 +641,16 @@ pub fn report_readme(
         let meta = meta_by_question
             .get(question_synthesis.key.as_str())
             .unwrap_or(&no_meta);
-        question_section(&mut md, topic, question_synthesis, meta, &synthesis.meta);
-        findings_section(&mut md, topic, question_synthesis, in_question);
+        let question = &topic.questions[&question_synthesis.key];
+        question_section(
+            &mut md,
+            topic,
+            question,
+            question_synthesis,
+            meta,
+            &synthesis.meta,
+        );
+        findings_section(&mut md, topic, question, question_synthesis, in_question);
         md.push('\n');
     }
     charts_section(&mut md, topic, charts);
@@ -693,11 +701,11 @@ fn preamble(md: &mut String, registry: &Registry, synthesis: &Synthesis) {
 fn question_section(
     md: &mut String,
     topic: &Topic,
+    question: &Question,
     question_synthesis: &QuestionSynthesis,
     meta: &QuestionMeta,
     all_meta: &MetaAnalyses,
 ) {
-    let question = &topic.questions[&question_synthesis.key];
     let votes = &question_synthesis.votes;
     let _ = writeln!(
         md,
@@ -777,10 +785,10 @@ fn question_section(
 fn findings_section(
     md: &mut String,
     topic: &Topic,
+    question: &Question,
     question_synthesis: &QuestionSynthesis,
     in_question: &[&Finding],
 ) {
-    let question = &topic.questions[&question_synthesis.key];
     let _ = writeln!(md, "### Findings\n");
     let _ = writeln!(
         md,
