@@ -9,7 +9,7 @@ pub mod finding;
 mod header;
 mod intern;
 pub mod key_hints;
-pub mod location;
+mod location;
 pub mod plain;
 pub mod raw;
 pub mod read;

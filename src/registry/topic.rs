@@ -205,7 +205,10 @@ impl Topic {
         use crate::registry::diagnostic::listed;
         match kind {
             KeyKind::Question => listed(self.questions.keys(), self.questions.len()),
-            KeyKind::Form => listed(self.form_keys(), self.forms.len() + 1),
+            KeyKind::Form => {
+                let keys = self.form_keys();
+                listed(&keys, keys.len())
+            }
             KeyKind::Outcome => listed(self.outcomes.keys(), self.outcomes.len()),
         }
     }
