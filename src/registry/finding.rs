@@ -118,6 +118,9 @@ impl fmt::Display for PValue {
 /// Parses a finite decimal number written with ASCII digits (`1e309`, `NaN`, `inf` and
 /// non-ASCII digits are rejected).
 pub fn parse_plain_number(text: &str) -> Option<f64> {
+    if let Some(value) = short_decimal(text.as_bytes()) {
+        return Some(value);
+    }
     let plausible = !text.is_empty()
         && text
             .bytes()
@@ -127,6 +130,47 @@ pub fn parse_plain_number(text: &str) -> Option<f64> {
         return None;
     }
     text.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// 10ᵏ for k ≤ [`SHORT_DIGITS`], each exact as a double.
+const POWERS_OF_TEN: [f64; SHORT_DIGITS + 1] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// Most digits of a [`short_decimal`]: any 15-digit whole number is below 2⁵³, exact as a
+/// double.
+const SHORT_DIGITS: usize = 15;
+
+/// The value of `-?d+(.d+)?` with at most [`SHORT_DIGITS`] digits in all — the numbers
+/// registries hold (`0.03`, `-0.41`, `488`) — without the general parser: m / 10ᵏ, where both
+/// are exact doubles, so IEEE division rounds the quotient to nearest exactly as decimal
+/// parsing does. `None` for anything else (signs `+`, exponents, a bare or trailing point),
+/// which the general parser reads.
+fn short_decimal(bytes: &[u8]) -> Option<f64> {
+    let (negative, body) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    if body.is_empty() || body.len() > SHORT_DIGITS + 1 {
+        return None;
+    }
+    let (mut mantissa, mut digits, mut places) = (0u64, 0, 0);
+    for (i, &byte) in body.iter().enumerate() {
+        match byte {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(byte - b'0');
+                digits += 1;
+            }
+            // One point, with digits on both sides.
+            b'.' if places == 0 && i > 0 && i + 1 < body.len() => places = body.len() - i - 1,
+            _ => return None,
+        }
+    }
+    if digits > SHORT_DIGITS {
+        return None;
+    }
+    let magnitude = mantissa as f64 / POWERS_OF_TEN[places];
+    Some(if negative { -magnitude } else { magnitude })
 }
 
 /// Arm-level data from which an effect size can be computed (metafor `escalc` inputs).
@@ -432,5 +476,46 @@ mod tests {
         assert_eq!(parse_plain_number("١٢"), None);
         assert_eq!(parse_plain_number("."), None);
         assert_eq!(parse_plain_number("2.5e-3"), Some(0.0025));
+    }
+
+    #[test]
+    fn short_decimals_take_the_short_path() {
+        assert_eq!(short_decimal(b"0.03"), Some(0.03));
+        assert_eq!(
+            short_decimal(b"-0").map(f64::to_bits),
+            Some((-0.0f64).to_bits())
+        );
+        assert_eq!(short_decimal(b"123456789012345"), Some(123456789012345.0));
+        // Left to the general parser: 16 digits, signs, exponents, bare points.
+        for text in [
+            "1234567890123456",
+            "+1",
+            "1e3",
+            ".5",
+            "5.",
+            "1.2.3",
+            "",
+            "-",
+        ] {
+            assert_eq!(short_decimal(text.as_bytes()), None, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        /// Decimals of every shape, short and long, parse to the same bits as the standard
+        /// library's parser gives (the oracle).
+        #[test]
+        fn plain_numbers_parse_as_the_standard_parser_does(
+            text in "-?[0-9]{0,12}(\\.[0-9]{0,12})?([eE]-?[0-9]{1,2})?",
+        ) {
+            let ours = parse_plain_number(&text).map(f64::to_bits);
+            let expected = text
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && text.bytes().any(|b| b.is_ascii_digit()))
+                .map(f64::to_bits);
+            proptest::prop_assert_eq!(ours, expected, "{}", text);
+        }
     }
 }
