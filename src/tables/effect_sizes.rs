@@ -16,22 +16,20 @@ fn build<'a>(_: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
     let analyses = &synthesis.meta.analyses;
     let rows = Rows::grouped(
         analyses.iter().map(|analysis| analysis.studies.len()),
-        move |a, i, cells| {
+        move |a, i, out| {
             let analysis = &analyses[a];
             let study = &analysis.studies[i];
-            cells.extend([
-                Cell::Key(analysis.question.as_str()),
-                Cell::Key(analysis.outcome.as_str()),
-                Cell::Key(analysis.measure.key()),
-                Cell::Key(study.study_id.as_str()),
-                Cell::opt_int(study.n),
-                Cell::Real(study.effect.yi),
-                Cell::Real(study.effect.vi),
-                Cell::Real(study.effect.ci_low),
-                Cell::Real(study.effect.ci_high),
-                weight(&analysis.pooled.weights, i),
-                weight(&analysis.fixed_effect.weights, i),
-            ]);
+            out.cell(Cell::Key(analysis.question.as_str()))
+                .cell(Cell::Key(analysis.outcome.as_str()))
+                .cell(Cell::Key(analysis.measure.key()))
+                .cell(Cell::Key(study.study_id.as_str()))
+                .cell(Cell::opt_int(study.n))
+                .cell(Cell::Real(study.effect.yi))
+                .cell(Cell::Real(study.effect.vi))
+                .cell(Cell::Real(study.effect.ci_low))
+                .cell(Cell::Real(study.effect.ci_high))
+                .cell(weight(&analysis.pooled.weights, i))
+                .cell(weight(&analysis.fixed_effect.weights, i));
         },
     );
     Table {

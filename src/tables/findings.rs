@@ -24,22 +24,20 @@ fn build(registry: &Registry) -> Table<'_> {
     let findings = &registry.findings;
     let rows = Rows::OnDemand {
         count: findings.len(),
-        make: Box::new(move |i, cells| {
+        make: Box::new(move |i, out| {
             let f = &findings[i];
-            cells.extend([
-                Cell::Key(f.study.id.as_str()),
-                Cell::Int(f.study.year.into()),
-                Cell::Key(f.study.design.key()),
-                Cell::Key(f.study.design.tier().key()),
-                Cell::Key(f.keys.question.as_str()),
-                Cell::Key(f.keys.outcome.as_str()),
-                Cell::opt_int(f.n()),
-                Cell::Key(f.keys.form.as_str()),
-                Cell::Key(f.direction.key()),
-                Cell::opt_key(f.significant.map(|s| s.key())),
-                f.p_value.get().map_or(Cell::Empty, p_value_cell),
-                Cell::opt_key(f.study.confidence.map(|c| c.key())),
-            ]);
+            out.cell(Cell::Key(f.study.id.as_str()))
+                .cell(Cell::Int(f.study.year.into()))
+                .cell(Cell::Key(f.study.design.key()))
+                .cell(Cell::Key(f.study.design.tier().key()))
+                .cell(Cell::Key(f.keys.question.as_str()))
+                .cell(Cell::Key(f.keys.outcome.as_str()))
+                .cell(Cell::opt_int(f.n()))
+                .cell(Cell::Key(f.keys.form.as_str()))
+                .cell(Cell::Key(f.direction.key()))
+                .cell(Cell::opt_key(f.significant.map(|s| s.key())))
+                .cell(f.p_value.get().map_or(Cell::Empty, p_value_cell))
+                .cell(Cell::opt_key(f.study.confidence.map(|c| c.key())));
         }),
     };
     Table {

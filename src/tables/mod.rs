@@ -75,8 +75,8 @@ pub struct Table<'a> {
 pub enum Rows<'a> {
     /// Every row.
     Built(Vec<Vec<Cell<'a>>>),
-    /// `count` rows; `make(i, cells)` puts the i-th row's cells into `cells` (given empty, and
-    /// reused from row to row, so a million-row table allocates no row).
+    /// `count` rows; `make(i, out)` gives the i-th row's cells to `out` in column order, which
+    /// writes each as it comes: a million-row table neither allocates nor holds a row.
     OnDemand {
         /// How many rows.
         count: usize,
@@ -91,7 +91,7 @@ impl<'a> Rows<'a> {
     /// its cells. `sizes` are the groups' item counts; empty groups are skipped.
     pub fn grouped(
         sizes: impl IntoIterator<Item = usize>,
-        make: impl Fn(usize, usize, &mut Vec<Cell<'a>>) + Sync + 'a,
+        make: impl Fn(usize, usize, &mut RowOut<'_>) + Sync + 'a,
     ) -> Rows<'a> {
         let mut starts = Vec::new();
         let mut count = 0;
@@ -101,18 +101,57 @@ impl<'a> Rows<'a> {
         }
         Rows::OnDemand {
             count,
-            make: Box::new(move |i, cells| {
+            make: Box::new(move |i, out| {
                 // The last group starting at or before row i (an empty group shares its start
                 // with the next, which is then the one taken).
                 let group = starts.partition_point(|start| *start <= i) - 1;
-                make(group, i - starts[group], cells);
+                make(group, i - starts[group], out);
             }),
         }
     }
 }
 
-/// Puts row `i`'s cells into an empty vector (see [`Rows::OnDemand`]).
-pub type MakeRow<'a> = Box<dyn Fn(usize, &mut Vec<Cell<'a>>) + Sync + 'a>;
+/// Gives row `i`'s cells to a [`RowOut`] (see [`Rows::OnDemand`]).
+pub type MakeRow<'a> = Box<dyn Fn(usize, &mut RowOut<'_>) + Sync + 'a>;
+
+/// Takes an on-demand row's cells one at a time, in column order, and writes each as a CSV
+/// field as it comes (`render::csv`). Each call is inlined where the row is made, so a cell
+/// of a known kind is written without being built and matched (a million findings' table:
+/// twelve cells a row).
+pub struct RowOut<'o> {
+    out: &'o mut Vec<u8>,
+    /// Where the record starts in `out`.
+    start: usize,
+}
+
+impl<'o> RowOut<'o> {
+    /// A row written to the end of `out`.
+    pub(crate) fn new(out: &'o mut Vec<u8>) -> RowOut<'o> {
+        let start = out.len();
+        RowOut { out, start }
+    }
+
+    /// Writes the row's next cell, and a separator after it (the last one becomes the line
+    /// end: [`RowOut::finish`]).
+    #[inline(always)]
+    pub fn cell(&mut self, cell: Cell<'_>) -> &mut Self {
+        crate::render::csv::write_cell(self.out, &cell);
+        self.out.push(b',');
+        self
+    }
+
+    /// Ends the record: the last separator becomes the line end, and a record of one empty
+    /// field is written `""` (see `render::csv::write_row`).
+    pub(crate) fn finish(self) {
+        if &self.out[self.start..] == b"," {
+            self.out.truncate(self.start);
+            self.out.extend_from_slice(b"\"\"");
+        } else if self.out.len() > self.start {
+            self.out.pop();
+        }
+        self.out.push(b'\n');
+    }
+}
 
 impl<'a> From<Vec<Vec<Cell<'a>>>> for Rows<'a> {
     fn from(rows: Vec<Vec<Cell<'a>>>) -> Rows<'a> {
@@ -158,24 +197,23 @@ mod tests {
     /// at the end.
     #[test]
     fn grouped_rows_walk_the_groups_in_order() {
-        let rows = Rows::grouped([0, 2, 0, 0, 3, 0], |group, item, cells| {
-            cells.push(Cell::Int(group as i64));
-            cells.push(Cell::Int(item as i64));
+        let rows = Rows::grouped([0, 2, 0, 0, 3, 0], |group, item, out| {
+            out.cell(Cell::Int(group as i64))
+                .cell(Cell::Int(item as i64));
         });
         let Rows::OnDemand { count, make } = rows else {
             panic!("grouped rows are made on demand");
         };
         assert_eq!(count, 5);
-        let made: Vec<(i64, i64)> = (0..count)
-            .map(|i| {
-                let mut cells = Vec::new();
-                make(i, &mut cells);
-                match cells[..] {
-                    [Cell::Int(group), Cell::Int(item)] => (group, item),
-                    _ => panic!("two numbers"),
-                }
-            })
-            .collect();
-        assert_eq!(made, [(1, 0), (1, 1), (4, 0), (4, 1), (4, 2)]);
+        let mut written = Vec::new();
+        for i in 0..count {
+            let mut out = RowOut::new(&mut written);
+            make(i, &mut out);
+            out.finish();
+        }
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            "1,0\n1,1\n4,0\n4,1\n4,2\n"
+        );
     }
 }

@@ -15,22 +15,20 @@ fn build<'a>(registry: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
     let studies = &synthesis.studies;
     let rows = Rows::OnDemand {
         count: studies.len(),
-        make: Box::new(move |i, cells| {
+        make: Box::new(move |i, out| {
             let study: StudyRows = studies[i];
             let (first, findings, max_n) = (study.first, study.findings, study.max_n());
             let first = &registry.findings[first];
-            cells.extend([
-                Cell::Key(first.study.id.as_str()),
-                Cell::from(first.study.citation.as_str()),
-                Cell::Int(first.study.year.into()),
-                Cell::Key(first.study.design.key()),
-                Cell::opt_int(max_n),
-                Cell::opt_int(first.study.k_studies),
-                Cell::Int(findings as i64),
-                Cell::opt_text(first.study.doi.as_deref()),
-                Cell::opt_text(first.study.pmid.as_deref()),
-                Cell::opt_key(first.study.confidence.map(|c| c.key())),
-            ]);
+            out.cell(Cell::Key(first.study.id.as_str()))
+                .cell(Cell::from(first.study.citation.as_str()))
+                .cell(Cell::Int(first.study.year.into()))
+                .cell(Cell::Key(first.study.design.key()))
+                .cell(Cell::opt_int(max_n))
+                .cell(Cell::opt_int(first.study.k_studies))
+                .cell(Cell::Int(findings as i64))
+                .cell(Cell::opt_text(first.study.doi.as_deref()))
+                .cell(Cell::opt_text(first.study.pmid.as_deref()))
+                .cell(Cell::opt_key(first.study.confidence.map(|c| c.key())));
         }),
     };
     Table {

@@ -16,22 +16,20 @@ fn build<'a>(_: &'a Registry, synthesis: &'a Synthesis) -> Table<'a> {
     let questions = &synthesis.questions;
     let rows = Rows::grouped(
         questions.iter().map(|q| q.votes.studies.len()),
-        move |question, i, cells| {
+        move |question, i, out| {
             let q = &questions[question];
             let vote = &q.votes.studies[i];
-            cells.extend([
-                Cell::Key(q.key.as_str()),
-                Cell::Key(vote.study_id.as_str()),
-                Cell::Key(vote.tier.key()),
-                Cell::Key(vote.direction.key()),
-                Cell::Int(vote.findings.into()),
-                Cell::opt_int(vote.n),
-                Cell::from(if synthesis.selection.counts_tier(vote.tier) {
+            out.cell(Cell::Key(q.key.as_str()))
+                .cell(Cell::Key(vote.study_id.as_str()))
+                .cell(Cell::Key(vote.tier.key()))
+                .cell(Cell::Key(vote.direction.key()))
+                .cell(Cell::Int(vote.findings.into()))
+                .cell(Cell::opt_int(vote.n))
+                .cell(Cell::from(if synthesis.selection.counts_tier(vote.tier) {
                     "yes"
                 } else {
                     "no"
-                }),
-            ]);
+                }));
         },
     );
     Table {
