@@ -24,7 +24,7 @@ pub fn check_registry(data: &[u8]) {
                 .expect("the canonical form of a valid registry is valid");
             let in_order = |mut rows: Vec<evsynth::registry::Finding>| {
                 rows.sort_by(|a, b| {
-                    (&a.study.id, &a.keys.outcome).cmp(&(&b.study.id, &b.keys.outcome))
+                    (&a.study.id, a.keys.outcome()).cmp(&(&b.study.id, b.keys.outcome()))
                 });
                 for row in &mut rows {
                     row.line = 0;

@@ -5,10 +5,6 @@
 //! strings: grouping a million rows by integers is several times faster than by text, and the
 //! [`Codebook`] turns codes back into keys when results are read.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use foldhash::fast::RandomState;
 use polars::prelude::{
     ChunkedArray, Column, DataFrame, IntoColumn, PolarsError, PolarsResult, UInt32Chunked,
 };
@@ -374,9 +370,8 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn fill(self, topic: &Topic) {
-        let mut codes = KeyCodes::default();
         for (i, f) in self.rows.iter().enumerate() {
-            [self.question[i], self.form[i], self.outcome[i]] = codes.of(&f.keys, topic);
+            [self.question[i], self.form[i], self.outcome[i]] = key_codes(&f.keys, topic);
             self.tier[i] = f.study.design.tier() as u32;
             self.direction[i] = f.direction as u32;
             self.n[i] = f.n().unwrap_or(0);
@@ -384,36 +379,21 @@ impl Run<'_> {
     }
 }
 
-/// The topic positions of a finding's question, form and outcome (`u32::MAX` for a key the
-/// topic lacks, which validated rows never have). The findings naming the same three share one
-/// [`RowKeys`], a few per registry: each is looked up in the topic once, then found by its
-/// address (the previous row's first).
-#[derive(Default)]
-pub(crate) struct KeyCodes {
-    previous: Option<(usize, [u32; 3])>,
-    by_address: HashMap<usize, [u32; 3], RandomState>,
-}
-
-impl KeyCodes {
-    /// The positions of `keys` (question, form, outcome) in `topic`.
-    pub(crate) fn of(&mut self, keys: &Arc<RowKeys>, topic: &Topic) -> [u32; 3] {
-        let address = Arc::as_ptr(keys) as usize;
-        if let Some((previous, codes)) = self.previous
-            && previous == address
-        {
-            return codes;
-        }
-        let codes = *self.by_address.entry(address).or_insert_with(|| {
-            let code = |index: Option<usize>| index.map_or(u32::MAX, |i| i as u32);
-            [
-                code(topic.questions.get_index_of(keys.question.as_str())),
-                code(topic.form_index(&keys.form)),
-                code(topic.outcomes.get_index_of(keys.outcome.as_str())),
-            ]
-        });
-        self.previous = Some((address, codes));
-        codes
-    }
+/// The topic positions of a finding's question, form and outcome, as the row was read
+/// (`RowKeys::codes`). Findings are only ever paired with the topic they were read against
+/// (`diff` reads a past registry with that revision's topic), which debug builds check here.
+pub(crate) fn key_codes(keys: &RowKeys, topic: &Topic) -> [u32; 3] {
+    debug_assert_eq!(
+        keys.codes(),
+        [
+            topic.questions.get_index_of(keys.question().as_str()),
+            topic.form_index(keys.form()),
+            topic.outcomes.get_index_of(keys.outcome().as_str()),
+        ]
+        .map(|index| index.map_or(u32::MAX, |i| i as u32)),
+        "a finding's keys were coded against another topic"
+    );
+    keys.codes()
 }
 
 #[cfg(test)]
@@ -432,10 +412,12 @@ mod tests {
                 let mut f = registry.findings[i % registry.findings.len()].clone();
                 if i % 3 == 0 {
                     // The same key in an allocation of its own.
-                    std::sync::Arc::make_mut(&mut f.keys).question =
-                        Text::from(f.keys.question.to_string());
-                    std::sync::Arc::make_mut(&mut f.keys).outcome =
-                        Text::from(f.keys.outcome.to_string());
+                    f.keys = std::sync::Arc::new(RowKeys::coded(
+                        topic,
+                        Text::from(f.keys.question().to_string()),
+                        f.keys.form().clone(),
+                        Text::from(f.keys.outcome().to_string()),
+                    ));
                 }
                 std::sync::Arc::make_mut(&mut f.study).id =
                     Text::from(format!("s{:05}", (rows - i) / 4));
@@ -459,15 +441,15 @@ mod tests {
         let index = |i: Option<usize>| i.map(|i| i as u32);
         assert_eq!(
             column(QUESTION),
-            codes(&|f| index(topic.questions.get_index_of(f.keys.question.as_str())))
+            codes(&|f| index(topic.questions.get_index_of(f.keys.question().as_str())))
         );
         assert_eq!(
             column(OUTCOME),
-            codes(&|f| index(topic.outcomes.get_index_of(f.keys.outcome.as_str())))
+            codes(&|f| index(topic.outcomes.get_index_of(f.keys.outcome().as_str())))
         );
         assert_eq!(
             column(FORM),
-            codes(&|f| index(topic.form_index(&f.keys.form)))
+            codes(&|f| index(topic.form_index(f.keys.form())))
         );
         assert_eq!(column(TIER), codes(&|f| Some(f.study.design.tier() as u32)));
         assert_eq!(column(DIRECTION), codes(&|f| Some(f.direction as u32)));

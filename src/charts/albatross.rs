@@ -55,7 +55,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let in_question = registry
         .findings
         .iter()
-        .filter(|f| *f.keys.question == *question_key);
+        .filter(|f| *f.keys.question() == *question_key);
     let (mut points, mut sideless) = (Vec::new(), Vec::new());
     for f in in_question {
         let (Some(p), Some(n)) = (f.p_value.get(), f.n()) else {
@@ -87,7 +87,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     }
     let sideless: Vec<String> = sideless
         .iter()
-        .map(|(f, p)| format!("{} ({}, p {p})", f.study.id, f.keys.outcome))
+        .map(|(f, p)| format!("{} ({}, p {p})", f.study.id, f.keys.outcome()))
         .collect();
     // Signed axis in −log10 p; at least out to p = 0.0001.
     let extent = points

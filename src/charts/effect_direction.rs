@@ -188,11 +188,11 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let findings: Vec<&Finding> = registry
         .findings
         .iter()
-        .filter(|f| *f.keys.question == *question_key && f.study.design.tier() != Tier::Review)
+        .filter(|f| *f.keys.question() == *question_key && f.study.design.tier() != Tier::Review)
         .collect();
     let mut used = vec![false; topic.outcomes.len()];
     for f in &findings {
-        if let Some(at) = topic.outcomes.get_index_of(f.keys.outcome.as_str()) {
+        if let Some(at) = topic.outcomes.get_index_of(f.keys.outcome().as_str()) {
             used[at] = true;
         }
     }
@@ -250,7 +250,7 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
                     .iter()
                     .map(|o| {
                         rows.iter()
-                            .find(|f| *f.keys.outcome == **o)
+                            .find(|f| *f.keys.outcome() == **o)
                             .map(|f| f.direction)
                     })
                     .collect(),

@@ -571,8 +571,8 @@ fn default_for(column: &str, row: &NewRow, existing: &[Finding]) -> Option<Strin
     let study_id = row.values.get("study_id")?;
     let last = existing.iter().rev().find(|f| *f.study.id == **study_id)?;
     match column {
-        "question" => Some(last.keys.question.to_string()),
-        "form" => Some(last.keys.form.to_string()),
+        "question" => Some(last.keys.question().to_string()),
+        "form" => Some(last.keys.form().to_string()),
         "n" => last.n().map(|n| n.to_string()),
         _ => None,
     }

@@ -107,11 +107,13 @@ impl Interner {
                     (form, form_text),
                     (outcome, outcome_text),
                 ] = keys;
-                let row_keys = Arc::new(RowKeys {
-                    question: self.key(Col::Question, question, question_text),
-                    form: self.key(Col::Form, form, form_text),
-                    outcome: self.key(Col::Outcome, outcome, outcome_text),
-                });
+                let row_keys = Arc::new(RowKeys::with_codes(
+                    self.key(Col::Question, question, question_text),
+                    self.key(Col::Form, form, form_text),
+                    self.key(Col::Outcome, outcome, outcome_text),
+                    // A topic's keys are counted in thousands at most.
+                    positions.map(|p| u32::try_from(p).unwrap_or(u32::MAX)),
+                ));
                 self.row_keys.insert(positions, Arc::clone(&row_keys));
                 row_keys
             }
@@ -165,14 +167,14 @@ mod tests {
         assert!(Arc::ptr_eq(&found[0].keys, &found[3].keys));
         assert!(!Arc::ptr_eq(&found[0].keys, &found[1].keys));
         assert!(Text::ptr_eq(
-            &found[0].keys.question,
-            &found[1].keys.question
+            found[0].keys.question(),
+            found[1].keys.question()
         ));
         assert_eq!(
             [
-                &found[1].keys.question,
-                &found[1].keys.form,
-                &found[1].keys.outcome
+                &found[1].keys.question(),
+                &found[1].keys.form(),
+                &found[1].keys.outcome()
             ]
             .map(|key| key.as_str()),
             ["treatment", "citrate", "sleep_quality"]

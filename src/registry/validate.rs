@@ -124,7 +124,7 @@ impl CrossRowChecks {
             HashMap::with_capacity_and_hasher(findings.len(), RandomState::default());
         for row in findings {
             first_lines
-                .entry((row.study.id.as_str(), row.keys.outcome.as_str()))
+                .entry((row.study.id.as_str(), row.keys.outcome().as_str()))
                 .or_insert(row.line);
         }
         for (line, study_id, outcome) in self.repeats.drain(..) {
@@ -167,12 +167,12 @@ impl CrossRowChecks {
     /// Records `finding`'s outcome for study `study`; a repeated pair is reported (past the
     /// bits) or noted for [`CrossRowChecks::resolve_repeats`].
     fn note_outcome(&mut self, study: usize, finding: &Finding, diagnostics: &mut Diagnostics) {
-        let number = match self.outcome_numbers.get(&*finding.keys.outcome) {
+        let number = match self.outcome_numbers.get(finding.keys.outcome()) {
             Some(&number) => number,
             None => {
                 let number = self.outcome_numbers.len();
                 self.outcome_numbers
-                    .insert(finding.keys.outcome.clone(), number);
+                    .insert(finding.keys.outcome().clone(), number);
                 number
             }
         };
@@ -185,7 +185,7 @@ impl CrossRowChecks {
                 self.repeats.push((
                     finding.line,
                     finding.study.id.clone(),
-                    finding.keys.outcome.clone(),
+                    finding.keys.outcome().clone(),
                 ));
             }
             return;
@@ -197,7 +197,7 @@ impl CrossRowChecks {
             Entry::Occupied(first) => diagnostics.push(duplicate_finding(
                 finding.line,
                 &finding.study.id,
-                &finding.keys.outcome,
+                finding.keys.outcome(),
                 *first.get(),
             )),
         }
@@ -388,7 +388,19 @@ fn quoted(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::finding::RowKeys;
     use proptest::prelude::*;
+
+    /// `keys` with another outcome. The cross-row checks read the outcome's text, not the
+    /// topic codes, which are kept as they were.
+    fn with_outcome(keys: &RowKeys, outcome: Text) -> RowKeys {
+        RowKeys::with_codes(
+            keys.question().clone(),
+            keys.form().clone(),
+            outcome,
+            keys.codes(),
+        )
+    }
 
     /// The straightforward check (one map entry per finding, every row looked up), as it was
     /// before the per-study version: the oracle the faster one must agree with.
@@ -404,7 +416,7 @@ mod tests {
                 }
                 Entry::Occupied(first) => first.get().check(finding, diagnostics),
             }
-            match finding_lines.entry((&finding.study.id, &finding.keys.outcome)) {
+            match finding_lines.entry((&finding.study.id, finding.keys.outcome())) {
                 Entry::Vacant(slot) => {
                     slot.insert(finding.line);
                 }
@@ -412,7 +424,7 @@ mod tests {
                     diagnostics.push(duplicate_finding(
                         finding.line,
                         &finding.study.id,
-                        &finding.keys.outcome,
+                        finding.keys.outcome(),
                         *first.get(),
                     ));
                 }
@@ -456,7 +468,7 @@ mod tests {
                     pmid: None,
                     ..(*row.study).clone()
                 });
-                std::sync::Arc::make_mut(&mut row.keys).outcome = copy(&format!("o{i}"));
+                row.keys = Arc::new(with_outcome(&row.keys, copy(&format!("o{i}"))));
                 row.line = i as u64 + 2;
                 row
             })
@@ -501,7 +513,10 @@ mod tests {
     ) -> Finding {
         let mut row = base[pick % base.len()].clone();
         Arc::make_mut(&mut row.study).id = Text::from(format!("s{}", study % 6));
-        std::sync::Arc::make_mut(&mut row.keys).outcome = Text::from(format!("o{}", outcome % 100));
+        row.keys = Arc::new(with_outcome(
+            &row.keys,
+            Text::from(format!("o{}", outcome % 100)),
+        ));
         Arc::make_mut(&mut row.study).doi =
             (doi % 4 != 0).then(|| Text::from(format!("10.1/{}", doi % 4)));
         Arc::make_mut(&mut row.study).pmid =

@@ -40,7 +40,7 @@ fn listed_findings<'r>(registry: &'r Registry, synthesis: &Synthesis) -> Vec<Vec
         }
         if let Some(list) = topic
             .questions
-            .get_index_of(finding.keys.question.as_str())
+            .get_index_of(finding.keys.question().as_str())
             .map(|at| &mut listed[at])
             && list.len() < MAX_LISTED
         {
@@ -802,7 +802,7 @@ fn findings_section(
             escape(&f.study.id),
             f.study.design.label(),
             f.n().map_or_else(|| "–".to_string(), |n| n.to_string()),
-            escape(topic.outcome_label(&f.keys.outcome)),
+            escape(topic.outcome_label(f.keys.outcome())),
             f.direction.symbol(),
             escape(question.direction_label(f.direction)),
             f.significant.map_or("–", |s| s.key()),

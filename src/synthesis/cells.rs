@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::frame::KeyCodes;
+use crate::frame::key_codes;
 use crate::registry::{Finding, Topic};
 
 /// One question × outcome cell that holds findings.
@@ -69,10 +69,9 @@ pub fn by_question_and_outcome<'a>(
     // Each cell's position in topic order, and its rows.
     let mut placed: Vec<((usize, usize), Vec<u32>)> = Vec::new();
     let mut index: HashMap<(usize, usize), usize, foldhash::fast::RandomState> = HashMap::default();
-    let mut positions = KeyCodes::default();
     let mut last: Option<((u32, u32), usize)> = None;
     for (row, finding) in (0u32..).zip(findings) {
-        let [q, _, o] = positions.of(&finding.keys, topic);
+        let [q, _, o] = key_codes(&finding.keys, topic);
         if q == u32::MAX || o == u32::MAX {
             continue;
         }
@@ -107,7 +106,7 @@ pub fn by_question_and_outcome<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::finding::Text;
+    use crate::registry::finding::{RowKeys, Text};
     use crate::synthesis::test_rows;
 
     /// Only cells with findings exist, in topic order (question, then outcome), whatever the
@@ -128,8 +127,12 @@ mod tests {
             .map(|(line, (q, o))| {
                 let mut f = registry.findings[0].clone();
                 f.line = line as u64 + 2;
-                std::sync::Arc::make_mut(&mut f.keys).question = Text::from(questions[*q].as_str());
-                std::sync::Arc::make_mut(&mut f.keys).outcome = Text::from(outcomes[*o].as_str());
+                f.keys = std::sync::Arc::new(RowKeys::coded(
+                    topic,
+                    Text::from(questions[*q].as_str()),
+                    f.keys.form().clone(),
+                    Text::from(outcomes[*o].as_str()),
+                ));
                 f
             })
             .collect();

@@ -148,9 +148,9 @@ mod tests {
     fn reference(findings: &[Finding], keys: &[&str]) -> HashMap<Vec<String>, CellCount> {
         let value = |f: &Finding, key: &str| -> String {
             match key {
-                frame::QUESTION => f.keys.question.to_string(),
-                frame::OUTCOME => f.keys.outcome.to_string(),
-                frame::FORM => f.keys.form.to_string(),
+                frame::QUESTION => f.keys.question().to_string(),
+                frame::OUTCOME => f.keys.outcome().to_string(),
+                frame::FORM => f.keys.form().to_string(),
                 frame::TIER => f.study.design.tier().key().to_string(),
                 frame::DIRECTION => f.direction.key().to_string(),
                 _ => unreachable!("key {key} is not used here"),

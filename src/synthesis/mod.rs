@@ -371,7 +371,7 @@ pub(crate) mod test_rows {
     use proptest::prelude::*;
 
     use crate::model::{Design, Direction};
-    use crate::registry::finding::Text;
+    use crate::registry::finding::{RowKeys, Text};
     use crate::registry::{Finding, Registry};
 
     /// One row to make: (study, question, form, outcome, direction, n) picks.
@@ -420,10 +420,12 @@ pub(crate) mod test_rows {
             std::sync::Arc::make_mut(&mut f.study).id = Text::from(format!("s{study}"));
             std::sync::Arc::make_mut(&mut f.study).design =
                 Design::ALL[usize::from(study) % Design::ALL.len()];
-            std::sync::Arc::make_mut(&mut f.keys).question =
-                Text::from(questions[question % questions.len()].as_str());
-            std::sync::Arc::make_mut(&mut f.keys).form = Text::from(forms[form % forms.len()]);
-            std::sync::Arc::make_mut(&mut f.keys).outcome = Text::from(outcome.clone());
+            f.keys = std::sync::Arc::new(RowKeys::coded(
+                topic,
+                Text::from(questions[question % questions.len()].as_str()),
+                Text::from(forms[form % forms.len()]),
+                Text::from(outcome.clone()),
+            ));
             f.direction = Direction::ALL[direction % Direction::ALL.len()];
             f.participants = std::num::NonZeroU32::new(n).filter(|_| n % 7 != 0);
             rows.push(f);

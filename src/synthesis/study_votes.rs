@@ -165,7 +165,7 @@ mod tests {
         type Study = ([u32; 4], u32, Tier);
         let mut groups: HashMap<Vec<String>, HashMap<String, Study>> = HashMap::new();
         for f in findings {
-            let group = vec![f.keys.question.to_string(), f.keys.outcome.to_string()];
+            let group = vec![f.keys.question().to_string(), f.keys.outcome().to_string()];
             let study = groups
                 .entry(group)
                 .or_default()
