@@ -9,6 +9,7 @@ pub mod finding;
 mod header;
 mod intern;
 pub mod key_hints;
+mod key_probe;
 mod location;
 pub mod plain;
 pub mod raw;

@@ -77,11 +77,7 @@ fn read_chunks(
     let Some(start) = read_header(bytes, &mut diagnostics) else {
         return ReadOutcome::empty(diagnostics);
     };
-    let parser = RowParser {
-        header: &start.header,
-        topic,
-        this_year,
-    };
+    let parser = RowParser::new(&start.header, topic, this_year);
     let chunks = crate::registry::chunks::split_records(bytes, start.body_start, chunk_bytes);
     if chunks.len() > 1
         && let Some((parts, _)) = parse_ranges(bytes, &chunks, start.body_line, &parser, path)

@@ -12,6 +12,7 @@ use crate::registry::finding::{
 use crate::registry::header::Header;
 use crate::registry::intern::{Interner, StudyText};
 use crate::registry::key_hints::{KeyKind, normalised, one_typo_apart};
+use crate::registry::key_probe::KeyProbes;
 use crate::registry::plain::Fields;
 use crate::registry::topic::{Topic, is_slug};
 
@@ -21,8 +22,22 @@ pub(super) struct RowParser<'a> {
     pub(super) header: &'a Header,
     /// The topic whose keys the rows use.
     pub(super) topic: &'a Topic,
+    /// The topic's keys, found by one probe each ([`KeyProbes`]).
+    keys: KeyProbes,
     /// The latest publication year accepted.
     pub(super) this_year: i32,
+}
+
+impl<'a> RowParser<'a> {
+    /// A parser of rows under `header` naming `topic`'s keys, with years up to `this_year`.
+    pub(super) fn new(header: &'a Header, topic: &'a Topic, this_year: i32) -> RowParser<'a> {
+        RowParser {
+            header,
+            topic,
+            keys: KeyProbes::of(topic),
+            this_year,
+        }
+    }
 }
 
 /// Field access and typed parsing for one row; problems go to `diagnostics`.
@@ -149,9 +164,14 @@ impl<'r> Row<'r> {
     /// a key the topic does not define is reported with the key meant, else with the keys it
     /// does define.
     #[inline(always)]
-    fn key(&mut self, col: Col, topic: &Topic, kind: KeyKind) -> Option<(usize, &'r str)> {
+    fn key(
+        &mut self,
+        col: Col,
+        (topic, keys): (&Topic, &KeyProbes),
+        kind: KeyKind,
+    ) -> Option<(usize, &'r str)> {
         let text = self.required_text(col)?;
-        match topic.key_position(kind, text) {
+        match keys.position(topic, kind, text) {
             Some(index) => Some((index, text)),
             None => self.unknown_key(col, topic, kind, text),
         }
@@ -387,16 +407,16 @@ impl RowParser<'_> {
             "is not a PubMed id; write its digits only, e.g. 9703590",
         );
         let design = row.required_enum(Col::Design, Design::parse, Design::KEYS);
-        let question = row.key(Col::Question, topic, KeyKind::Question);
+        let question = row.key(Col::Question, (topic, &self.keys), KeyKind::Question);
         let n = row.count(Col::N, 1);
         let k_studies = row.count(Col::KStudies, 1);
         // Descriptive columns: checked (UTF-8, numbers in range), not kept; see [`Finding`].
         row.text(Col::Population);
-        let form = row.key(Col::Form, topic, KeyKind::Form);
+        let form = row.key(Col::Form, (topic, &self.keys), KeyKind::Form);
         row.number(Col::DoseMgDay, "a dose in mg/day > 0", |v| v > 0.0);
         row.number(Col::DurationWeeks, "a duration in weeks > 0", |v| v > 0.0);
         row.text(Col::Comparator);
-        let outcome = row.key(Col::Outcome, topic, KeyKind::Outcome);
+        let outcome = row.key(Col::Outcome, (topic, &self.keys), KeyKind::Outcome);
         let direction = row.required_enum(Col::Direction, Direction::parse, Direction::KEYS);
         let significant = row.enum_value(
             Col::Significant,

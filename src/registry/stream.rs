@@ -101,11 +101,7 @@ pub fn stream_registry<R: Read + Seek + Send>(
         return read_whole(input, path, topic, this_year, hasher);
     }
     sink(vec![ReadOutcome::empty(header_diagnostics)], 0);
-    let parser = RowParser {
-        header: &start.header,
-        topic,
-        this_year,
-    };
+    let parser = RowParser::new(&start.header, topic, this_year);
     let threads = rayon::current_num_threads();
     let chunk_bytes = (block_bytes / (4 * threads))
         .max(PARALLEL_MIN_BYTES.min(block_bytes / 4))
