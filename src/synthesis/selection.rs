@@ -30,6 +30,14 @@ impl Selection {
         *self == Selection::default()
     }
 
+    /// True if every finding enters the synthesis, whatever it holds: no design or risk of
+    /// bias is excluded and no confidence above low is asked for.
+    pub fn keeps_every_finding(&self) -> bool {
+        self.excluded_designs.is_empty()
+            && self.excluded_risk_of_bias.is_empty()
+            && matches!(self.min_confidence, None | Some(Confidence::Low))
+    }
+
     /// True if a finding enters the synthesis.
     pub fn keeps(&self, finding: &Finding) -> bool {
         if self.excluded_designs.contains(&finding.study.design) {
@@ -96,5 +104,46 @@ fn rank(confidence: Confidence) -> u8 {
         Confidence::Low => 0,
         Confidence::Medium => 1,
         Confidence::High => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthesis::test_rows;
+
+    /// Whenever a selection says it keeps every finding, it keeps each of the shipped topic's;
+    /// and each option that can leave findings out makes it say otherwise.
+    #[test]
+    fn keeping_every_finding_is_keeping_each() {
+        let registry = test_rows::shipped();
+        let selections = [
+            Selection::default(),
+            Selection {
+                count_case_reports: true,
+                min_confidence: Some(Confidence::Low),
+                ..Selection::default()
+            },
+            Selection {
+                excluded_designs: vec![Design::CaseReport],
+                ..Selection::default()
+            },
+            Selection {
+                min_confidence: Some(Confidence::High),
+                ..Selection::default()
+            },
+            Selection {
+                excluded_risk_of_bias: vec![RiskOfBias::High],
+                ..Selection::default()
+            },
+        ];
+        let says: Vec<bool> = selections
+            .iter()
+            .map(Selection::keeps_every_finding)
+            .collect();
+        assert_eq!(says, [true, true, false, false, false]);
+        for selection in selections.iter().filter(|s| s.keeps_every_finding()) {
+            assert!(registry.findings.iter().all(|f| selection.keeps(f)));
+        }
     }
 }
