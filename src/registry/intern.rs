@@ -16,10 +16,13 @@ pub(super) struct Interner {
     previous: Option<Arc<Study>>,
     /// Topic keys by column and position in the topic, made on first use.
     keys: [Vec<Option<Text>>; Col::COUNT],
-    /// Each combination of question, form and outcome met, by the keys' positions in the
-    /// topic, and the previous row's.
-    row_keys: HashMap<[usize; 3], Arc<RowKeys>, foldhash::fast::RandomState>,
-    previous_keys: Option<([usize; 3], Arc<RowKeys>)>,
+    /// Each combination of question, form and outcome met, in order of first use.
+    combinations: Vec<Arc<RowKeys>>,
+    /// Where each combination is in `combinations`, by the keys' positions in the topic.
+    row_keys: HashMap<[usize; 3], usize, foldhash::fast::RandomState>,
+    /// The previous row's combination: positions, and where it is in `combinations` (an
+    /// index, not another `Arc`, so that changing it costs no reference counting).
+    previous_keys: Option<([usize; 3], usize)>,
 }
 
 /// A row's study-level text, as read.
@@ -39,6 +42,7 @@ impl Interner {
         Interner {
             previous: None,
             keys: std::array::from_fn(|_| Vec::new()),
+            combinations: Vec::new(),
             row_keys: HashMap::default(),
             previous_keys: None,
         }
@@ -94,32 +98,33 @@ impl Interner {
     /// copy of that combination (made on first use).
     pub(super) fn row_keys(&mut self, keys: [(usize, &str); 3]) -> Arc<RowKeys> {
         let positions = keys.map(|(position, _)| position);
-        if let Some((previous, row_keys)) = &self.previous_keys
-            && *previous == positions
+        if let Some((previous, at)) = self.previous_keys
+            && previous == positions
         {
-            return Arc::clone(row_keys);
+            return Arc::clone(&self.combinations[at]);
         }
-        let row_keys = match self.row_keys.get(&positions) {
-            Some(row_keys) => Arc::clone(row_keys),
+        let at = match self.row_keys.get(&positions) {
+            Some(&at) => at,
             None => {
                 let [
                     (question, question_text),
                     (form, form_text),
                     (outcome, outcome_text),
                 ] = keys;
-                let row_keys = Arc::new(RowKeys::with_codes(
+                let row_keys = RowKeys::with_codes(
                     self.key(Col::Question, question, question_text),
                     self.key(Col::Form, form, form_text),
                     self.key(Col::Outcome, outcome, outcome_text),
                     // A topic's keys are counted in thousands at most.
                     positions.map(|p| u32::try_from(p).unwrap_or(u32::MAX)),
-                ));
-                self.row_keys.insert(positions, Arc::clone(&row_keys));
-                row_keys
+                );
+                self.combinations.push(Arc::new(row_keys));
+                self.row_keys.insert(positions, self.combinations.len() - 1);
+                self.combinations.len() - 1
             }
         };
-        self.previous_keys = Some((positions, Arc::clone(&row_keys)));
-        row_keys
+        self.previous_keys = Some((positions, at));
+        Arc::clone(&self.combinations[at])
     }
 
     fn key(&mut self, col: Col, index: usize, text: &str) -> Text {
