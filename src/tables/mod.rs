@@ -87,8 +87,8 @@ pub enum Rows<'a> {
 
 impl<'a> Rows<'a> {
     /// Rows made on demand from groups of items in order (each question's study votes, each
-    /// analysis's estimates): row `i` is item `j` of group `g`, and `make(g, j, cells)` puts
-    /// its cells. `sizes` are the groups' item counts; empty groups are skipped.
+    /// analysis's estimates): row `i` is item `j` of group `g`, and `make(g, j, out)` gives
+    /// its cells to `out`. `sizes` are the groups' item counts; empty groups are skipped.
     pub fn grouped(
         sizes: impl IntoIterator<Item = usize>,
         make: impl Fn(usize, usize, &mut RowOut<'_>) + Sync + 'a,
