@@ -44,8 +44,12 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
     if findings.is_empty() {
         return Err("the registry has no findings yet".to_string());
     }
-    let first = findings.iter().map(|f| f.study.year).min().unwrap_or(2000);
-    let last = findings.iter().map(|f| f.study.year).max().unwrap_or(2000);
+    let (first, last) = findings
+        .iter()
+        .map(|f| f.study.year)
+        .fold((i32::MAX, i32::MIN), |(first, last), year| {
+            (first.min(year), last.max(year))
+        });
     let years: Vec<i32> = (first..=last).collect();
     // The questions with findings, in topic order, from the synthesis's counts.
     let asked: Vec<&str> = input
@@ -56,31 +60,32 @@ fn build(input: &ChartInput<'_>) -> Result<Chart, String> {
     crate::charts::check_question_panels(asked.len())?;
     let question_codes = input.synthesis.keys.question();
     debug_assert_eq!(question_codes.len(), findings.len());
+    // Each question's panel, by the question's code (its position in the topic).
+    let mut panel_of = vec![None; registry.topic.questions.len()];
+    for (panel, key) in asked.iter().enumerate() {
+        if let Some(code) = registry.topic.questions.get_index_of(*key) {
+            panel_of[code] = Some(panel);
+        }
+    }
+    // One pass over the findings: new findings of primary studies per panel, year and
+    // direction, and the reviews (a pass per question read every finding's study each time).
+    let mut per_year = vec![vec![[0u32; 4]; years.len()]; asked.len()];
+    let mut reviews: Vec<Vec<(i32, Text)>> = vec![Vec::new(); asked.len()];
+    for (f, code) in findings.iter().zip(question_codes) {
+        let Some(panel) = panel_of.get(*code as usize).copied().flatten() else {
+            continue;
+        };
+        if f.study.design.tier() == Tier::Review {
+            reviews[panel].push((f.study.year, f.study.id.clone()));
+        } else {
+            per_year[panel][(f.study.year - first) as usize][f.direction as usize] += 1;
+        }
+    }
     let panels: Vec<Panel> = asked
         .iter()
-        .map(|key| {
+        .zip(per_year.into_iter().zip(reviews))
+        .map(|(key, (per_year, mut reviews))| {
             let question = &registry.topic.questions[*key];
-            let code = registry
-                .topic
-                .questions
-                .get_index_of(*key)
-                .map(|i| i as u32);
-            // One pass over the question's findings: new findings of primary studies per year
-            // and direction, and the reviews.
-            let mut per_year = vec![[0u32; 4]; years.len()];
-            let mut reviews: Vec<(i32, Text)> = Vec::new();
-            let in_question = findings
-                .iter()
-                .zip(question_codes)
-                .filter(|(_, question)| Some(**question) == code)
-                .map(|(f, _)| f);
-            for f in in_question {
-                if f.study.design.tier() == Tier::Review {
-                    reviews.push((f.study.year, f.study.id.clone()));
-                } else {
-                    per_year[(f.study.year - first) as usize][f.direction as usize] += 1;
-                }
-            }
             let mut running = [0u32; 4];
             let cumulative = per_year
                 .iter()
