@@ -18,6 +18,7 @@ use crate::charts::text_fit::{fill_lines, text_width};
 use crate::charts::{Chart, ChartInput, ChartSpec, Planned};
 use crate::model::Direction;
 use crate::numbers::{counted, grouped, participants_label, participants_rounded};
+use crate::registry::Finding;
 
 /// Registration in the chart list.
 pub const SPEC: ChartSpec = ChartSpec {
@@ -70,6 +71,10 @@ fn shorter_forms(rounded: &str) -> impl Iterator<Item = &str> {
 /// over the findings that give n.
 type Cell = ([u32; 4], Option<u64>);
 
+/// Most form × outcome places counted in a dense grid (32 bytes each: 512 KiB); a topic with
+/// more counts into a map of the places with findings.
+const MOST_DENSE_CELLS: usize = 16_384;
+
 /// Blend between white and the direction colour by the share of findings pointing that way.
 fn cell_colour(cells: &[u32; 4]) -> plotters::style::RGBColor {
     let total: u32 = cells.iter().sum();
@@ -96,6 +101,51 @@ fn build(input: &ChartInput<'_>) -> Result<Vec<Planned>, String> {
     })
 }
 
+/// Counts per (form, outcome) place with findings (a sparse grid), of `findings` with their
+/// form and outcome positions, and how many findings there were; positions past `forms` ×
+/// `outcomes` are counted as findings but not placed. Participants are `None` where no
+/// finding gives n (reviews that give only k_studies), so such a cell says "n not given", not
+/// "n=0". With `dense`, the counts go into a grid indexed by position first (a map entry per
+/// finding was a hash per finding); either way the places are the same.
+fn count_places<'f>(
+    findings: impl Iterator<Item = (&'f Finding, usize, usize)>,
+    (forms, outcomes): (usize, usize),
+    dense: bool,
+) -> (
+    HashMap<(usize, usize), Cell, foldhash::fast::RandomState>,
+    u64,
+) {
+    let mut grid: Vec<Cell> = if dense {
+        vec![Cell::default(); forms * outcomes]
+    } else {
+        Vec::new()
+    };
+    let mut places: HashMap<(usize, usize), Cell, foldhash::fast::RandomState> = HashMap::default();
+    let mut counted = 0u64;
+    for (f, r, c) in findings {
+        counted += 1;
+        if r >= forms || c >= outcomes {
+            continue;
+        }
+        let (counts, participants) = if dense {
+            &mut grid[r * outcomes + c]
+        } else {
+            places.entry((r, c)).or_default()
+        };
+        counts[f.direction as usize] += 1;
+        if let Some(n) = f.n() {
+            *participants = Some(participants.unwrap_or(0) + u64::from(n));
+        }
+    }
+    // Every finding counts in one direction, so a place with findings has a count.
+    for (at, cell) in grid.into_iter().enumerate() {
+        if cell.0.iter().any(|count| *count > 0) {
+            places.insert((at / outcomes, at % outcomes), cell);
+        }
+    }
+    (places, counted)
+}
+
 fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     let registry = input.registry;
     let topic = &registry.topic;
@@ -106,31 +156,17 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
     // row or column (a topic may define thousands; the grid is never topic-sized).
     let all_forms = topic.form_keys();
     let all_outcomes: Vec<&str> = topic.outcomes.keys().map(String::as_str).collect();
-    // One pass: counts per (form, outcome) place that has findings (a sparse grid), by the
-    // findings' codes. Participants are `None` where no finding gives n (reviews that give
-    // only k_studies), so such a cell says "n not given", not "n=0".
-    let mut places: HashMap<(usize, usize), Cell, foldhash::fast::RandomState> = HashMap::default();
-    let mut in_question = 0u64;
-    let coded = registry
+    // One pass: counts per (form, outcome) place that has findings, by the findings' codes.
+    let in_question = registry
         .findings
         .iter()
         .zip(keys.question())
-        .zip(keys.form().iter().zip(keys.outcome()));
-    for ((f, question), (form, outcome)) in coded {
-        if *question != question_code {
-            continue;
-        }
-        in_question += 1;
-        let (r, c) = (*form as usize, *outcome as usize);
-        if r >= all_forms.len() || c >= all_outcomes.len() {
-            continue;
-        }
-        let (counts, participants) = places.entry((r, c)).or_default();
-        counts[f.direction as usize] += 1;
-        if let Some(n) = f.n() {
-            *participants = Some(participants.unwrap_or(0) + u64::from(n));
-        }
-    }
+        .zip(keys.form().iter().zip(keys.outcome()))
+        .filter(|((_, question), _)| **question == question_code)
+        .map(|((f, _), (form, outcome))| (f, *form as usize, *outcome as usize));
+    let dense = all_forms.len() * all_outcomes.len() <= MOST_DENSE_CELLS;
+    let (places, in_question) =
+        count_places(in_question, (all_forms.len(), all_outcomes.len()), dense);
     if in_question == 0 {
         return None;
     }
@@ -382,6 +418,32 @@ fn chart(input: &ChartInput<'_>, question_key: &str) -> Option<Planned> {
 mod tests {
     use super::*;
     use crate::charts::text_fit::text_width;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The dense grid and the sparse map give the same places, counts, participants and
+        /// number of findings, for findings (the shipped topic's, with their n and directions)
+        /// placed anywhere in a grid, past its edges included.
+        #[test]
+        fn dense_and_sparse_counts_agree(
+            placed in prop::collection::vec((0usize..16, 0usize..6, 0usize..6), 0..60),
+            (forms, outcomes) in (1usize..6, 1usize..6),
+        ) {
+            let registry = crate::synthesis::test_rows::shipped();
+            let findings: Vec<(&Finding, usize, usize)> = placed
+                .iter()
+                .map(|&(i, r, c)| (&registry.findings[i % registry.findings.len()], r, c))
+                .collect();
+            let dense = count_places(findings.iter().copied(), (forms, outcomes), true);
+            let sparse = count_places(findings.iter().copied(), (forms, outcomes), false);
+            prop_assert_eq!(&dense.0, &sparse.0);
+            prop_assert_eq!(dense.1, sparse.1);
+            prop_assert_eq!(dense.1, findings.len() as u64);
+            let placed_findings: u32 = sparse.0.values().map(|(c, _)| c.iter().sum::<u32>()).sum();
+            let inside = findings.iter().filter(|(_, r, c)| *r < forms && *c < outcomes).count();
+            prop_assert_eq!(placed_findings as usize, inside);
+        }
+    }
 
     fn item(direction: Direction, n: &str) -> String {
         format!("{}{n}", direction.symbol())
