@@ -385,12 +385,13 @@ impl Run<'_> {
 pub(crate) fn key_codes(keys: &RowKeys, topic: &Topic) -> [u32; 3] {
     debug_assert_eq!(
         keys.codes(),
-        [
-            topic.questions.get_index_of(keys.question().as_str()),
-            topic.form_index(keys.form()),
-            topic.outcomes.get_index_of(keys.outcome().as_str()),
-        ]
-        .map(|index| index.map_or(u32::MAX, |i| i as u32)),
+        RowKeys::coded(
+            topic,
+            keys.question().clone(),
+            keys.form().clone(),
+            keys.outcome().clone()
+        )
+        .codes(),
         "a finding's keys were coded against another topic"
     );
     keys.codes()
