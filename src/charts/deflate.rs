@@ -1,10 +1,16 @@
 //! The zlib stream of a PNG's filtered rows, written fast.
 //!
-//! This is the compressor of `fdeflate` 0.3.7 (image-rs, MIT OR Apache-2.0), the png crate's
-//! fast mode: one deflate block with a Huffman code fixed in advance (trained by its authors on
-//! filtered PNG rows, whose bytes are mostly near zero), every byte a literal except runs of
-//! zeros, which are matches at distance 1. The code lengths and the block header below are
-//! fdeflate's `HUFFMAN_LENGTHS` and header bytes.
+//! The scheme is the compressor of `fdeflate` 0.3.7 (image-rs, MIT OR Apache-2.0), the png
+//! crate's fast mode: one deflate block with a Huffman code fixed in advance, every byte a
+//! literal except runs of zeros, which are matches at distance 1. There is no search for
+//! matches, so a row costs one pass over its bytes.
+//!
+//! The code is evsynth's own, trained on its charts (`bench/train_png_code.py`). fdeflate's
+//! was trained on photographs' filtered rows, whose bytes are mostly near zero, and gives them
+//! codes of 2 to 5 bits; a chart's anti-aliased edges and text make bytes of every value about
+//! as often, which that code writes in 12 bits. Trained on the shipped topic's charts, the BCG
+//! example's and five generated topics' (each group weighing the same), the code writes the
+//! PNGs 21% smaller than fdeflate's code (2026-12-06), at the same speed.
 //!
 //! Two changes serve chart rows, which are mostly background:
 //! - a row that repeats the row above (under the `Up` filter: its filter byte, then zeros) is
@@ -15,35 +21,129 @@
 //! A run's length symbol comes from a table built at compile time, as in fdeflate (a binary
 //! search in a first version cost as much as the two changes saved). With the encoder
 //! whitening each row as it writes it (`png_encode`), a batch's user CPU fell by a tenth
-//! (2026-12-06). The stream written here is byte for byte the one fdeflate writes for the
-//! same data, which a test checks against fdeflate itself.
+//! (2026-12-06). Tests inflate the streams with two other implementations (miniz_oxide's and
+//! fdeflate's).
 
 use simd_adler32::Adler32;
 
-/// Code lengths of the literal/length alphabet (symbols 0–285), fdeflate's `HUFFMAN_LENGTHS`.
-/// The distance alphabet has one code (distance 1), of one bit.
+/// Code lengths of the literal/length alphabet (symbols 0–285), trained on evsynth's charts by
+/// `bench/train_png_code.py` (2026-12-06). Every symbol has a code, so any byte can be
+/// written; the zero byte's is the shortest (its code is all zero bits, which
+/// [`ZlibRows::write_run`] relies on). The distance alphabet has one code (distance 1), of one
+/// bit.
 const CODE_LENGTHS: [u8; 286] = [
-    2, 3, 4, 5, 5, 6, 6, 7, 7, 7, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 10, 10, 10, 10, 10, 10, 10,
-    10, 10, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
-    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
-    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
-    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
-    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
-    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
-    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
-    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 11, 11, 11, 11, 11, 11, 11,
-    11, 11, 11, 10, 11, 10, 10, 10, 10, 10, 10, 10, 10, 10, 9, 9, 9, 9, 9, 8, 9, 8, 8, 8, 8, 8, 7,
-    7, 7, 6, 6, 6, 5, 4, 3, 12, 12, 12, 9, 9, 11, 10, 11, 11, 10, 11, 11, 11, 11, 11, 11, 12, 11,
-    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 9,
+    3, 7, 8, 8, 8, 7, 8, 8, 8, 7, 8, 8, 8, 9, 9, 9, 8, 8, 9, 8, 9, 9, 9, 8, 9, 8, 8, 8, 9, 9, 9, 9,
+    9, 8, 7, 8, 9, 9, 9, 9, 9, 9, 9, 8, 8, 9, 9, 9, 9, 9, 8, 9, 9, 9, 9, 9, 10, 9, 9, 9, 9, 8, 9,
+    8, 9, 9, 9, 9, 8, 9, 9, 9, 9, 9, 9, 9, 9, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 10, 9, 8, 9, 9,
+    9, 9, 8, 9, 9, 9, 8, 9, 9, 9, 9, 9, 9, 9, 9, 8, 9, 8, 9, 9, 8, 8, 9, 9, 9, 8, 8, 8, 9, 9, 9, 8,
+    9, 8, 9, 8, 8, 8, 9, 9, 9, 9, 9, 8, 9, 9, 9, 8, 9, 9, 9, 8, 9, 9, 9, 9, 8, 9, 9, 9, 9, 9, 9, 9,
+    9, 9, 9, 9, 9, 9, 8, 8, 9, 10, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 8, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+    9, 9, 9, 8, 9, 10, 9, 9, 8, 9, 9, 9, 9, 9, 8, 9, 9, 8, 9, 9, 9, 8, 9, 9, 9, 8, 9, 8, 9, 9, 9,
+    8, 9, 7, 9, 9, 8, 9, 9, 9, 7, 9, 8, 9, 8, 8, 9, 8, 8, 9, 8, 8, 9, 8, 9, 8, 8, 8, 7, 8, 8, 8, 7,
+    8, 8, 8, 6, 13, 15, 15, 15, 14, 15, 7, 14, 14, 7, 8, 14, 9, 9, 8, 9, 10, 9, 10, 11, 8, 9, 9,
+    10, 10, 9, 9, 10, 9, 3,
 ];
 
-/// The zlib header (deflate, 32 KiB window, no dictionary) and the dynamic block header that
-/// declares `CODE_LENGTHS`: 53 whole bytes, then 5 bits of the last one.
-const HEADER: [u8; 54] = [
-    120, 1, 237, 192, 3, 160, 36, 89, 150, 198, 241, 255, 119, 238, 141, 200, 204, 167, 114, 75,
-    99, 174, 109, 219, 182, 109, 219, 182, 109, 219, 182, 109, 105, 140, 158, 150, 74, 175, 158,
-    50, 51, 34, 238, 249, 118, 183, 106, 122, 166, 135, 59, 107, 213, 15,
+/// The zlib header: deflate, 32 KiB window, no dictionary, the fastest level.
+const ZLIB_HEADER: [u8; 2] = [0x78, 0x01];
+
+/// The header of the one deflate block, which declares `CODE_LENGTHS`.
+const BLOCK_HEADER: BlockHeader = block_header(&CODE_LENGTHS);
+
+/// Bits of the block header: BFINAL, BTYPE, HLIT, HDIST, HCLEN, the 19 code lengths (3 bits
+/// each) of the code-length code, then the 286 literal/length code lengths and the one
+/// distance code length, 4 bits each.
+const BLOCK_HEADER_BITS: usize = 1 + 2 + 5 + 5 + 4 + 19 * 3 + (286 + 1) * 4;
+
+/// The order in which a dynamic block header gives the code-length code's lengths (RFC 1951,
+/// 3.2.7).
+const CODE_LENGTH_ORDER: [usize; 19] = [
+    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
 ];
+
+/// A dynamic block header's bits, in deflate's order (least significant bit first).
+struct BlockHeader {
+    bytes: [u8; BLOCK_HEADER_BITS.div_ceil(8)],
+}
+
+/// The header of a final dynamic block whose literal/length code has `lengths` and whose
+/// distance code has one code of one bit. The code lengths are written with a code-length code
+/// that gives each length 0–15 four bits (a complete code: the header is about 100 bytes
+/// longer than the shortest, against tens of kilobytes saved by the trained code) and leaves
+/// out the repeat codes 16–18.
+const fn block_header(lengths: &[u8; 286]) -> BlockHeader {
+    let mut header = BlockHeader {
+        bytes: [0; BLOCK_HEADER_BITS.div_ceil(8)],
+    };
+    let mut at = 0;
+    // BFINAL = 1, BTYPE = 2 (dynamic Huffman codes).
+    at = push_bits(&mut header.bytes, at, 1, 1);
+    at = push_bits(&mut header.bytes, at, 2, 2);
+    // HLIT = 286 − 257, HDIST = 1 − 1, HCLEN = 19 − 4.
+    at = push_bits(&mut header.bytes, at, 286 - 257, 5);
+    at = push_bits(&mut header.bytes, at, 0, 5);
+    at = push_bits(&mut header.bytes, at, 19 - 4, 4);
+    let mut index = 0;
+    while index < CODE_LENGTH_ORDER.len() {
+        let length = if CODE_LENGTH_ORDER[index] < 16 { 4 } else { 0 };
+        at = push_bits(&mut header.bytes, at, length, 3);
+        index += 1;
+    }
+    // With every length 0–15 given 4 bits, length l's canonical code is l itself; Huffman codes
+    // are written from their most significant bit.
+    let mut symbol = 0;
+    while symbol < lengths.len() {
+        assert!(lengths[symbol] >= 1 && lengths[symbol] <= 15);
+        let code = (lengths[symbol] as u32).reverse_bits() >> 28;
+        at = push_bits(&mut header.bytes, at, code, 4);
+        symbol += 1;
+    }
+    // The one distance code (distance 1) has length 1.
+    at = push_bits(&mut header.bytes, at, 1u32.reverse_bits() >> 28, 4);
+    assert!(at == BLOCK_HEADER_BITS);
+    header
+}
+
+/// Writes the low `count` bits of `value` into `bytes` from bit `at` on, least significant
+/// first; returns the bit after them.
+const fn push_bits<const N: usize>(
+    bytes: &mut [u8; N],
+    at: usize,
+    value: u32,
+    count: usize,
+) -> usize {
+    let mut bit = 0;
+    while bit < count {
+        if (value >> bit) & 1 == 1 {
+            bytes[(at + bit) / 8] |= 1 << ((at + bit) % 8);
+        }
+        bit += 1;
+    }
+    at + count
+}
+
+/// For each rest 0–257 of a run after its first zero, whether it is written as literal zeros
+/// rather than as a match: always below 3 (a match's shortest length), else when the zeros'
+/// codes are no longer than the match's length code, extra bits and distance bit.
+const RUN_AS_LITERALS: [bool; 258] = run_as_literals();
+
+const fn run_as_literals() -> [bool; 258] {
+    let mut literals = [true; 258];
+    let mut rest = 3;
+    while rest < 258 {
+        let index = LENGTH_INDEX[rest] as usize;
+        let match_bits = CODE_LENGTHS[257 + index] as usize + LENGTH_EXTRA_BITS[index] as usize + 1;
+        let literal_bits = rest * CODE_LENGTHS[0] as usize;
+        literals[rest] = literal_bits <= match_bits;
+        // `write_run` writes the literal zeros in one write of at most 64 bits.
+        assert!(!literals[rest] || literal_bits <= 64);
+        rest += 1;
+    }
+    literals
+}
+
+// The zero byte's code is all zero bits: `write_run` writes literal zeros as plain zero bits.
+const _: () = assert!(CODES[0] == 0);
 
 /// Bit-reversed canonical Huffman codes of `CODE_LENGTHS` (deflate writes codes from their
 /// most significant bit into a stream read from the least).
@@ -120,9 +220,14 @@ pub(crate) struct ZlibRows {
 impl ZlibRows {
     /// Starts a stream whose output is expected to need about `capacity` bytes.
     pub(crate) fn new(capacity: usize) -> Self {
-        let mut stream = Self::bare(capacity.max(HEADER.len()));
-        stream.out.extend_from_slice(&HEADER[..53]);
-        stream.write_bits(u64::from(HEADER[53]), 5);
+        let mut stream = Self::bare(capacity.max(ZLIB_HEADER.len() + BLOCK_HEADER.bytes.len()));
+        stream.out.extend_from_slice(&ZLIB_HEADER);
+        let whole = BLOCK_HEADER_BITS / 8;
+        stream.out.extend_from_slice(&BLOCK_HEADER.bytes[..whole]);
+        stream.write_bits(
+            u64::from(BLOCK_HEADER.bytes[whole]),
+            (BLOCK_HEADER_BITS % 8) as u8,
+        );
         stream
     }
 
@@ -158,7 +263,8 @@ impl ZlibRows {
     }
 
     /// Appends a run of `run` ≥ 1 zeros: a literal zero, then matches at distance 1 (a length
-    /// symbol, its extra bits and the distance's one-bit code); up to 4 more zeros as literals.
+    /// symbol, its extra bits and the distance's one-bit code); a rest that is shorter as
+    /// literal zeros ([`RUN_AS_LITERALS`]) as those.
     #[inline]
     fn write_run(&mut self, run: usize) {
         debug_assert!(run > 0);
@@ -171,15 +277,15 @@ impl ZlibRows {
             );
             rest -= 258;
         }
-        if rest > 4 {
+        if !RUN_AS_LITERALS[rest] {
             let index = usize::from(LENGTH_INDEX[rest]);
             let symbol = 257 + index;
             self.write_bits(u64::from(CODES[symbol]), CODE_LENGTHS[symbol]);
             let extra = (rest - usize::from(LENGTH_BASES[index])) as u64;
             self.write_bits(extra, LENGTH_EXTRA_BITS[index] + 1);
         } else {
-            // The literal zero's code is `00`, so `rest` of them are 2·rest zero bits.
-            debug_assert_eq!((CODES[0], CODE_LENGTHS[0]), (0, 2));
+            // The literal zero's code is all zero bits, so `rest` of them are that many times
+            // its length in zero bits (at most 64, as `RUN_AS_LITERALS` is built).
             self.write_bits(0, rest as u8 * CODE_LENGTHS[0]);
         }
     }
@@ -347,21 +453,6 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// fdeflate's compressor, the code this module follows: the oracle for the bytes.
-    fn fdeflate_stream(pieces: &[Piece]) -> Vec<u8> {
-        let mut compressor = fdeflate::Compressor::new(Vec::new()).unwrap();
-        for piece in pieces {
-            match piece {
-                Piece::Data(data) => compressor.write_data(data).unwrap(),
-                Piece::LeadAndZeros(lead, count) => {
-                    compressor.write_data(&[*lead]).unwrap();
-                    compressor.write_data(&vec![0; *count]).unwrap();
-                }
-            }
-        }
-        compressor.finish().unwrap()
-    }
-
     fn our_stream(pieces: &[Piece]) -> Vec<u8> {
         let mut stream = ZlibRows::new(0);
         for piece in pieces {
@@ -375,9 +466,13 @@ mod tests {
         stream.finish()
     }
 
-    /// miniz_oxide's inflater, a third implementation, reads the stream back.
+    /// The stream inflated by two independent implementations, miniz_oxide's and fdeflate's,
+    /// which must agree.
     fn inflate(stream: &[u8]) -> Vec<u8> {
-        miniz_oxide::inflate::decompress_to_vec_zlib(stream).unwrap()
+        let by_miniz = miniz_oxide::inflate::decompress_to_vec_zlib(stream).unwrap();
+        let by_fdeflate = fdeflate::decompress_to_vec(stream).unwrap();
+        assert_eq!(by_miniz, by_fdeflate);
+        by_miniz
     }
 
     #[derive(Debug, Clone)]
@@ -420,33 +515,41 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
-        /// The same bytes as fdeflate for the same writes, and they inflate to the data.
+        /// Any writes inflate back to their data.
         #[test]
-        fn streams_match_fdeflate_and_inflate_to_the_data(
-            pieces in prop::collection::vec(piece(), 0..8)
+        fn streams_inflate_to_the_data(pieces in prop::collection::vec(piece(), 0..8)) {
+            prop_assert_eq!(inflate(&our_stream(&pieces)), expand(&pieces));
+        }
+
+        /// Every byte value, each run length and repeated rows, in any mix, inflate back.
+        #[test]
+        fn any_bytes_inflate_to_the_data(
+            data in prop::collection::vec(any::<u8>(), 0..3000),
+            lead in any::<u8>(),
+            zeros in 0usize..20_000,
         ) {
-            let ours = our_stream(&pieces);
-            prop_assert_eq!(&ours, &fdeflate_stream(&pieces));
-            prop_assert_eq!(inflate(&ours), expand(&pieces));
+            let pieces = [
+                Piece::Data(data.clone()),
+                Piece::LeadAndZeros(lead, zeros),
+                Piece::Data(data),
+            ];
+            prop_assert_eq!(inflate(&our_stream(&pieces)), expand(&pieces));
         }
     }
 
-    /// The edges of the run encoding: runs of 1–4 after the first zero are literals, 5 and
-    /// more are matches, 258 is the longest match; the checksum of a byte and zeros written
+    /// The edges of the run encoding: short rests after the first zero are literals, longer
+    /// ones matches, 258 is the longest match; the checksum of a byte and zeros written
     /// without reading them, after data (a = 1 + 255 + 255 + 3 = 514, then b grows by 514 per
     /// zero).
     #[test]
     fn runs_at_the_edges_of_the_encoding() {
-        for run in [
-            1, 2, 3, 4, 5, 6, 8, 9, 258, 259, 260, 263, 516, 517, 6000, 6001,
-        ] {
+        let runs = (1..=40).chain([258, 259, 260, 261, 262, 263, 264, 265, 516, 517, 6000, 6001]);
+        for run in runs {
             let mut data = vec![7u8; 3];
             data.extend(std::iter::repeat_n(0, run));
             data.push(9);
             let pieces = [Piece::Data(data.clone())];
-            let ours = our_stream(&pieces);
-            assert_eq!(ours, fdeflate_stream(&pieces), "run of {run}");
-            assert_eq!(inflate(&ours), data, "run of {run}");
+            assert_eq!(inflate(&our_stream(&pieces)), data, "run of {run}");
         }
         let pieces = [Piece::Data(vec![255, 255]), Piece::LeadAndZeros(3, 100_000)];
         let stream = our_stream(&pieces);
