@@ -2,9 +2,10 @@
 //!
 //! A chart is mostly background: most pixel rows repeat the row above. Such a row is written
 //! with the PNG `Up` filter, whose output is all zeros and is not computed at all; every other
-//! row uses the `Sub` or the `Up` filter, whichever leaves fewer non-zero bytes. The filtered rows go straight into one fast deflate stream
-//! (`charts::deflate`, after the png crate's own fast compressor), so no filtered copy of the
-//! image is made, and a repeated row's zeros are written without being read.
+//! row uses the `Sub` or the `Up` filter, whichever leaves fewer non-zero bytes. The filtered
+//! rows go straight into one fast deflate stream (`charts::deflate`, after the png crate's own
+//! fast compressor), so no filtered copy of the image is made, and a repeated row's zeros are
+//! written without being read.
 //! The file records its resolution (`pHYs`), so a 144 dpi chart prints at its logical size.
 
 use super::deflate::{LeadAndZeros, ZlibRows};
