@@ -6,8 +6,9 @@ rows is a literal, except runs of zeros, which are matches at distance 1. This s
 PNGs that evsynth wrote, inflates their rows, cuts them into the encoder's symbols (as
 `ZlibRows::write` does) and builds their Huffman code: code lengths of at most 15 bits
 (deflate's limit; where a plain Huffman code is longer, the weights are flattened until it
-fits) for all 286 literal/length symbols, so that any byte can be written. The training PNGs come in groups (one per argument: a directory or a glob of
-PNGs); each group weighs the same, so many synthetic charts do not outvote a few real ones.
+fits) for all 286 literal/length symbols, so that any byte can be written. The training PNGs
+come in groups (one per argument: a directory or a glob of PNGs); each group weighs the same,
+so many synthetic charts do not outvote a few real ones.
 
     python3 bench/generate.py batch 1000 50 /tmp/evsynth-bench/batch
     evsynth --studies /tmp/evsynth-bench/batch report --out /tmp/evsynth-bench/batch-out
