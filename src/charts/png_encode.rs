@@ -63,17 +63,25 @@ pub fn encode_rgb(
     let last = height as usize - 1;
     for index in 0..=last {
         let row = &pixels[bytes(index)];
-        let repeat =
-            index > 0 && (blank(index) && blank(index - 1) || pixels[bytes(index - 1)] == *row);
+        let above = index.checked_sub(1).map(|above| &pixels[bytes(above)]);
+        // A repeat by comparison, not by counting differing bytes (which the choice of
+        // filter does next): the comparison stops at the first difference, and counting
+        // first made encoding 13% slower (`cargo bench`, 1.83–1.87 ms against 1.62–1.74).
+        let repeat = index > 0 && (blank(index) && blank(index - 1) || above == Some(row));
         if repeat {
             stream.write_lead_and_zeros(&repeated_row);
-        } else if index > 0 && up_leaves_fewer_bytes(row, &pixels[bytes(index - 1)]) {
-            up_filter(row, &pixels[bytes(index - 1)], &mut filtered);
-            stream.write(&[FILTER_UP]);
-            stream.write(&filtered);
         } else {
-            sub_filter(row, &mut filtered);
-            stream.write(&[FILTER_SUB]);
+            let filter = match above {
+                Some(above) if up_leaves_fewer_bytes(row, above) => {
+                    up_filter(row, above, &mut filtered);
+                    FILTER_UP
+                }
+                _ => {
+                    sub_filter(row, &mut filtered);
+                    FILTER_SUB
+                }
+            };
+            stream.write(&[filter]);
             stream.write(&filtered);
         }
         if index > 0 {

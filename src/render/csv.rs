@@ -75,20 +75,15 @@ fn write_rows<T>(
     }
 }
 
-/// One record; every row has the header's length by construction.
+/// One record; every row has the header's length by construction. Written through
+/// [`RowOut`], as on-demand rows are, so both follow one rule for separators and for a record
+/// of one empty field.
 fn write_row(out: &mut Vec<u8>, row: &[Cell<'_>]) {
-    for (i, cell) in row.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_cell(out, cell);
+    let mut row_out = RowOut::new(out);
+    for cell in row {
+        row_out.cell(cell.clone());
     }
-    // A record that is one empty field is written `""`, as the csv crate does, so that it is
-    // not read back as a blank line (`RowOut::finish` does the same).
-    if matches!(row, [Cell::Empty]) || matches!(row, [Cell::Text(text)] if text.is_empty()) {
-        out.extend_from_slice(b"\"\"");
-    }
-    out.push(b'\n');
+    row_out.finish();
 }
 
 /// One field, without its separator. Always inlined: where the cell's kind is known (an

@@ -141,7 +141,8 @@ impl<'o> RowOut<'o> {
     }
 
     /// Ends the record: the last separator becomes the line end, and a record of one empty
-    /// field is written `""` (see `render::csv::write_row`).
+    /// field is written `""`, as the csv crate does, so that it is not read back as a blank
+    /// line.
     pub(crate) fn finish(self) {
         if &self.out[self.start..] == b"," {
             self.out.truncate(self.start);
