@@ -496,9 +496,11 @@ pub fn build_report(
     let tables = tables?;
     let charts = charts?;
     let _phase = crate::timing::phase("README, HTML, JSON");
+    let swim =
+        crate::synthesis::swim::checklist(registry, &synthesis, &charts::drawn_stems(&charts));
     let make_readme_and_page = || {
         let phase = crate::timing::phase("README");
-        let readme = markdown::report_readme(registry, &synthesis, &charts);
+        let readme = markdown::report_readme(registry, &synthesis, &charts, &swim);
         drop(phase);
         let drawn_charts: Vec<&crate::charts::RenderedChart> =
             charts.iter().filter_map(ChartOutcome::drawn).collect();
@@ -511,7 +513,7 @@ pub fn build_report(
     };
     let make_summary = || {
         let _phase = crate::timing::phase("summary.json");
-        json::summary_json(registry, &synthesis, &charts::drawn_stems(&charts))
+        json::summary_json(registry, &synthesis, &swim)
     };
     // Side by side when there are cores to spare (one topic): at a million findings each
     // takes tens of milliseconds.

@@ -8,6 +8,7 @@ use crate::registry::Registry;
 use crate::synthesis::counts::CellCount;
 use crate::synthesis::direction_table::DirectionTable;
 use crate::synthesis::selection::Selection;
+use crate::synthesis::swim::SwimItem;
 use crate::synthesis::vote_count::{LeaveOneOut, Majority, VoteCount};
 use crate::synthesis::{Synthesis, narrative};
 
@@ -27,7 +28,7 @@ struct Summary<'a> {
     meta_analysis: &'a crate::synthesis::meta::MetaAnalyses,
     certainty: &'a [crate::synthesis::certainty::Certainty],
     unrated_outcomes: Vec<UnratedJson<'a>>,
-    swim: Vec<crate::synthesis::swim::SwimItem>,
+    swim: &'a [SwimItem],
 }
 
 /// An outcome with findings that `certainty` does not rate (no counted study reports it).
@@ -153,8 +154,9 @@ fn rows(table: &DirectionTable) -> Vec<DirectionRowJson<'_>> {
         .collect()
 }
 
-/// Serialises the synthesis of a registry as pretty JSON with a trailing newline.
-pub fn summary_json(registry: &Registry, synthesis: &Synthesis, charts: &[String]) -> String {
+/// Serialises the synthesis of a registry as pretty JSON with a trailing newline; `swim` is the
+/// SWiM checklist ([`crate::synthesis::swim::checklist`], made once for the README and this).
+pub fn summary_json(registry: &Registry, synthesis: &Synthesis, swim: &[SwimItem]) -> String {
     let topic = &registry.topic;
     let questions = synthesis
         .questions
@@ -229,7 +231,7 @@ pub fn summary_json(registry: &Registry, synthesis: &Synthesis, charts: &[String
                 totals: row.total,
             })
             .collect(),
-        swim: crate::synthesis::swim::checklist(registry, synthesis, charts),
+        swim,
     };
     // Serialising plain structs of strings and numbers cannot fail.
     let mut text = serde_json::to_string_pretty(&summary).unwrap_or_default();

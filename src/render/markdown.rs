@@ -12,6 +12,7 @@ use crate::registry::{Finding, Registry, Topic};
 use crate::synthesis::counts::CellCount;
 use crate::synthesis::direction_table::DirectionTable;
 use crate::synthesis::meta::{Analysis, MetaAnalyses, NothingPooled, QuestionMeta, SignSide};
+use crate::synthesis::swim::SwimItem;
 use crate::synthesis::vote_count::VoteCount;
 use crate::synthesis::votes::PValue;
 use crate::synthesis::{QuestionSynthesis, QuestionVotes, Synthesis, narrative};
@@ -598,13 +599,7 @@ fn charts_section(md: &mut String, topic: &Topic, charts: &[ChartOutcome]) {
     }
 }
 
-fn swim_section(
-    md: &mut String,
-    registry: &Registry,
-    synthesis: &Synthesis,
-    charts: &[ChartOutcome],
-) {
-    let drawn = crate::charts::drawn_stems(charts);
+fn swim_section(md: &mut String, swim: &[SwimItem]) {
     let _ = writeln!(md, "## SWiM reporting checklist\n");
     let _ = writeln!(
         md,
@@ -612,7 +607,7 @@ fn swim_section(
     );
     let _ = writeln!(md, "| Item | What evsynth did |");
     let _ = writeln!(md, "|---|---|");
-    for item in crate::synthesis::swim::checklist(registry, synthesis, &drawn) {
+    for item in swim {
         let _ = writeln!(
             md,
             "| {}. {} | {} |",
@@ -624,11 +619,13 @@ fn swim_section(
     md.push('\n');
 }
 
-/// Renders the report README.
+/// Renders the report README; `swim` is the SWiM checklist ([`crate::synthesis::swim::checklist`],
+/// made once for the README and summary.json).
 pub fn report_readme(
     registry: &Registry,
     synthesis: &Synthesis,
     charts: &[ChartOutcome],
+    swim: &[SwimItem],
 ) -> String {
     let topic = &registry.topic;
     let mut md = String::new();
@@ -654,7 +651,7 @@ pub fn report_readme(
         md.push('\n');
     }
     charts_section(&mut md, topic, charts);
-    swim_section(&mut md, registry, synthesis, charts);
+    swim_section(&mut md, swim);
     studies_section(&mut md, registry, synthesis);
     md
 }
