@@ -38,7 +38,7 @@ git -C "$tree" apply "$root/bench/floor.patch"
 (cd "$tree" && CARGO_TARGET_DIR="$root/target" cargo build --release --locked --quiet)
 cp target/release/evsynth "$work/evsynth-floor"
 
-mean() { # the mean wall seconds of hyperfine's runs of a command (env assignments first)
+mean() { # the mean wall seconds of hyperfine's runs of a command (the FLOOR_ switches exported)
   hyperfine -N -w 1 -r "$runs" --export-json "$work/floor.json" "$@" >/dev/null 2>&1
   python3 -c "import json; print('%.3f' % json.load(open('$work/floor.json'))['results'][0]['mean'])"
 }
