@@ -81,7 +81,7 @@ fn write_rows<T>(
 fn write_row(out: &mut Vec<u8>, row: &[Cell<'_>]) {
     let mut row_out = RowOut::new(out);
     for cell in row {
-        row_out.cell(cell.clone());
+        row_out.cell_ref(cell);
     }
     row_out.finish();
 }

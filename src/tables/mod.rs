@@ -135,7 +135,14 @@ impl<'o> RowOut<'o> {
     /// end: [`RowOut::finish`]).
     #[inline(always)]
     pub fn cell(&mut self, cell: Cell<'_>) -> &mut Self {
-        crate::render::csv::write_cell(self.out, &cell);
+        self.cell_ref(&cell)
+    }
+
+    /// [`RowOut::cell`] of a cell that stays with its owner (a built row's), so its text is
+    /// not copied to be written.
+    #[inline(always)]
+    pub(crate) fn cell_ref(&mut self, cell: &Cell<'_>) -> &mut Self {
+        crate::render::csv::write_cell(self.out, cell);
         self.out.push(b',');
         self
     }
